@@ -1,0 +1,47 @@
+# loyaltygraph developer tasks. `make` alone lists them.
+
+GO ?= go
+BIN_DIR ?= bin
+
+.DEFAULT_GOAL := help
+.PHONY: help run test bench build generate fmt vet clean clean-data services services-stop
+
+help: ## list targets
+	@echo "loyaltygraph make targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+run: ## start PostgreSQL+Redis in .local/ (unless DATABASE_URL and REDIS_URL are set), migrate, load demo data, serve on :8080
+	@bash scripts/run.sh
+
+test: ## go vet + go test against throw-away PostgreSQL/Redis (GOTESTFLAGS="-run X -v")
+	@bash scripts/test.sh
+
+bench: ## benchmarks in ./bench/... (BENCH=pattern BENCH_COUNT=n)
+	@bash scripts/bench.sh
+
+build: ## build bin/loyaltygraph
+	$(GO) build -o $(BIN_DIR)/loyaltygraph ./cmd/loyaltygraph
+
+generate: ## regenerate gqlgen code
+	$(GO) tool gqlgen generate
+
+fmt: ## gofmt all Go code
+	$(GO) fmt ./...
+
+vet: ## go vet
+	$(GO) vet ./...
+
+services: ## start PostgreSQL+Redis in .local/ in the background; then: source .local/env
+	@bash scripts/services.sh start .local
+	@echo "services running; use them with: source .local/env   (stop: make services-stop)"
+
+services-stop: ## stop the .local/ PostgreSQL+Redis
+	@bash scripts/services.sh stop .local
+
+clean: ## remove built binaries (bin/, .local/bin/); keeps local data
+	rm -rf $(BIN_DIR) .local/bin
+
+clean-data: ## stop local services and delete .local/ (database, secret key)
+	@bash scripts/services.sh stop .local
+	rm -rf .local

@@ -1,0 +1,241 @@
+// Command loyaltygraph serves the loyalty, receipt, settlement, customer and
+// checkout APIs over GraphQL and the legacy REST paths, and offers the
+// operator sub-commands.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"loyaltygraph/app"
+	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/store/postgres"
+	"loyaltygraph/store/redis"
+)
+
+const usage = `usage: loyaltygraph COMMAND
+
+commands:
+  serve                          serve HTTP on HTTP_ADDR (default :8080)
+  migrate                        apply the database migrations
+  credentials create KIND NAME   create a credential (KIND: partner, settlement, admin, seller)
+                                 and print it once as JSON
+  demo                           load the demo data (idempotent) and print the demo credentials
+
+environment:
+  DATABASE_URL     PostgreSQL URL (all commands)
+  REDIS_URL        Redis URL (serve)
+  SECRET_KEY       server key, at least 32 bytes (serve, credentials, demo)
+  HTTP_ADDR        listen address (default :8080)
+  PUBLIC_BASE_URL  the URL clients reach the service at (default http://localhost:8080)
+  LOG_LEVEL        debug, info, warn or error (default info)
+  LG_ENV           dev enables introspection and suggestions for everyone (default prod)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loyaltygraph:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: it reads the environment through getenv, writes
+// results to stdout and logs to stderr, and returns when ctx ends or the
+// command is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, getenv, stderr)
+	case "migrate":
+		return migrate(ctx, getenv, stdout)
+	case "credentials":
+		if len(args) != 4 || args[1] != "create" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("usage: loyaltygraph credentials create KIND NAME")
+		}
+		return createCredential(ctx, getenv, auth.Kind(args[2]), args[3], stdout)
+	case "demo":
+		return demo(ctx, getenv, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// open connects to PostgreSQL and, when wanted, Redis, and builds the app.
+func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*app.App, func(), error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rc *redis.Client
+	if withRedis {
+		if rc, err = redis.Open(ctx, cfg.RedisURL, cfg.RedisPrefix); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	a, err := app.New(app.Options{SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log}, db, rc)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	closeAll := func() {
+		if rc != nil {
+			_ = rc.Close()
+		}
+		db.Close()
+	}
+	return a, closeAll, nil
+}
+
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv, needs{redis: true, secret: true})
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	a, closeAll, err := open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "public_base_url", cfg.PublicBaseURL, "dev", cfg.Dev)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(getenv, needs{})
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	for _, name := range applied {
+		fmt.Fprintln(stdout, "applied", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "database is up to date")
+	}
+	return nil
+}
+
+func createCredential(ctx context.Context, getenv func(string) string, kind auth.Kind, name string, stdout io.Writer) error {
+	if !kind.Valid() {
+		return fmt.Errorf("KIND must be one of partner, settlement, admin, seller; got %q", kind)
+	}
+	cfg, err := loadConfig(getenv, needs{secret: true})
+	if err != nil {
+		return err
+	}
+	a, closeAll, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	nc, err := a.Auth.CreateCredential(ctx, kind, name)
+	if err != nil {
+		if e := errs.As(err); e.Code != errs.Internal {
+			return errors.New(e.Message)
+		}
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(nc)
+}
+
+func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(getenv, needs{secret: true})
+	if err != nil {
+		return err
+	}
+	a, closeAll, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	creds, err := a.LoadDemo(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Demo data loaded. Demo credentials (HTTP Basic: username:secret):")
+	for _, c := range creds {
+		fmt.Fprintf(stdout, "  %-10s  %-16s  %s\n", c.Kind, c.Username, c.Secret)
+		if c.Salt != "" {
+			fmt.Fprintf(stdout, "  %-10s  %-16s  salt %s\n", "", "", c.Salt)
+		}
+	}
+	for _, c := range creds {
+		if c.Kind == auth.KindSettlement {
+			fmt.Fprintf(stdout, "Try:  curl -u %s:%s %s/api/v1/merchants\n", c.Username, c.Secret, cfg.PublicBaseURL)
+		}
+		if c.Kind == auth.KindAdmin {
+			fmt.Fprintf(stdout, "GraphiQL: %s/graphiql  with header {\"Authorization\": \"Basic %s\"}\n",
+				cfg.PublicBaseURL, basic(c.Username, c.Secret))
+		}
+	}
+	return nil
+}
+
+func basic(user, secret string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
+}

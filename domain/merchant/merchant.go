@@ -1,0 +1,199 @@
+// Package merchant is the merchant bounded context: the one merchant entity
+// shared by the Receipt Data and Loyalty Settlement APIs.
+package merchant
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/ids"
+)
+
+// Status is whether a merchant takes part in settlement.
+type Status string
+
+// The merchant statuses of the Loyalty Settlement API.
+const (
+	StatusActive   Status = "active"
+	StatusDisabled Status = "disabled"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s == StatusActive || s == StatusDisabled }
+
+// Field limits from the Loyalty Settlement API.
+const (
+	MaxIDLength   = 32
+	MaxNameLength = 128
+)
+
+// Merchant is a merchant as the settlement client administers it.
+type Merchant struct {
+	ID        string
+	Name      string
+	Status    Status
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Create is the input to create a merchant. A nil ID asks for a generated one.
+type Create struct {
+	ID     *string
+	Name   string
+	Status *Status
+}
+
+// Update changes the fields that are not nil.
+type Update struct {
+	Name   *string
+	Status *Status
+}
+
+// Filter selects a page of merchants.
+type Filter struct {
+	Offset int
+	Limit  int
+}
+
+// MaxPageSize is the largest page a list returns.
+const MaxPageSize = 1000
+
+// Store persists merchants. Its methods do not check permissions.
+type Store interface {
+	// CreateMerchant inserts m; a taken id is a conflict on merchantId.
+	CreateMerchant(ctx context.Context, m *Merchant) error
+	// FindMerchantByID returns the merchant or a not-found error.
+	FindMerchantByID(ctx context.Context, id string) (*Merchant, error)
+	// FindMerchants returns a page of merchants ordered by id, and the total.
+	FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error)
+	// FindMerchantsByIDs returns the merchants that exist among ids, in any order.
+	FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error)
+	// UpdateMerchant applies upd at time now and returns the result, or a
+	// not-found error.
+	UpdateMerchant(ctx context.Context, id string, upd Update, now time.Time) (*Merchant, error)
+	// DeleteMerchant removes the merchant or returns a not-found error.
+	DeleteMerchant(ctx context.Context, id string) error
+}
+
+// Service holds the merchant rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a merchant service.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// ValidateID checks a merchant id as given by a caller.
+func ValidateID(field, id string) error {
+	if id == "" || utf8.RuneCountInString(id) > MaxIDLength {
+		return errs.InvalidField(field, "%s must be 1 to %d characters", field, MaxIDLength)
+	}
+	if !utf8.ValidString(id) || strings.ContainsFunc(id, isControlOrSpace) || strings.Contains(id, "/") {
+		return errs.InvalidField(field, "%s must not contain spaces, slashes or control characters", field)
+	}
+	return nil
+}
+
+func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f || r == utf8.RuneError }
+
+func validateName(name string) error {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return errs.InvalidField("merchantName", "merchantName must be text without control characters")
+	}
+	n := utf8.RuneCountInString(strings.TrimSpace(name))
+	if n == 0 || utf8.RuneCountInString(name) > MaxNameLength {
+		return errs.InvalidField("merchantName", "merchantName must be 1 to %d characters", MaxNameLength)
+	}
+	return nil
+}
+
+func validateStatus(s Status) error {
+	if !s.Valid() {
+		return errs.InvalidField("merchantStatus", "merchantStatus must be active or disabled")
+	}
+	return nil
+}
+
+// CreateMerchant validates in and stores a new merchant.
+func (s *Service) CreateMerchant(ctx context.Context, in Create) (*Merchant, error) {
+	m := &Merchant{Name: in.Name, Status: StatusActive}
+	if in.ID != nil {
+		if err := ValidateID("merchantId", *in.ID); err != nil {
+			return nil, err
+		}
+		m.ID = *in.ID
+	} else {
+		m.ID = ids.New()
+	}
+	if err := validateName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Status != nil {
+		if err := validateStatus(*in.Status); err != nil {
+			return nil, err
+		}
+		m.Status = *in.Status
+	}
+	now := s.now().UTC()
+	m.CreatedAt, m.UpdatedAt = now, now
+	if err := s.store.CreateMerchant(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// FindMerchantByID returns one merchant.
+func (s *Service) FindMerchantByID(ctx context.Context, id string) (*Merchant, error) {
+	if err := ValidateID("merchantId", id); err != nil {
+		return nil, err
+	}
+	return s.store.FindMerchantByID(ctx, id)
+}
+
+// FindMerchantsByIDs returns the merchants among ids that exist.
+func (s *Service) FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error) {
+	return s.store.FindMerchantsByIDs(ctx, ids)
+}
+
+// FindMerchants returns a page of merchants and the total count.
+func (s *Service) FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error) {
+	if f.Offset < 0 {
+		return nil, 0, errs.InvalidField("offset", "offset must not be negative")
+	}
+	if f.Limit < 0 || f.Limit > MaxPageSize {
+		return nil, 0, errs.InvalidField("limit", "limit must be between 0 and %d", MaxPageSize)
+	}
+	return s.store.FindMerchants(ctx, f)
+}
+
+// UpdateMerchant changes the fields present in upd. The id never changes.
+func (s *Service) UpdateMerchant(ctx context.Context, id string, upd Update) (*Merchant, error) {
+	if err := ValidateID("merchantId", id); err != nil {
+		return nil, err
+	}
+	if upd.Name != nil {
+		if err := validateName(*upd.Name); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Status != nil {
+		if err := validateStatus(*upd.Status); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.UpdateMerchant(ctx, id, upd, s.now().UTC())
+}
+
+// DeleteMerchant removes a merchant.
+func (s *Service) DeleteMerchant(ctx context.Context, id string) error {
+	if err := ValidateID("merchantId", id); err != nil {
+		return err
+	}
+	return s.store.DeleteMerchant(ctx, id)
+}

@@ -1,0 +1,33 @@
+package resolvers
+
+import (
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/graph/model"
+)
+
+// userErrors splits err into the userErrors of a mutation payload, for what
+// the caller can fix, and a top-level error for the rest (authentication,
+// permission, outages).
+func userErrors(err error) ([]*model.UserError, error) {
+	e := errs.As(err)
+	var code model.UserErrorCode
+	switch e.Code {
+	case errs.Invalid:
+		code = model.UserErrorCodeInvalid
+	case errs.NotFound:
+		code = model.UserErrorCodeNotFound
+	case errs.Conflict:
+		code = model.UserErrorCodeConflict
+	default:
+		return nil, err
+	}
+	ue := &model.UserError{Code: code, Message: e.Message}
+	if e.Field != "" {
+		f := e.Field
+		ue.Field = &f
+	}
+	return []*model.UserError{ue}, nil
+}
+
+// noUserErrors is the empty, non-null list of a successful payload.
+func noUserErrors() []*model.UserError { return []*model.UserError{} }

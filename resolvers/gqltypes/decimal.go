@@ -1,0 +1,39 @@
+// Package gqltypes holds the Go side of the GraphQL schema that is not
+// generated: custom scalars and the Node interface binding.
+package gqltypes
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/shopspring/decimal"
+)
+
+// MarshalDecimal writes a decimal as a JSON string, so no client parses
+// money into a float.
+func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(d.String()))
+	})
+}
+
+// UnmarshalDecimal reads a decimal from a string or an integer literal.
+// Floats are refused: they may already have lost precision.
+func UnmarshalDecimal(v any) (decimal.Decimal, error) {
+	switch x := v.(type) {
+	case string:
+		d, err := decimal.NewFromString(x)
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", x)
+		}
+		return d, nil
+	case int:
+		return decimal.NewFromInt(int64(x)), nil
+	case int64:
+		return decimal.NewFromInt(x), nil
+	default:
+		return decimal.Decimal{}, fmt.Errorf("a Decimal must be given as a string, such as \"12.50\"")
+	}
+}

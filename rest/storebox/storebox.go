@@ -1,0 +1,201 @@
+// Package storebox holds what the three Storebox REST families (User API,
+// Receipt Data API, Loyalty Settlement API) share: their JSON error body
+// {"code","message","field"}, their status codes, and JSON decoding that
+// names the offending field.
+package storebox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/errs"
+)
+
+// ErrorBody is the error response of the Storebox families.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Status returns the documented HTTP status for an error code.
+func Status(code errs.Code) int {
+	switch code {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// WriteError writes err in the Storebox shape. Errors that are not domain
+// errors are logged and answered with a fixed internal message.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := errs.As(err)
+	if e.Code == errs.Internal {
+		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+	}
+	if e.Code == errs.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Basic realm="loyaltygraph", charset="UTF-8"`)
+	}
+	WriteJSON(w, Status(e.Code), ErrorBody{Code: string(e.Code), Message: e.Message, Field: e.Field})
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// DecodeJSON reads one JSON object from the request body into v. Errors name
+// the field at fault and are Invalid, so they answer 400.
+func DecodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
+		return errs.InvalidField("Content-Type", "request body must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return errs.E(errs.Invalid, "request body must hold a single JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return errs.E(errs.Invalid, "request body must be a JSON %s", jsonKind(typeErr.Type.Kind().String()))
+		}
+		return errs.InvalidField(field, "%s must be %s", field, jsonKind(typeErr.Type.Kind().String()))
+	case errors.As(err, &syntaxErr):
+		return errs.E(errs.Invalid, "request body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case errors.As(err, &maxErr):
+		return errs.E(errs.Invalid, "request body is larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.Invalid, "request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.Invalid, "request body is not valid JSON (unexpected end)")
+	default:
+		var fieldErr *FieldError
+		if errors.As(err, &fieldErr) {
+			return errs.InvalidField(fieldErr.Field, "%s", fieldErr.Message)
+		}
+		return errs.E(errs.Invalid, "request body is not valid JSON")
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "int", "int32", "int64", "uint", "uint32", "uint64":
+		return "an integer"
+	case "float32", "float64":
+		return "a number"
+	default:
+		return "of another type"
+	}
+}
+
+// FieldError is returned by custom JSON unmarshalers to name their field.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
+
+// QueryInt reads an optional non-negative integer query parameter.
+func QueryInt(r *http.Request, name string, def, max int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > max {
+		return 0, errs.InvalidField(name, "%s must be an integer between 0 and %d", name, max)
+	}
+	return n, nil
+}
+
+// Require wraps h so that it runs only for an authenticated principal;
+// otherwise it answers 401 in the Storebox shape (or 503 when the credential
+// store could not be reached).
+func Require(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := auth.RefusalFrom(r.Context()); err != nil {
+			WriteError(w, r, log, err)
+			return
+		}
+		if auth.FromContext(r.Context()) == nil {
+			WriteError(w, r, log, errs.ErrUnauthenticated)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Object is a decoded JSON object whose members are read one by one, so
+// that absent, null and mistyped members are told apart and named.
+type Object map[string]json.RawMessage
+
+// DecodeObject reads the request body as one JSON object.
+func DecodeObject(r *http.Request) (Object, error) {
+	var obj Object
+	if err := DecodeJSON(r, &obj); err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return nil, errs.E(errs.Invalid, "request body must be a JSON object")
+	}
+	return obj, nil
+}
+
+// String returns the string member field; present is false when the member
+// is absent. A null or non-string member is an error naming the field.
+func (o Object) String(field string) (value string, present bool, err error) {
+	raw, ok := o[field]
+	if !ok {
+		return "", false, nil
+	}
+	if string(raw) == "null" {
+		return "", true, errs.InvalidField(field, "%s must not be null", field)
+	}
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return "", true, errs.InvalidField(field, "%s must be a string", field)
+	}
+	return value, true, nil
+}

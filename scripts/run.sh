@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# make run: local development server.
+#
+# - If DATABASE_URL and REDIS_URL are both set, uses them and starts nothing.
+#   Otherwise starts private PostgreSQL + Redis with data in .local/ (kept
+#   between runs) and stops them again when the server exits (Ctrl-C).
+# - SECRET_KEY: from the environment, else .local/secret_key (generated once).
+# - LG_ENV defaults to dev; HTTP_ADDR defaults to :8080; PUBLIC_BASE_URL
+#   defaults to http://localhost:<port of HTTP_ADDR>.
+# - Builds .local/bin/loyaltygraph, runs `migrate`, `demo`, then `serve`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+
+LOCAL="${LG_LOCAL_DIR:-$ROOT/.local}"
+BIN="$LOCAL/bin/loyaltygraph"
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'run: ERROR: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null 2>&1 || die "go is not installed or not on PATH"
+
+mkdir -p "$LOCAL/bin"
+chmod 755 "$LOCAL"
+
+STARTED_SERVICES=0
+SERVER_PID=""
+
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    trap '' INT TERM HUP # finish cleaning up even if signalled again (make re-sends SIGTERM)
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        printf '\n==> stopping loyaltygraph (pid %s)\n' "$SERVER_PID" >&2
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+
+        for _ in $(seq 1 150); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "run: server did not stop within 15s, killing it" >&2
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [[ $STARTED_SERVICES == 1 ]]; then
+        printf '==> stopping PostgreSQL and Redis started by make run\n' >&2
+        bash "$ROOT/scripts/services.sh" stop "$LOCAL" 9>&- || true
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---- services ---------------------------------------------------------------
+if [[ -n "${DATABASE_URL:-}" && -n "${REDIS_URL:-}" ]]; then
+    say "using DATABASE_URL and REDIS_URL from the environment (not starting PostgreSQL/Redis)"
+else
+    # Only one `make run` may own .local at a time.
+    exec 9>"$LOCAL/run.lock"
+    if ! flock -n 9; then
+        die "another 'make run' is already using $LOCAL (stop it first, or set DATABASE_URL and REDIS_URL)"
+    fi
+    user_db="${DATABASE_URL:-}"
+    user_redis="${REDIS_URL:-}"
+    say "starting PostgreSQL and Redis (data in $LOCAL)"
+    STARTED_SERVICES=1
+    bash "$ROOT/scripts/services.sh" start "$LOCAL" 9>&-
+    # shellcheck source=/dev/null
+    source "$LOCAL/env"
+    # Keep whichever of the two the user did set.
+    if [[ -n "$user_db" ]]; then export DATABASE_URL="$user_db"; fi
+    if [[ -n "$user_redis" ]]; then export REDIS_URL="$user_redis"; fi
+fi
+export DATABASE_URL REDIS_URL
+
+# ---- configuration ----------------------------------------------------------
+if [[ -z "${SECRET_KEY:-}" ]]; then
+    if [[ ! -s "$LOCAL/secret_key" ]]; then
+        (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$LOCAL/secret_key.tmp")
+        mv -f "$LOCAL/secret_key.tmp" "$LOCAL/secret_key"
+        echo "run: generated $LOCAL/secret_key"
+    fi
+    chmod 600 "$LOCAL/secret_key"
+    SECRET_KEY="$(tr -d ' \n' <"$LOCAL/secret_key")"
+fi
+export SECRET_KEY
+
+export LG_ENV="${LG_ENV:-dev}"
+export HTTP_ADDR="${HTTP_ADDR:-:8080}"
+HTTP_PORT="${HTTP_ADDR##*:}"
+[[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "cannot parse the port of HTTP_ADDR=$HTTP_ADDR"
+if [[ "$HTTP_PORT" == 80 ]]; then
+    export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost}"
+else
+    export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$HTTP_PORT}"
+fi
+BASE="${PUBLIC_BASE_URL%/}"
+
+# ---- build, migrate, demo data ------------------------------------------------
+say "building $BIN"
+go build -o "$BIN" ./cmd/loyaltygraph 9>&-
+
+say "applying database migrations"
+"$BIN" migrate 9>&-
+
+say "loading demo data"
+"$BIN" demo 9>&-
+
+# ---- serve --------------------------------------------------------------------
+cat <<EOF
+
+==> loyaltygraph (LG_ENV=$LG_ENV) listening on $HTTP_ADDR
+    GraphiQL : $BASE/graphiql
+    GraphQL  : $BASE/graphql
+    REST     : $BASE/api/v1/
+    health   : $BASE/healthz
+    ready    : $BASE/readyz
+    example  : curl -u USER:SECRET $BASE/api/v1/merchants
+               (use the demo credentials printed above)
+    database : $DATABASE_URL
+    redis    : $REDIS_URL
+    Press Ctrl-C to stop$( [[ $STARTED_SERVICES == 1 ]] && printf ' (PostgreSQL and Redis are stopped too)').
+
+EOF
+
+# Run the server in its own session so that a terminal Ctrl-C reaches only
+# this script, which then sends exactly one SIGTERM to the server and stops
+# the services afterwards.
+if command -v setsid >/dev/null 2>&1; then
+    setsid "$BIN" serve 9>&- &
+else
+    "$BIN" serve 9>&- &
+fi
+SERVER_PID=$!
+set +e
+wait "$SERVER_PID"
+rc=$?
+set -e
+SERVER_PID=""
+if [[ $rc -ne 0 ]]; then
+    echo "run: loyaltygraph serve exited with status $rc" >&2
+fi
+exit "$rc"

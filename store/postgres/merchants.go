@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/merchant"
+)
+
+// MerchantStore implements merchant.Store.
+type MerchantStore struct{ db *DB }
+
+// NewMerchantStore returns the merchant store of db.
+func NewMerchantStore(db *DB) *MerchantStore { return &MerchantStore{db: db} }
+
+var _ merchant.Store = (*MerchantStore)(nil)
+
+const merchantColumns = `merchant_id, name, status, created_at, updated_at`
+
+func scanMerchant(row pgx.Row) (*merchant.Merchant, error) {
+	var m merchant.Merchant
+	var status string
+	if err := row.Scan(&m.ID, &m.Name, &status, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	m.Status = merchant.Status(status)
+	return &m, nil
+}
+
+// CreateMerchant inserts m. It does not check permissions.
+func (s *MerchantStore) CreateMerchant(ctx context.Context, m *merchant.Merchant) error {
+	_, err := s.db.Pool.Exec(ctx, `
+		INSERT INTO merchants (merchant_id, name, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5)`,
+		m.ID, m.Name, string(m.Status), m.CreatedAt, m.UpdatedAt)
+	return mapError(err, "merchant")
+}
+
+// FindMerchantByID returns one merchant. It does not check permissions.
+func (s *MerchantStore) FindMerchantByID(ctx context.Context, id string) (*merchant.Merchant, error) {
+	m, err := scanMerchant(s.db.Pool.QueryRow(ctx,
+		`SELECT `+merchantColumns+` FROM merchants WHERE merchant_id = $1`, id))
+	return m, mapError(err, "merchant")
+}
+
+// FindMerchantsByIDs returns the merchants among ids. It does not check
+// permissions.
+func (s *MerchantStore) FindMerchantsByIDs(ctx context.Context, ids []string) ([]*merchant.Merchant, error) {
+	rows, err := s.db.Pool.Query(ctx,
+		`SELECT `+merchantColumns+` FROM merchants WHERE merchant_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, mapError(err, "merchants")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*merchant.Merchant, error) { return scanMerchant(r) })
+	return out, mapError(err, "merchants")
+}
+
+// FindMerchants returns a page of merchants ordered by id and the total
+// number of merchants. It does not check permissions.
+func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant, int, error) {
+	var total int
+	var out []*merchant.Merchant
+	// One round trip: the total and the page, in one snapshot.
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT `+merchantColumns+`, count(*) OVER ()
+		FROM merchants
+		ORDER BY merchant_id
+		OFFSET $1 LIMIT $2`, f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, mapError(err, "merchants")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m merchant.Merchant
+		var status string
+		if err := rows.Scan(&m.ID, &m.Name, &status, &m.CreatedAt, &m.UpdatedAt, &total); err != nil {
+			return nil, 0, mapError(err, "merchants")
+		}
+		m.Status = merchant.Status(status)
+		out = append(out, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapError(err, "merchants")
+	}
+	if len(out) == 0 {
+		// count(*) OVER () has no row to ride on past the last page.
+		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM merchants`).Scan(&total); err != nil {
+			return nil, 0, mapError(err, "merchants")
+		}
+	}
+	return out, total, nil
+}
+
+// UpdateMerchant applies the fields present in upd. It does not check
+// permissions.
+func (s *MerchantStore) UpdateMerchant(ctx context.Context, id string, upd merchant.Update, now time.Time) (*merchant.Merchant, error) {
+	var status *string
+	if upd.Status != nil {
+		v := string(*upd.Status)
+		status = &v
+	}
+	m, err := scanMerchant(s.db.Pool.QueryRow(ctx, `
+		UPDATE merchants
+		SET name = COALESCE($2, name), status = COALESCE($3, status), updated_at = $4
+		WHERE merchant_id = $1
+		RETURNING `+merchantColumns, id, upd.Name, status, now))
+	return m, mapError(err, "merchant")
+}
+
+// DeleteMerchant removes one merchant. It does not check permissions.
+func (s *MerchantStore) DeleteMerchant(ctx context.Context, id string) error {
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM merchants WHERE merchant_id = $1`, id)
+	if err != nil {
+		return mapError(err, "merchant")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("merchant not found")
+	}
+	return nil
+}

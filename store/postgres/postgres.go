@@ -1,0 +1,88 @@
+// Package postgres implements the domain stores on PostgreSQL with pgx.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"loyaltygraph/domain/errs"
+)
+
+// DB is the PostgreSQL system of record.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects a pool to the database at url and checks that it answers.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		// Money is decimal end to end: NUMERIC maps to shopspring/decimal.
+		pgxdecimal.Register(conn.TypeMap())
+		return nil
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close releases the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+
+// constraintFields names the API field behind each unique constraint, so a
+// duplicate becomes a conflict on that field.
+var constraintFields = map[string]string{
+	"merchants_pkey":           "merchantId",
+	"credentials_username_key": "username",
+}
+
+// mapError turns driver errors into domain errors: no rows is not found, a
+// unique violation is a conflict, a check violation is invalid input. The
+// what argument names the resource for the message.
+func mapError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.NotFoundf("%s not found", what)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return errs.Conflictf(constraintFields[pgErr.ConstraintName], "%s already exists", what)
+		case "23503": // foreign_key_violation
+			return errs.Conflictf("", "%s is referenced or refers to something missing", what)
+		case "23514", "22001", "22P02": // check_violation, string_data_right_truncation, invalid_text_representation
+			return errs.E(errs.Invalid, "%s is not valid", what)
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return errs.E(errs.Unavailable, "database did not answer in time")
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

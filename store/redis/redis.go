@@ -1,0 +1,86 @@
+// Package redis implements the short-lived and cached state of the domain
+// (OTPs, sessions, rate counters, persisted queries) on Redis with go-redis.
+package redis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix namespaces every key the service writes.
+const DefaultPrefix = "lg:"
+
+// Client is the Redis connection with the key prefix of this deployment.
+type Client struct {
+	rdb    goredis.UniversalClient
+	prefix string
+}
+
+// Open connects to the Redis server at url (redis:// or rediss://) and
+// checks that it answers. Every key is written under prefix.
+func Open(ctx context.Context, url, prefix string) (*Client, error) {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.DialTimeout = 5 * time.Second
+	opts.ReadTimeout = 2 * time.Second
+	opts.WriteTimeout = 2 * time.Second
+	rdb := goredis.NewClient(opts)
+	c := &Client{rdb: rdb, prefix: prefix}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := c.Ping(pingCtx); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	return c, nil
+}
+
+// Ping reports whether Redis answers.
+func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
+
+// Close closes the connections.
+func (c *Client) Close() error { return c.rdb.Close() }
+
+// Key returns the namespaced key for the given parts.
+func (c *Client) Key(parts ...string) string {
+	k := c.prefix
+	for i, p := range parts {
+		if i > 0 {
+			k += ":"
+		}
+		k += p
+	}
+	return k
+}
+
+// Redis returns the underlying client, for adapters in this package's
+// sub-packages and for tests.
+func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
+
+// DeletePrefix removes every key under this client's prefix. Tests use it to
+// leave nothing behind.
+func (c *Client) DeletePrefix(ctx context.Context) error {
+	iter := c.rdb.Scan(ctx, 0, c.prefix+"*", 500).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 500 {
+			if err := c.rdb.Del(ctx, batch...).Err(); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		return c.rdb.Del(ctx, batch...).Err()
+	}
+	return nil
+}
