@@ -19,6 +19,7 @@ import (
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/graph"
 	"loyaltygraph/resolvers"
+	"loyaltygraph/server/gqlhttp"
 )
 
 // GraphQL limits.
@@ -50,8 +51,8 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// GET and POST with GraphQL-over-HTTP status codes and media types.
+	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetDisableSuggestion(!dev)
