@@ -59,6 +59,10 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /graphiql/", gi)
 
 	settlement.Register(mux, d.Resolver, d.Log)
+	// Unknown paths answer in JSON too, not in the mux's plain text.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
+	})
 
 	return chain(mux,
 		withRequestID,
