@@ -118,7 +118,9 @@ func TestCreateMerchantThroughRESTReadsThroughGraphQL(t *testing.T) {
 
 	// The global id resolves through node.
 	_, res = f.gql(t, f.settlement, `query($id: ID!) { node(id: $id) { id ... on Merchant { merchantId } } }`, map[string]any{"id": data.Merchant.ID})
-	var node struct{ Node struct{ ID, MerchantID string } }
+	var node struct {
+		Node struct{ ID, MerchantID string }
+	}
 	decodeData(t, res, &node)
 	if node.Node.MerchantID != "rest-1" || node.Node.ID != data.Merchant.ID {
 		t.Fatalf("node: %+v", node)
