@@ -120,6 +120,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	redis.UseLogger(log)
 	a, closeAll, err := open(ctx, cfg, log, true)
 	if err != nil {
 		return err

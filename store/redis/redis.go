@@ -5,6 +5,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -84,3 +85,16 @@ func (c *Client) DeletePrefix(ctx context.Context) error {
 	}
 	return nil
 }
+
+// slogAdapter forwards go-redis's own messages (dial failures, pool
+// trouble) to the service's structured log.
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
+	a.log.WarnContext(ctx, "redis", "detail", fmt.Sprintf(format, v...))
+}
+
+// UseLogger sends go-redis's internal messages to log instead of plain
+// text on stderr. go-redis keeps one logger per process, so the binary
+// calls this once at start-up.
+func UseLogger(log *slog.Logger) { goredis.SetLogger(slogAdapter{log: log}) }

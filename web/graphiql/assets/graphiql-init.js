@@ -6,15 +6,27 @@
   var root = document.getElementById('graphiql');
   var endpoint = root.getAttribute('data-endpoint') || '/graphql';
 
-  // Placeholder for the headers editor (shown in new tabs until the user edits
-  // it; edits are kept in localStorage because shouldPersistHeaders is on).
-  // Replace the value with "Basic " + base64("user:password"), or remove the
-  // line for anonymous requests.
-  var defaultHeaders = JSON.stringify(
-    { Authorization: 'Basic <base64 of user:password>' },
-    null,
-    2
-  );
+  // The headers editor starts with an empty Authorization header, which the
+  // server treats as anonymous; edits are kept in localStorage because
+  // shouldPersistHeaders is on. `make run` prints a ready-made value.
+  var defaultHeaders = JSON.stringify({ Authorization: '' }, null, 2);
+
+  var defaultQuery = [
+    '# Welcome to loyaltygraph.',
+    '#',
+    '# Put your credentials in the Headers pane below:',
+    '#   "Authorization": "Basic <base64 of user:secret>"',
+    '# (`make run` prints one for the demo admin),',
+    '# then run this query.',
+    '',
+    '{',
+    '  merchants(first: 5) {',
+    '    totalCount',
+    '    nodes { merchantId merchantName merchantStatus }',
+    '  }',
+    '}',
+    ''
+  ].join('\n');
 
   var fetcher = GraphiQL.createFetcher({ url: endpoint });
 
@@ -24,6 +36,7 @@
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: true,
       defaultHeaders: defaultHeaders,
+      defaultQuery: defaultQuery,
       defaultEditorToolsVisibility: 'headers',
     })
   );
