@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -39,6 +40,8 @@ var gqlCodes = map[errs.Code]string{
 	errs.Conflict:        "CONFLICT",
 	errs.Unavailable:     "UNAVAILABLE",
 	errs.Internal:        "INTERNAL_SERVER_ERROR",
+	errs.RateLimited:     "RATE_LIMITED",
+	errs.Gone:            "GONE",
 }
 
 // newGraphQL builds the GraphQL server: explicit transports, query cache,
@@ -94,6 +97,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions = map[string]any{"code": gqlCodes[domainErr.Code]}
 			if domainErr.Field != "" {
 				gqlErr.Extensions["field"] = domainErr.Field
+			}
+			if domainErr.RetryAfter > 0 {
+				gqlErr.Extensions["retryAfterSeconds"] = int((domainErr.RetryAfter + time.Second - 1) / time.Second)
 			}
 			return gqlErr
 		}

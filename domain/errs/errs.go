@@ -5,6 +5,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error. The list is append-only.
@@ -19,6 +20,10 @@ const (
 	Forbidden       Code = "forbidden"
 	Unavailable     Code = "unavailable"
 	Internal        Code = "internal"
+	// RateLimited: too many attempts; Error.RetryAfter says when to retry.
+	RateLimited Code = "rate_limited"
+	// Gone: the thing existed but is used up or expired (a used link code).
+	Gone Code = "gone"
 )
 
 // Error is a domain error: a code, a message fit for the caller, and the
@@ -27,6 +32,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// RetryAfter is set on RateLimited errors.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -55,6 +62,12 @@ func NotFoundf(format string, args ...any) *Error {
 // Conflictf reports a clash with existing state, such as a duplicate id.
 func Conflictf(field, format string, args ...any) *Error {
 	return &Error{Code: Conflict, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimitedf reports that the caller must wait retryAfter before trying
+// again.
+func RateLimitedf(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: RateLimited, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // ErrUnauthenticated is returned when no valid credentials were presented.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
@@ -40,6 +41,10 @@ func Status(code errs.Code) int {
 		return http.StatusConflict
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	case errs.Gone:
+		return http.StatusGone
 	default:
 		return http.StatusInternalServerError
 	}
@@ -51,6 +56,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	e := errs.As(err)
 	if e.Code == errs.Internal {
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+	}
+	if e.Code == errs.RateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	if e.Code == errs.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="loyaltygraph", charset="UTF-8"`)
