@@ -7,6 +7,9 @@ package resolvers
 
 import (
 	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/graph"
@@ -61,13 +64,19 @@ func (r *queryResolver) Merchants(ctx context.Context, first *int, after *string
 		return nil, err
 	}
 	conn := &model.MerchantConnection{
-		Edges:      make([]*model.MerchantEdge, len(list)),
+		Edges:      []*model.MerchantEdge{},
 		Nodes:      list,
 		PageInfo:   pageInfo(offset, len(list), total),
 		TotalCount: total,
 	}
-	for i, m := range list {
-		conn.Edges[i] = &model.MerchantEdge{Cursor: OffsetCursor(offset + i), Node: m}
+	// Edges (a cursor each) only when asked for.
+	if slices.Contains(graphql.CollectAllFields(ctx), "edges") {
+		edges := make([]model.MerchantEdge, len(list))
+		conn.Edges = make([]*model.MerchantEdge, len(list))
+		for i, m := range list {
+			edges[i] = model.MerchantEdge{Cursor: OffsetCursor(offset + i), Node: m}
+			conn.Edges[i] = &edges[i]
+		}
 	}
 	return conn, nil
 }

@@ -84,7 +84,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	resp := responses(ctx)
 	w.Header().Set("Content-Type", mediaType+"; charset=utf-8")
 	w.WriteHeader(http.StatusOK) // also when data is null after a field error
-	writeJSON(w, resp)
+	writeResponse(w, resp)
 }
 
 // readParams extracts the GraphQL request parameters; a non-nil error comes with
@@ -232,4 +232,44 @@ func writeJSON(w io.Writer, v any) {
 		b = []byte(`{"errors":[{"message":"internal error: could not encode the response"}]}`)
 	}
 	_, _ = w.Write(b)
+}
+
+// writeResponse writes resp without re-scanning resp.Data, which gqlgen
+// produced as valid JSON: json.Marshal would validate and compact it again.
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	var buf bytes.Buffer
+	buf.Grow(len(resp.Data) + 64)
+	buf.WriteByte('{')
+	member := func(name string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return
+		}
+		buf.WriteString(`"` + name + `":`)
+		buf.Write(b)
+		buf.WriteByte(',')
+	}
+	if len(resp.Errors) > 0 {
+		member("errors", resp.Errors)
+	}
+	if resp.Label != "" {
+		member("label", resp.Label)
+	}
+	if len(resp.Path) > 0 {
+		member("path", resp.Path)
+	}
+	if resp.HasNext != nil {
+		member("hasNext", *resp.HasNext)
+	}
+	if len(resp.Extensions) > 0 {
+		member("extensions", resp.Extensions)
+	}
+	buf.WriteString(`"data":`)
+	if len(resp.Data) == 0 {
+		buf.WriteString("null")
+	} else {
+		buf.Write(resp.Data)
+	}
+	buf.WriteByte('}')
+	_, _ = w.Write(buf.Bytes())
 }

@@ -73,14 +73,21 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 		return nil, 0, mapError(err, "merchants")
 	}
 	defer rows.Close()
+	// One backing array for the page instead of one allocation per row.
+	page := make([]merchant.Merchant, 0, min(f.Limit, 256))
+	out = make([]*merchant.Merchant, 0, cap(page))
 	for rows.Next() {
-		var m merchant.Merchant
+		if len(page) == cap(page) {
+			page = make([]merchant.Merchant, 0, cap(page))
+		}
+		page = page[:len(page)+1]
+		m := &page[len(page)-1]
 		var status string
 		if err := rows.Scan(&m.ID, &m.Name, &status, &m.CreatedAt, &m.UpdatedAt, &total); err != nil {
 			return nil, 0, mapError(err, "merchants")
 		}
 		m.Status = merchant.Status(status)
-		out = append(out, &m)
+		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, mapError(err, "merchants")
