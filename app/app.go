@@ -8,8 +8,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/otp"
+	"loyaltygraph/domain/user"
+	"loyaltygraph/phone"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
@@ -19,12 +27,23 @@ import (
 
 // Options are the settings the wiring needs.
 type Options struct {
-	SecretKey []byte
-	Dev       bool
-	Log       *slog.Logger
-	Now       func() time.Time
+	SecretKey     []byte
+	Dev           bool
+	Log           *slog.Logger
+	Now           func() time.Time
+	PublicBaseURL string
 	// Argon2 overrides the cost of new secret hashes (tests use a cheap one).
 	Argon2 *secret.Argon2Params
+	// NotifyAllowPrivate lets notification endpoints be loopback or private
+	// addresses (development and tests).
+	NotifyAllowPrivate bool
+	// SMSGateway sends SMS through an HTTP gateway when its URL is set;
+	// otherwise messages are logged and kept for admins to read.
+	SMSGateway delivery.SMSGatewayConfig
+	// Delivery overrides the webhook delivery settings (tests).
+	Delivery delivery.Config
+	// OTP overrides the one-time password settings; the key is derived.
+	OTP otp.Options
 }
 
 // App is the assembled service.
@@ -33,6 +52,10 @@ type App struct {
 	Auth     *auth.Service
 	Resolver *resolvers.Resolver
 	Keys     *secret.Keys
+	// Jobs delivers notifications; serve starts and stops it.
+	Jobs   *river.Client[pgx.Tx]
+	Notify *notify.Service
+	Sender notify.Sender
 
 	secretKey []byte
 	merchants *merchant.Service
@@ -43,6 +66,9 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	keys, err := secret.NewKeys(opts.SecretKey)
 	if err != nil {
 		return nil, err
@@ -52,17 +78,58 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		params = *opts.Argon2
 	}
 	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now)
-	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
-	res := resolvers.New(resolvers.Services{Merchant: merchants})
-	h := server.New(server.Deps{
-		Log:      opts.Log,
-		Resolver: res,
-		Auth:     authSvc,
-		APQ:      redis.NewPersistedQueries(rc, opts.Log),
-		Postgres: db,
-		Redis:    rc,
-		Dev:      opts.Dev,
-		Now:      opts.Now,
+
+	// Notifications: the outbox writes River jobs in the caller's
+	// transaction; the River client delivers them.
+	notifyStore := postgres.NewNotifyStore(db, keys)
+	dcfg := opts.Delivery
+	dcfg.Store, dcfg.AllowPrivate, dcfg.Log, dcfg.Now = notifyStore, opts.NotifyAllowPrivate, opts.Log, opts.Now
+	jobs, err := delivery.NewRiverClient(db.Pool, dcfg)
+	if err != nil {
+		return nil, err
+	}
+	outbox := postgres.NewOutbox(jobs)
+	var sender notify.Sender = delivery.NewLogSender(opts.Log, notifyStore, opts.Now)
+	if opts.SMSGateway.URL != "" {
+		gw := opts.SMSGateway
+		gw.Log = opts.Log
+		sms, err := delivery.NewSMSGatewaySender(gw)
+		if err != nil {
+			return nil, err
+		}
+		// E-mail stays on the log sender until an SMTP sender exists.
+		sender = delivery.Channels{notify.ChannelSMS: sms, notify.ChannelEmail: sender}
+	}
+	notifySvc := notify.NewService(notifyStore, opts.Now, notify.Options{AllowPrivate: opts.NotifyAllowPrivate})
+
+	otpOpts := opts.OTP
+	otpOpts.Key = keys.LookupHash([]byte("otp key v1"))
+	otps, err := otp.NewService(redis.NewOTPStore(rc), otpOpts)
+	if err != nil {
+		return nil, err
+	}
+	userTokens, err := secret.NewUserTokens(opts.SecretKey, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	users := user.NewService(user.Deps{
+		Store: postgres.NewUserStore(db, outbox), Phones: phone.Parser{}, OTPs: otps, Sender: sender,
+		Vault: keys, Tokens: userTokens, Now: opts.Now, PublicBaseURL: opts.PublicBaseURL,
 	})
-	return &App{Handler: h, Auth: authSvc, Resolver: res, Keys: keys, secretKey: opts.SecretKey, merchants: merchants}, nil
+
+	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
+	res := resolvers.New(resolvers.Services{Auth: authSvc, Merchant: merchants, User: users, Notify: notifySvc})
+	h := server.New(server.Deps{
+		Log:        opts.Log,
+		Resolver:   res,
+		Auth:       authSvc,
+		UserTokens: userTokens,
+		APQ:        redis.NewPersistedQueries(rc, opts.Log),
+		Postgres:   db,
+		Redis:      rc,
+		Dev:        opts.Dev,
+		Now:        opts.Now,
+	})
+	return &App{Handler: h, Auth: authSvc, Resolver: res, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+		secretKey: opts.SecretKey, merchants: merchants}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"loyaltygraph/domain/notify"
 	"loyaltygraph/graph/model"
 	"sync/atomic"
 
@@ -22,15 +23,27 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Card() CardResolver
+	LinkCode() LinkCodeResolver
 	Merchant() MerchantResolver
 	Mutation() MutationResolver
+	NotificationDelivery() NotificationDeliveryResolver
 	Query() QueryResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Card struct {
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Payment      func(childComplexity int) int
+		TokenType    func(childComplexity int) int
+		TruncatedPAN func(childComplexity int) int
+	}
+
 	CreateMerchantPayload struct {
 		Merchant   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -39,6 +52,29 @@ type ComplexityRoot struct {
 	DeleteMerchantPayload struct {
 		DeletedMerchantID func(childComplexity int) int
 		UserErrors        func(childComplexity int) int
+	}
+
+	DeleteNotificationEndpointPayload struct {
+		DeletedType func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	DeleteUserPayload struct {
+		DeletedUserID func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
+	Header struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	LinkCode struct {
+		CreatedAt func(childComplexity int) int
+		LinkCode  func(childComplexity int) int
+		Phone     func(childComplexity int) int
+		Provider  func(childComplexity int) int
+		StoreID   func(childComplexity int) int
 	}
 
 	Merchant struct {
@@ -62,9 +98,43 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateMerchant func(childComplexity int, input model.CreateMerchantInput) int
-		DeleteMerchant func(childComplexity int, merchantID string) int
-		UpdateMerchant func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
+		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
+		DeleteMerchant             func(childComplexity int, merchantID string) int
+		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
+		DeleteUser                 func(childComplexity int, userID string) int
+		RequestUserToken           func(childComplexity int, phonenumber string) int
+		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
+		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
+		Signup                     func(childComplexity int, input model.SignupInput) int
+		SignupWithCard             func(childComplexity int, input model.SignupWithCardInput) int
+		SignupWithCardToken        func(childComplexity int, input model.SignupWithCardTokenInput) int
+		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
+		UpdateUser                 func(childComplexity int, userID string, input model.UpdateUserInput) int
+		ValidateOtp                func(childComplexity int, phonenumber string, otp string) int
+		VerifyLinkCode             func(childComplexity int, linkCode string, memberID *string) int
+		VerifyUserToken            func(childComplexity int, phonenumber string, otp string) int
+	}
+
+	NotificationDelivery struct {
+		Attempt     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DeliveredAt func(childComplexity int) int
+		EventID     func(childComplexity int) int
+		LastError   func(childComplexity int) int
+		LastStatus  func(childComplexity int) int
+		Payload     func(childComplexity int) int
+		State       func(childComplexity int) int
+		Type        func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	NotificationEndpoint struct {
+		CreatedAt func(childComplexity int) int
+		Headers   func(childComplexity int) int
+		Type      func(childComplexity int) int
+		URL       func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -74,11 +144,58 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Parm struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	PartnerSettings struct {
+		Flow       func(childComplexity int) int
+		LandingURL func(childComplexity int) int
+		TermsURL   func(childComplexity int) int
+	}
+
 	Query struct {
-		Merchant  func(childComplexity int, merchantID string) int
-		Merchants func(childComplexity int, first *int, after *string) int
-		Node      func(childComplexity int, id string) int
-		Nodes     func(childComplexity int, ids []string) int
+		CardTokenByPhone       func(childComplexity int, phonenumber string) int
+		LinkCode               func(childComplexity int, linkCode string) int
+		Merchant               func(childComplexity int, merchantID string) int
+		Merchants              func(childComplexity int, first *int, after *string) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		NotificationDeliveries func(childComplexity int, first *int) int
+		NotificationEndpoints  func(childComplexity int) int
+		PartnerSettings        func(childComplexity int) int
+		SentMessages           func(childComplexity int, to string) int
+		User                   func(childComplexity int, userID string) int
+		Viewer                 func(childComplexity int) int
+	}
+
+	RequestUserTokenPayload struct {
+		Accepted   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SentMessage struct {
+		Body    func(childComplexity int) int
+		Channel func(childComplexity int) int
+		SentAt  func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	SetNotificationEndpointPayload struct {
+		Endpoint   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SetPartnerSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SignupPayload struct {
+		Result     func(childComplexity int) int
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	UpdateMerchantPayload struct {
@@ -86,10 +203,44 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	UpdateUserPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	User struct {
+		Cards              func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		MemberID           func(childComplexity int) int
+		Parms              func(childComplexity int) int
+		PendingPhoneNumber func(childComplexity int) int
+		Phone              func(childComplexity int) int
+		PhoneVerified      func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	ValidateOtpPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		UserID     func(childComplexity int) int
+	}
+
+	VerifyLinkCodePayload struct {
+		State      func(childComplexity int) int
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	VerifyUserTokenPayload struct {
+		AccessToken func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 }
 
@@ -106,6 +257,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Card.createdAt":
+		if e.ComplexityRoot.Card.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.CreatedAt(childComplexity), true
+	case "Card.id", "Card.cardId":
+		if e.ComplexityRoot.Card.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.ID(childComplexity), true
+	case "Card.payment":
+		if e.ComplexityRoot.Card.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.Payment(childComplexity), true
+	case "Card.tokenType":
+		if e.ComplexityRoot.Card.TokenType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.TokenType(childComplexity), true
+	case "Card.truncatedPan":
+		if e.ComplexityRoot.Card.TruncatedPAN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.TruncatedPAN(childComplexity), true
 
 	case "CreateMerchantPayload.merchant":
 		if e.ComplexityRoot.CreateMerchantPayload.Merchant == nil {
@@ -132,6 +314,76 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteMerchantPayload.UserErrors(childComplexity), true
+
+	case "DeleteNotificationEndpointPayload.deletedType":
+		if e.ComplexityRoot.DeleteNotificationEndpointPayload.DeletedType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteNotificationEndpointPayload.DeletedType(childComplexity), true
+	case "DeleteNotificationEndpointPayload.userErrors":
+		if e.ComplexityRoot.DeleteNotificationEndpointPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteNotificationEndpointPayload.UserErrors(childComplexity), true
+
+	case "DeleteUserPayload.deletedUserId":
+		if e.ComplexityRoot.DeleteUserPayload.DeletedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteUserPayload.DeletedUserID(childComplexity), true
+	case "DeleteUserPayload.userErrors":
+		if e.ComplexityRoot.DeleteUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteUserPayload.UserErrors(childComplexity), true
+
+	case "Header.name":
+		if e.ComplexityRoot.Header.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Header.Name(childComplexity), true
+	case "Header.value":
+		if e.ComplexityRoot.Header.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Header.Value(childComplexity), true
+
+	case "LinkCode.created":
+		if e.ComplexityRoot.LinkCode.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCode.CreatedAt(childComplexity), true
+	case "LinkCode.linkCode":
+		if e.ComplexityRoot.LinkCode.LinkCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCode.LinkCode(childComplexity), true
+	case "LinkCode.phoneNumber":
+		if e.ComplexityRoot.LinkCode.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCode.Phone(childComplexity), true
+	case "LinkCode.provider":
+		if e.ComplexityRoot.LinkCode.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCode.Provider(childComplexity), true
+	case "LinkCode.storeId":
+		if e.ComplexityRoot.LinkCode.StoreID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCode.StoreID(childComplexity), true
 
 	case "Merchant.createdAt":
 		if e.ComplexityRoot.Merchant.CreatedAt == nil {
@@ -224,6 +476,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteMerchant(childComplexity, args["merchantId"].(string)), true
+	case "Mutation.deleteNotificationEndpoint":
+		if e.ComplexityRoot.Mutation.DeleteNotificationEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNotificationEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNotificationEndpoint(childComplexity, args["type"].(notify.EventType)), true
+	case "Mutation.deleteUser":
+		if e.ComplexityRoot.Mutation.DeleteUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["userId"].(string)), true
+	case "Mutation.requestUserToken":
+		if e.ComplexityRoot.Mutation.RequestUserToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestUserToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestUserToken(childComplexity, args["phonenumber"].(string)), true
+	case "Mutation.setNotificationEndpoint":
+		if e.ComplexityRoot.Mutation.SetNotificationEndpoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setNotificationEndpoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetNotificationEndpoint(childComplexity, args["input"].(model.SetNotificationEndpointInput)), true
+	case "Mutation.setPartnerSettings":
+		if e.ComplexityRoot.Mutation.SetPartnerSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPartnerSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPartnerSettings(childComplexity, args["input"].(model.PartnerSettingsInput)), true
+	case "Mutation.signup":
+		if e.ComplexityRoot.Mutation.Signup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Signup(childComplexity, args["input"].(model.SignupInput)), true
+	case "Mutation.signupWithCard":
+		if e.ComplexityRoot.Mutation.SignupWithCard == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signupWithCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignupWithCard(childComplexity, args["input"].(model.SignupWithCardInput)), true
+	case "Mutation.signupWithCardToken":
+		if e.ComplexityRoot.Mutation.SignupWithCardToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signupWithCardToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignupWithCardToken(childComplexity, args["input"].(model.SignupWithCardTokenInput)), true
 	case "Mutation.updateMerchant":
 		if e.ComplexityRoot.Mutation.UpdateMerchant == nil {
 			break
@@ -235,6 +575,148 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMerchant(childComplexity, args["merchantId"].(string), args["input"].(model.UpdateMerchantInput)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["userId"].(string), args["input"].(model.UpdateUserInput)), true
+	case "Mutation.validateOtp":
+		if e.ComplexityRoot.Mutation.ValidateOtp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_validateOtp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ValidateOtp(childComplexity, args["phonenumber"].(string), args["otp"].(string)), true
+	case "Mutation.verifyLinkCode":
+		if e.ComplexityRoot.Mutation.VerifyLinkCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyLinkCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyLinkCode(childComplexity, args["linkCode"].(string), args["memberId"].(*string)), true
+	case "Mutation.verifyUserToken":
+		if e.ComplexityRoot.Mutation.VerifyUserToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyUserToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyUserToken(childComplexity, args["phonenumber"].(string), args["otp"].(string)), true
+
+	case "NotificationDelivery.attempts":
+		if e.ComplexityRoot.NotificationDelivery.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Attempt(childComplexity), true
+	case "NotificationDelivery.createdAt":
+		if e.ComplexityRoot.NotificationDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.CreatedAt(childComplexity), true
+	case "NotificationDelivery.deliveredAt":
+		if e.ComplexityRoot.NotificationDelivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.DeliveredAt(childComplexity), true
+	case "NotificationDelivery.eventId":
+		if e.ComplexityRoot.NotificationDelivery.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.EventID(childComplexity), true
+	case "NotificationDelivery.lastError":
+		if e.ComplexityRoot.NotificationDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.LastError(childComplexity), true
+	case "NotificationDelivery.lastStatus":
+		if e.ComplexityRoot.NotificationDelivery.LastStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.LastStatus(childComplexity), true
+	case "NotificationDelivery.payload":
+		if e.ComplexityRoot.NotificationDelivery.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Payload(childComplexity), true
+	case "NotificationDelivery.state":
+		if e.ComplexityRoot.NotificationDelivery.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.State(childComplexity), true
+	case "NotificationDelivery.type":
+		if e.ComplexityRoot.NotificationDelivery.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Type(childComplexity), true
+	case "NotificationDelivery.url":
+		if e.ComplexityRoot.NotificationDelivery.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.URL(childComplexity), true
+	case "NotificationDelivery.updatedAt":
+		if e.ComplexityRoot.NotificationDelivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.UpdatedAt(childComplexity), true
+
+	case "NotificationEndpoint.createdAt":
+		if e.ComplexityRoot.NotificationEndpoint.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.CreatedAt(childComplexity), true
+	case "NotificationEndpoint.headers":
+		if e.ComplexityRoot.NotificationEndpoint.Headers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.Headers(childComplexity), true
+	case "NotificationEndpoint.type":
+		if e.ComplexityRoot.NotificationEndpoint.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.Type(childComplexity), true
+	case "NotificationEndpoint.url":
+		if e.ComplexityRoot.NotificationEndpoint.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.URL(childComplexity), true
+	case "NotificationEndpoint.updatedAt":
+		if e.ComplexityRoot.NotificationEndpoint.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.UpdatedAt(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -261,6 +743,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Parm.name":
+		if e.ComplexityRoot.Parm.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Parm.Name(childComplexity), true
+	case "Parm.value":
+		if e.ComplexityRoot.Parm.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Parm.Value(childComplexity), true
+
+	case "PartnerSettings.flow":
+		if e.ComplexityRoot.PartnerSettings.Flow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerSettings.Flow(childComplexity), true
+	case "PartnerSettings.landingUrl":
+		if e.ComplexityRoot.PartnerSettings.LandingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerSettings.LandingURL(childComplexity), true
+	case "PartnerSettings.termsUrl":
+		if e.ComplexityRoot.PartnerSettings.TermsURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerSettings.TermsURL(childComplexity), true
+
+	case "Query.cardTokenByPhone":
+		if e.ComplexityRoot.Query.CardTokenByPhone == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cardTokenByPhone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CardTokenByPhone(childComplexity, args["phonenumber"].(string)), true
+
+	case "Query.linkCode":
+		if e.ComplexityRoot.Query.LinkCode == nil {
+			break
+		}
+
+		args, err := ec.field_Query_linkCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LinkCode(childComplexity, args["linkCode"].(string)), true
 	case "Query.merchant":
 		if e.ComplexityRoot.Query.Merchant == nil {
 			break
@@ -305,6 +842,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.notificationDeliveries":
+		if e.ComplexityRoot.Query.NotificationDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["first"].(*int)), true
+	case "Query.notificationEndpoints":
+		if e.ComplexityRoot.Query.NotificationEndpoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NotificationEndpoints(childComplexity), true
+	case "Query.partnerSettings":
+		if e.ComplexityRoot.Query.PartnerSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PartnerSettings(childComplexity), true
+	case "Query.sentMessages":
+		if e.ComplexityRoot.Query.SentMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sentMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SentMessages(childComplexity, args["to"].(string)), true
+	case "Query.user":
+		if e.ComplexityRoot.Query.User == nil {
+			break
+		}
+
+		args, err := ec.field_Query_user_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.User(childComplexity, args["userId"].(string)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RequestUserTokenPayload.accepted":
+		if e.ComplexityRoot.RequestUserTokenPayload.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUserTokenPayload.Accepted(childComplexity), true
+	case "RequestUserTokenPayload.userErrors":
+		if e.ComplexityRoot.RequestUserTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestUserTokenPayload.UserErrors(childComplexity), true
+
+	case "SentMessage.body":
+		if e.ComplexityRoot.SentMessage.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessage.Body(childComplexity), true
+	case "SentMessage.channel":
+		if e.ComplexityRoot.SentMessage.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessage.Channel(childComplexity), true
+	case "SentMessage.sentAt":
+		if e.ComplexityRoot.SentMessage.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessage.SentAt(childComplexity), true
+	case "SentMessage.to":
+		if e.ComplexityRoot.SentMessage.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessage.To(childComplexity), true
+
+	case "SetNotificationEndpointPayload.endpoint":
+		if e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint(childComplexity), true
+	case "SetNotificationEndpointPayload.userErrors":
+		if e.ComplexityRoot.SetNotificationEndpointPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetNotificationEndpointPayload.UserErrors(childComplexity), true
+
+	case "SetPartnerSettingsPayload.settings":
+		if e.ComplexityRoot.SetPartnerSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPartnerSettingsPayload.Settings(childComplexity), true
+	case "SetPartnerSettingsPayload.userErrors":
+		if e.ComplexityRoot.SetPartnerSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPartnerSettingsPayload.UserErrors(childComplexity), true
+
+	case "SignupPayload.result":
+		if e.ComplexityRoot.SignupPayload.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignupPayload.Result(childComplexity), true
+	case "SignupPayload.user":
+		if e.ComplexityRoot.SignupPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignupPayload.User(childComplexity), true
+	case "SignupPayload.userErrors":
+		if e.ComplexityRoot.SignupPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignupPayload.UserErrors(childComplexity), true
 
 	case "UpdateMerchantPayload.merchant":
 		if e.ComplexityRoot.UpdateMerchantPayload.Merchant == nil {
@@ -318,6 +989,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateMerchantPayload.UserErrors(childComplexity), true
+
+	case "UpdateUserPayload.user":
+		if e.ComplexityRoot.UpdateUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateUserPayload.User(childComplexity), true
+	case "UpdateUserPayload.userErrors":
+		if e.ComplexityRoot.UpdateUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateUserPayload.UserErrors(childComplexity), true
+
+	case "User.cards":
+		if e.ComplexityRoot.User.Cards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Cards(childComplexity), true
+	case "User.createdAt":
+		if e.ComplexityRoot.User.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.id", "User.userId":
+		if e.ComplexityRoot.User.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.memberId":
+		if e.ComplexityRoot.User.MemberID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.MemberID(childComplexity), true
+	case "User.parms":
+		if e.ComplexityRoot.User.Parms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Parms(childComplexity), true
+	case "User.pendingPhoneNumber":
+		if e.ComplexityRoot.User.PendingPhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.PendingPhoneNumber(childComplexity), true
+	case "User.phoneNumber":
+		if e.ComplexityRoot.User.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Phone(childComplexity), true
+	case "User.phoneVerified":
+		if e.ComplexityRoot.User.PhoneVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.PhoneVerified(childComplexity), true
+	case "User.updatedAt":
+		if e.ComplexityRoot.User.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -338,6 +1077,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "ValidateOtpPayload.user":
+		if e.ComplexityRoot.ValidateOtpPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateOtpPayload.User(childComplexity), true
+	case "ValidateOtpPayload.userErrors":
+		if e.ComplexityRoot.ValidateOtpPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateOtpPayload.UserErrors(childComplexity), true
+	case "ValidateOtpPayload.userId":
+		if e.ComplexityRoot.ValidateOtpPayload.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateOtpPayload.UserID(childComplexity), true
+
+	case "VerifyLinkCodePayload.state":
+		if e.ComplexityRoot.VerifyLinkCodePayload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLinkCodePayload.State(childComplexity), true
+	case "VerifyLinkCodePayload.user":
+		if e.ComplexityRoot.VerifyLinkCodePayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLinkCodePayload.User(childComplexity), true
+	case "VerifyLinkCodePayload.userErrors":
+		if e.ComplexityRoot.VerifyLinkCodePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyLinkCodePayload.UserErrors(childComplexity), true
+
+	case "VerifyUserTokenPayload.accessToken":
+		if e.ComplexityRoot.VerifyUserTokenPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyUserTokenPayload.AccessToken(childComplexity), true
+	case "VerifyUserTokenPayload.userErrors":
+		if e.ComplexityRoot.VerifyUserTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyUserTokenPayload.UserErrors(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -348,7 +1138,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateMerchantInput", ec.unmarshalInputCreateMerchantInput),
+			graphql.NewInputUnmarshaler("HeaderInput", ec.unmarshalInputHeaderInput),
+			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
+			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
+			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
+			graphql.NewInputUnmarshaler("SignupInput", ec.unmarshalInputSignupInput),
+			graphql.NewInputUnmarshaler("SignupWithCardInput", ec.unmarshalInputSignupWithCardInput),
+			graphql.NewInputUnmarshaler("SignupWithCardTokenInput", ec.unmarshalInputSignupWithCardTokenInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
+			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 		)
 	}
 	first := true
@@ -498,6 +1296,103 @@ extend type Mutation {
   deleteMerchant(merchantId: ID!): DeleteMerchantPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/notify.graphqls", Input: `"The kinds of outbound notifications. Later contexts add theirs."
+enum NotificationType {
+  USER_CREATED
+  USER_UPDATED
+  USER_DELETED
+}
+
+"A static HTTP header sent with every notification to an endpoint."
+type Header {
+  name: String!
+  value: String!
+}
+
+input HeaderInput {
+  name: String!
+  value: String!
+}
+
+"Where the owner wants notifications of one type delivered."
+type NotificationEndpoint {
+  type: NotificationType!
+  url: String!
+  headers: [Header!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+input SetNotificationEndpointInput {
+  type: NotificationType!
+  "An absolute http(s) URL; loopback and private addresses are refused in production."
+  url: String!
+  headers: [HeaderInput!]
+}
+
+type SetNotificationEndpointPayload {
+  endpoint: NotificationEndpoint
+  userErrors: [UserError!]!
+}
+
+type DeleteNotificationEndpointPayload {
+  deletedType: NotificationType
+  userErrors: [UserError!]!
+}
+
+enum DeliveryState {
+  PENDING
+  RETRYING
+  DELIVERED
+  FAILED
+}
+
+"The delivery of one notification to one endpoint."
+type NotificationDelivery {
+  "Stable across retries; sent as the webhook-id header."
+  eventId: String!
+  type: NotificationType!
+  url: String!
+  "The JSON body sent."
+  payload: String
+  attempts: Int!
+  state: DeliveryState!
+  lastStatus: Int
+  lastError: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  deliveredAt: DateTime
+}
+
+enum MessageChannel {
+  SMS
+  EMAIL
+}
+
+"A message sent to a person by the development sender."
+type SentMessage {
+  to: String!
+  channel: MessageChannel!
+  body: String!
+  sentAt: DateTime!
+}
+
+extend type Query {
+  "The caller's notification endpoints. Partners, settlement clients and admins."
+  notificationEndpoints: [NotificationEndpoint!]!
+  "The caller's most recent notification deliveries, newest first (at most 100)."
+  notificationDeliveries(first: Int = 20): [NotificationDelivery!]!
+  "Messages sent to a phone number or e-mail address, newest first. Admins."
+  sentMessages(to: String!): [SentMessage!]!
+}
+
+extend type Mutation {
+  "Sets (or replaces) the caller's endpoint for one notification type."
+  setNotificationEndpoint(input: SetNotificationEndpointInput!): SetNotificationEndpointPayload!
+  "Removes the caller's endpoint for one notification type."
+  deleteNotificationEndpoint(type: NotificationType!): DeleteNotificationEndpointPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 An object with a globally unique id, fetchable through ` + "`" + `Query.node` + "`" + `.
 """
@@ -549,12 +1444,225 @@ type Query {
 
 type Mutation
 `, BuiltIn: false},
+	{Name: "../schema/user.graphqls", Input: `"A key/value pair stored on a user."
+type Parm {
+  name: String!
+  value: String!
+}
+
+input ParmInput {
+  name: String!
+  value: String!
+}
+
+"An end user of a partner's loyalty programme (Storebox User API)."
+type User implements Node {
+  id: ID!
+  userId: ID!
+  "MSISDN: country code and number, digits only."
+  phoneNumber: String!
+  phoneVerified: Boolean!
+  "A new phone number waiting for its OTP, if any."
+  pendingPhoneNumber: String
+  memberId: String!
+  parms: [Parm!]!
+  "The user's payment cards, newest first."
+  cards: [Card!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A payment card of a user. The card token is never shown here."
+type Card implements Node {
+  id: ID!
+  cardId: ID!
+  "Masked card number, such as 457100XXXXXX0001."
+  truncatedPan: String
+  tokenType: String
+  "Whether the card is used for recurring payments."
+  payment: Boolean!
+  createdAt: DateTime!
+}
+
+"A pending signup's link code, as ` + "`" + `GET /linkcode/{linkCode}` + "`" + ` shows it."
+type LinkCode {
+  provider: String!
+  phoneNumber: String!
+  linkCode: String!
+  storeId: String
+  created: DateTime!
+}
+
+"What a signup from the till did."
+enum SignupResult {
+  "The phone number was known: the card was added to its user."
+  CARD_ADDED
+  "The phone number was new: an SMS with a link or code was sent."
+  VERIFICATION_SENT
+}
+
+type SignupPayload {
+  result: SignupResult
+  "The user the card was added to (CARD_ADDED only)."
+  user: User
+  userErrors: [UserError!]!
+}
+
+input SignupWithCardInput {
+  phonenumber: String!
+  "Masked card number, such as 457100XXXXXX0001. A full card number is refused."
+  truncatedPan: String!
+  "Card token from the terminal."
+  token: String!
+  payment: Boolean
+  storeId: String
+}
+
+input SignupWithCardTokenInput {
+  phonenumber: String!
+  token: String!
+  tokenType: String!
+  truncatedPan: String
+}
+
+input SignupInput {
+  phonenumber: String!
+  "4 to 32 characters; generated when absent."
+  memberId: String
+  "1 (default): an OTP by SMS; 2: a signup link by SMS."
+  smsType: Int
+}
+
+type VerifyLinkCodePayload {
+  "0 when the user was created, as the REST API answers."
+  state: Int
+  user: User
+  userErrors: [UserError!]!
+}
+
+input UpdateUserInput {
+  "A new phone number. Unless phonenumberValid is true, an OTP is sent to it and it is assigned only once validated."
+  phonenumber: String
+  phonenumberValid: Boolean
+  "Replaces the whole stored set of parms."
+  parms: [ParmInput!]
+}
+
+type UpdateUserPayload {
+  user: User
+  userErrors: [UserError!]!
+}
+
+type DeleteUserPayload {
+  deletedUserId: ID
+  userErrors: [UserError!]!
+}
+
+type ValidateOtpPayload {
+  userId: ID
+  user: User
+  userErrors: [UserError!]!
+}
+
+type RequestUserTokenPayload {
+  "True when the request was accepted; an SMS goes out if the phone number belongs to a user."
+  accepted: Boolean!
+  userErrors: [UserError!]!
+}
+
+type VerifyUserTokenPayload {
+  "Send it as X-Storebox-user-token (or Authorization: Bearer) to act as the user."
+  accessToken: String
+  userErrors: [UserError!]!
+}
+
+"How a partner's signups accept terms."
+enum SignupFlow {
+  "Our terms page shows the partner's terms, then redirects to the landing page."
+  STOREBOX
+  "The SMS links straight to the partner's landing page, which calls verifyLinkCode."
+  CUSTOMER
+}
+
+type PartnerSettings {
+  termsUrl: String
+  landingUrl: String
+  flow: SignupFlow!
+}
+
+input PartnerSettingsInput {
+  "Admins name the partner by username; partners set their own."
+  partnerUsername: String
+  termsUrl: String
+  landingUrl: String
+  flow: SignupFlow!
+}
+
+type SetPartnerSettingsPayload {
+  settings: PartnerSettings
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "A pending signup by link code; null when unknown. Partners."
+  linkCode(linkCode: String!): LinkCode
+  "A user by id: a partner's own users, or an end user itself."
+  user(userId: ID!): User
+  "The end user of the access token."
+  viewer: User
+  "The token of the newest card of the partner's user with this phone number; null without one. Partners."
+  cardTokenByPhone(phonenumber: String!): String
+  "The calling partner's signup settings."
+  partnerSettings: PartnerSettings
+}
+
+extend type Mutation {
+  "Signup from the till with a card. Partners."
+  signupWithCard(input: SignupWithCardInput!): SignupPayload!
+  "Signup from the till with a card token. Partners."
+  signupWithCardToken(input: SignupWithCardTokenInput!): SignupPayload!
+  "Signup without card: texts an OTP (or a link). Partners."
+  signup(input: SignupInput!): SignupPayload!
+  "Creates the user of a link code after the end user accepted the terms. Partners."
+  verifyLinkCode(linkCode: String!, memberId: String): VerifyLinkCodePayload!
+  "Updates a user. Partners (own users) or the end user itself."
+  updateUser(userId: ID!, input: UpdateUserInput!): UpdateUserPayload!
+  "Deletes a user and its cards. Partners (own users) or the end user itself."
+  deleteUser(userId: ID!): DeleteUserPayload!
+  "Validates the OTP sent to a phone number; creates the user if new. Partners."
+  validateOtp(phonenumber: String!, otp: String!): ValidateOtpPayload!
+  "Texts a login OTP to the user with this phone number. Partners."
+  requestUserToken(phonenumber: String!): RequestUserTokenPayload!
+  "Exchanges a login OTP for an access token. Partners."
+  verifyUserToken(phonenumber: String!, otp: String!): VerifyUserTokenPayload!
+  "Sets a partner's signup settings. The partner itself, or an admin."
+  setPartnerSettings(input: PartnerSettingsInput!): SetPartnerSettingsPayload!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Card_id(ctx, field)
+	case "cardId":
+		return ec.fieldContext_Card_cardId(ctx, field)
+	case "truncatedPan":
+		return ec.fieldContext_Card_truncatedPan(ctx, field)
+	case "tokenType":
+		return ec.fieldContext_Card_tokenType(ctx, field)
+	case "payment":
+		return ec.fieldContext_Card_payment(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Card_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Card", field.Name)
+}
 
 func (ec *executionContext) childFields_CreateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -574,6 +1682,52 @@ func (ec *executionContext) childFields_DeleteMerchantPayload(ctx context.Contex
 		return ec.fieldContext_DeleteMerchantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteMerchantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteNotificationEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedType":
+		return ec.fieldContext_DeleteNotificationEndpointPayload_deletedType(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteNotificationEndpointPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteNotificationEndpointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedUserId":
+		return ec.fieldContext_DeleteUserPayload_deletedUserId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Header(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Header_name(ctx, field)
+	case "value":
+		return ec.fieldContext_Header_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Header", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_LinkCode_provider(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_LinkCode_phoneNumber(ctx, field)
+	case "linkCode":
+		return ec.fieldContext_LinkCode_linkCode(ctx, field)
+	case "storeId":
+		return ec.fieldContext_LinkCode_storeId(ctx, field)
+	case "created":
+		return ec.fieldContext_LinkCode_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkCode", field.Name)
 }
 
 func (ec *executionContext) childFields_Merchant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -618,6 +1772,50 @@ func (ec *executionContext) childFields_MerchantEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type MerchantEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eventId":
+		return ec.fieldContext_NotificationDelivery_eventId(ctx, field)
+	case "type":
+		return ec.fieldContext_NotificationDelivery_type(ctx, field)
+	case "url":
+		return ec.fieldContext_NotificationDelivery_url(ctx, field)
+	case "payload":
+		return ec.fieldContext_NotificationDelivery_payload(ctx, field)
+	case "attempts":
+		return ec.fieldContext_NotificationDelivery_attempts(ctx, field)
+	case "state":
+		return ec.fieldContext_NotificationDelivery_state(ctx, field)
+	case "lastStatus":
+		return ec.fieldContext_NotificationDelivery_lastStatus(ctx, field)
+	case "lastError":
+		return ec.fieldContext_NotificationDelivery_lastError(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationDelivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_NotificationDelivery_updatedAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_NotificationDelivery_deliveredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_NotificationEndpoint_type(ctx, field)
+	case "url":
+		return ec.fieldContext_NotificationEndpoint_url(ctx, field)
+	case "headers":
+		return ec.fieldContext_NotificationEndpoint_headers(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationEndpoint_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_NotificationEndpoint_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpoint", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -632,6 +1830,84 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Parm(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Parm_name(ctx, field)
+	case "value":
+		return ec.fieldContext_Parm_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Parm", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "termsUrl":
+		return ec.fieldContext_PartnerSettings_termsUrl(ctx, field)
+	case "landingUrl":
+		return ec.fieldContext_PartnerSettings_landingUrl(ctx, field)
+	case "flow":
+		return ec.fieldContext_PartnerSettings_flow(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestUserTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_RequestUserTokenPayload_accepted(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RequestUserTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestUserTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SentMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "to":
+		return ec.fieldContext_SentMessage_to(ctx, field)
+	case "channel":
+		return ec.fieldContext_SentMessage_channel(ctx, field)
+	case "body":
+		return ec.fieldContext_SentMessage_body(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_SentMessage_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_SetNotificationEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_SetNotificationEndpointPayload_endpoint(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetNotificationEndpointPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetNotificationEndpointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetPartnerSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_SetPartnerSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetPartnerSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetPartnerSettingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SignupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_SignupPayload_result(ctx, field)
+	case "user":
+		return ec.fieldContext_SignupPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SignupPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignupPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "merchant":
@@ -640,6 +1916,42 @@ func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Contex
 		return ec.fieldContext_UpdateMerchantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMerchantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateUserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_User_id(ctx, field)
+	case "userId":
+		return ec.fieldContext_User_userId(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_User_phoneNumber(ctx, field)
+	case "phoneVerified":
+		return ec.fieldContext_User_phoneVerified(ctx, field)
+	case "pendingPhoneNumber":
+		return ec.fieldContext_User_pendingPhoneNumber(ctx, field)
+	case "memberId":
+		return ec.fieldContext_User_memberId(ctx, field)
+	case "parms":
+		return ec.fieldContext_User_parms(ctx, field)
+	case "cards":
+		return ec.fieldContext_User_cards(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_User_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -652,6 +1964,40 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_ValidateOtpPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_ValidateOtpPayload_userId(ctx, field)
+	case "user":
+		return ec.fieldContext_ValidateOtpPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ValidateOtpPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ValidateOtpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_VerifyLinkCodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_VerifyLinkCodePayload_state(ctx, field)
+	case "user":
+		return ec.fieldContext_VerifyLinkCodePayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_VerifyLinkCodePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VerifyLinkCodePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_VerifyUserTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_VerifyUserTokenPayload_accessToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_VerifyUserTokenPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VerifyUserTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

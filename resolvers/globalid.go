@@ -10,6 +10,8 @@ import (
 // Global ids are "Type:nativeId" in unpadded base64url, opaque to clients.
 const (
 	typeMerchant = "Merchant"
+	typeUser     = "User"
+	typeCard     = "Card"
 )
 
 // GlobalID returns the global id of the object of type typ with native id.

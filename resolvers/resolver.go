@@ -4,20 +4,35 @@
 package resolvers
 
 import (
+	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/user"
 )
 
 // Resolver holds the dependencies of every resolver.
 type Resolver struct {
 	MerchantOps *MerchantOps
+	UserOps     *UserOps
+	NotifyOps   *NotifyOps
+
+	auth *auth.Service
 }
 
 // Services are the domain services the resolvers call.
 type Services struct {
+	Auth     *auth.Service
 	Merchant *merchant.Service
+	User     *user.Service
+	Notify   *notify.Service
 }
 
 // New returns the root resolver.
 func New(s Services) *Resolver {
-	return &Resolver{MerchantOps: &MerchantOps{svc: s.Merchant}}
+	return &Resolver{
+		MerchantOps: &MerchantOps{svc: s.Merchant},
+		UserOps:     &UserOps{svc: s.User},
+		NotifyOps:   &NotifyOps{svc: s.Notify},
+		auth:        s.Auth,
+	}
 }

@@ -91,6 +91,7 @@ fi
 export SECRET_KEY
 
 export LG_ENV="${LG_ENV:-dev}"
+export NOTIFY_ALLOW_PRIVATE="${NOTIFY_ALLOW_PRIVATE:-true}"
 export HTTP_ADDR="${HTTP_ADDR:-:8080}"
 HTTP_PORT="${HTTP_ADDR##*:}"
 [[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "cannot parse the port of HTTP_ADDR=$HTTP_ADDR"

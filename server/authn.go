@@ -12,6 +12,7 @@ import (
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/secret"
 )
 
 // maxKeyLifetime bounds how far in the future a JWT-wrapped key may expire,
@@ -22,15 +23,27 @@ const maxKeyLifetime = time.Hour
 // context. A request without credentials goes on anonymously; one whose
 // credentials are refused goes on with the refusal recorded, and each edge
 // answers it in its own shape.
-func authenticate(svc *auth.Service, log *slog.Logger, now func() time.Time) middleware {
+func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger, now func() time.Time) middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
-			if header == "" {
+			userToken := r.Header.Get("X-Storebox-user-token")
+			if bearer, ok := strings.CutPrefix(header, "Bearer "); ok && userToken == "" && secret.LooksLikeUserToken(bearer) {
+				userToken, header = bearer, ""
+			}
+			if header == "" && userToken == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
-			p, err := principalOf(r, header, svc, now)
+			var p *auth.Principal
+			var err error
+			if userToken != "" {
+				// An end user's token restricts the request to that user,
+				// whatever partner credentials come with it.
+				p, err = endUser(tokens, userToken)
+			} else {
+				p, err = principalOf(r, header, svc, now)
+			}
 			ctx := r.Context()
 			if err != nil {
 				if c := errs.CodeOf(err); c != errs.Unauthenticated && c != errs.Unavailable {
@@ -43,6 +56,15 @@ func authenticate(svc *auth.Service, log *slog.Logger, now func() time.Time) mid
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// endUser checks an end user's access token.
+func endUser(tokens *secret.UserTokens, token string) (*auth.Principal, error) {
+	userID, msisdn, providerID, err := tokens.Parse(strings.TrimSpace(token))
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Principal{Kind: auth.KindUser, Name: msisdn, Username: userID, UserID: userID, ProviderID: providerID}, nil
 }
 
 func principalOf(r *http.Request, header string, svc *auth.Service, now func() time.Time) (*auth.Principal, error) {

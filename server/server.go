@@ -14,6 +14,8 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/rest/settlement"
+	"loyaltygraph/rest/userapi"
+	"loyaltygraph/secret"
 	"loyaltygraph/web/graphiql"
 )
 
@@ -27,6 +29,8 @@ type Deps struct {
 	Log      *slog.Logger
 	Resolver *resolvers.Resolver
 	Auth     *auth.Service
+	// UserTokens checks end users' access tokens.
+	UserTokens *secret.UserTokens
 	// APQ is the shared cache of automatic persisted queries.
 	APQ graphql.Cache[string]
 	// Postgres and Redis are checked by /readyz.
@@ -59,6 +63,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /graphiql/", gi)
 
 	settlement.Register(mux, d.Resolver, d.Log)
+	userapi.Register(mux, d.Resolver, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
@@ -69,7 +74,7 @@ func New(d Deps) http.Handler {
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		limitBody(maxBodyBytes),
-		authenticate(d.Auth, d.Log, d.Now),
+		authenticate(d.Auth, d.UserTokens, d.Log, d.Now),
 	)
 }
 

@@ -20,6 +20,10 @@ type config struct {
 	LogLevel      slog.Level
 	Dev           bool
 	RedisPrefix   string
+	// NotifyAllowPrivate lets webhooks go to loopback and private addresses.
+	NotifyAllowPrivate bool
+	SMSGatewayURL      string
+	SMSGatewayToken    string
 }
 
 // needs says which settings a sub-command requires.
@@ -88,6 +92,19 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		c.Dev = true
 	default:
 		bad("LG_ENV must be dev or prod")
+	}
+	switch strings.ToLower(strings.TrimSpace(getenv("NOTIFY_ALLOW_PRIVATE"))) {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		c.NotifyAllowPrivate = true
+	default:
+		bad("NOTIFY_ALLOW_PRIVATE must be true or false")
+	}
+	c.SMSGatewayURL, c.SMSGatewayToken = strings.TrimSpace(getenv("SMS_GATEWAY_URL")), getenv("SMS_GATEWAY_TOKEN")
+	if c.SMSGatewayURL != "" {
+		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("SMS_GATEWAY_URL must be an absolute http(s) URL")
+		}
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p

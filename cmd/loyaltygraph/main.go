@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"loyaltygraph/app"
+	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/store/postgres"
@@ -42,6 +43,9 @@ environment:
   PUBLIC_BASE_URL  the URL clients reach the service at (default http://localhost:8080)
   LOG_LEVEL        debug, info, warn or error (default info)
   LG_ENV           dev enables introspection and suggestions for everyone (default prod)
+  NOTIFY_ALLOW_PRIVATE  true lets webhooks go to loopback/private addresses (dev, tests)
+  SMS_GATEWAY_URL  send SMS through this HTTP gateway (else they are logged and kept for admins)
+  SMS_GATEWAY_TOKEN  bearer token for the SMS gateway
 `
 
 func main() {
@@ -100,7 +104,11 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 			return nil, nil, err
 		}
 	}
-	a, err := app.New(app.Options{SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log}, db, rc)
+	a, err := app.New(app.Options{
+		SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log, PublicBaseURL: cfg.PublicBaseURL,
+		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
+		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},
+	}, db, rc)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -126,6 +134,18 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	defer closeAll()
+
+	// Notification delivery runs in every replica; River shares the work.
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start notification delivery: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		defer cancel()
+		if err := a.Jobs.Stop(stopCtx); err != nil {
+			log.Warn("stop notification delivery", "err", err)
+		}
+	}()
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -16,6 +16,10 @@ const (
 	KindSeller     Kind = "seller"
 )
 
+// KindUser is an end user holding an access token from the OTP login. It
+// is a principal kind, not a credential kind: operators cannot create it.
+const KindUser Kind = "user"
+
 // Kinds lists every credential kind, in the order the CLI documents them.
 var Kinds = []Kind{KindPartner, KindSettlement, KindAdmin, KindSeller}
 
@@ -35,6 +39,10 @@ type Principal struct {
 	Kind         Kind
 	Name         string
 	Username     string
+	// UserID and ProviderID are set for end users: the user, and the
+	// partner credential that owns it.
+	UserID     string
+	ProviderID int64
 }
 
 // IsAdmin reports whether p is an admin.

@@ -193,7 +193,11 @@ func (s *Service) PartnerSecret(ctx context.Context, username string) (*Principa
 }
 
 func principalOf(c *Credential) Principal {
-	return Principal{CredentialID: c.ID, Kind: c.Kind, Name: c.Name, Username: c.Username}
+	p := Principal{CredentialID: c.ID, Kind: c.Kind, Name: c.Name, Username: c.Username}
+	if c.Kind == KindPartner {
+		p.ProviderID = c.ID
+	}
+	return p
 }
 
 // verifiedKey is a keyed hash of the presented pair, so the cache never holds
@@ -280,4 +284,18 @@ func (s *Service) EnsureCredential(ctx context.Context, in NewCredential) (creat
 		return false, err
 	}
 	return true, nil
+}
+
+// FindPartner returns the partner credential with username as a principal;
+// anything else is not found.
+func (s *Service) FindPartner(ctx context.Context, username string) (*Principal, error) {
+	c, err := s.store.FindCredentialByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != KindPartner {
+		return nil, errs.NotFoundf("partner not found")
+	}
+	p := principalOf(c)
+	return &p, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/user"
 	"strconv"
 )
 
@@ -26,6 +28,16 @@ type CreateMerchantPayload struct {
 type DeleteMerchantPayload struct {
 	DeletedMerchantID *string      `json:"deletedMerchantId,omitempty"`
 	UserErrors        []*UserError `json:"userErrors"`
+}
+
+type DeleteNotificationEndpointPayload struct {
+	DeletedType *notify.EventType `json:"deletedType,omitempty"`
+	UserErrors  []*UserError      `json:"userErrors"`
+}
+
+type DeleteUserPayload struct {
+	DeletedUserID *string      `json:"deletedUserId,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
 }
 
 type MerchantConnection struct {
@@ -51,7 +63,75 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type ParmInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type PartnerSettingsInput struct {
+	// Admins name the partner by username; partners set their own.
+	PartnerUsername *string   `json:"partnerUsername,omitempty"`
+	TermsURL        *string   `json:"termsUrl,omitempty"`
+	LandingURL      *string   `json:"landingUrl,omitempty"`
+	Flow            user.Flow `json:"flow"`
+}
+
 type Query struct {
+}
+
+type RequestUserTokenPayload struct {
+	// True when the request was accepted; an SMS goes out if the phone number belongs to a user.
+	Accepted   bool         `json:"accepted"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type SetNotificationEndpointInput struct {
+	Type notify.EventType `json:"type"`
+	// An absolute http(s) URL; loopback and private addresses are refused in production.
+	URL     string           `json:"url"`
+	Headers []*notify.Header `json:"headers,omitempty"`
+}
+
+type SetNotificationEndpointPayload struct {
+	Endpoint   *notify.Endpoint `json:"endpoint,omitempty"`
+	UserErrors []*UserError     `json:"userErrors"`
+}
+
+type SetPartnerSettingsPayload struct {
+	Settings   *user.PartnerSettings `json:"settings,omitempty"`
+	UserErrors []*UserError          `json:"userErrors"`
+}
+
+type SignupInput struct {
+	Phonenumber string `json:"phonenumber"`
+	// 4 to 32 characters; generated when absent.
+	MemberID *string `json:"memberId,omitempty"`
+	// 1 (default): an OTP by SMS; 2: a signup link by SMS.
+	SmsType *int `json:"smsType,omitempty"`
+}
+
+type SignupPayload struct {
+	Result *user.SignupResult `json:"result,omitempty"`
+	// The user the card was added to (CARD_ADDED only).
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type SignupWithCardInput struct {
+	Phonenumber string `json:"phonenumber"`
+	// Masked card number, such as 457100XXXXXX0001. A full card number is refused.
+	TruncatedPan string `json:"truncatedPan"`
+	// Card token from the terminal.
+	Token   string  `json:"token"`
+	Payment *bool   `json:"payment,omitempty"`
+	StoreID *string `json:"storeId,omitempty"`
+}
+
+type SignupWithCardTokenInput struct {
+	Phonenumber  string  `json:"phonenumber"`
+	Token        string  `json:"token"`
+	TokenType    string  `json:"tokenType"`
+	TruncatedPan *string `json:"truncatedPan,omitempty"`
 }
 
 type UpdateMerchantInput struct {
@@ -64,6 +144,19 @@ type UpdateMerchantPayload struct {
 	UserErrors []*UserError       `json:"userErrors"`
 }
 
+type UpdateUserInput struct {
+	// A new phone number. Unless phonenumberValid is true, an OTP is sent to it and it is assigned only once validated.
+	Phonenumber      *string `json:"phonenumber,omitempty"`
+	PhonenumberValid *bool   `json:"phonenumberValid,omitempty"`
+	// Replaces the whole stored set of parms.
+	Parms []*ParmInput `json:"parms,omitempty"`
+}
+
+type UpdateUserPayload struct {
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // What went wrong with a mutation's input, in a way the caller can fix.
 type UserError struct {
 	// The input field the error concerns, when there is one.
@@ -72,6 +165,25 @@ type UserError struct {
 	Code UserErrorCode `json:"code"`
 	// A human-readable explanation.
 	Message string `json:"message"`
+}
+
+type ValidateOtpPayload struct {
+	UserID     *string      `json:"userId,omitempty"`
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type VerifyLinkCodePayload struct {
+	// 0 when the user was created, as the REST API answers.
+	State      *int         `json:"state,omitempty"`
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type VerifyUserTokenPayload struct {
+	// Send it as X-Storebox-user-token (or Authorization: Bearer) to act as the user.
+	AccessToken *string      `json:"accessToken,omitempty"`
+	UserErrors  []*UserError `json:"userErrors"`
 }
 
 // Why a mutation's input was refused.

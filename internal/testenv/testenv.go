@@ -217,10 +217,44 @@ func Logger() *slog.Logger {
 // App builds the whole service on this package's database and Redis.
 func App(t testing.TB) *app.App {
 	t.Helper()
-	a, err := app.New(app.Options{SecretKey: SecretKey, Log: Logger(), Argon2: &CheapArgon2}, DB(t), Redis(t))
+	return AppWith(t, app.Options{})
+}
+
+// AppWith builds the service with opts; test defaults fill what is unset,
+// and its notification worker runs until the test ends.
+func AppWith(t testing.TB, opts app.Options) *app.App {
+	t.Helper()
+	if opts.SecretKey == nil {
+		opts.SecretKey = SecretKey
+	}
+	if opts.Log == nil {
+		opts.Log = Logger()
+	}
+	if opts.Argon2 == nil {
+		opts.Argon2 = &CheapArgon2
+	}
+	if opts.PublicBaseURL == "" {
+		opts.PublicBaseURL = "http://localhost:8080"
+	}
+	opts.NotifyAllowPrivate = true
+	if opts.Delivery.RetryBase == 0 {
+		opts.Delivery.RetryBase = 50 * time.Millisecond
+	}
+	rc := Redis(t)
+	a, err := app.New(opts, DB(t), rc)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Jobs.Start(ctx); err != nil {
+		t.Fatalf("start jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		stopCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		_ = a.Jobs.Stop(stopCtx)
+		cancel()
+	})
 	return a
 }
 

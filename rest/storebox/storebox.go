@@ -207,3 +207,55 @@ func (o Object) String(field string) (value string, present bool, err error) {
 	}
 	return value, true, nil
 }
+
+// Text returns a string member that may also be given as a JSON number,
+// as phone numbers sometimes are.
+func (o Object) Text(field string) (value string, present bool, err error) {
+	raw, ok := o[field]
+	if !ok {
+		return "", false, nil
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil && n != "" {
+		return n.String(), true, nil
+	}
+	return o.String(field)
+}
+
+// Bool returns the boolean member field; absent or null is false.
+func (o Object) Bool(field string) (bool, error) {
+	raw, ok := o[field]
+	if !ok || string(raw) == "null" {
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, errs.InvalidField(field, "%s must be true or false", field)
+	}
+	return b, nil
+}
+
+// Int returns the integer member field, or def when absent or null.
+func (o Object) Int(field string, def int) (int, error) {
+	raw, ok := o[field]
+	if !ok || string(raw) == "null" {
+		return def, nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, errs.InvalidField(field, "%s must be an integer", field)
+	}
+	return n, nil
+}
+
+// Decode decodes the member field into v; absent reports false.
+func (o Object) Decode(field string, v any, what string) (bool, error) {
+	raw, ok := o[field]
+	if !ok || string(raw) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, errs.InvalidField(field, "%s must be %s", field, what)
+	}
+	return true, nil
+}

@@ -5,11 +5,14 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -55,8 +58,11 @@ func Migrations() ([]Migration, error) {
 const migrationLock = 0x6c67_6d69_6772 // "lgmigr"
 
 // Migrate applies every migration not yet recorded, each in its own
-// transaction, and returns the names it applied. Running it again applies
-// nothing. Concurrent migrators wait for each other.
+// transaction, and returns the names it applied; then it brings River's
+// tables (the job queue behind outbound notifications) up to the version
+// this binary was built with. Running it again applies nothing. Concurrent
+// migrators wait for each other. River's own migrations are recorded in its
+// river_migration table and are not among the names returned.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	migrations, err := Migrations()
 	if err != nil {
@@ -109,5 +115,24 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		done = append(done, m.Name)
 	}
+	// River's migrations run while the lock is held, on their own pooled
+	// connection; each is applied once, in its own transaction.
+	if err := migrateRiver(ctx, db); err != nil {
+		return done, err
+	}
 	return done, nil
+}
+
+// migrateRiver applies River's migrations that are not yet applied.
+func migrateRiver(ctx context.Context, db *DB) error {
+	migrator, err := rivermigrate.New(riverpgxv5.New(db.Pool), &rivermigrate.Config{
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	return nil
 }

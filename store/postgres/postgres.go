@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
@@ -31,6 +32,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pgxdecimal.Register(conn.TypeMap())
 		return nil
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// River listens on one connection and fetches on others; the
+		// default of max(4, CPUs) starves requests on small machines.
+		cfg.MaxConns = 20
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	}
@@ -56,8 +62,13 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 // constraintFields names the API field behind each unique constraint, so a
 // duplicate becomes a conflict on that field.
 var constraintFields = map[string]string{
-	"merchants_pkey":           "merchantId",
-	"credentials_username_key": "username",
+	"merchants_pkey":            "merchantId",
+	"credentials_username_key":  "username",
+	"users_provider_phone_key":  "phonenumber",
+	"users_provider_member_key": "memberId",
+	"cards_provider_token_key":  "token",
+	"cards_pkey":                "cardId",
+	"signups_pkey":              "linkCode",
 }
 
 // mapError turns driver errors into domain errors: no rows is not found, a
@@ -66,6 +77,10 @@ var constraintFields = map[string]string{
 func mapError(err error, what string) error {
 	if err == nil {
 		return nil
+	}
+	var domainErr *errs.Error
+	if errors.As(err, &domainErr) {
+		return domainErr
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errs.NotFoundf("%s not found", what)

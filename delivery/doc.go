@@ -1,0 +1,61 @@
+// Package delivery sends what the notify context has to say to the outside
+// world: webhook notifications from the outbox, and messages to people.
+//
+// # Webhooks
+//
+// The outbox (postgres.Outbox) writes one River job per notification in the
+// same transaction as the change it announces. The River client built by
+// NewRiverClient works those jobs: each attempt POSTs the JSON payload to the
+// endpoint URL with
+//
+//	Content-Type: application/json        (when there is a body)
+//	<the endpoint's static headers>
+//	webhook-id: <event id>                (32 characters, the same on every retry)
+//	webhook-timestamp: <unix seconds of this attempt>
+//	User-Agent: loyaltygraph-webhooks/1
+//
+// within a 15 s timeout, without following redirects (a 3xx is a failure),
+// and over connections that refuse loopback, private, link-local and other
+// non-public addresses (after DNS resolution) unless AllowPrivate is set. A
+// 2xx answer delivers the notification; anything else fails the attempt and
+// River retries it. Delivery is at least once: a receiver should use the
+// webhook-id to drop duplicates. A process killed mid-delivery leaves its
+// jobs running in the database; any other client's rescuer makes them
+// available again after RescueAfter.
+//
+// Retries back off exponentially with jitter: after the n-th failed attempt
+// the next waits RetryBase·2^(n-1), capped at RetryCap, times a random factor
+// in [0.8, 1.2). With the defaults (10 s, 6 h, 23 attempts) the first 12
+// waits add up to 10 s·(2^12−1) ≈ 11.4 h, the next 10 waits are capped at
+// 6 h (60 h), so the 23rd and last attempt comes about 71.4 h — about three
+// days — after the first. Then the delivery is marked failed.
+//
+// Every attempt updates the notification_deliveries row of the event
+// (attempt number, state, last HTTP status, last error), which owners read
+// through notify.Service.ListDeliveries. A periodic job removes deliveries and
+// sent messages older than Config.Retention.
+//
+// # Messages to people
+//
+// LogSender, the default (make run and tests), writes each message as one
+// JSON log line with its recipient, channel and body, and stores it in
+// sent_messages so that admins can read it through GraphQL (sentMessages).
+//
+// SMSGatewaySender sends SMS through an HTTP gateway. It is used when
+// SMS_GATEWAY_URL is set; it never logs message bodies. The contract:
+//
+//	POST $SMS_GATEWAY_URL
+//	Authorization: Bearer $SMS_GATEWAY_TOKEN   (omitted when the token is empty)
+//	Content-Type: application/json
+//	Accept: application/json
+//	Idempotency-Key: <32 random characters, one per message>
+//
+//	{"to": "4511111111", "body": "Your code is 123456"}
+//
+// "to" is the MSISDN: country code and number, digits only. "body" is UTF-8
+// text. Any 2xx status means the gateway accepted the message; the response
+// body is ignored. Any other status, a redirect, or no answer within 10 s is
+// a failure: Send returns an unavailable error and does not retry (the person
+// asks again). A gateway that sees the same Idempotency-Key twice should send
+// the message once.
+package delivery

@@ -1,0 +1,296 @@
+// Package user is the user bounded context of the Storebox User API: users
+// owned by a partner (provider), their payment cards (first cut), signups
+// from the till with link codes, OTP flows and user tokens.
+package user
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/notify"
+)
+
+// Provider is the partner that owns users: the credential that created them.
+type Provider struct {
+	ID   int64
+	Name string
+}
+
+// Parm is one free key/value pair stored on a user.
+type Parm struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// User is an end user of a partner's loyalty programme.
+type User struct {
+	ID            string
+	Provider      Provider
+	Phone         string
+	PhoneVerified bool
+	MemberID      string
+	Parms         []Parm
+	// PendingPhone is a new phone number waiting for its OTP.
+	PendingPhone string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Card is a payment card registered to a user. The token is kept sealed and
+// found through a keyed hash; the full card number is never known.
+type Card struct {
+	ID           string
+	UserID       string
+	TokenType    string
+	TruncatedPAN string
+	Payment      bool
+	SealedToken  []byte
+	TokenHash    []byte
+	CreatedAt    time.Time
+}
+
+// CardInput is a card as a till or app sends it.
+type CardInput struct {
+	Token        string
+	TokenType    string
+	TruncatedPAN string
+	Payment      bool
+}
+
+// Signup is a pending signup waiting for the end user to follow the link in
+// the SMS: a link code with the phone, the card and where it came from.
+type Signup struct {
+	LinkCode  string
+	Provider  Provider
+	Phone     string
+	Card      *Card
+	StoreID   string
+	MemberID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+// Flow is how a partner's signups accept terms.
+type Flow string
+
+// The signup flows of the User API.
+const (
+	// FlowStorebox sends the end user to our terms page, then to the
+	// partner's landing page.
+	FlowStorebox Flow = "storebox"
+	// FlowCustomer sends the end user straight to the partner's landing
+	// page, which calls verify with the link code.
+	FlowCustomer Flow = "customer"
+)
+
+// Valid reports whether f is a known flow.
+func (f Flow) Valid() bool { return f == FlowStorebox || f == FlowCustomer }
+
+// PartnerSettings configure a partner's signups.
+type PartnerSettings struct {
+	ProviderID int64
+	TermsURL   string
+	LandingURL string
+	Flow       Flow
+	UpdatedAt  time.Time
+}
+
+// Update changes the fields that are not nil. Parms replace the stored set.
+type Update struct {
+	Phone         *string
+	PhoneVerified bool
+	Parms         *[]Parm
+}
+
+// Limits of the User API fields.
+const (
+	linkCodeLength  = 10
+	linkCodeTTL     = 7 * 24 * time.Hour
+	minMemberID     = 4
+	maxMemberID     = 32
+	maxParms        = 50
+	maxParmName     = 128
+	maxParmValue    = 1024
+	maxToken        = 256
+	maxTokenType    = 64
+	maxStoreID      = 64
+	signupMemberTTL = 24 * time.Hour
+)
+
+// validateMemberID checks a caller-given memberId.
+func validateMemberID(id string) error {
+	n := utf8.RuneCountInString(id)
+	if n < minMemberID || n > maxMemberID || !utf8.ValidString(id) || strings.ContainsFunc(id, isControlOrSpace) {
+		return errs.InvalidField("memberId", "memberId must be %d to %d characters without spaces", minMemberID, maxMemberID)
+	}
+	return nil
+}
+
+func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f || r == utf8.RuneError }
+
+// validateParms checks a replacement set of parms.
+func validateParms(parms []Parm) error {
+	if len(parms) > maxParms {
+		return errs.InvalidField("parms", "at most %d parms", maxParms)
+	}
+	seen := make(map[string]bool, len(parms))
+	for _, p := range parms {
+		if p.Name == "" || utf8.RuneCountInString(p.Name) > maxParmName || !utf8.ValidString(p.Name) {
+			return errs.InvalidField("parms", "a parm name must be 1 to %d characters", maxParmName)
+		}
+		if utf8.RuneCountInString(p.Value) > maxParmValue || !utf8.ValidString(p.Value) {
+			return errs.InvalidField("parms", "a parm value must be at most %d characters", maxParmValue)
+		}
+		if seen[p.Name] {
+			return errs.InvalidField("parms", "parm %q is given twice", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	return nil
+}
+
+// ValidateCard checks a card from a till or app. A truncated PAN must be
+// masked (first 6 and last 4 digits at most); a full card number is refused.
+func ValidateCard(c CardInput, tokenTypeRequired bool) error {
+	if c.Token == "" || len(c.Token) > maxToken || strings.ContainsFunc(c.Token, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return errs.InvalidField("token", "token must be 1 to %d printable characters", maxToken)
+	}
+	if isDigits(c.Token) && len(c.Token) >= 12 && len(c.Token) <= 19 && luhn(c.Token) {
+		return errs.InvalidField("token", "token looks like a card number; a full card number is never accepted")
+	}
+	if tokenTypeRequired && c.TokenType == "" {
+		return errs.InvalidField("tokenType", "tokenType is required")
+	}
+	if c.TokenType != "" && (len(c.TokenType) > maxTokenType || strings.ContainsFunc(c.TokenType, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	})) {
+		return errs.InvalidField("tokenType", "tokenType must be 1 to %d letters, digits, '_', '-' or '.'", maxTokenType)
+	}
+	if c.TruncatedPAN != "" {
+		if err := validateTruncatedPAN(c.TruncatedPAN); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateTruncatedPAN(pan string) error {
+	if len(pan) < 12 || len(pan) > 19 {
+		return errs.InvalidField("truncatedPan", "truncatedPan must be a masked card number such as 457100XXXXXX0001")
+	}
+	digits, masked := 0, 0
+	for i := 0; i < len(pan); i++ {
+		switch c := pan[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == 'X' || c == 'x' || c == '*':
+			masked++
+		default:
+			return errs.InvalidField("truncatedPan", "truncatedPan must be digits and X, such as 457100XXXXXX0001")
+		}
+	}
+	if masked == 0 || digits > 10 {
+		return errs.InvalidField("truncatedPan", "truncatedPan must be masked (at most the first 6 and last 4 digits); a full card number is never accepted")
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// luhn reports whether a digit string passes the Luhn check of card numbers.
+func luhn(s string) bool {
+	sum := 0
+	for i := 0; i < len(s); i++ {
+		d := int(s[len(s)-1-i] - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// newMemberID returns a generated memberId.
+func newMemberID() string { return ids.New() }
+
+// events returns the notification of a change to u.
+func createdEvent(u *User) notify.Event {
+	return notify.Event{Type: notify.EventUserCreated, OwnerID: u.Provider.ID, Payload: map[string]any{
+		"memberId": u.MemberID, "phoneNumber": u.Phone, "provider": u.Provider.Name,
+	}}
+}
+
+func updatedEvent(u *User) notify.Event {
+	parms := u.Parms
+	if parms == nil {
+		parms = []Parm{}
+	}
+	return notify.Event{Type: notify.EventUserUpdated, OwnerID: u.Provider.ID, Payload: map[string]any{
+		"memberId": u.MemberID, "phoneNumber": u.Phone, "provider": u.Provider.Name, "parms": parms,
+	}}
+}
+
+func deletedEvent(u *User) notify.Event {
+	return notify.Event{Type: notify.EventUserDeleted, OwnerID: u.Provider.ID, Payload: map[string]any{
+		"memberId": u.MemberID, "provider": u.Provider.Name,
+	}}
+}
+
+// Store persists users, cards, signups and partner settings. Its methods do
+// not check permissions; the events they are given are written to the
+// outbox in the same transaction as the change.
+type Store interface {
+	// CreateUser inserts u and, when card is not nil, its card. A phone or
+	// memberId taken within the provider is a conflict.
+	CreateUser(ctx context.Context, u *User, card *Card, events []notify.Event) error
+	// FindUser returns a user of the provider, or not found.
+	FindUser(ctx context.Context, providerID int64, userID string) (*User, error)
+	// FindUserByPhone returns the provider's user with this verified phone.
+	FindUserByPhone(ctx context.Context, providerID int64, phone string) (*User, error)
+	// FindUserByPendingPhone returns the provider's user waiting to move to phone.
+	FindUserByPendingPhone(ctx context.Context, providerID int64, phone string) (*User, error)
+	// UpdateUser stores the changed user; events go to the outbox.
+	UpdateUser(ctx context.Context, u *User, events []notify.Event) error
+	// DeleteUser removes the user and its cards.
+	DeleteUser(ctx context.Context, providerID int64, userID string, events []notify.Event) error
+	// AddCard registers card to its user; the same token again is a no-op
+	// returning the stored card; a token of another user of the provider is
+	// a conflict.
+	AddCard(ctx context.Context, providerID int64, card *Card) (*Card, error)
+	// ListCards returns a user's cards, newest first.
+	ListCards(ctx context.Context, userID string) ([]*Card, error)
+	// NewestCard returns the newest card of the provider's user with phone.
+	NewestCard(ctx context.Context, providerID int64, phone string) (*Card, error)
+	// CreateSignup stores a pending signup.
+	CreateSignup(ctx context.Context, s *Signup) error
+	// FindSignup returns a signup by link code, used or not.
+	FindSignup(ctx context.Context, linkCode string) (*Signup, error)
+	// CompleteSignup claims the unused, unexpired link code at now and, in
+	// the same transaction, creates newUser (or takes the provider's user
+	// with the same phone) and adds the signup's card. It returns the user
+	// and whether it was created; a used or expired code is Gone.
+	CompleteSignup(ctx context.Context, linkCode string, now time.Time, newUser *User, events func(u *User, created bool) []notify.Event) (*User, bool, error)
+	// SaveSignupMember remembers the memberId given at an OTP signup.
+	SaveSignupMember(ctx context.Context, providerID int64, phone, memberID string, expires time.Time) error
+	// SignupMember returns the memberId remembered for phone, or "".
+	SignupMember(ctx context.Context, providerID int64, phone string, now time.Time) (string, error)
+	// PartnerSettings returns a partner's settings, or not found.
+	PartnerSettings(ctx context.Context, providerID int64) (*PartnerSettings, error)
+	// SetPartnerSettings stores a partner's settings.
+	SetPartnerSettings(ctx context.Context, s *PartnerSettings) error
+}
