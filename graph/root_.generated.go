@@ -167,6 +167,7 @@ type ComplexityRoot struct {
 		PartnerSettings        func(childComplexity int) int
 		SentMessages           func(childComplexity int, to string) int
 		User                   func(childComplexity int, userID string) int
+		UserByPhone            func(childComplexity int, phonenumber string) int
 		Viewer                 func(childComplexity int) int
 	}
 
@@ -887,6 +888,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.User(childComplexity, args["userId"].(string)), true
+	case "Query.userByPhone":
+		if e.ComplexityRoot.Query.UserByPhone == nil {
+			break
+		}
+
+		args, err := ec.field_Query_userByPhone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UserByPhone(childComplexity, args["phonenumber"].(string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1608,6 +1620,8 @@ extend type Query {
   linkCode(linkCode: String!): LinkCode
   "A user by id: a partner's own users, or an end user itself."
   user(userId: ID!): User
+  "The partner's user with this phone number; null when none. Partners."
+  userByPhone(phonenumber: String!): User
   "The end user of the access token."
   viewer: User
   "The token of the newest card of the partner's user with this phone number; null without one. Partners."

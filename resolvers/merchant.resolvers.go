@@ -7,13 +7,13 @@ package resolvers
 
 import (
 	"context"
-	"slices"
-
-	"github.com/99designs/gqlgen/graphql"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *merchantResolver) ID(ctx context.Context, obj *merchant.Merchant) (string, error) {

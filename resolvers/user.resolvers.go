@@ -130,6 +130,10 @@ func (r *queryResolver) User(ctx context.Context, userID string) (*user.User, er
 	return nullIfNotFound(r.UserOps.Get(ctx, userID))
 }
 
+func (r *queryResolver) UserByPhone(ctx context.Context, phonenumber string) (*user.User, error) {
+	return nullIfNotFound(r.UserOps.ByPhone(ctx, phonenumber))
+}
+
 func (r *queryResolver) Viewer(ctx context.Context) (*user.User, error) {
 	return r.UserOps.Viewer(ctx)
 }

@@ -92,6 +92,15 @@ func (o *UserOps) Get(ctx context.Context, userID string) (*user.User, error) {
 	return o.svc.Find(ctx, p, userID)
 }
 
+// ByPhone returns the partner's user with a phone number.
+func (o *UserOps) ByPhone(ctx context.Context, phone string) (*user.User, error) {
+	p, err := partner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return o.svc.FindByPhone(ctx, p, phone)
+}
+
 // Viewer returns the end user of the access token.
 func (o *UserOps) Viewer(ctx context.Context) (*user.User, error) {
 	p := auth.FromContext(ctx)
@@ -130,6 +139,21 @@ func (o *UserOps) Delete(ctx context.Context, userID string) error {
 // the user.
 func (o *UserOps) Cards(ctx context.Context, u *user.User) ([]*user.Card, error) {
 	return o.svc.Cards(ctx, u.ID)
+}
+
+// Card returns a card: a partner's user's, or the end user's own.
+func (o *UserOps) Card(ctx context.Context, cardID string) (*user.Card, error) {
+	p := auth.FromContext(ctx)
+	switch {
+	case p == nil:
+		return nil, errs.ErrUnauthenticated
+	case p.Kind == auth.KindPartner:
+		return o.svc.Card(ctx, user.Provider{ID: p.CredentialID}, "", cardID)
+	case p.Kind == auth.KindUser:
+		return o.svc.Card(ctx, user.Provider{ID: p.ProviderID}, p.UserID, cardID)
+	default:
+		return nil, errs.ErrForbidden
+	}
 }
 
 // CardTokenByPhone is "card token by phone".

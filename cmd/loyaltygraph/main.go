@@ -245,13 +245,16 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 			fmt.Fprintf(stdout, "  %-10s  %-16s  salt %s\n", "", "", c.Salt)
 		}
 	}
+	fmt.Fprintln(stdout, "GraphiQL Headers pane, one per credential:")
+	for _, c := range creds {
+		fmt.Fprintf(stdout, "  %-10s  {\"Authorization\": \"Basic %s\"}\n", c.Kind, basic(c.Username, c.Secret))
+	}
 	for _, c := range creds {
 		if c.Kind == auth.KindSettlement {
 			fmt.Fprintf(stdout, "Try:  curl -u %s:%s %s/api/v1/merchants\n", c.Username, c.Secret, cfg.PublicBaseURL)
 		}
 		if c.Kind == auth.KindAdmin {
-			fmt.Fprintf(stdout, "GraphiQL: %s/graphiql  with header {\"Authorization\": \"Basic %s\"}\n",
-				cfg.PublicBaseURL, basic(c.Username, c.Secret))
+			fmt.Fprintf(stdout, "GraphiQL: %s/graphiql (admins may also read sentMessages there)\n", cfg.PublicBaseURL)
 		}
 	}
 	return nil

@@ -420,6 +420,15 @@ func validateUserID(id string) error {
 	return nil
 }
 
+// FindByPhone returns p's user with the phone number.
+func (s *Service) FindByPhone(ctx context.Context, p Provider, rawPhone string) (*User, error) {
+	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindUserByPhone(ctx, p.ID, phone)
+}
+
 // UpdateUser applies upd. A new phone with PhoneVerified false is texted an
 // OTP and assigned only when validated; parms replace the stored set.
 func (s *Service) UpdateUser(ctx context.Context, p Provider, userID string, upd Update) (*User, error) {
@@ -479,6 +488,21 @@ func (s *Service) DeleteUser(ctx context.Context, p Provider, userID string) err
 // Cards returns a user's cards, newest first.
 func (s *Service) Cards(ctx context.Context, userID string) ([]*Card, error) {
 	return s.store.ListCards(ctx, userID)
+}
+
+// Card returns a card of one of p's users; with userID set, of that user only.
+func (s *Service) Card(ctx context.Context, p Provider, userID, cardID string) (*Card, error) {
+	if cardID == "" || len(cardID) > 64 || !ids.IsLowerAlnum(cardID) {
+		return nil, errs.InvalidField("cardId", "cardId must be letters and digits")
+	}
+	c, err := s.store.FindCard(ctx, p.ID, cardID)
+	if err != nil {
+		return nil, err
+	}
+	if userID != "" && c.UserID != userID {
+		return nil, errs.NotFoundf("card not found")
+	}
+	return c, nil
 }
 
 // CardTokenByPhone returns the token of the newest card of p's user with

@@ -274,6 +274,8 @@ type Store interface {
 	AddCard(ctx context.Context, providerID int64, card *Card) (*Card, error)
 	// ListCards returns a user's cards, newest first.
 	ListCards(ctx context.Context, userID string) ([]*Card, error)
+	// FindCard returns a card of the provider's users, or not found.
+	FindCard(ctx context.Context, providerID int64, cardID string) (*Card, error)
 	// NewestCard returns the newest card of the provider's user with phone.
 	NewestCard(ctx context.Context, providerID int64, phone string) (*Card, error)
 	// CreateSignup stores a pending signup.

@@ -28,7 +28,10 @@ func TestSignupThroughGraphQLReadsThroughREST(t *testing.T) {
 		t.Fatalf("signup: %s %+v", res.Data, res.Errors)
 	}
 	code := e.lastMatch("4520000030", linkCodeRe)
-	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `query($c: String!) { linkCode(linkCode: $c) { provider phoneNumber linkCode } }`, map[string]any{"c": code})
+	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `query($c: String!) { linkCode(linkCode: $c) { provider phoneNumber linkCode } userByPhone(phonenumber: "4520000030") { userId } }`, map[string]any{"c": code})
+	if !strings.Contains(string(res.Data), `"userByPhone":null`) {
+		t.Fatalf("user before verify: %s", res.Data)
+	}
 	if !strings.Contains(string(res.Data), `"phoneNumber":"4520000030"`) {
 		t.Fatalf("linkCode: %s %+v", res.Data, res.Errors)
 	}
@@ -183,5 +186,32 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 	_, res := testenv.GraphQL(t, a.Handler, authz, `mutation { validateOtp(phonenumber: "4520000050", otp: "123456") { userId } }`, nil)
 	if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "UNAVAILABLE" {
 		t.Fatalf("GraphQL with Redis down: %+v", res)
+	}
+}
+
+func TestUserAndCardNodes(t *testing.T) {
+	e := newEnv(t)
+	userID := e.linkedUser("4520000060", "tok-node")
+	q := `query($id: ID!) { user(userId: $id) { id cards { id cardId } } }`
+	_, res := testenv.GraphQL(t, e.app.Handler, e.partner, q, map[string]any{"id": userID})
+	var data struct {
+		User struct {
+			ID    string
+			Cards []struct{ ID, CardID string }
+		}
+	}
+	if err := json.Unmarshal(res.Data, &data); err != nil || len(data.User.Cards) != 1 {
+		t.Fatalf("user: %s %+v", res.Data, res.Errors)
+	}
+	nq := `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { userId } ... on Card { cardId } } }`
+	ids := map[string]any{"ids": []string{data.User.ID, data.User.Cards[0].ID}}
+	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, nq, ids)
+	if !strings.Contains(string(res.Data), `"userId":"`+userID+`"`) || !strings.Contains(string(res.Data), `"cardId":"`+data.User.Cards[0].CardID+`"`) {
+		t.Fatalf("nodes: %s %+v", res.Data, res.Errors)
+	}
+	// Another partner sees nulls.
+	_, res = testenv.GraphQL(t, e.app.Handler, e.other, nq, ids)
+	if string(res.Data) != `{"nodes":[null,null]}` {
+		t.Fatalf("other partner's nodes: %s %+v", res.Data, res.Errors)
 	}
 }

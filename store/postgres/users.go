@@ -209,6 +209,15 @@ func (s *UserStore) ListCards(ctx context.Context, userID string) ([]*user.Card,
 	return out, mapError(err, "cards")
 }
 
+// FindCard returns a card of the provider's users.
+func (s *UserStore) FindCard(ctx context.Context, providerID int64, cardID string) (*user.Card, error) {
+	c, err := scanCard(s.db.Pool.QueryRow(ctx, `SELECT `+cardColumns+` FROM cards WHERE provider_id = $1 AND card_id = $2`, providerID, cardID))
+	if err != nil {
+		return nil, mapError(err, "card")
+	}
+	return c, nil
+}
+
 // NewestCard returns the newest card of the provider's user with phone.
 func (s *UserStore) NewestCard(ctx context.Context, providerID int64, phone string) (*user.Card, error) {
 	c, err := scanCard(s.db.Pool.QueryRow(ctx, `
