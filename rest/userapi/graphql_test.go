@@ -215,3 +215,83 @@ func TestUserAndCardNodes(t *testing.T) {
 		t.Fatalf("other partner's nodes: %s %+v", res.Data, res.Errors)
 	}
 }
+
+// TestUserLifecycleThroughGraphQL drives the operations not covered above
+// through the GraphQL door only.
+func TestUserLifecycleThroughGraphQL(t *testing.T) {
+	e := newEnv(t)
+	gql := func(authz, q string, vars map[string]any) string {
+		t.Helper()
+		_, res := testenv.GraphQL(t, e.app.Handler, authz, q, vars)
+		if len(res.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, res.Errors)
+		}
+		return string(res.Data)
+	}
+	// Customer-controlled term accept: the SMS links to the landing page.
+	gql(e.partner, `mutation { setPartnerSettings(input: {flow: CUSTOMER, landingUrl: "https://shop.example/join"}) { userErrors { field } } }`, nil)
+	if d := gql(e.partner, `{ partnerSettings { flow landingUrl } }`, nil); !strings.Contains(d, `"flow":"CUSTOMER"`) {
+		t.Fatalf("settings: %s", d)
+	}
+	d := gql(e.partner, `mutation { signupWithCard(input: {phonenumber: "4520000070", truncatedPan: "457100XXXXXX0001", token: "tok-l"}) { result } }`, nil)
+	if !strings.Contains(d, "VERIFICATION_SENT") {
+		t.Fatalf("signup: %s", d)
+	}
+	if msgs := e.sms("4520000070"); len(msgs) == 0 || !strings.Contains(msgs[0], "https://shop.example/join?linkCode=") {
+		t.Fatalf("customer-controlled SMS: %v", msgs)
+	}
+	code := e.lastMatch("4520000070", linkCodeRe)
+	gql(e.partner, `mutation($c: String!) { verifyLinkCode(linkCode: $c) { state } }`, map[string]any{"c": code})
+	if d := gql(e.partner, `{ cardTokenByPhone(phonenumber: "4520000070") }`, nil); d != `{"cardTokenByPhone":"tok-l"}` {
+		t.Fatalf("cardTokenByPhone: %s", d)
+	}
+	if d := gql(e.partner, `{ cardTokenByPhone(phonenumber: "4520000079") }`, nil); d != `{"cardTokenByPhone":null}` {
+		t.Fatalf("cardTokenByPhone unknown: %s", d)
+	}
+	// An admin sets a partner's settings by username; a partner may not set another's.
+	_, res := testenv.GraphQL(t, e.app.Handler, e.admin, `mutation { setPartnerSettings(input: {partnerUsername: "nobody", flow: STOREBOX}) { userErrors { field } } }`, nil)
+	if !strings.Contains(string(res.Data), `"field":"partnerUsername"`) {
+		t.Fatalf("admin, unknown partner: %s %+v", res.Data, res.Errors)
+	}
+
+	// Login by OTP through GraphQL, then act as the user.
+	if d := gql(e.partner, `mutation { requestUserToken(phonenumber: "4520000070") { accepted } }`, nil); !strings.Contains(d, "true") {
+		t.Fatalf("requestUserToken: %s", d)
+	}
+	otpCode := e.lastMatch("4520000070", otpRe)
+	d = gql(e.partner, `mutation($o: String!) { verifyUserToken(phonenumber: "4520000070", otp: $o) { accessToken userErrors { field } } }`, map[string]any{"o": otpCode})
+	var tok struct{ VerifyUserToken struct{ AccessToken string } }
+	_ = json.Unmarshal([]byte(d), &tok)
+	if tok.VerifyUserToken.AccessToken == "" {
+		t.Fatalf("verifyUserToken: %s", d)
+	}
+	bearer := "Bearer " + tok.VerifyUserToken.AccessToken
+	d = gql(bearer, `{ viewer { userId parms { name } } }`, nil)
+	var v struct{ Viewer struct{ UserID string } }
+	_ = json.Unmarshal([]byte(d), &v)
+	d = gql(bearer, `mutation($id: ID!) { updateUser(userId: $id, input: {parms: [{name: "a", value: "1"}, {name: "b", value: "2"}]}) { user { parms { name value } } userErrors { field } } }`, map[string]any{"id": v.Viewer.UserID})
+	if !strings.Contains(d, `{"name":"b","value":"2"}`) {
+		t.Fatalf("updateUser: %s", d)
+	}
+	d = gql(bearer, `mutation { updateUser(userId: "someoneelse", input: {parms: []}) { userErrors { code } } }`, nil)
+	if !strings.Contains(d, "NOT_FOUND") {
+		t.Fatalf("update another user: %s", d)
+	}
+	// Signup without card and validateOtp through GraphQL.
+	gql(e.partner, `mutation { signup(input: {phonenumber: "4520000071", memberId: "gql-m-71"}) { result } }`, nil)
+	otpCode = e.lastMatch("4520000071", otpRe)
+	d = gql(e.partner, `mutation($o: String!) { validateOtp(phonenumber: "4520000071", otp: $o) { userId user { memberId phoneVerified } } }`, map[string]any{"o": otpCode})
+	if !strings.Contains(d, `"memberId":"gql-m-71","phoneVerified":true`) {
+		t.Fatalf("validateOtp: %s", d)
+	}
+	d = gql(bearer, `mutation($id: ID!) { deleteUser(userId: $id) { deletedUserId } }`, map[string]any{"id": v.Viewer.UserID})
+	if !strings.Contains(d, v.Viewer.UserID) {
+		t.Fatalf("deleteUser: %s", d)
+	}
+	// Endpoints can be removed.
+	gql(e.partner, `mutation { setNotificationEndpoint(input: {type: USER_DELETED, url: "https://hooks.example/x"}) { userErrors { field } } }`, nil)
+	d = gql(e.partner, `mutation { deleteNotificationEndpoint(type: USER_DELETED) { deletedType } }`, nil)
+	if !strings.Contains(d, "USER_DELETED") || gql(e.partner, `{ notificationEndpoints { type } }`, nil) != `{"notificationEndpoints":[]}` {
+		t.Fatalf("deleteNotificationEndpoint: %s", d)
+	}
+}
