@@ -16,6 +16,7 @@ import (
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/otp"
+	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/phone"
 	"loyaltygraph/resolvers"
@@ -118,7 +119,10 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	})
 
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
-	res := resolvers.New(resolvers.Services{Auth: authSvc, Merchant: merchants, User: users, Notify: notifySvc})
+	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
+		settlement.ModelRules{Model: merchants}, keys, opts.Now)
+	res := resolvers.New(resolvers.Services{Auth: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
+		Settlement: settlements})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Resolver:   res,

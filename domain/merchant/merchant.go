@@ -76,6 +76,8 @@ type Store interface {
 	UpdateMerchant(ctx context.Context, id string, upd Update, now time.Time) (*Merchant, error)
 	// DeleteMerchant removes the merchant or returns a not-found error.
 	DeleteMerchant(ctx context.Context, id string) error
+	// ModelStore persists the merchant's settlement model (model.go).
+	ModelStore
 }
 
 // Service holds the merchant rules.

@@ -25,11 +25,16 @@ const (
 	EventUserCreated EventType = "USER_CREATED"
 	EventUserUpdated EventType = "USER_UPDATED"
 	EventUserDeleted EventType = "USER_DELETED"
+	// EventNewSettlementBatch: a settlement batch was created (?batchId=).
+	EventNewSettlementBatch EventType = "NEW_SETTLEMENT_BATCH"
+	// EventMerchantsSettled: merchants were settled into invoices
+	// (?settlementId=).
+	EventMerchantsSettled EventType = "MERCHANTS_SETTLED"
 )
 
 // EventTypes lists every notification type, in the order the API documents
 // them.
-var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted}
+var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled}
 
 // Valid reports whether t is a known notification type.
 func (t EventType) Valid() bool {

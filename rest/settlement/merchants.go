@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"context"
 	"net/http"
 
 	"loyaltygraph/domain/errs"
@@ -11,31 +12,87 @@ import (
 // merchantJSON is a merchant as the Loyalty Settlement API shows it when
 // created or listed.
 type merchantJSON struct {
-	MerchantID     string `json:"merchantId"`
-	MerchantName   string `json:"merchantName"`
-	MerchantStatus string `json:"merchantStatus"`
-	Companies      []any  `json:"companies"`
-	Campaigns      []any  `json:"campaigns"`
+	MerchantID     string         `json:"merchantId"`
+	MerchantName   string         `json:"merchantName"`
+	MerchantStatus string         `json:"merchantStatus"`
+	Companies      []companyJSON  `json:"companies"`
+	Campaigns      []campaignJSON `json:"campaigns"`
 }
 
 // merchantDetailJSON is a merchant as "get merchant" shows it.
 type merchantDetailJSON struct {
 	merchantJSON
-	Stores        []any `json:"stores"`
-	Categories    []any `json:"categories"`
-	DerivedShares []any `json:"derivedShares"`
+	Stores        []storeJSON        `json:"stores"`
+	Categories    []categoryJSON     `json:"categories"`
+	DerivedShares []derivedShareJSON `json:"derivedShares"`
 }
 
+// toMerchantJSON shows m with no companies or campaigns, as a new merchant
+// has.
 func toMerchantJSON(m *merchant.Merchant) merchantJSON {
 	return merchantJSON{
 		MerchantID: m.ID, MerchantName: m.Name, MerchantStatus: string(m.Status),
-		// Companies and campaigns join the merchant with the settlement model.
-		Companies: []any{}, Campaigns: []any{},
+		Companies: []companyJSON{}, Campaigns: []campaignJSON{},
 	}
 }
 
-func toMerchantDetailJSON(m *merchant.Merchant) merchantDetailJSON {
-	return merchantDetailJSON{merchantJSON: toMerchantJSON(m), Stores: []any{}, Categories: []any{}, DerivedShares: []any{}}
+// toMerchantListJSON shows merchants with their companies and campaigns,
+// read with one query per list whatever the number of merchants.
+func (h *Handler) toMerchantListJSON(ctx context.Context, list []*merchant.Merchant) ([]merchantJSON, error) {
+	out := make([]merchantJSON, len(list))
+	if len(list) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(list))
+	at := make(map[string]int, len(list))
+	for i, m := range list {
+		out[i] = toMerchantJSON(m)
+		ids[i], at[m.ID] = m.ID, i
+	}
+	companies, err := h.res.ModelOps.CompaniesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range companies {
+		m := &out[at[c.MerchantID]]
+		m.Companies = append(m.Companies, toCompanyJSON(c))
+	}
+	campaigns, err := h.res.ModelOps.CampaignsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range campaigns {
+		m := &out[at[c.MerchantID]]
+		m.Campaigns = append(m.Campaigns, toCampaignJSON(c))
+	}
+	return out, nil
+}
+
+// toMerchantDetailJSON shows m with all its lists, one query each.
+func (h *Handler) toMerchantDetailJSON(ctx context.Context, m *merchant.Merchant) (merchantDetailJSON, error) {
+	var out merchantDetailJSON
+	list, err := h.toMerchantListJSON(ctx, []*merchant.Merchant{m})
+	if err != nil {
+		return out, err
+	}
+	out.merchantJSON = list[0]
+	ids := []string{m.ID}
+	stores, err := h.res.ModelOps.StoresOf(ctx, ids)
+	if err != nil {
+		return out, err
+	}
+	categories, err := h.res.ModelOps.CategoriesOf(ctx, ids)
+	if err != nil {
+		return out, err
+	}
+	derived, err := h.res.ModelOps.DerivedSharesOf(ctx, ids)
+	if err != nil {
+		return out, err
+	}
+	out.Stores = mapJSON(stores, toStoreJSON)
+	out.Categories = mapJSON(categories, toCategoryJSON)
+	out.DerivedShares = mapJSON(derived, toDerivedShareJSON)
+	return out, nil
 }
 
 // merchantRequest is the body of "add merchant" and "update merchant".
@@ -105,9 +162,10 @@ func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]merchantJSON, len(list))
-	for i, m := range list {
-		out[i] = toMerchantJSON(m)
+	out, err := h.toMerchantListJSON(r.Context(), list)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	storebox.WriteJSON(w, http.StatusOK, out)
 }
@@ -118,7 +176,7 @@ func (h *Handler) getMerchant(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, toMerchantDetailJSON(m))
+	h.writeMerchantDetail(w, r, m)
 }
 
 func (h *Handler) updateMerchant(w http.ResponseWriter, r *http.Request) {
@@ -145,9 +203,20 @@ func (h *Handler) updateMerchant(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, toMerchantDetailJSON(m))
+	h.writeMerchantDetail(w, r, m)
 }
 
+func (h *Handler) writeMerchantDetail(w http.ResponseWriter, r *http.Request, m *merchant.Merchant) {
+	out, err := h.toMerchantDetailJSON(r.Context(), m)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, out)
+}
+
+// deleteMerchant refuses (409) a merchant that still has companies,
+// stores, categories or campaigns; its derived shares go with it.
 func (h *Handler) deleteMerchant(w http.ResponseWriter, r *http.Request) {
 	if err := h.res.MerchantOps.Delete(r.Context(), r.PathValue("merchantId")); err != nil {
 		h.fail(w, r, err)

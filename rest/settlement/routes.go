@@ -30,6 +30,8 @@ func Register(mux *http.ServeMux, res *resolvers.Resolver, log *slog.Logger) {
 	handle("PATCH /api/v1/merchants/{merchantId}", h.updateMerchant)
 	handle("PUT /api/v1/merchants/{merchantId}", h.updateMerchant)
 	handle("DELETE /api/v1/merchants/{merchantId}", h.deleteMerchant)
+	h.registerModel(handle)
+	h.registerSettlements(handle)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

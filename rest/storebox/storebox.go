@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/shopspring/decimal"
 	"time"
 
 	"loyaltygraph/domain/auth"
@@ -258,4 +260,23 @@ func (o Object) Decode(field string, v any, what string) (bool, error) {
 		return true, errs.InvalidField(field, "%s must be %s", field, what)
 	}
 	return true, nil
+}
+
+// Number is a decimal written as a bare JSON number, as the Storebox
+// families document money and shares ("userShare": 7.5). It never passes
+// through float64.
+type Number decimal.Decimal
+
+// MarshalJSON writes the exact decimal digits.
+func (n Number) MarshalJSON() ([]byte, error) { return []byte(decimal.Decimal(n).String()), nil }
+
+// UnmarshalJSON reads a JSON number (or a numeric string) exactly.
+func (n *Number) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return fmt.Errorf("not a decimal number")
+	}
+	*n = Number(d)
+	return nil
 }

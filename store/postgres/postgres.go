@@ -91,6 +91,12 @@ func mapError(err error, what string) error {
 		case "23505": // unique_violation
 			return errs.Conflictf(constraintFields[pgErr.ConstraintName], "%s already exists", what)
 		case "23503": // foreign_key_violation
+			if c, ok := restrictConflicts[pgErr.ConstraintName]; ok {
+				return errs.Conflictf(c.field, "%s", c.message)
+			}
+			if pgErr.ConstraintName == "settlements_merchant_id_fkey" {
+				return errs.Conflictf("merchantId", "merchant has settlements; it cannot be deleted")
+			}
 			return errs.Conflictf("", "%s is referenced or refers to something missing", what)
 		case "23514", "22001", "22P02": // check_violation, string_data_right_truncation, invalid_text_representation
 			return errs.E(errs.Invalid, "%s is not valid", what)

@@ -1,0 +1,218 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/ids"
+)
+
+// RulesSource loads every merchant's settlement rules.
+type RulesSource interface {
+	AllRules(ctx context.Context) ([]*Rules, error)
+}
+
+// TokenHasher makes the keyed hash that cards are found by.
+type TokenHasher interface {
+	LookupHash(value []byte) []byte
+}
+
+// Ingested is one raw transaction with what the engine made of it, ready to
+// be stored.
+type Ingested struct {
+	Raw          *RawTransaction
+	TokenHash    []byte
+	Result       Result
+	SettlementID string
+}
+
+// Store persists transactions, settlements, batches and invoices. Its
+// methods do not check permissions.
+type Store interface {
+	// IngestBatch stores a new transaction batch from next (io.EOF ends it)
+	// in one transaction, streaming; transaction ids seen before are
+	// skipped. A matched transaction whose card belongs to a user becomes a
+	// settlement; the rest are kept as unmatched. It returns the batch with
+	// the number of new transactions.
+	IngestBatch(ctx context.Context, batch *TransactionBatch, next func() (*Ingested, error)) error
+	TransactionBatches(ctx context.Context) ([]*TransactionBatch, error)
+	Transactions(ctx context.Context, batchID string, offset, limit int) ([]*StoredTransaction, int, error)
+	Settlements(ctx context.Context, f SettlementFilter) ([]*Settlement, int, error)
+	// CreateSettlementBatch puts every settlement not yet in a batch into a
+	// new batch, atomically, and writes its notification.
+	CreateSettlementBatch(ctx context.Context, batchID string, now time.Time) (*SettlementBatch, error)
+	SettlementBatches(ctx context.Context) ([]*SettlementBatch, error)
+	// Settle sums every settlement not yet invoiced (of one merchant, or
+	// all when merchantID is "") into invoices of a new settle run,
+	// atomically, and writes its notification.
+	Settle(ctx context.Context, runID, merchantID string, now time.Time) error
+	Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error)
+	SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error)
+	MerchantExists(ctx context.Context, merchantID string) (bool, error)
+}
+
+// StoredTransaction is a raw transaction as stored, with its outcome.
+type StoredTransaction struct {
+	RawTransaction
+	BatchID    string
+	MerchantID string
+	State      string
+	Reason     string
+	ReceivedAt time.Time
+}
+
+// Service holds the settlement rules around the engine.
+type Service struct {
+	store  Store
+	rules  RulesSource
+	hasher TokenHasher
+	now    func() time.Time
+}
+
+// NewService returns the settlement service.
+func NewService(store Store, rules RulesSource, hasher TokenHasher, now func() time.Time) *Service {
+	return &Service{store: store, rules: rules, hasher: hasher, now: now}
+}
+
+// router finds the merchant whose rules settle a transaction: a
+// transaction-sourced store with its store number wins, else a company
+// with its registration number.
+type router struct {
+	byStore   map[string]*Index
+	byCompany map[string]*Index
+}
+
+func newRouter(all []*Rules) *router {
+	rt := &router{byStore: map[string]*Index{}, byCompany: map[string]*Index{}}
+	for _, r := range all {
+		x := r.Index()
+		for _, s := range r.Stores {
+			if s.Source == SourceTransaction || s.Source == "" {
+				rt.byStore[s.StoreNumber] = x
+			}
+		}
+		for _, c := range r.Companies {
+			if _, taken := rt.byCompany[c.RegistrationNumber]; !taken {
+				rt.byCompany[c.RegistrationNumber] = x
+			}
+		}
+	}
+	return rt
+}
+
+func (rt *router) settle(t Transaction) Result {
+	if x, ok := rt.byStore[t.StoreNumber]; ok && t.StoreNumber != "" {
+		return x.SettleTransaction(t)
+	}
+	if x, ok := rt.byCompany[t.CompanyRegistrationNumber]; ok && t.CompanyRegistrationNumber != "" {
+		return x.SettleTransaction(t)
+	}
+	return Result{Reason: ReasonNoMatch, Amount: t.Amount, Currency: t.Currency}
+}
+
+// IngestTransactions reads a batch of raw transactions from r, settles each
+// one and stores them, streaming: memory does not grow with the batch. A
+// bad transaction refuses the whole batch, naming its index and field.
+func (s *Service) IngestTransactions(ctx context.Context, r TransactionReader) (*TransactionBatch, error) {
+	all, err := s.rules.AllRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt := newRouter(all)
+	now := s.now().UTC()
+	batch := &TransactionBatch{BatchID: ids.New(), Created: now}
+	n := 0
+	next := func() (*Ingested, error) {
+		raw, err := r.Next()
+		if err != nil {
+			return nil, err // io.EOF included
+		}
+		if err := raw.Validate(fmt.Sprintf("transactions[%d].", n)); err != nil {
+			return nil, err
+		}
+		n++
+		in := &Ingested{Raw: raw, SettlementID: ids.New()}
+		if raw.CardToken != "" {
+			in.TokenHash = s.hasher.LookupHash([]byte(raw.CardToken))
+		}
+		in.Result = rt.settle(Transaction{
+			TransactionID: raw.TransactionID, Amount: raw.Amount, Currency: raw.Currency, At: raw.TransactionDateTime,
+			StoreNumber: raw.CardAcceptorID, CompanyRegistrationNumber: raw.CompanyRegistrationNumber,
+		})
+		return in, nil
+	}
+	if err := s.store.IngestBatch(ctx, batch, next); err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
+		return nil, err
+	}
+	return batch, nil
+}
+
+// TransactionBatches lists the transaction batches, newest first.
+func (s *Service) TransactionBatches(ctx context.Context) ([]*TransactionBatch, error) {
+	return s.store.TransactionBatches(ctx)
+}
+
+// Transactions returns a page of a batch's raw transactions.
+func (s *Service) Transactions(ctx context.Context, batchID string, offset, limit int) ([]*StoredTransaction, int, error) {
+	if err := validatePage(offset, limit); err != nil {
+		return nil, 0, err
+	}
+	return s.store.Transactions(ctx, batchID, offset, limit)
+}
+
+// Settlements returns a page of settlements.
+func (s *Service) Settlements(ctx context.Context, f SettlementFilter) ([]*Settlement, int, error) {
+	if err := validatePage(f.Offset, f.Limit); err != nil {
+		return nil, 0, err
+	}
+	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		return nil, 0, errs.InvalidField("enddate", "enddate must not be before startdate")
+	}
+	return s.store.Settlements(ctx, f)
+}
+
+// CreateSettlementBatch batches every unbatched settlement.
+func (s *Service) CreateSettlementBatch(ctx context.Context) (*SettlementBatch, error) {
+	return s.store.CreateSettlementBatch(ctx, ids.New(), s.now().UTC())
+}
+
+// SettlementBatches lists the settlement batches, newest first.
+func (s *Service) SettlementBatches(ctx context.Context) ([]*SettlementBatch, error) {
+	return s.store.SettlementBatches(ctx)
+}
+
+// SettleMerchants invoices every settlement not yet invoiced, of one
+// merchant or all, and returns the settle run's id.
+func (s *Service) SettleMerchants(ctx context.Context, merchantID string) (string, error) {
+	if merchantID != "" {
+		ok, err := s.store.MerchantExists(ctx, merchantID)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", errs.InvalidField("externalMerchantId", "no merchant with this id")
+		}
+	}
+	runID := ids.New()
+	return runID, s.store.Settle(ctx, runID, merchantID, s.now().UTC())
+}
+
+// Invoices returns a settle run's invoices, or a merchant's.
+func (s *Service) Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error) {
+	return s.store.Invoices(ctx, runID, merchantID)
+}
+
+// SourceStates returns a merchant's settlement source states.
+func (s *Service) SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error) {
+	return s.store.SourceStates(ctx, merchantID)
+}
+
+var _ = io.EOF

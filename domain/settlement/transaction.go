@@ -1,0 +1,206 @@
+package settlement
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/merchant"
+)
+
+// RawTransaction is one card transaction as the card acquirer delivers it.
+type RawTransaction struct {
+	TransactionID             string          `json:"transactionId"`
+	Amount                    decimal.Decimal `json:"amount"`
+	Currency                  string          `json:"currency"`
+	TransactionDateTime       time.Time       `json:"transactionDateTime"`
+	CardAcceptorID            string          `json:"cardAcceptorId"`
+	CompanyRegistrationNumber string          `json:"companyRegistrationNumber"`
+	CardToken                 string          `json:"cardToken"`
+	TruncatedCardNumber       string          `json:"truncatedCardNumber"`
+	CardType                  string          `json:"cardType"`
+	ApprovalCode              string          `json:"approvalCode"`
+	CardAcceptorTerminalID    string          `json:"cardAcceptorTerminalId"`
+	SystemTraceAuditNumber    string          `json:"systemTraceAuditNumber"`
+	RetrievalReferenceNumber  string          `json:"retrievalReferenceNumber"`
+}
+
+// TransactionFields are the field names of a raw transaction, in CSV
+// column order.
+var TransactionFields = []string{
+	"transactionId", "amount", "currency", "transactionDateTime", "cardAcceptorId", "companyRegistrationNumber",
+	"cardToken", "truncatedCardNumber", "cardType", "approvalCode", "cardAcceptorTerminalId",
+	"systemTraceAuditNumber", "retrievalReferenceNumber",
+}
+
+const maxTextField = 128
+
+// Validate checks a raw transaction; field names in errors carry prefix
+// (such as "transactions[3].").
+func (t *RawTransaction) Validate(prefix string) error {
+	if t.TransactionID == "" || utf8.RuneCountInString(t.TransactionID) > 64 {
+		return errs.InvalidField(prefix+"transactionId", "transactionId is required (1 to 64 characters)")
+	}
+	if t.Currency == "" || len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency {
+		return errs.InvalidField(prefix+"currency", "currency must be a 3-letter ISO 4217 code such as DKK")
+	}
+	if t.TransactionDateTime.IsZero() {
+		return errs.InvalidField(prefix+"transactionDateTime", "transactionDateTime is required (ISO-8601)")
+	}
+	if t.Amount.Exponent() < -4 || t.Amount.Abs().GreaterThan(decimal.NewFromInt(1_000_000_000)) {
+		return errs.InvalidField(prefix+"amount", "amount must be a decimal with at most 4 decimals")
+	}
+	for name, v := range map[string]string{
+		"cardAcceptorId": t.CardAcceptorID, "companyRegistrationNumber": t.CompanyRegistrationNumber,
+		"cardToken": t.CardToken, "truncatedCardNumber": t.TruncatedCardNumber, "cardType": t.CardType,
+		"approvalCode": t.ApprovalCode, "cardAcceptorTerminalId": t.CardAcceptorTerminalID,
+		"systemTraceAuditNumber": t.SystemTraceAuditNumber, "retrievalReferenceNumber": t.RetrievalReferenceNumber,
+	} {
+		if utf8.RuneCountInString(v) > maxTextField || !utf8.ValidString(v) {
+			return errs.InvalidField(prefix+name, "%s must be at most %d characters", name, maxTextField)
+		}
+	}
+	return nil
+}
+
+// ParseField sets one field from its text form (CSV), naming the field in
+// errors.
+func (t *RawTransaction) ParseField(prefix, name, value string) error {
+	switch name {
+	case "transactionId":
+		t.TransactionID = value
+	case "amount":
+		d, err := decimal.NewFromString(strings.TrimSpace(value))
+		if err != nil {
+			return errs.InvalidField(prefix+"amount", "amount must be a decimal number")
+		}
+		t.Amount = d
+	case "currency":
+		t.Currency = value
+	case "transactionDateTime":
+		at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(value))
+		if err != nil {
+			return errs.InvalidField(prefix+"transactionDateTime", "transactionDateTime must be ISO-8601 with a zone, such as 2024-05-18T08:00:00+02:00")
+		}
+		t.TransactionDateTime = at
+	case "cardAcceptorId":
+		t.CardAcceptorID = value
+	case "companyRegistrationNumber":
+		t.CompanyRegistrationNumber = value
+	case "cardToken":
+		t.CardToken = value
+	case "truncatedCardNumber":
+		t.TruncatedCardNumber = value
+	case "cardType":
+		t.CardType = value
+	case "approvalCode":
+		t.ApprovalCode = value
+	case "cardAcceptorTerminalId":
+		t.CardAcceptorTerminalID = value
+	case "systemTraceAuditNumber":
+		t.SystemTraceAuditNumber = value
+	case "retrievalReferenceNumber":
+		t.RetrievalReferenceNumber = value
+	default:
+		return errs.InvalidField(name, "unknown column %q", name)
+	}
+	return nil
+}
+
+// TransactionReader yields raw transactions one at a time; io.EOF ends it.
+type TransactionReader interface {
+	Next() (*RawTransaction, error)
+}
+
+// TransactionBatch is one delivery of raw transactions.
+type TransactionBatch struct {
+	BatchID      string    `json:"batchId"`
+	Transactions int       `json:"transactions"`
+	Created      time.Time `json:"created"`
+}
+
+// Settlement is a transaction with its computed contributions.
+type Settlement struct {
+	SettlementID        string
+	BatchID             string // settlement batch, "" until batched
+	MerchantID          string
+	CompanyID           string
+	StoreID             string
+	CampaignID          string
+	Source              Source
+	TransactionID       string
+	TransactionDateTime time.Time
+	ProcessedDateTime   time.Time
+	Amount              decimal.Decimal
+	Currency            string
+	UserShare           decimal.Decimal
+	ProviderShare       decimal.Decimal
+	UserShareType       merchant.ShareType
+	ProviderShareType   merchant.ShareType
+	CardType            string
+	TruncatedCardNumber string
+	UserID              string
+}
+
+// SettlementFilter selects settlements.
+type SettlementFilter struct {
+	From, To    *time.Time // on ProcessedDateTime, inclusive
+	BatchID     string
+	MerchantIDs []string // empty: all
+	Offset      int
+	Limit       int
+}
+
+// SettlementBatch is a batch of settlements handed to the provider.
+type SettlementBatch struct {
+	BatchID     string    `json:"batchId"`
+	Settlements int       `json:"settlements"`
+	Created     time.Time `json:"created"`
+}
+
+// InvoiceType is the share an invoice sums.
+type InvoiceType string
+
+// The invoice types.
+const (
+	InvoiceUserShare     InvoiceType = "userShare"
+	InvoiceProviderShare InvoiceType = "providerShare"
+)
+
+// Invoice is the sum of one merchant's not yet invoiced settlements of one
+// share type, in one settle run.
+type Invoice struct {
+	SettlementID    string          `json:"settlementId"`
+	MerchantID      string          `json:"merchantId"`
+	Type            InvoiceType     `json:"type"`
+	Amount          decimal.Decimal `json:"amount"`
+	Currency        string          `json:"currency"`
+	SettlementCount int             `json:"settlementCount"`
+	Created         time.Time       `json:"created"`
+}
+
+// SourceState is how far settlement has come for one source of a merchant.
+type SourceState struct {
+	MerchantID     string     `json:"merchantId"`
+	Source         Source     `json:"source"`
+	Settled        int        `json:"settled"`
+	Unmatched      int        `json:"unmatched"`
+	LastReceived   *time.Time `json:"lastReceived"`
+	LastSettled    *time.Time `json:"lastSettled"`
+	UnbatchedCount int        `json:"unbatched"`
+	UninvoicedSum  string     `json:"-"`
+}
+
+// validatePage checks offset and limit.
+func validatePage(offset, limit int) error {
+	if offset < 0 {
+		return errs.InvalidField("offset", "offset must not be negative")
+	}
+	if limit < 0 || limit > 1000 {
+		return errs.InvalidField("limit", "limit must be between 0 and 1000")
+	}
+	return nil
+}

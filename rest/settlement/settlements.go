@@ -1,0 +1,307 @@
+package settlement
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/settlement"
+	"loyaltygraph/rest/storebox"
+)
+
+// registerSettlements adds transactions, settlements, batches, settle runs
+// and invoices. Settlements and invoices also answer under /api (doc).
+func (h *Handler) registerSettlements(handle func(string, http.HandlerFunc)) {
+	handle("POST /api/v1/transactions/batches", h.ingest)
+	handle("GET /api/v1/transactions/batches", h.transactionBatches)
+	handle("GET /api/v1/transactions/{batchId}", h.transactions)
+	for _, prefix := range []string{"/api/v1", "/api"} {
+		handle("GET "+prefix+"/settlements", h.settlementsByDate)
+		handle("POST "+prefix+"/settlements/batches", h.createSettlementBatch)
+		handle("GET "+prefix+"/settlements/batches", h.settlementBatches)
+		handle("GET "+prefix+"/settlements/{batchId}", h.settlementsByBatch)
+		handle("GET "+prefix+"/invoices/{settlementId}", h.invoices)
+	}
+	handle("POST /api/v1/merchants/settle", h.settle)
+	handle("GET /api/v1/merchants/{merchantId}/invoices", h.merchantInvoices)
+	handle("GET /api/v1/merchants/{merchantId}/settlementsourcestates", h.sourceStates)
+}
+
+func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var reader settlement.TransactionReader
+	var err error
+	switch mt {
+	case "text/csv", "application/csv":
+		reader, err = newCSVTransactions(r.Body)
+	case "application/json", "":
+		reader, err = newJSONTransactions(r.Body)
+	default:
+		err = errs.InvalidField("Content-Type", "send application/json or text/csv")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	b, err := h.res.SettlementOps.Ingest(r.Context(), reader)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusCreated, map[string]any{"batchId": b.BatchID, "transactions": b.Transactions})
+}
+
+func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
+	list, err := h.res.SettlementOps.TransactionBatches(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*settlement.TransactionBatch{}
+	}
+	storebox.WriteJSON(w, http.StatusOK, list)
+}
+
+type transactionJSON struct {
+	TransactionID             string          `json:"transactionId"`
+	Amount                    storebox.Number `json:"amount"`
+	Currency                  string          `json:"currency"`
+	TransactionDateTime       time.Time       `json:"transactionDateTime"`
+	CardAcceptorID            string          `json:"cardAcceptorId"`
+	CompanyRegistrationNumber string          `json:"companyRegistrationNumber"`
+	TruncatedCardNumber       string          `json:"truncatedCardNumber"`
+	CardType                  string          `json:"cardType"`
+	ApprovalCode              string          `json:"approvalCode"`
+	CardAcceptorTerminalID    string          `json:"cardAcceptorTerminalId"`
+	SystemTraceAuditNumber    string          `json:"systemTraceAuditNumber"`
+	RetrievalReferenceNumber  string          `json:"retrievalReferenceNumber"`
+	BatchID                   string          `json:"batchId"`
+	MerchantID                string          `json:"merchantId,omitempty"`
+	State                     string          `json:"state"`
+	Reason                    string          `json:"reason,omitempty"`
+}
+
+func (h *Handler) page(r *http.Request) (int, int, error) {
+	offset, err := storebox.QueryInt(r, "offset", 0, 1<<31-1)
+	if err != nil {
+		return 0, 0, err
+	}
+	limit, err := storebox.QueryInt(r, "limit", 1000, 1000)
+	return offset, limit, err
+}
+
+func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := h.page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	list, total, err := h.res.SettlementOps.Transactions(r.Context(), r.PathValue("batchId"), offset, limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]transactionJSON, len(list))
+	for i, t := range list {
+		out[i] = transactionJSON{TransactionID: t.TransactionID, Amount: storebox.Number(t.Amount), Currency: t.Currency,
+			TransactionDateTime: t.TransactionDateTime, CardAcceptorID: t.CardAcceptorID,
+			CompanyRegistrationNumber: t.CompanyRegistrationNumber, TruncatedCardNumber: t.TruncatedCardNumber,
+			CardType: t.CardType, ApprovalCode: t.ApprovalCode, CardAcceptorTerminalID: t.CardAcceptorTerminalID,
+			SystemTraceAuditNumber: t.SystemTraceAuditNumber, RetrievalReferenceNumber: t.RetrievalReferenceNumber,
+			BatchID: t.BatchID, MerchantID: t.MerchantID, State: t.State, Reason: t.Reason}
+	}
+	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": offset, "limit": limit, "totalSize": total, "results": out})
+}
+
+// settlementJSON is a settlement as the seed names its fields.
+type settlementJSON struct {
+	SettlementID        string          `json:"settlementId"`
+	BatchID             string          `json:"batchId,omitempty"`
+	MerchantID          string          `json:"merchantId"`
+	CompanyID           string          `json:"companyId,omitempty"`
+	StoreID             string          `json:"storeId,omitempty"`
+	CampaignID          string          `json:"campaignId,omitempty"`
+	Source              string          `json:"source"`
+	TransactionID       string          `json:"transactionId"`
+	TransactionDateTime time.Time       `json:"transactionDateTime"`
+	ProcessedDateTime   time.Time       `json:"processedDateTime"`
+	Amount              storebox.Number `json:"amount"`
+	Currency            string          `json:"currency"`
+	UserShare           storebox.Number `json:"userShare"`
+	ProviderShare       storebox.Number `json:"providerShare"`
+	UserShareType       string          `json:"userShareType"`
+	ProviderShareType   string          `json:"providerShareType"`
+	CardType            string          `json:"cardType,omitempty"`
+	TruncatedCardNumber string          `json:"truncatedCardNumber,omitempty"`
+	UserID              string          `json:"userId"`
+}
+
+func toSettlementJSON(s *settlement.Settlement) settlementJSON {
+	return settlementJSON{SettlementID: s.SettlementID, BatchID: s.BatchID, MerchantID: s.MerchantID, CompanyID: s.CompanyID,
+		StoreID: s.StoreID, CampaignID: s.CampaignID, Source: string(s.Source), TransactionID: s.TransactionID,
+		TransactionDateTime: s.TransactionDateTime, ProcessedDateTime: s.ProcessedDateTime, Amount: storebox.Number(s.Amount),
+		Currency: s.Currency, UserShare: storebox.Number(s.UserShare), ProviderShare: storebox.Number(s.ProviderShare),
+		UserShareType: string(s.UserShareType), ProviderShareType: string(s.ProviderShareType), CardType: s.CardType,
+		TruncatedCardNumber: s.TruncatedCardNumber, UserID: s.UserID}
+}
+
+// merchantsParam reads merchant=m1,m2 or _all_.
+func merchantsParam(r *http.Request) []string {
+	v := strings.TrimSpace(r.URL.Query().Get("merchant"))
+	if v == "" || v == "_all_" {
+		return nil
+	}
+	var out []string
+	for _, m := range strings.Split(v, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// queryTime reads a date-time parameter under either of its documented
+// spellings.
+func queryTime(r *http.Request, names ...string) (*time.Time, string, error) {
+	for _, n := range names {
+		v := r.URL.Query().Get(n)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, n, errs.InvalidField(n, "%s must be ISO-8601 with a zone, such as 2018-05-18T08:00:00+02:00", n)
+		}
+		return &t, n, nil
+	}
+	return nil, names[0], nil
+}
+
+func (h *Handler) writeSettlements(w http.ResponseWriter, r *http.Request, f settlement.SettlementFilter) {
+	list, total, err := h.res.SettlementOps.Settlements(r.Context(), f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]settlementJSON, len(list))
+	for i, s := range list {
+		out[i] = toSettlementJSON(s)
+	}
+	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": f.Offset, "limit": f.Limit, "totalSize": total, "settlements": out})
+}
+
+func (h *Handler) settlementsByDate(w http.ResponseWriter, r *http.Request) {
+	from, name, err := queryTime(r, "startdate", "startDate")
+	if err == nil && from == nil {
+		err = errs.InvalidField(name, "startdate is required")
+	}
+	var to *time.Time
+	if err == nil {
+		to, name, err = queryTime(r, "enddate", "endDate")
+		if err == nil && to == nil {
+			err = errs.InvalidField(name, "enddate is required")
+		}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	offset, limit, err := h.page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeSettlements(w, r, settlement.SettlementFilter{From: from, To: to, MerchantIDs: merchantsParam(r), Offset: offset, Limit: limit})
+}
+
+func (h *Handler) settlementsByBatch(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := h.page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeSettlements(w, r, settlement.SettlementFilter{BatchID: r.PathValue("batchId"), MerchantIDs: merchantsParam(r), Offset: offset, Limit: limit})
+}
+
+func (h *Handler) createSettlementBatch(w http.ResponseWriter, r *http.Request) {
+	b, err := h.res.SettlementOps.CreateBatch(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusCreated, b)
+}
+
+func (h *Handler) settlementBatches(w http.ResponseWriter, r *http.Request) {
+	list, err := h.res.SettlementOps.Batches(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*settlement.SettlementBatch{}
+	}
+	storebox.WriteJSON(w, http.StatusOK, list)
+}
+
+func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
+	id, err := h.res.SettlementOps.Settle(r.Context(), r.URL.Query().Get("externalMerchantId"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, map[string]string{"settlementId": id})
+}
+
+func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, merchantID string) {
+	list, err := h.res.SettlementOps.Invoices(r.Context(), runID, merchantID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]invoiceJSON, len(list))
+	for i, inv := range list {
+		out[i] = invoiceJSON{SettlementID: inv.SettlementID, MerchantID: inv.MerchantID, Type: string(inv.Type),
+			Amount: storebox.Number(inv.Amount), Currency: inv.Currency, SettlementCount: inv.SettlementCount, Created: inv.Created}
+	}
+	storebox.WriteJSON(w, http.StatusOK, out)
+}
+
+// invoiceJSON is an invoice: a merchant's sum of one share type.
+type invoiceJSON struct {
+	SettlementID    string          `json:"settlementId"`
+	MerchantID      string          `json:"merchantId"`
+	Type            string          `json:"type"`
+	Amount          storebox.Number `json:"amount"`
+	Currency        string          `json:"currency"`
+	SettlementCount int             `json:"settlementCount"`
+	Created         time.Time       `json:"created"`
+}
+
+func (h *Handler) invoices(w http.ResponseWriter, r *http.Request) {
+	h.writeInvoices(w, r, r.PathValue("settlementId"), "")
+}
+
+func (h *Handler) merchantInvoices(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.res.MerchantOps.Get(r.Context(), r.PathValue("merchantId")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeInvoices(w, r, "", r.PathValue("merchantId"))
+}
+
+func (h *Handler) sourceStates(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.res.MerchantOps.Get(r.Context(), r.PathValue("merchantId")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	list, err := h.res.SettlementOps.SourceStates(r.Context(), r.PathValue("merchantId"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, list)
+}
