@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/notify"
 	"loyaltygraph/internal/testenv"
 )
 
@@ -297,5 +299,53 @@ func TestConcurrentBatchesAndSettleRuns(t *testing.T) {
 	}
 	if invoiced != 200 {
 		t.Fatalf("concurrent settle runs invoiced %d settlements, want 200", invoiced)
+	}
+}
+
+// TestBatchAndSettleNotifications: creating a settlement batch and settling
+// merchants notify the settlement client's endpoints, with the id in the
+// query string.
+func TestBatchAndSettleNotifications(t *testing.T) {
+	a := testenv.App(t)
+	cred := testenv.Credential(t, a, auth.KindSettlement)
+	authz := testenv.BasicAuth(cred.Username, cred.Secret)
+	var mu sync.Mutex
+	got := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[r.URL.Path] = r.URL.RawQuery + " " + r.Header.Get("X-Key")
+	}))
+	t.Cleanup(srv.Close)
+	p, err := a.Auth.AuthenticateBasic(t.Context(), cred.Username, cred.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := auth.WithPrincipal(t.Context(), p)
+	for _, typ := range []notify.EventType{notify.EventNewSettlementBatch, notify.EventMerchantsSettled} {
+		if _, err := a.Resolver.NotifyOps.SetEndpoint(ctx, typ, srv.URL+"/"+string(typ), []notify.Header{{Name: "X-Key", Value: "k1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := testenv.Do(t, a.Handler, "POST", "/api/v1/settlements/batches", nil, "Authorization", authz)
+	var b struct{ BatchID string }
+	r.JSON(t, &b)
+	r = testenv.Do(t, a.Handler, "POST", "/api/v1/merchants/settle", nil, "Authorization", authz)
+	var run struct{ SettlementID string }
+	r.JSON(t, &run)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got["/NEW_SETTLEMENT_BATCH"] != "batchId="+b.BatchID+" k1" || got["/MERCHANTS_SETTLED"] != "settlementId="+run.SettlementID+" k1" {
+		t.Fatalf("notifications: %v (batch %s, run %s)", got, b.BatchID, run.SettlementID)
 	}
 }
