@@ -46,7 +46,7 @@
 //
 // A percentage share is amount × value / 100, rounded half up (away from zero)
 // to 2 decimals; a fixed_amount share is its value, taken as is (also for an
-// amount of zero). Amounts are decimal.Decimal throughout, never float64; the
+// amount of zero). Amounts are decimal.Decimal throughout, never binary floating point; the
 // currency passes through to the result.
 //
 // A derived share is looked up in the merchant's derived shares by the value
