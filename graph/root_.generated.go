@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph/model"
 	"sync/atomic"
 
@@ -23,12 +25,26 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BlockedProduct() BlockedProductResolver
+	Campaign() CampaignResolver
 	Card() CardResolver
+	Category() CategoryResolver
+	Company() CompanyResolver
+	DerivedShare() DerivedShareResolver
+	Invoice() InvoiceResolver
 	LinkCode() LinkCodeResolver
 	Merchant() MerchantResolver
 	Mutation() MutationResolver
 	NotificationDelivery() NotificationDeliveryResolver
+	Product() ProductResolver
 	Query() QueryResolver
+	SettleRun() SettleRunResolver
+	Settlement() SettlementResolver
+	SettlementBatch() SettlementBatchResolver
+	SettlementSourceState() SettlementSourceStateResolver
+	Store() StoreResolver
+	Transaction() TransactionResolver
+	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
 }
 
@@ -36,6 +52,57 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddProductsPayload struct {
+		Products   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	BlockedProduct struct {
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		ProductNumber func(childComplexity int) int
+	}
+
+	BlockedProductConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	BlockedProductEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Campaign struct {
+		CategoryID        func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		End               func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MerchantID        func(childComplexity int) int
+		Name              func(childComplexity int) int
+		ProductNumber     func(childComplexity int) int
+		ProviderShare     func(childComplexity int) int
+		ProviderShareType func(childComplexity int) int
+		Start             func(childComplexity int) int
+		StoreNumber       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UserShare         func(childComplexity int) int
+		UserShareType     func(childComplexity int) int
+	}
+
+	CampaignConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CampaignEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Card struct {
 		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -44,9 +111,106 @@ type ComplexityRoot struct {
 		TruncatedPAN func(childComplexity int) int
 	}
 
+	Category struct {
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MerchantID        func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Products          func(childComplexity int) int
+		ProviderShare     func(childComplexity int) int
+		ProviderShareType func(childComplexity int) int
+		StoreNumber       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UserShare         func(childComplexity int) int
+		UserShareType     func(childComplexity int) int
+	}
+
+	Company struct {
+		CreatedAt          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		MerchantID         func(childComplexity int) int
+		Name               func(childComplexity int) int
+		ProviderShare      func(childComplexity int) int
+		ProviderShareType  func(childComplexity int) int
+		RegistrationNumber func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		UserShare          func(childComplexity int) int
+		UserShareType      func(childComplexity int) int
+	}
+
+	CreateBlockedProductPayload struct {
+		BlockedProduct func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
+	CreateBlockedProductsPayload struct {
+		BlockedProducts func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+	}
+
+	CreateCampaignPayload struct {
+		Campaign   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateCategoryPayload struct {
+		Category   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateCompanyPayload struct {
+		Company    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateDerivedSharePayload struct {
+		DerivedShare func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	CreateMerchantPayload struct {
 		Merchant   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	CreateProductPayload struct {
+		Product    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateSettlementBatchPayload struct {
+		Batch      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateStorePayload struct {
+		Store      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeleteBlockedProductPayload struct {
+		DeletedProductID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteCampaignPayload struct {
+		DeletedCampaignID func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
+	}
+
+	DeleteCategoryPayload struct {
+		DeletedCategoryID func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
+	}
+
+	DeleteCompanyPayload struct {
+		DeletedCompanyID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteDerivedSharePayload struct {
+		DeletedDerivedShareID func(childComplexity int) int
+		UserErrors            func(childComplexity int) int
 	}
 
 	DeleteMerchantPayload struct {
@@ -59,14 +223,50 @@ type ComplexityRoot struct {
 		UserErrors  func(childComplexity int) int
 	}
 
+	DeleteProductPayload struct {
+		DeletedProductID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteStorePayload struct {
+		DeletedStoreID func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	DeleteUserPayload struct {
 		DeletedUserID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
 	}
 
+	DerivedShare struct {
+		CreatedAt        func(childComplexity int) int
+		DerivedShare     func(childComplexity int) int
+		DerivedShareType func(childComplexity int) int
+		ID               func(childComplexity int) int
+		MerchantID       func(childComplexity int) int
+		Share            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+	}
+
 	Header struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	IngestTransactionsPayload struct {
+		Batch      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Invoice struct {
+		Amount          func(childComplexity int) int
+		Created         func(childComplexity int) int
+		Currency        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		MerchantID      func(childComplexity int) int
+		SettlementCount func(childComplexity int) int
+		SettlementID    func(childComplexity int) int
+		Type            func(childComplexity int) int
 	}
 
 	LinkCode struct {
@@ -78,11 +278,18 @@ type ComplexityRoot struct {
 	}
 
 	Merchant struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Status    func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Campaigns              func(childComplexity int) int
+		Categories             func(childComplexity int) int
+		Companies              func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		DerivedShares          func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Invoices               func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		SettlementSourceStates func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		Stores                 func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
 	}
 
 	MerchantConnection struct {
@@ -98,17 +305,42 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
+		CreateBlockedProduct       func(childComplexity int, input merchant.BlockedProductCreate) int
+		CreateBlockedProducts      func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
+		CreateCampaign             func(childComplexity int, input merchant.CampaignCreate) int
+		CreateCategory             func(childComplexity int, input merchant.CategoryCreate) int
+		CreateCompany              func(childComplexity int, input merchant.CompanyCreate) int
+		CreateDerivedShare         func(childComplexity int, input merchant.DerivedShareCreate) int
 		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
+		CreateProduct              func(childComplexity int, input merchant.ProductCreate) int
+		CreateSettlementBatch      func(childComplexity int) int
+		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
+		DeleteBlockedProduct       func(childComplexity int, productID string) int
+		DeleteCampaign             func(childComplexity int, campaignID string) int
+		DeleteCategory             func(childComplexity int, categoryID string) int
+		DeleteCompany              func(childComplexity int, companyID string) int
+		DeleteDerivedShare         func(childComplexity int, derivedShareID string) int
 		DeleteMerchant             func(childComplexity int, merchantID string) int
 		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
+		DeleteProduct              func(childComplexity int, productID string) int
+		DeleteStore                func(childComplexity int, storeID string) int
 		DeleteUser                 func(childComplexity int, userID string) int
+		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
+		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
 		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
+		SettleMerchants            func(childComplexity int, merchantID *string) int
 		Signup                     func(childComplexity int, input model.SignupInput) int
 		SignupWithCard             func(childComplexity int, input model.SignupWithCardInput) int
 		SignupWithCardToken        func(childComplexity int, input model.SignupWithCardTokenInput) int
+		UpdateCampaign             func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
+		UpdateCategory             func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
+		UpdateCompany              func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
+		UpdateDerivedShare         func(childComplexity int, derivedShareID string, input merchant.DerivedShareUpdate) int
 		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
+		UpdateStore                func(childComplexity int, storeID string, input merchant.ShopUpdate) int
 		UpdateUser                 func(childComplexity int, userID string, input model.UpdateUserInput) int
 		ValidateOtp                func(childComplexity int, phonenumber string, otp string) int
 		VerifyLinkCode             func(childComplexity int, linkCode string, memberID *string) int
@@ -155,8 +387,22 @@ type ComplexityRoot struct {
 		TermsURL   func(childComplexity int) int
 	}
 
+	Product struct {
+		CategoryID    func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		ProductNumber func(childComplexity int) int
+	}
+
 	Query struct {
+		BlockedProducts        func(childComplexity int, first *int, after *string) int
+		Campaign               func(childComplexity int, campaignID string) int
+		Campaigns              func(childComplexity int, first *int, after *string) int
 		CardTokenByPhone       func(childComplexity int, phonenumber string) int
+		Category               func(childComplexity int, categoryID string) int
+		Company                func(childComplexity int, companyID string) int
+		DerivedShare           func(childComplexity int, derivedShareID string) int
 		LinkCode               func(childComplexity int, linkCode string) int
 		Merchant               func(childComplexity int, merchantID string) int
 		Merchants              func(childComplexity int, first *int, after *string) int
@@ -166,9 +412,20 @@ type ComplexityRoot struct {
 		NotificationEndpoints  func(childComplexity int) int
 		PartnerSettings        func(childComplexity int) int
 		SentMessages           func(childComplexity int, to string) int
+		SettleRun              func(childComplexity int, settlementID string) int
+		SettlementBatches      func(childComplexity int, first *int, after *string) int
+		Settlements            func(childComplexity int, filter *settlement.SettlementFilter, first *int, after *string) int
+		Store                  func(childComplexity int, storeID string) int
+		TransactionBatches     func(childComplexity int, first *int, after *string) int
+		Transactions           func(childComplexity int, batchID string, first *int, after *string) int
 		User                   func(childComplexity int, userID string) int
 		UserByPhone            func(childComplexity int, phonenumber string) int
 		Viewer                 func(childComplexity int) int
+	}
+
+	ReplaceDerivedSharesPayload struct {
+		DerivedShares func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	RequestUserTokenPayload struct {
@@ -193,14 +450,184 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	SettleMerchantsPayload struct {
+		Run          func(childComplexity int) int
+		SettlementID func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	SettleRun struct {
+		ID           func(childComplexity int) int
+		Invoices     func(childComplexity int) int
+		SettlementID func(childComplexity int) int
+	}
+
+	Settlement struct {
+		Amount              func(childComplexity int) int
+		BatchID             func(childComplexity int) int
+		CampaignID          func(childComplexity int) int
+		CardType            func(childComplexity int) int
+		CompanyID           func(childComplexity int) int
+		Currency            func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Merchant            func(childComplexity int) int
+		MerchantID          func(childComplexity int) int
+		ProcessedDateTime   func(childComplexity int) int
+		ProviderShare       func(childComplexity int) int
+		ProviderShareType   func(childComplexity int) int
+		SettlementID        func(childComplexity int) int
+		Source              func(childComplexity int) int
+		StoreID             func(childComplexity int) int
+		TransactionDateTime func(childComplexity int) int
+		TransactionID       func(childComplexity int) int
+		TruncatedCardNumber func(childComplexity int) int
+		UserID              func(childComplexity int) int
+		UserShare           func(childComplexity int) int
+		UserShareType       func(childComplexity int) int
+	}
+
+	SettlementBatch struct {
+		BatchID         func(childComplexity int) int
+		Created         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		SettlementCount func(childComplexity int) int
+		Settlements     func(childComplexity int, merchantIds []string, first *int, after *string) int
+	}
+
+	SettlementBatchConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SettlementBatchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SettlementConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SettlementEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SettlementSourceState struct {
+		ID             func(childComplexity int) int
+		LastReceived   func(childComplexity int) int
+		LastSettled    func(childComplexity int) int
+		MerchantID     func(childComplexity int) int
+		Settled        func(childComplexity int) int
+		Source         func(childComplexity int) int
+		UnbatchedCount func(childComplexity int) int
+		Unmatched      func(childComplexity int) int
+	}
+
 	SignupPayload struct {
 		Result     func(childComplexity int) int
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
+	Store struct {
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		MerchantID        func(childComplexity int) int
+		Name              func(childComplexity int) int
+		ProviderShare     func(childComplexity int) int
+		ProviderShareType func(childComplexity int) int
+		Source            func(childComplexity int) int
+		StoreNumber       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UserShare         func(childComplexity int) int
+		UserShareType     func(childComplexity int) int
+	}
+
+	Transaction struct {
+		Amount                    func(childComplexity int) int
+		ApprovalCode              func(childComplexity int) int
+		BatchID                   func(childComplexity int) int
+		CardAcceptorID            func(childComplexity int) int
+		CardAcceptorTerminalID    func(childComplexity int) int
+		CardType                  func(childComplexity int) int
+		CompanyRegistrationNumber func(childComplexity int) int
+		Currency                  func(childComplexity int) int
+		MerchantID                func(childComplexity int) int
+		Reason                    func(childComplexity int) int
+		ReceivedAt                func(childComplexity int) int
+		RetrievalReferenceNumber  func(childComplexity int) int
+		State                     func(childComplexity int) int
+		SystemTraceAuditNumber    func(childComplexity int) int
+		TransactionDateTime       func(childComplexity int) int
+		TransactionID             func(childComplexity int) int
+		TruncatedCardNumber       func(childComplexity int) int
+	}
+
+	TransactionBatch struct {
+		BatchID          func(childComplexity int) int
+		Created          func(childComplexity int) int
+		ID               func(childComplexity int) int
+		TransactionCount func(childComplexity int) int
+		Transactions     func(childComplexity int, first *int, after *string) int
+	}
+
+	TransactionBatchConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TransactionBatchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TransactionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TransactionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	UpdateCampaignPayload struct {
+		Campaign   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateCategoryPayload struct {
+		Category   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateCompanyPayload struct {
+		Company    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateDerivedSharePayload struct {
+		DerivedShare func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	UpdateMerchantPayload struct {
 		Merchant   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpdateStorePayload struct {
+		Store      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -259,6 +686,193 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddProductsPayload.products":
+		if e.ComplexityRoot.AddProductsPayload.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProductsPayload.Products(childComplexity), true
+	case "AddProductsPayload.userErrors":
+		if e.ComplexityRoot.AddProductsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProductsPayload.UserErrors(childComplexity), true
+
+	case "BlockedProduct.createdAt":
+		if e.ComplexityRoot.BlockedProduct.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProduct.CreatedAt(childComplexity), true
+	case "BlockedProduct.id", "BlockedProduct.productId":
+		if e.ComplexityRoot.BlockedProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProduct.ID(childComplexity), true
+	case "BlockedProduct.name":
+		if e.ComplexityRoot.BlockedProduct.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProduct.Name(childComplexity), true
+	case "BlockedProduct.productNumber":
+		if e.ComplexityRoot.BlockedProduct.ProductNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProduct.ProductNumber(childComplexity), true
+
+	case "BlockedProductConnection.edges":
+		if e.ComplexityRoot.BlockedProductConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProductConnection.Edges(childComplexity), true
+	case "BlockedProductConnection.nodes":
+		if e.ComplexityRoot.BlockedProductConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProductConnection.Nodes(childComplexity), true
+	case "BlockedProductConnection.pageInfo":
+		if e.ComplexityRoot.BlockedProductConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProductConnection.PageInfo(childComplexity), true
+
+	case "BlockedProductEdge.cursor":
+		if e.ComplexityRoot.BlockedProductEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProductEdge.Cursor(childComplexity), true
+	case "BlockedProductEdge.node":
+		if e.ComplexityRoot.BlockedProductEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BlockedProductEdge.Node(childComplexity), true
+
+	case "Campaign.categoryId":
+		if e.ComplexityRoot.Campaign.CategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.CategoryID(childComplexity), true
+	case "Campaign.createdAt":
+		if e.ComplexityRoot.Campaign.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.CreatedAt(childComplexity), true
+	case "Campaign.campaignEnd":
+		if e.ComplexityRoot.Campaign.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.End(childComplexity), true
+	case "Campaign.id", "Campaign.campaignId":
+		if e.ComplexityRoot.Campaign.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ID(childComplexity), true
+	case "Campaign.merchantId":
+		if e.ComplexityRoot.Campaign.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.MerchantID(childComplexity), true
+	case "Campaign.name":
+		if e.ComplexityRoot.Campaign.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Name(childComplexity), true
+	case "Campaign.productNumber":
+		if e.ComplexityRoot.Campaign.ProductNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ProductNumber(childComplexity), true
+	case "Campaign.providerShare":
+		if e.ComplexityRoot.Campaign.ProviderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ProviderShare(childComplexity), true
+	case "Campaign.providerShareType":
+		if e.ComplexityRoot.Campaign.ProviderShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ProviderShareType(childComplexity), true
+	case "Campaign.campaignStart":
+		if e.ComplexityRoot.Campaign.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Start(childComplexity), true
+	case "Campaign.storeNumber":
+		if e.ComplexityRoot.Campaign.StoreNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.StoreNumber(childComplexity), true
+	case "Campaign.updatedAt":
+		if e.ComplexityRoot.Campaign.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.UpdatedAt(childComplexity), true
+	case "Campaign.userShare":
+		if e.ComplexityRoot.Campaign.UserShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.UserShare(childComplexity), true
+	case "Campaign.userShareType":
+		if e.ComplexityRoot.Campaign.UserShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.UserShareType(childComplexity), true
+
+	case "CampaignConnection.edges":
+		if e.ComplexityRoot.CampaignConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConnection.Edges(childComplexity), true
+	case "CampaignConnection.nodes":
+		if e.ComplexityRoot.CampaignConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConnection.Nodes(childComplexity), true
+	case "CampaignConnection.pageInfo":
+		if e.ComplexityRoot.CampaignConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConnection.PageInfo(childComplexity), true
+
+	case "CampaignEdge.cursor":
+		if e.ComplexityRoot.CampaignEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEdge.Cursor(childComplexity), true
+	case "CampaignEdge.node":
+		if e.ComplexityRoot.CampaignEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignEdge.Node(childComplexity), true
+
 	case "Card.createdAt":
 		if e.ComplexityRoot.Card.CreatedAt == nil {
 			break
@@ -290,6 +904,212 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Card.TruncatedPAN(childComplexity), true
 
+	case "Category.createdAt":
+		if e.ComplexityRoot.Category.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.CreatedAt(childComplexity), true
+	case "Category.id", "Category.categoryId":
+		if e.ComplexityRoot.Category.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.ID(childComplexity), true
+	case "Category.merchantId":
+		if e.ComplexityRoot.Category.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.MerchantID(childComplexity), true
+	case "Category.name":
+		if e.ComplexityRoot.Category.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.Name(childComplexity), true
+	case "Category.products":
+		if e.ComplexityRoot.Category.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.Products(childComplexity), true
+	case "Category.providerShare":
+		if e.ComplexityRoot.Category.ProviderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.ProviderShare(childComplexity), true
+	case "Category.providerShareType":
+		if e.ComplexityRoot.Category.ProviderShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.ProviderShareType(childComplexity), true
+	case "Category.storeNumber":
+		if e.ComplexityRoot.Category.StoreNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.StoreNumber(childComplexity), true
+	case "Category.updatedAt":
+		if e.ComplexityRoot.Category.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.UpdatedAt(childComplexity), true
+	case "Category.userShare":
+		if e.ComplexityRoot.Category.UserShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.UserShare(childComplexity), true
+	case "Category.userShareType":
+		if e.ComplexityRoot.Category.UserShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.UserShareType(childComplexity), true
+
+	case "Company.createdAt":
+		if e.ComplexityRoot.Company.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.CreatedAt(childComplexity), true
+	case "Company.id", "Company.companyId":
+		if e.ComplexityRoot.Company.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ID(childComplexity), true
+	case "Company.merchantId":
+		if e.ComplexityRoot.Company.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.MerchantID(childComplexity), true
+	case "Company.name":
+		if e.ComplexityRoot.Company.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.providerShare":
+		if e.ComplexityRoot.Company.ProviderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ProviderShare(childComplexity), true
+	case "Company.providerShareType":
+		if e.ComplexityRoot.Company.ProviderShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.ProviderShareType(childComplexity), true
+	case "Company.companyRegistrationNumber":
+		if e.ComplexityRoot.Company.RegistrationNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.RegistrationNumber(childComplexity), true
+	case "Company.updatedAt":
+		if e.ComplexityRoot.Company.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.UpdatedAt(childComplexity), true
+	case "Company.userShare":
+		if e.ComplexityRoot.Company.UserShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.UserShare(childComplexity), true
+	case "Company.userShareType":
+		if e.ComplexityRoot.Company.UserShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.UserShareType(childComplexity), true
+
+	case "CreateBlockedProductPayload.blockedProduct":
+		if e.ComplexityRoot.CreateBlockedProductPayload.BlockedProduct == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBlockedProductPayload.BlockedProduct(childComplexity), true
+	case "CreateBlockedProductPayload.userErrors":
+		if e.ComplexityRoot.CreateBlockedProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBlockedProductPayload.UserErrors(childComplexity), true
+
+	case "CreateBlockedProductsPayload.blockedProducts":
+		if e.ComplexityRoot.CreateBlockedProductsPayload.BlockedProducts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBlockedProductsPayload.BlockedProducts(childComplexity), true
+	case "CreateBlockedProductsPayload.userErrors":
+		if e.ComplexityRoot.CreateBlockedProductsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBlockedProductsPayload.UserErrors(childComplexity), true
+
+	case "CreateCampaignPayload.campaign":
+		if e.ComplexityRoot.CreateCampaignPayload.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCampaignPayload.Campaign(childComplexity), true
+	case "CreateCampaignPayload.userErrors":
+		if e.ComplexityRoot.CreateCampaignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCampaignPayload.UserErrors(childComplexity), true
+
+	case "CreateCategoryPayload.category":
+		if e.ComplexityRoot.CreateCategoryPayload.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCategoryPayload.Category(childComplexity), true
+	case "CreateCategoryPayload.userErrors":
+		if e.ComplexityRoot.CreateCategoryPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCategoryPayload.UserErrors(childComplexity), true
+
+	case "CreateCompanyPayload.company":
+		if e.ComplexityRoot.CreateCompanyPayload.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCompanyPayload.Company(childComplexity), true
+	case "CreateCompanyPayload.userErrors":
+		if e.ComplexityRoot.CreateCompanyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCompanyPayload.UserErrors(childComplexity), true
+
+	case "CreateDerivedSharePayload.derivedShare":
+		if e.ComplexityRoot.CreateDerivedSharePayload.DerivedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateDerivedSharePayload.DerivedShare(childComplexity), true
+	case "CreateDerivedSharePayload.userErrors":
+		if e.ComplexityRoot.CreateDerivedSharePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateDerivedSharePayload.UserErrors(childComplexity), true
+
 	case "CreateMerchantPayload.merchant":
 		if e.ComplexityRoot.CreateMerchantPayload.Merchant == nil {
 			break
@@ -302,6 +1122,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateMerchantPayload.UserErrors(childComplexity), true
+
+	case "CreateProductPayload.product":
+		if e.ComplexityRoot.CreateProductPayload.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateProductPayload.Product(childComplexity), true
+	case "CreateProductPayload.userErrors":
+		if e.ComplexityRoot.CreateProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateProductPayload.UserErrors(childComplexity), true
+
+	case "CreateSettlementBatchPayload.batch":
+		if e.ComplexityRoot.CreateSettlementBatchPayload.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateSettlementBatchPayload.Batch(childComplexity), true
+	case "CreateSettlementBatchPayload.userErrors":
+		if e.ComplexityRoot.CreateSettlementBatchPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateSettlementBatchPayload.UserErrors(childComplexity), true
+
+	case "CreateStorePayload.store":
+		if e.ComplexityRoot.CreateStorePayload.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateStorePayload.Store(childComplexity), true
+	case "CreateStorePayload.userErrors":
+		if e.ComplexityRoot.CreateStorePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateStorePayload.UserErrors(childComplexity), true
+
+	case "DeleteBlockedProductPayload.deletedProductId":
+		if e.ComplexityRoot.DeleteBlockedProductPayload.DeletedProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteBlockedProductPayload.DeletedProductID(childComplexity), true
+	case "DeleteBlockedProductPayload.userErrors":
+		if e.ComplexityRoot.DeleteBlockedProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteBlockedProductPayload.UserErrors(childComplexity), true
+
+	case "DeleteCampaignPayload.deletedCampaignId":
+		if e.ComplexityRoot.DeleteCampaignPayload.DeletedCampaignID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCampaignPayload.DeletedCampaignID(childComplexity), true
+	case "DeleteCampaignPayload.userErrors":
+		if e.ComplexityRoot.DeleteCampaignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCampaignPayload.UserErrors(childComplexity), true
+
+	case "DeleteCategoryPayload.deletedCategoryId":
+		if e.ComplexityRoot.DeleteCategoryPayload.DeletedCategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCategoryPayload.DeletedCategoryID(childComplexity), true
+	case "DeleteCategoryPayload.userErrors":
+		if e.ComplexityRoot.DeleteCategoryPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCategoryPayload.UserErrors(childComplexity), true
+
+	case "DeleteCompanyPayload.deletedCompanyId":
+		if e.ComplexityRoot.DeleteCompanyPayload.DeletedCompanyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCompanyPayload.DeletedCompanyID(childComplexity), true
+	case "DeleteCompanyPayload.userErrors":
+		if e.ComplexityRoot.DeleteCompanyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCompanyPayload.UserErrors(childComplexity), true
+
+	case "DeleteDerivedSharePayload.deletedDerivedShareId":
+		if e.ComplexityRoot.DeleteDerivedSharePayload.DeletedDerivedShareID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDerivedSharePayload.DeletedDerivedShareID(childComplexity), true
+	case "DeleteDerivedSharePayload.userErrors":
+		if e.ComplexityRoot.DeleteDerivedSharePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDerivedSharePayload.UserErrors(childComplexity), true
 
 	case "DeleteMerchantPayload.deletedMerchantId":
 		if e.ComplexityRoot.DeleteMerchantPayload.DeletedMerchantID == nil {
@@ -329,6 +1253,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteNotificationEndpointPayload.UserErrors(childComplexity), true
 
+	case "DeleteProductPayload.deletedProductId":
+		if e.ComplexityRoot.DeleteProductPayload.DeletedProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProductPayload.DeletedProductID(childComplexity), true
+	case "DeleteProductPayload.userErrors":
+		if e.ComplexityRoot.DeleteProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProductPayload.UserErrors(childComplexity), true
+
+	case "DeleteStorePayload.deletedStoreId":
+		if e.ComplexityRoot.DeleteStorePayload.DeletedStoreID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStorePayload.DeletedStoreID(childComplexity), true
+	case "DeleteStorePayload.userErrors":
+		if e.ComplexityRoot.DeleteStorePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStorePayload.UserErrors(childComplexity), true
+
 	case "DeleteUserPayload.deletedUserId":
 		if e.ComplexityRoot.DeleteUserPayload.DeletedUserID == nil {
 			break
@@ -342,6 +1292,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteUserPayload.UserErrors(childComplexity), true
 
+	case "DerivedShare.createdAt":
+		if e.ComplexityRoot.DerivedShare.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.CreatedAt(childComplexity), true
+	case "DerivedShare.derivedShare":
+		if e.ComplexityRoot.DerivedShare.DerivedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.DerivedShare(childComplexity), true
+	case "DerivedShare.derivedShareType":
+		if e.ComplexityRoot.DerivedShare.DerivedShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.DerivedShareType(childComplexity), true
+	case "DerivedShare.id", "DerivedShare.derivedShareId":
+		if e.ComplexityRoot.DerivedShare.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.ID(childComplexity), true
+	case "DerivedShare.merchantId":
+		if e.ComplexityRoot.DerivedShare.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.MerchantID(childComplexity), true
+	case "DerivedShare.share":
+		if e.ComplexityRoot.DerivedShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.Share(childComplexity), true
+	case "DerivedShare.updatedAt":
+		if e.ComplexityRoot.DerivedShare.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShare.UpdatedAt(childComplexity), true
+
 	case "Header.name":
 		if e.ComplexityRoot.Header.Name == nil {
 			break
@@ -354,6 +1347,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Header.Value(childComplexity), true
+
+	case "IngestTransactionsPayload.batch":
+		if e.ComplexityRoot.IngestTransactionsPayload.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestTransactionsPayload.Batch(childComplexity), true
+	case "IngestTransactionsPayload.userErrors":
+		if e.ComplexityRoot.IngestTransactionsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestTransactionsPayload.UserErrors(childComplexity), true
+
+	case "Invoice.amount":
+		if e.ComplexityRoot.Invoice.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Amount(childComplexity), true
+	case "Invoice.created":
+		if e.ComplexityRoot.Invoice.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Created(childComplexity), true
+	case "Invoice.currency":
+		if e.ComplexityRoot.Invoice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Currency(childComplexity), true
+	case "Invoice.id":
+		if e.ComplexityRoot.Invoice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ID(childComplexity), true
+	case "Invoice.merchantId":
+		if e.ComplexityRoot.Invoice.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.MerchantID(childComplexity), true
+	case "Invoice.settlementCount":
+		if e.ComplexityRoot.Invoice.SettlementCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.SettlementCount(childComplexity), true
+	case "Invoice.settlementId":
+		if e.ComplexityRoot.Invoice.SettlementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.SettlementID(childComplexity), true
+	case "Invoice.type":
+		if e.ComplexityRoot.Invoice.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Type(childComplexity), true
 
 	case "LinkCode.created":
 		if e.ComplexityRoot.LinkCode.CreatedAt == nil {
@@ -386,30 +1441,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkCode.StoreID(childComplexity), true
 
+	case "Merchant.campaigns":
+		if e.ComplexityRoot.Merchant.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Campaigns(childComplexity), true
+	case "Merchant.categories":
+		if e.ComplexityRoot.Merchant.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Categories(childComplexity), true
+	case "Merchant.companies":
+		if e.ComplexityRoot.Merchant.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Companies(childComplexity), true
 	case "Merchant.createdAt":
 		if e.ComplexityRoot.Merchant.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.CreatedAt(childComplexity), true
+	case "Merchant.derivedShares":
+		if e.ComplexityRoot.Merchant.DerivedShares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.DerivedShares(childComplexity), true
 	case "Merchant.id", "Merchant.merchantId":
 		if e.ComplexityRoot.Merchant.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.ID(childComplexity), true
+	case "Merchant.invoices":
+		if e.ComplexityRoot.Merchant.Invoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Invoices(childComplexity), true
 	case "Merchant.merchantName":
 		if e.ComplexityRoot.Merchant.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.Name(childComplexity), true
+	case "Merchant.settlementSourceStates":
+		if e.ComplexityRoot.Merchant.SettlementSourceStates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.SettlementSourceStates(childComplexity), true
 	case "Merchant.merchantStatus":
 		if e.ComplexityRoot.Merchant.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.Status(childComplexity), true
+	case "Merchant.stores":
+		if e.ComplexityRoot.Merchant.Stores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Stores(childComplexity), true
 	case "Merchant.updatedAt":
 		if e.ComplexityRoot.Merchant.UpdatedAt == nil {
 			break
@@ -455,6 +1552,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MerchantEdge.Node(childComplexity), true
 
+	case "Mutation.addProducts":
+		if e.ComplexityRoot.Mutation.AddProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProducts(childComplexity, args["categoryId"].(string), args["products"].([]*merchant.ProductCreate)), true
+	case "Mutation.createBlockedProduct":
+		if e.ComplexityRoot.Mutation.CreateBlockedProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBlockedProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBlockedProduct(childComplexity, args["input"].(merchant.BlockedProductCreate)), true
+	case "Mutation.createBlockedProducts":
+		if e.ComplexityRoot.Mutation.CreateBlockedProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBlockedProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBlockedProducts(childComplexity, args["blockedProducts"].([]*merchant.BlockedProductCreate)), true
+	case "Mutation.createCampaign":
+		if e.ComplexityRoot.Mutation.CreateCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCampaign(childComplexity, args["input"].(merchant.CampaignCreate)), true
+	case "Mutation.createCategory":
+		if e.ComplexityRoot.Mutation.CreateCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCategory(childComplexity, args["input"].(merchant.CategoryCreate)), true
+	case "Mutation.createCompany":
+		if e.ComplexityRoot.Mutation.CreateCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCompany(childComplexity, args["input"].(merchant.CompanyCreate)), true
+	case "Mutation.createDerivedShare":
+		if e.ComplexityRoot.Mutation.CreateDerivedShare == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDerivedShare_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDerivedShare(childComplexity, args["input"].(merchant.DerivedShareCreate)), true
 	case "Mutation.createMerchant":
 		if e.ComplexityRoot.Mutation.CreateMerchant == nil {
 			break
@@ -466,6 +1640,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMerchant(childComplexity, args["input"].(model.CreateMerchantInput)), true
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(merchant.ProductCreate)), true
+	case "Mutation.createSettlementBatch":
+		if e.ComplexityRoot.Mutation.CreateSettlementBatch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSettlementBatch(childComplexity), true
+	case "Mutation.createStore":
+		if e.ComplexityRoot.Mutation.CreateStore == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStore(childComplexity, args["input"].(merchant.ShopCreate)), true
+	case "Mutation.deleteBlockedProduct":
+		if e.ComplexityRoot.Mutation.DeleteBlockedProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteBlockedProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteBlockedProduct(childComplexity, args["productId"].(string)), true
+	case "Mutation.deleteCampaign":
+		if e.ComplexityRoot.Mutation.DeleteCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCampaign(childComplexity, args["campaignId"].(string)), true
+	case "Mutation.deleteCategory":
+		if e.ComplexityRoot.Mutation.DeleteCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCategory(childComplexity, args["categoryId"].(string)), true
+	case "Mutation.deleteCompany":
+		if e.ComplexityRoot.Mutation.DeleteCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCompany(childComplexity, args["companyId"].(string)), true
+	case "Mutation.deleteDerivedShare":
+		if e.ComplexityRoot.Mutation.DeleteDerivedShare == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDerivedShare_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDerivedShare(childComplexity, args["derivedShareId"].(string)), true
 	case "Mutation.deleteMerchant":
 		if e.ComplexityRoot.Mutation.DeleteMerchant == nil {
 			break
@@ -488,6 +1745,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteNotificationEndpoint(childComplexity, args["type"].(notify.EventType)), true
+	case "Mutation.deleteProduct":
+		if e.ComplexityRoot.Mutation.DeleteProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["productId"].(string)), true
+	case "Mutation.deleteStore":
+		if e.ComplexityRoot.Mutation.DeleteStore == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStore(childComplexity, args["storeId"].(string)), true
 	case "Mutation.deleteUser":
 		if e.ComplexityRoot.Mutation.DeleteUser == nil {
 			break
@@ -499,6 +1778,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["userId"].(string)), true
+	case "Mutation.ingestTransactions":
+		if e.ComplexityRoot.Mutation.IngestTransactions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestTransactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestTransactions(childComplexity, args["transactions"].([]*settlement.RawTransaction)), true
+	case "Mutation.replaceDerivedShares":
+		if e.ComplexityRoot.Mutation.ReplaceDerivedShares == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceDerivedShares_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceDerivedShares(childComplexity, args["merchantId"].(string), args["derivedShares"].([]*merchant.DerivedShareCreate)), true
 	case "Mutation.requestUserToken":
 		if e.ComplexityRoot.Mutation.RequestUserToken == nil {
 			break
@@ -532,6 +1833,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPartnerSettings(childComplexity, args["input"].(model.PartnerSettingsInput)), true
+	case "Mutation.settleMerchants":
+		if e.ComplexityRoot.Mutation.SettleMerchants == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_settleMerchants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SettleMerchants(childComplexity, args["merchantId"].(*string)), true
 	case "Mutation.signup":
 		if e.ComplexityRoot.Mutation.Signup == nil {
 			break
@@ -565,6 +1877,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignupWithCardToken(childComplexity, args["input"].(model.SignupWithCardTokenInput)), true
+	case "Mutation.updateCampaign":
+		if e.ComplexityRoot.Mutation.UpdateCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCampaign(childComplexity, args["campaignId"].(string), args["input"].(merchant.CampaignUpdate)), true
+	case "Mutation.updateCategory":
+		if e.ComplexityRoot.Mutation.UpdateCategory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCategory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCategory(childComplexity, args["categoryId"].(string), args["input"].(merchant.CategoryUpdate)), true
+	case "Mutation.updateCompany":
+		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCompany_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCompany(childComplexity, args["companyId"].(string), args["input"].(merchant.CompanyUpdate)), true
+	case "Mutation.updateDerivedShare":
+		if e.ComplexityRoot.Mutation.UpdateDerivedShare == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDerivedShare_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDerivedShare(childComplexity, args["derivedShareId"].(string), args["input"].(merchant.DerivedShareUpdate)), true
 	case "Mutation.updateMerchant":
 		if e.ComplexityRoot.Mutation.UpdateMerchant == nil {
 			break
@@ -576,6 +1932,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMerchant(childComplexity, args["merchantId"].(string), args["input"].(model.UpdateMerchantInput)), true
+	case "Mutation.updateStore":
+		if e.ComplexityRoot.Mutation.UpdateStore == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStore(childComplexity, args["storeId"].(string), args["input"].(merchant.ShopUpdate)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -776,6 +2143,70 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnerSettings.TermsURL(childComplexity), true
 
+	case "Product.categoryId":
+		if e.ComplexityRoot.Product.CategoryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CategoryID(childComplexity), true
+	case "Product.createdAt":
+		if e.ComplexityRoot.Product.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.CreatedAt(childComplexity), true
+	case "Product.id", "Product.productId":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.name":
+		if e.ComplexityRoot.Product.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Name(childComplexity), true
+	case "Product.productNumber":
+		if e.ComplexityRoot.Product.ProductNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ProductNumber(childComplexity), true
+
+	case "Query.blockedProducts":
+		if e.ComplexityRoot.Query.BlockedProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_blockedProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BlockedProducts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.campaign":
+		if e.ComplexityRoot.Query.Campaign == nil {
+			break
+		}
+
+		args, err := ec.field_Query_campaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Campaign(childComplexity, args["campaignId"].(string)), true
+	case "Query.campaigns":
+		if e.ComplexityRoot.Query.Campaigns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_campaigns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.cardTokenByPhone":
 		if e.ComplexityRoot.Query.CardTokenByPhone == nil {
 			break
@@ -787,6 +2218,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CardTokenByPhone(childComplexity, args["phonenumber"].(string)), true
+	case "Query.category":
+		if e.ComplexityRoot.Query.Category == nil {
+			break
+		}
+
+		args, err := ec.field_Query_category_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Category(childComplexity, args["categoryId"].(string)), true
+	case "Query.company":
+		if e.ComplexityRoot.Query.Company == nil {
+			break
+		}
+
+		args, err := ec.field_Query_company_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Company(childComplexity, args["companyId"].(string)), true
+	case "Query.derivedShare":
+		if e.ComplexityRoot.Query.DerivedShare == nil {
+			break
+		}
+
+		args, err := ec.field_Query_derivedShare_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DerivedShare(childComplexity, args["derivedShareId"].(string)), true
 
 	case "Query.linkCode":
 		if e.ComplexityRoot.Query.LinkCode == nil {
@@ -877,6 +2341,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SentMessages(childComplexity, args["to"].(string)), true
+	case "Query.settleRun":
+		if e.ComplexityRoot.Query.SettleRun == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settleRun_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SettleRun(childComplexity, args["settlementId"].(string)), true
+	case "Query.settlementBatches":
+		if e.ComplexityRoot.Query.SettlementBatches == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settlementBatches_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SettlementBatches(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.settlements":
+		if e.ComplexityRoot.Query.Settlements == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settlements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Settlements(childComplexity, args["filter"].(*settlement.SettlementFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.store":
+		if e.ComplexityRoot.Query.Store == nil {
+			break
+		}
+
+		args, err := ec.field_Query_store_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Store(childComplexity, args["storeId"].(string)), true
+	case "Query.transactionBatches":
+		if e.ComplexityRoot.Query.TransactionBatches == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transactionBatches_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TransactionBatches(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.transactions":
+		if e.ComplexityRoot.Query.Transactions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Transactions(childComplexity, args["batchId"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -905,6 +2435,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "ReplaceDerivedSharesPayload.derivedShares":
+		if e.ComplexityRoot.ReplaceDerivedSharesPayload.DerivedShares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplaceDerivedSharesPayload.DerivedShares(childComplexity), true
+	case "ReplaceDerivedSharesPayload.userErrors":
+		if e.ComplexityRoot.ReplaceDerivedSharesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplaceDerivedSharesPayload.UserErrors(childComplexity), true
 
 	case "RequestUserTokenPayload.accepted":
 		if e.ComplexityRoot.RequestUserTokenPayload.Accepted == nil {
@@ -970,6 +2513,332 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetPartnerSettingsPayload.UserErrors(childComplexity), true
 
+	case "SettleMerchantsPayload.run":
+		if e.ComplexityRoot.SettleMerchantsPayload.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleMerchantsPayload.Run(childComplexity), true
+	case "SettleMerchantsPayload.settlementId":
+		if e.ComplexityRoot.SettleMerchantsPayload.SettlementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleMerchantsPayload.SettlementID(childComplexity), true
+	case "SettleMerchantsPayload.userErrors":
+		if e.ComplexityRoot.SettleMerchantsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleMerchantsPayload.UserErrors(childComplexity), true
+
+	case "SettleRun.id":
+		if e.ComplexityRoot.SettleRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleRun.ID(childComplexity), true
+	case "SettleRun.invoices":
+		if e.ComplexityRoot.SettleRun.Invoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleRun.Invoices(childComplexity), true
+	case "SettleRun.settlementId":
+		if e.ComplexityRoot.SettleRun.SettlementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettleRun.SettlementID(childComplexity), true
+
+	case "Settlement.amount":
+		if e.ComplexityRoot.Settlement.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Amount(childComplexity), true
+	case "Settlement.batchId":
+		if e.ComplexityRoot.Settlement.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.BatchID(childComplexity), true
+	case "Settlement.campaignId":
+		if e.ComplexityRoot.Settlement.CampaignID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.CampaignID(childComplexity), true
+	case "Settlement.cardType":
+		if e.ComplexityRoot.Settlement.CardType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.CardType(childComplexity), true
+	case "Settlement.companyId":
+		if e.ComplexityRoot.Settlement.CompanyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.CompanyID(childComplexity), true
+	case "Settlement.currency":
+		if e.ComplexityRoot.Settlement.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Currency(childComplexity), true
+	case "Settlement.id":
+		if e.ComplexityRoot.Settlement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.ID(childComplexity), true
+	case "Settlement.merchant":
+		if e.ComplexityRoot.Settlement.Merchant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Merchant(childComplexity), true
+	case "Settlement.merchantId":
+		if e.ComplexityRoot.Settlement.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.MerchantID(childComplexity), true
+	case "Settlement.processedDateTime":
+		if e.ComplexityRoot.Settlement.ProcessedDateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.ProcessedDateTime(childComplexity), true
+	case "Settlement.providerShare":
+		if e.ComplexityRoot.Settlement.ProviderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.ProviderShare(childComplexity), true
+	case "Settlement.providerShareType":
+		if e.ComplexityRoot.Settlement.ProviderShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.ProviderShareType(childComplexity), true
+	case "Settlement.settlementId":
+		if e.ComplexityRoot.Settlement.SettlementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.SettlementID(childComplexity), true
+	case "Settlement.source":
+		if e.ComplexityRoot.Settlement.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Source(childComplexity), true
+	case "Settlement.storeId":
+		if e.ComplexityRoot.Settlement.StoreID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.StoreID(childComplexity), true
+	case "Settlement.transactionDateTime":
+		if e.ComplexityRoot.Settlement.TransactionDateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.TransactionDateTime(childComplexity), true
+	case "Settlement.transactionId":
+		if e.ComplexityRoot.Settlement.TransactionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.TransactionID(childComplexity), true
+	case "Settlement.truncatedCardNumber":
+		if e.ComplexityRoot.Settlement.TruncatedCardNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.TruncatedCardNumber(childComplexity), true
+	case "Settlement.userId":
+		if e.ComplexityRoot.Settlement.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.UserID(childComplexity), true
+	case "Settlement.userShare":
+		if e.ComplexityRoot.Settlement.UserShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.UserShare(childComplexity), true
+	case "Settlement.userShareType":
+		if e.ComplexityRoot.Settlement.UserShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.UserShareType(childComplexity), true
+
+	case "SettlementBatch.batchId":
+		if e.ComplexityRoot.SettlementBatch.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatch.BatchID(childComplexity), true
+	case "SettlementBatch.created":
+		if e.ComplexityRoot.SettlementBatch.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatch.Created(childComplexity), true
+	case "SettlementBatch.id":
+		if e.ComplexityRoot.SettlementBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatch.ID(childComplexity), true
+	case "SettlementBatch.settlementCount":
+		if e.ComplexityRoot.SettlementBatch.SettlementCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatch.SettlementCount(childComplexity), true
+	case "SettlementBatch.settlements":
+		if e.ComplexityRoot.SettlementBatch.Settlements == nil {
+			break
+		}
+
+		args, err := ec.field_SettlementBatch_settlements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SettlementBatch.Settlements(childComplexity, args["merchantIds"].([]string), args["first"].(*int), args["after"].(*string)), true
+
+	case "SettlementBatchConnection.edges":
+		if e.ComplexityRoot.SettlementBatchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchConnection.Edges(childComplexity), true
+	case "SettlementBatchConnection.nodes":
+		if e.ComplexityRoot.SettlementBatchConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchConnection.Nodes(childComplexity), true
+	case "SettlementBatchConnection.pageInfo":
+		if e.ComplexityRoot.SettlementBatchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchConnection.PageInfo(childComplexity), true
+	case "SettlementBatchConnection.totalCount":
+		if e.ComplexityRoot.SettlementBatchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchConnection.TotalCount(childComplexity), true
+
+	case "SettlementBatchEdge.cursor":
+		if e.ComplexityRoot.SettlementBatchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchEdge.Cursor(childComplexity), true
+	case "SettlementBatchEdge.node":
+		if e.ComplexityRoot.SettlementBatchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementBatchEdge.Node(childComplexity), true
+
+	case "SettlementConnection.edges":
+		if e.ComplexityRoot.SettlementConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementConnection.Edges(childComplexity), true
+	case "SettlementConnection.nodes":
+		if e.ComplexityRoot.SettlementConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementConnection.Nodes(childComplexity), true
+	case "SettlementConnection.pageInfo":
+		if e.ComplexityRoot.SettlementConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementConnection.PageInfo(childComplexity), true
+	case "SettlementConnection.totalCount":
+		if e.ComplexityRoot.SettlementConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementConnection.TotalCount(childComplexity), true
+
+	case "SettlementEdge.cursor":
+		if e.ComplexityRoot.SettlementEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementEdge.Cursor(childComplexity), true
+	case "SettlementEdge.node":
+		if e.ComplexityRoot.SettlementEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementEdge.Node(childComplexity), true
+
+	case "SettlementSourceState.id":
+		if e.ComplexityRoot.SettlementSourceState.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.ID(childComplexity), true
+	case "SettlementSourceState.lastReceived":
+		if e.ComplexityRoot.SettlementSourceState.LastReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.LastReceived(childComplexity), true
+	case "SettlementSourceState.lastSettled":
+		if e.ComplexityRoot.SettlementSourceState.LastSettled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.LastSettled(childComplexity), true
+	case "SettlementSourceState.merchantId":
+		if e.ComplexityRoot.SettlementSourceState.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.MerchantID(childComplexity), true
+	case "SettlementSourceState.settled":
+		if e.ComplexityRoot.SettlementSourceState.Settled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.Settled(childComplexity), true
+	case "SettlementSourceState.source":
+		if e.ComplexityRoot.SettlementSourceState.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.Source(childComplexity), true
+	case "SettlementSourceState.unbatched":
+		if e.ComplexityRoot.SettlementSourceState.UnbatchedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.UnbatchedCount(childComplexity), true
+	case "SettlementSourceState.unmatched":
+		if e.ComplexityRoot.SettlementSourceState.Unmatched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceState.Unmatched(childComplexity), true
+
 	case "SignupPayload.result":
 		if e.ComplexityRoot.SignupPayload.Result == nil {
 			break
@@ -989,6 +2858,340 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SignupPayload.UserErrors(childComplexity), true
 
+	case "Store.createdAt":
+		if e.ComplexityRoot.Store.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.CreatedAt(childComplexity), true
+	case "Store.id", "Store.storeId":
+		if e.ComplexityRoot.Store.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.ID(childComplexity), true
+	case "Store.merchantId":
+		if e.ComplexityRoot.Store.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.MerchantID(childComplexity), true
+	case "Store.name":
+		if e.ComplexityRoot.Store.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.Name(childComplexity), true
+	case "Store.providerShare":
+		if e.ComplexityRoot.Store.ProviderShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.ProviderShare(childComplexity), true
+	case "Store.providerShareType":
+		if e.ComplexityRoot.Store.ProviderShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.ProviderShareType(childComplexity), true
+	case "Store.source":
+		if e.ComplexityRoot.Store.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.Source(childComplexity), true
+	case "Store.storeNumber":
+		if e.ComplexityRoot.Store.StoreNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.StoreNumber(childComplexity), true
+	case "Store.updatedAt":
+		if e.ComplexityRoot.Store.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.UpdatedAt(childComplexity), true
+	case "Store.userShare":
+		if e.ComplexityRoot.Store.UserShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.UserShare(childComplexity), true
+	case "Store.userShareType":
+		if e.ComplexityRoot.Store.UserShareType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Store.UserShareType(childComplexity), true
+
+	case "Transaction.amount":
+		if e.ComplexityRoot.Transaction.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Amount(childComplexity), true
+	case "Transaction.approvalCode":
+		if e.ComplexityRoot.Transaction.ApprovalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.ApprovalCode(childComplexity), true
+	case "Transaction.batchId":
+		if e.ComplexityRoot.Transaction.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.BatchID(childComplexity), true
+	case "Transaction.cardAcceptorId":
+		if e.ComplexityRoot.Transaction.CardAcceptorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.CardAcceptorID(childComplexity), true
+	case "Transaction.cardAcceptorTerminalId":
+		if e.ComplexityRoot.Transaction.CardAcceptorTerminalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.CardAcceptorTerminalID(childComplexity), true
+	case "Transaction.cardType":
+		if e.ComplexityRoot.Transaction.CardType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.CardType(childComplexity), true
+	case "Transaction.companyRegistrationNumber":
+		if e.ComplexityRoot.Transaction.CompanyRegistrationNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.CompanyRegistrationNumber(childComplexity), true
+	case "Transaction.currency":
+		if e.ComplexityRoot.Transaction.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Currency(childComplexity), true
+	case "Transaction.merchantId":
+		if e.ComplexityRoot.Transaction.MerchantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.MerchantID(childComplexity), true
+	case "Transaction.reason":
+		if e.ComplexityRoot.Transaction.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Reason(childComplexity), true
+	case "Transaction.receivedAt":
+		if e.ComplexityRoot.Transaction.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.ReceivedAt(childComplexity), true
+	case "Transaction.retrievalReferenceNumber":
+		if e.ComplexityRoot.Transaction.RetrievalReferenceNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.RetrievalReferenceNumber(childComplexity), true
+	case "Transaction.state":
+		if e.ComplexityRoot.Transaction.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.State(childComplexity), true
+	case "Transaction.systemTraceAuditNumber":
+		if e.ComplexityRoot.Transaction.SystemTraceAuditNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.SystemTraceAuditNumber(childComplexity), true
+	case "Transaction.transactionDateTime":
+		if e.ComplexityRoot.Transaction.TransactionDateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.TransactionDateTime(childComplexity), true
+	case "Transaction.transactionId":
+		if e.ComplexityRoot.Transaction.TransactionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.TransactionID(childComplexity), true
+	case "Transaction.truncatedCardNumber":
+		if e.ComplexityRoot.Transaction.TruncatedCardNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.TruncatedCardNumber(childComplexity), true
+
+	case "TransactionBatch.batchId":
+		if e.ComplexityRoot.TransactionBatch.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatch.BatchID(childComplexity), true
+	case "TransactionBatch.created":
+		if e.ComplexityRoot.TransactionBatch.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatch.Created(childComplexity), true
+	case "TransactionBatch.id":
+		if e.ComplexityRoot.TransactionBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatch.ID(childComplexity), true
+	case "TransactionBatch.transactionCount":
+		if e.ComplexityRoot.TransactionBatch.TransactionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatch.TransactionCount(childComplexity), true
+	case "TransactionBatch.transactions":
+		if e.ComplexityRoot.TransactionBatch.Transactions == nil {
+			break
+		}
+
+		args, err := ec.field_TransactionBatch_transactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TransactionBatch.Transactions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "TransactionBatchConnection.edges":
+		if e.ComplexityRoot.TransactionBatchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchConnection.Edges(childComplexity), true
+	case "TransactionBatchConnection.nodes":
+		if e.ComplexityRoot.TransactionBatchConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchConnection.Nodes(childComplexity), true
+	case "TransactionBatchConnection.pageInfo":
+		if e.ComplexityRoot.TransactionBatchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchConnection.PageInfo(childComplexity), true
+	case "TransactionBatchConnection.totalCount":
+		if e.ComplexityRoot.TransactionBatchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchConnection.TotalCount(childComplexity), true
+
+	case "TransactionBatchEdge.cursor":
+		if e.ComplexityRoot.TransactionBatchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchEdge.Cursor(childComplexity), true
+	case "TransactionBatchEdge.node":
+		if e.ComplexityRoot.TransactionBatchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionBatchEdge.Node(childComplexity), true
+
+	case "TransactionConnection.edges":
+		if e.ComplexityRoot.TransactionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionConnection.Edges(childComplexity), true
+	case "TransactionConnection.nodes":
+		if e.ComplexityRoot.TransactionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionConnection.Nodes(childComplexity), true
+	case "TransactionConnection.pageInfo":
+		if e.ComplexityRoot.TransactionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionConnection.PageInfo(childComplexity), true
+	case "TransactionConnection.totalCount":
+		if e.ComplexityRoot.TransactionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionConnection.TotalCount(childComplexity), true
+
+	case "TransactionEdge.cursor":
+		if e.ComplexityRoot.TransactionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionEdge.Cursor(childComplexity), true
+	case "TransactionEdge.node":
+		if e.ComplexityRoot.TransactionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransactionEdge.Node(childComplexity), true
+
+	case "UpdateCampaignPayload.campaign":
+		if e.ComplexityRoot.UpdateCampaignPayload.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCampaignPayload.Campaign(childComplexity), true
+	case "UpdateCampaignPayload.userErrors":
+		if e.ComplexityRoot.UpdateCampaignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCampaignPayload.UserErrors(childComplexity), true
+
+	case "UpdateCategoryPayload.category":
+		if e.ComplexityRoot.UpdateCategoryPayload.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCategoryPayload.Category(childComplexity), true
+	case "UpdateCategoryPayload.userErrors":
+		if e.ComplexityRoot.UpdateCategoryPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCategoryPayload.UserErrors(childComplexity), true
+
+	case "UpdateCompanyPayload.company":
+		if e.ComplexityRoot.UpdateCompanyPayload.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCompanyPayload.Company(childComplexity), true
+	case "UpdateCompanyPayload.userErrors":
+		if e.ComplexityRoot.UpdateCompanyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateCompanyPayload.UserErrors(childComplexity), true
+
+	case "UpdateDerivedSharePayload.derivedShare":
+		if e.ComplexityRoot.UpdateDerivedSharePayload.DerivedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateDerivedSharePayload.DerivedShare(childComplexity), true
+	case "UpdateDerivedSharePayload.userErrors":
+		if e.ComplexityRoot.UpdateDerivedSharePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateDerivedSharePayload.UserErrors(childComplexity), true
+
 	case "UpdateMerchantPayload.merchant":
 		if e.ComplexityRoot.UpdateMerchantPayload.Merchant == nil {
 			break
@@ -1001,6 +3204,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateMerchantPayload.UserErrors(childComplexity), true
+
+	case "UpdateStorePayload.store":
+		if e.ComplexityRoot.UpdateStorePayload.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateStorePayload.Store(childComplexity), true
+	case "UpdateStorePayload.userErrors":
+		if e.ComplexityRoot.UpdateStorePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateStorePayload.UserErrors(childComplexity), true
 
 	case "UpdateUserPayload.user":
 		if e.ComplexityRoot.UpdateUserPayload.User == nil {
@@ -1149,15 +3365,31 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
+			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
+			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
+			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
+			graphql.NewInputUnmarshaler("CreateDerivedShareInput", ec.unmarshalInputCreateDerivedShareInput),
 			graphql.NewInputUnmarshaler("CreateMerchantInput", ec.unmarshalInputCreateMerchantInput),
+			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
+			graphql.NewInputUnmarshaler("CreateStoreInput", ec.unmarshalInputCreateStoreInput),
+			graphql.NewInputUnmarshaler("DerivedShareInput", ec.unmarshalInputDerivedShareInput),
 			graphql.NewInputUnmarshaler("HeaderInput", ec.unmarshalInputHeaderInput),
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
+			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
+			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
 			graphql.NewInputUnmarshaler("SignupInput", ec.unmarshalInputSignupInput),
 			graphql.NewInputUnmarshaler("SignupWithCardInput", ec.unmarshalInputSignupWithCardInput),
 			graphql.NewInputUnmarshaler("SignupWithCardTokenInput", ec.unmarshalInputSignupWithCardTokenInput),
+			graphql.NewInputUnmarshaler("TransactionInput", ec.unmarshalInputTransactionInput),
+			graphql.NewInputUnmarshaler("UpdateCampaignInput", ec.unmarshalInputUpdateCampaignInput),
+			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
+			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
+			graphql.NewInputUnmarshaler("UpdateDerivedShareInput", ec.unmarshalInputUpdateDerivedShareInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
+			graphql.NewInputUnmarshaler("UpdateStoreInput", ec.unmarshalInputUpdateStoreInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 		)
 	}
@@ -1313,6 +3545,10 @@ enum NotificationType {
   USER_CREATED
   USER_UPDATED
   USER_DELETED
+  "A settlement batch was created; the URL gets ?batchId=."
+  NEW_SETTLEMENT_BATCH
+  "Merchants were settled into invoices; the URL gets ?settlementId=."
+  MERCHANTS_SETTLED
 }
 
 "A static HTTP header sent with every notification to an endpoint."
@@ -1455,6 +3691,751 @@ type Query {
 }
 
 type Mutation
+`, BuiltIn: false},
+	{Name: "../schema/settlement.graphqls", Input: `# The Loyalty Settlement API (seed 002): a merchant's settlement model —
+# companies, stores, categories and products, campaigns, derived shares,
+# blocked products — and the transactions, settlements, batches and
+# invoices made from it. Field names follow the REST API. Settlement clients
+# and admins only: anyone else gets FORBIDDEN, an anonymous caller
+# UNAUTHENTICATED.
+
+"How a share value is read."
+enum ShareType {
+  "A percentage of the amount."
+  PERCENTAGE
+  "An amount, taken as is."
+  FIXED_AMOUNT
+  "Looked up in the merchant's derived shares by the value of the other share."
+  DERIVED
+}
+
+"The data that a store's settlements are matched from."
+enum StoreSource {
+  "Card transactions from the acquirer, matched by store number (cardAcceptorId)."
+  TRANSACTION
+  "Receipts from the store's POS, settled line by line by product category."
+  RECEIPT
+}
+
+"The kind of data a settlement was made from."
+enum SettlementSource {
+  TRANSACTION
+  RECEIPT
+}
+
+"The share an invoice sums."
+enum InvoiceType {
+  USER_SHARE
+  PROVIDER_SHARE
+}
+
+"""
+A company registration number (in Denmark the CVR number) whose card
+transactions settle for a merchant, with the shares it grants.
+"""
+type Company implements Node {
+  id: ID!
+  companyId: ID!
+  merchantId: ID!
+  name: String!
+  companyRegistrationNumber: String!
+  "0 to 100 with at most 2 decimals."
+  userShare: Decimal!
+  userShareType: ShareType!
+  "0 to 100 with at most 2 decimals."
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A store number with its own shares, which override its company's."
+type Store implements Node {
+  id: ID!
+  storeId: ID!
+  merchantId: ID!
+  storeNumber: String!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  source: StoreSource!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product category with its own shares, for merchants that send receipts."
+type Category implements Node {
+  id: ID!
+  categoryId: ID!
+  merchantId: ID!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  "Limits the category to one store; null means every store."
+  storeNumber: String
+  "The category's products, by productId."
+  products: [Product!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product number (such as an EAN) in a category."
+type Product implements Node {
+  id: ID!
+  productId: ID!
+  categoryId: ID!
+  name: String!
+  productNumber: String!
+  createdAt: DateTime!
+}
+
+"Shares that override a merchant's during a period, optionally only for one store, category or product."
+type Campaign implements Node {
+  id: ID!
+  campaignId: ID!
+  merchantId: ID!
+  name: String!
+  "The first instant of the campaign."
+  campaignStart: DateTime!
+  "The first instant after the campaign."
+  campaignEnd: DateTime!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  storeNumber: String
+  categoryId: ID
+  productNumber: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"Maps a share value to the value of the other share, for rules whose other share type is DERIVED."
+type DerivedShare implements Node {
+  id: ID!
+  derivedShareId: ID!
+  merchantId: ID!
+  "The value looked up."
+  share: Decimal!
+  "The value found, read as derivedShareType."
+  derivedShare: Decimal!
+  derivedShareType: ShareType!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product number that is never settled, whichever merchant sells it."
+type BlockedProduct implements Node {
+  id: ID!
+  productId: ID!
+  name: String!
+  productNumber: String!
+  createdAt: DateTime!
+}
+
+"A transaction with the shares computed for it."
+type Settlement implements Node {
+  id: ID!
+  settlementId: ID!
+  "The settlement batch; null until batched."
+  batchId: ID
+  merchantId: ID!
+  merchant: Merchant
+  companyId: ID
+  storeId: ID
+  campaignId: ID
+  source: SettlementSource!
+  transactionId: String!
+  transactionDateTime: DateTime!
+  processedDateTime: DateTime!
+  amount: Decimal!
+  currency: String!
+  "The user share as an amount, rounded to 2 decimals."
+  userShare: Decimal!
+  "The provider share as an amount, rounded to 2 decimals."
+  providerShare: Decimal!
+  "How the rule that produced userShare read its value."
+  userShareType: ShareType!
+  providerShareType: ShareType!
+  cardType: String
+  truncatedCardNumber: String
+  userId: ID!
+}
+
+type SettlementEdge {
+  cursor: String!
+  node: Settlement!
+}
+
+type SettlementConnection {
+  edges: [SettlementEdge!]!
+  nodes: [Settlement!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"Which settlements to list; every field given narrows the list."
+input SettlementFilter {
+  "Processed at or after this instant."
+  startDate: DateTime
+  "Processed at or before this instant."
+  endDate: DateTime
+  "Only these merchants; null or empty means all."
+  merchantIds: [ID!]
+  "Only the settlements of this settlement batch."
+  batchId: ID
+}
+
+"A batch of settlements handed to the provider."
+type SettlementBatch implements Node {
+  id: ID!
+  batchId: ID!
+  "How many settlements the batch took."
+  settlementCount: Int!
+  "The batch's settlements, in processing order; first is at most 100."
+  settlements(merchantIds: [ID!], first: Int = 20, after: String): SettlementConnection!
+  created: DateTime!
+}
+
+type SettlementBatchEdge {
+  cursor: String!
+  node: SettlementBatch!
+}
+
+type SettlementBatchConnection {
+  edges: [SettlementBatchEdge!]!
+  nodes: [SettlementBatch!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"One delivery of raw card transactions."
+type TransactionBatch implements Node {
+  id: ID!
+  batchId: ID!
+  "How many new transactions the batch brought (ids seen before are skipped)."
+  transactionCount: Int!
+  "The batch's transactions, by transactionId; first is at most 100."
+  transactions(first: Int = 20, after: String): TransactionConnection!
+  created: DateTime!
+}
+
+type TransactionBatchEdge {
+  cursor: String!
+  node: TransactionBatch!
+}
+
+type TransactionBatchConnection {
+  edges: [TransactionBatchEdge!]!
+  nodes: [TransactionBatch!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"A raw card transaction as stored, with its outcome. The card token is never shown."
+type Transaction {
+  transactionId: String!
+  amount: Decimal!
+  currency: String!
+  transactionDateTime: DateTime!
+  cardAcceptorId: String!
+  companyRegistrationNumber: String!
+  truncatedCardNumber: String!
+  cardType: String!
+  approvalCode: String!
+  cardAcceptorTerminalId: String!
+  systemTraceAuditNumber: String!
+  retrievalReferenceNumber: String!
+  batchId: ID!
+  "The merchant whose rules matched; null when none did."
+  merchantId: ID
+  "settled or unmatched."
+  state: String!
+  "Why the transaction was not settled, such as no_match or unknown_card."
+  reason: String
+  receivedAt: DateTime!
+}
+
+type TransactionEdge {
+  cursor: String!
+  node: Transaction!
+}
+
+type TransactionConnection {
+  edges: [TransactionEdge!]!
+  nodes: [Transaction!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"The sum of one merchant's settlements of one share type and currency, in one settle run."
+type Invoice implements Node {
+  id: ID!
+  "The settle run's id."
+  settlementId: ID!
+  merchantId: ID!
+  type: InvoiceType!
+  amount: Decimal!
+  currency: String!
+  settlementCount: Int!
+  created: DateTime!
+}
+
+"One run of settleMerchants: the invoices it made."
+type SettleRun implements Node {
+  id: ID!
+  settlementId: ID!
+  invoices: [Invoice!]!
+}
+
+"How far settlement has come for one source of a merchant."
+type SettlementSourceState implements Node {
+  id: ID!
+  merchantId: ID!
+  source: SettlementSource!
+  settled: Int!
+  unmatched: Int!
+  lastReceived: DateTime
+  lastSettled: DateTime
+  "Settlements not yet in a settlement batch."
+  unbatched: Int!
+}
+
+type CampaignEdge {
+  cursor: String!
+  node: Campaign!
+}
+
+type CampaignConnection {
+  edges: [CampaignEdge!]!
+  nodes: [Campaign!]!
+  pageInfo: PageInfo!
+}
+
+type BlockedProductEdge {
+  cursor: String!
+  node: BlockedProduct!
+}
+
+type BlockedProductConnection {
+  edges: [BlockedProductEdge!]!
+  nodes: [BlockedProduct!]!
+  pageInfo: PageInfo!
+}
+
+extend type Merchant {
+  "The merchant's companies, by companyId."
+  companies: [Company!]!
+  "The merchant's stores, by storeId."
+  stores: [Store!]!
+  "The merchant's product categories, by categoryId."
+  categories: [Category!]!
+  "All of the merchant's campaigns, past ones included, by start."
+  campaigns: [Campaign!]!
+  "The merchant's derived shares, by derivedShareId."
+  derivedShares: [DerivedShare!]!
+  "The merchant's invoices of every settle run, oldest first."
+  invoices: [Invoice!]!
+  "How far settlement has come for each source of the merchant."
+  settlementSourceStates: [SettlementSourceState!]!
+}
+
+# --- inputs ---
+
+input CreateCompanyInput {
+  "Generated when absent."
+  companyId: ID
+  merchantId: ID!
+  name: String!
+  companyRegistrationNumber: String!
+  "0 to 100 with at most 2 decimals, such as \"7.5\"."
+  userShare: Decimal!
+  "Defaults to PERCENTAGE."
+  userShareType: ShareType
+  providerShare: Decimal!
+  "Defaults to PERCENTAGE."
+  providerShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateCompanyInput {
+  name: String
+  companyRegistrationNumber: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+}
+
+input CreateStoreInput {
+  "Generated when absent."
+  storeId: ID
+  merchantId: ID!
+  storeNumber: String!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+  "Defaults to TRANSACTION."
+  source: StoreSource
+}
+
+"The fields to change; those absent or null stay."
+input UpdateStoreInput {
+  storeNumber: String
+  name: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+  source: StoreSource
+}
+
+input CreateCategoryInput {
+  "Generated when absent."
+  categoryId: ID
+  merchantId: ID!
+  name: String!
+  "Limits the category to one store; absent means every store."
+  storeNumber: String
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateCategoryInput {
+  name: String
+  "An empty string makes the category apply in every store."
+  storeNumber: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+}
+
+"A product to add to the category that addProducts names."
+input ProductInput {
+  "Generated when absent."
+  productId: ID
+  name: String
+  productNumber: String!
+}
+
+input CreateProductInput {
+  "Generated when absent."
+  productId: ID
+  categoryId: ID!
+  name: String
+  productNumber: String!
+}
+
+input CreateCampaignInput {
+  "Generated when absent."
+  campaignId: ID
+  merchantId: ID!
+  name: String
+  campaignStart: DateTime!
+  "Must be after campaignStart."
+  campaignEnd: DateTime!
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+  "Only this store number; absent means every store."
+  storeNumber: String
+  "Only this category; absent means every category."
+  categoryId: ID
+  "Only this product number; absent means every product."
+  productNumber: String
+}
+
+"The fields to change; those absent or null stay. An empty scope field removes that limit."
+input UpdateCampaignInput {
+  name: String
+  campaignStart: DateTime
+  campaignEnd: DateTime
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+  storeNumber: String
+  categoryId: ID
+  productNumber: String
+}
+
+input CreateDerivedShareInput {
+  "Generated when absent."
+  derivedShareId: ID
+  merchantId: ID!
+  share: Decimal!
+  derivedShare: Decimal!
+  "PERCENTAGE (the default) or FIXED_AMOUNT."
+  derivedShareType: ShareType
+}
+
+"One derived share of the set that replaceDerivedShares installs."
+input DerivedShareInput {
+  "Generated when absent."
+  derivedShareId: ID
+  share: Decimal!
+  derivedShare: Decimal!
+  derivedShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateDerivedShareInput {
+  share: Decimal
+  derivedShare: Decimal
+  derivedShareType: ShareType
+}
+
+input BlockedProductInput {
+  "Generated when absent."
+  productId: ID
+  name: String
+  productNumber: String!
+}
+
+"One raw card transaction, as the card acquirer delivers it."
+input TransactionInput {
+  "1 to 64 characters; a transaction id seen before is skipped."
+  transactionId: String!
+  "At most 4 decimals."
+  amount: Decimal!
+  "ISO 4217, such as DKK."
+  currency: String!
+  transactionDateTime: DateTime!
+  "The store number."
+  cardAcceptorId: String
+  companyRegistrationNumber: String
+  "Finds the user whose card it is; stored only as a keyed hash."
+  cardToken: String
+  truncatedCardNumber: String
+  cardType: String
+  approvalCode: String
+  cardAcceptorTerminalId: String
+  systemTraceAuditNumber: String
+  retrievalReferenceNumber: String
+}
+
+# --- payloads ---
+
+type CreateCompanyPayload {
+  company: Company
+  userErrors: [UserError!]!
+}
+
+type UpdateCompanyPayload {
+  company: Company
+  userErrors: [UserError!]!
+}
+
+type DeleteCompanyPayload {
+  deletedCompanyId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateStorePayload {
+  store: Store
+  userErrors: [UserError!]!
+}
+
+type UpdateStorePayload {
+  store: Store
+  userErrors: [UserError!]!
+}
+
+type DeleteStorePayload {
+  deletedStoreId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateCategoryPayload {
+  category: Category
+  userErrors: [UserError!]!
+}
+
+type UpdateCategoryPayload {
+  category: Category
+  userErrors: [UserError!]!
+}
+
+type DeleteCategoryPayload {
+  deletedCategoryId: ID
+  userErrors: [UserError!]!
+}
+
+type AddProductsPayload {
+  products: [Product!]
+  userErrors: [UserError!]!
+}
+
+type CreateProductPayload {
+  product: Product
+  userErrors: [UserError!]!
+}
+
+type DeleteProductPayload {
+  deletedProductId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateCampaignPayload {
+  campaign: Campaign
+  userErrors: [UserError!]!
+}
+
+type UpdateCampaignPayload {
+  campaign: Campaign
+  userErrors: [UserError!]!
+}
+
+type DeleteCampaignPayload {
+  deletedCampaignId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateDerivedSharePayload {
+  derivedShare: DerivedShare
+  userErrors: [UserError!]!
+}
+
+type UpdateDerivedSharePayload {
+  derivedShare: DerivedShare
+  userErrors: [UserError!]!
+}
+
+type DeleteDerivedSharePayload {
+  deletedDerivedShareId: ID
+  userErrors: [UserError!]!
+}
+
+type ReplaceDerivedSharesPayload {
+  derivedShares: [DerivedShare!]
+  userErrors: [UserError!]!
+}
+
+type CreateBlockedProductPayload {
+  blockedProduct: BlockedProduct
+  userErrors: [UserError!]!
+}
+
+type CreateBlockedProductsPayload {
+  blockedProducts: [BlockedProduct!]
+  userErrors: [UserError!]!
+}
+
+type DeleteBlockedProductPayload {
+  deletedProductId: ID
+  userErrors: [UserError!]!
+}
+
+type IngestTransactionsPayload {
+  batch: TransactionBatch
+  userErrors: [UserError!]!
+}
+
+type CreateSettlementBatchPayload {
+  batch: SettlementBatch
+  userErrors: [UserError!]!
+}
+
+type SettleMerchantsPayload {
+  "The settle run's id, as POST /merchants/settle answers."
+  settlementId: ID
+  run: SettleRun
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "One company; null when unknown."
+  company(companyId: ID!): Company
+  "One store; null when unknown."
+  store(storeId: ID!): Store
+  "One category; null when unknown."
+  category(categoryId: ID!): Category
+  "One campaign; null when unknown."
+  campaign(campaignId: ID!): Campaign
+  "One derived share; null when unknown."
+  derivedShare(derivedShareId: ID!): DerivedShare
+  "The active and future campaigns of every merchant; first is at most 100."
+  campaigns(first: Int = 20, after: String): CampaignConnection!
+  "The blocked products, by productId; first is at most 100."
+  blockedProducts(first: Int = 20, after: String): BlockedProductConnection!
+  "Settlements in processing order; first is at most 100."
+  settlements(filter: SettlementFilter, first: Int = 20, after: String): SettlementConnection!
+  "The settlement batches, newest first; first is at most 100."
+  settlementBatches(first: Int = 20, after: String): SettlementBatchConnection!
+  "The transaction batches, newest first; first is at most 100."
+  transactionBatches(first: Int = 20, after: String): TransactionBatchConnection!
+  "A transaction batch's transactions, by transactionId; null when the batch is unknown. first is at most 100."
+  transactions(batchId: ID!, first: Int = 20, after: String): TransactionConnection
+  "A settle run and its invoices; null when unknown."
+  settleRun(settlementId: ID!): SettleRun
+}
+
+extend type Mutation {
+  "Adds a company to a merchant."
+  createCompany(input: CreateCompanyInput!): CreateCompanyPayload!
+  "Changes the fields given; the ids never change."
+  updateCompany(companyId: ID!, input: UpdateCompanyInput!): UpdateCompanyPayload!
+  "Deletes a company."
+  deleteCompany(companyId: ID!): DeleteCompanyPayload!
+  "Adds a store to a merchant."
+  createStore(input: CreateStoreInput!): CreateStorePayload!
+  "Changes the fields given; the ids never change."
+  updateStore(storeId: ID!, input: UpdateStoreInput!): UpdateStorePayload!
+  "Deletes a store."
+  deleteStore(storeId: ID!): DeleteStorePayload!
+  "Adds a product category to a merchant."
+  createCategory(input: CreateCategoryInput!): CreateCategoryPayload!
+  "Changes the fields given; the ids never change."
+  updateCategory(categoryId: ID!, input: UpdateCategoryInput!): UpdateCategoryPayload!
+  "Deletes a category and its products; a category a campaign names is a CONFLICT."
+  deleteCategory(categoryId: ID!): DeleteCategoryPayload!
+  "Adds products to a category, all or none (at most 1000); errors name the item as products[i].field."
+  addProducts(categoryId: ID!, products: [ProductInput!]!): AddProductsPayload!
+  "Adds one product to the category it names."
+  createProduct(input: CreateProductInput!): CreateProductPayload!
+  "Removes a product from its category."
+  deleteProduct(productId: ID!): DeleteProductPayload!
+  "Adds a campaign to a merchant."
+  createCampaign(input: CreateCampaignInput!): CreateCampaignPayload!
+  "Changes the fields given; the ids never change."
+  updateCampaign(campaignId: ID!, input: UpdateCampaignInput!): UpdateCampaignPayload!
+  "Deletes a campaign."
+  deleteCampaign(campaignId: ID!): DeleteCampaignPayload!
+  "Adds a derived share to a merchant."
+  createDerivedShare(input: CreateDerivedShareInput!): CreateDerivedSharePayload!
+  "Changes the fields given; the ids never change."
+  updateDerivedShare(derivedShareId: ID!, input: UpdateDerivedShareInput!): UpdateDerivedSharePayload!
+  "Deletes a derived share."
+  deleteDerivedShare(derivedShareId: ID!): DeleteDerivedSharePayload!
+  "Makes derivedShares the merchant's whole set of derived shares, atomically; errors name the item as derivedShares[i].field."
+  replaceDerivedShares(merchantId: ID!, derivedShares: [DerivedShareInput!]!): ReplaceDerivedSharesPayload!
+  "Blocks one product number for every merchant."
+  createBlockedProduct(input: BlockedProductInput!): CreateBlockedProductPayload!
+  "Blocks many product numbers, all or none (at most 1000); errors name the item as blockedProducts[i].field."
+  createBlockedProducts(blockedProducts: [BlockedProductInput!]!): CreateBlockedProductsPayload!
+  "Unblocks a product number."
+  deleteBlockedProduct(productId: ID!): DeleteBlockedProductPayload!
+  """
+  Stores and settles a batch of raw card transactions, all or none; errors
+  name the transaction as transactions[i].field.
+  """
+  ingestTransactions(transactions: [TransactionInput!]!): IngestTransactionsPayload!
+  "Puts every settlement not yet in a batch into a new settlement batch."
+  createSettlementBatch: CreateSettlementBatchPayload!
+  "Invoices every settlement not yet invoiced, of one merchant or (merchantId absent) all."
+  settleMerchants(merchantId: ID): SettleMerchantsPayload!
+}
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `"A key/value pair stored on a user."
 type Parm {
@@ -1660,6 +4641,112 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddProductsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "products":
+		return ec.fieldContext_AddProductsPayload_products(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddProductsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddProductsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BlockedProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BlockedProduct_id(ctx, field)
+	case "productId":
+		return ec.fieldContext_BlockedProduct_productId(ctx, field)
+	case "name":
+		return ec.fieldContext_BlockedProduct_name(ctx, field)
+	case "productNumber":
+		return ec.fieldContext_BlockedProduct_productNumber(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BlockedProduct_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BlockedProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_BlockedProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BlockedProductConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_BlockedProductConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BlockedProductConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BlockedProductConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BlockedProductEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BlockedProductEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BlockedProductEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BlockedProductEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Campaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Campaign_id(ctx, field)
+	case "campaignId":
+		return ec.fieldContext_Campaign_campaignId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Campaign_merchantId(ctx, field)
+	case "name":
+		return ec.fieldContext_Campaign_name(ctx, field)
+	case "campaignStart":
+		return ec.fieldContext_Campaign_campaignStart(ctx, field)
+	case "campaignEnd":
+		return ec.fieldContext_Campaign_campaignEnd(ctx, field)
+	case "userShare":
+		return ec.fieldContext_Campaign_userShare(ctx, field)
+	case "userShareType":
+		return ec.fieldContext_Campaign_userShareType(ctx, field)
+	case "providerShare":
+		return ec.fieldContext_Campaign_providerShare(ctx, field)
+	case "providerShareType":
+		return ec.fieldContext_Campaign_providerShareType(ctx, field)
+	case "storeNumber":
+		return ec.fieldContext_Campaign_storeNumber(ctx, field)
+	case "categoryId":
+		return ec.fieldContext_Campaign_categoryId(ctx, field)
+	case "productNumber":
+		return ec.fieldContext_Campaign_productNumber(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Campaign_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Campaign_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Campaign", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CampaignConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CampaignConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CampaignConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CampaignEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CampaignEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1678,6 +4765,124 @@ func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Card", field.Name)
 }
 
+func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Category_id(ctx, field)
+	case "categoryId":
+		return ec.fieldContext_Category_categoryId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Category_merchantId(ctx, field)
+	case "name":
+		return ec.fieldContext_Category_name(ctx, field)
+	case "userShare":
+		return ec.fieldContext_Category_userShare(ctx, field)
+	case "userShareType":
+		return ec.fieldContext_Category_userShareType(ctx, field)
+	case "providerShare":
+		return ec.fieldContext_Category_providerShare(ctx, field)
+	case "providerShareType":
+		return ec.fieldContext_Category_providerShareType(ctx, field)
+	case "storeNumber":
+		return ec.fieldContext_Category_storeNumber(ctx, field)
+	case "products":
+		return ec.fieldContext_Category_products(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Category_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Category_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
+}
+
+func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Company_id(ctx, field)
+	case "companyId":
+		return ec.fieldContext_Company_companyId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Company_merchantId(ctx, field)
+	case "name":
+		return ec.fieldContext_Company_name(ctx, field)
+	case "companyRegistrationNumber":
+		return ec.fieldContext_Company_companyRegistrationNumber(ctx, field)
+	case "userShare":
+		return ec.fieldContext_Company_userShare(ctx, field)
+	case "userShareType":
+		return ec.fieldContext_Company_userShareType(ctx, field)
+	case "providerShare":
+		return ec.fieldContext_Company_providerShare(ctx, field)
+	case "providerShareType":
+		return ec.fieldContext_Company_providerShareType(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Company_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Company_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateBlockedProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "blockedProduct":
+		return ec.fieldContext_CreateBlockedProductPayload_blockedProduct(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateBlockedProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateBlockedProductPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateBlockedProductsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "blockedProducts":
+		return ec.fieldContext_CreateBlockedProductsPayload_blockedProducts(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateBlockedProductsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateBlockedProductsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateCampaignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaign":
+		return ec.fieldContext_CreateCampaignPayload_campaign(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCampaignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCampaignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CreateCategoryPayload_category(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCategoryPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCategoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateCompanyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_CreateCompanyPayload_company(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCompanyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCompanyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateDerivedSharePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "derivedShare":
+		return ec.fieldContext_CreateDerivedSharePayload_derivedShare(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateDerivedSharePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateDerivedSharePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "merchant":
@@ -1686,6 +4891,86 @@ func (ec *executionContext) childFields_CreateMerchantPayload(ctx context.Contex
 		return ec.fieldContext_CreateMerchantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateMerchantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_CreateProductPayload_product(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateProductPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateSettlementBatchPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "batch":
+		return ec.fieldContext_CreateSettlementBatchPayload_batch(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateSettlementBatchPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateSettlementBatchPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateStorePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store":
+		return ec.fieldContext_CreateStorePayload_store(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateStorePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateStorePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteBlockedProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedProductId":
+		return ec.fieldContext_DeleteBlockedProductPayload_deletedProductId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteBlockedProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteBlockedProductPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCampaignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCampaignId":
+		return ec.fieldContext_DeleteCampaignPayload_deletedCampaignId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteCampaignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCampaignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCategoryId":
+		return ec.fieldContext_DeleteCategoryPayload_deletedCategoryId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteCategoryPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCategoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCompanyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCompanyId":
+		return ec.fieldContext_DeleteCompanyPayload_deletedCompanyId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteCompanyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCompanyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteDerivedSharePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedDerivedShareId":
+		return ec.fieldContext_DeleteDerivedSharePayload_deletedDerivedShareId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteDerivedSharePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteDerivedSharePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1708,6 +4993,26 @@ func (ec *executionContext) childFields_DeleteNotificationEndpointPayload(ctx co
 	return nil, fmt.Errorf("no field named %q was found under type DeleteNotificationEndpointPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedProductId":
+		return ec.fieldContext_DeleteProductPayload_deletedProductId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteProductPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteStorePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedStoreId":
+		return ec.fieldContext_DeleteStorePayload_deletedStoreId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteStorePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteStorePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedUserId":
@@ -1718,6 +5023,28 @@ func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type DeleteUserPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DerivedShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DerivedShare_id(ctx, field)
+	case "derivedShareId":
+		return ec.fieldContext_DerivedShare_derivedShareId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_DerivedShare_merchantId(ctx, field)
+	case "share":
+		return ec.fieldContext_DerivedShare_share(ctx, field)
+	case "derivedShare":
+		return ec.fieldContext_DerivedShare_derivedShare(ctx, field)
+	case "derivedShareType":
+		return ec.fieldContext_DerivedShare_derivedShareType(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DerivedShare_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DerivedShare_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DerivedShare", field.Name)
+}
+
 func (ec *executionContext) childFields_Header(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -1726,6 +5053,38 @@ func (ec *executionContext) childFields_Header(ctx context.Context, field graphq
 		return ec.fieldContext_Header_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Header", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestTransactionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "batch":
+		return ec.fieldContext_IngestTransactionsPayload_batch(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IngestTransactionsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestTransactionsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invoice_id(ctx, field)
+	case "settlementId":
+		return ec.fieldContext_Invoice_settlementId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Invoice_merchantId(ctx, field)
+	case "type":
+		return ec.fieldContext_Invoice_type(ctx, field)
+	case "amount":
+		return ec.fieldContext_Invoice_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Invoice_currency(ctx, field)
+	case "settlementCount":
+		return ec.fieldContext_Invoice_settlementCount(ctx, field)
+	case "created":
+		return ec.fieldContext_Invoice_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1758,6 +5117,20 @@ func (ec *executionContext) childFields_Merchant(ctx context.Context, field grap
 		return ec.fieldContext_Merchant_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Merchant_updatedAt(ctx, field)
+	case "companies":
+		return ec.fieldContext_Merchant_companies(ctx, field)
+	case "stores":
+		return ec.fieldContext_Merchant_stores(ctx, field)
+	case "categories":
+		return ec.fieldContext_Merchant_categories(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_Merchant_campaigns(ctx, field)
+	case "derivedShares":
+		return ec.fieldContext_Merchant_derivedShares(ctx, field)
+	case "invoices":
+		return ec.fieldContext_Merchant_invoices(ctx, field)
+	case "settlementSourceStates":
+		return ec.fieldContext_Merchant_settlementSourceStates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Merchant", field.Name)
 }
@@ -1866,6 +5239,34 @@ func (ec *executionContext) childFields_PartnerSettings(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PartnerSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "productId":
+		return ec.fieldContext_Product_productId(ctx, field)
+	case "categoryId":
+		return ec.fieldContext_Product_categoryId(ctx, field)
+	case "name":
+		return ec.fieldContext_Product_name(ctx, field)
+	case "productNumber":
+		return ec.fieldContext_Product_productNumber(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Product_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ReplaceDerivedSharesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "derivedShares":
+		return ec.fieldContext_ReplaceDerivedSharesPayload_derivedShares(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReplaceDerivedSharesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReplaceDerivedSharesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestUserTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accepted":
@@ -1910,6 +5311,164 @@ func (ec *executionContext) childFields_SetPartnerSettingsPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type SetPartnerSettingsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SettleMerchantsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settlementId":
+		return ec.fieldContext_SettleMerchantsPayload_settlementId(ctx, field)
+	case "run":
+		return ec.fieldContext_SettleMerchantsPayload_run(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SettleMerchantsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettleMerchantsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SettleRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SettleRun_id(ctx, field)
+	case "settlementId":
+		return ec.fieldContext_SettleRun_settlementId(ctx, field)
+	case "invoices":
+		return ec.fieldContext_SettleRun_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettleRun", field.Name)
+}
+
+func (ec *executionContext) childFields_Settlement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Settlement_id(ctx, field)
+	case "settlementId":
+		return ec.fieldContext_Settlement_settlementId(ctx, field)
+	case "batchId":
+		return ec.fieldContext_Settlement_batchId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Settlement_merchantId(ctx, field)
+	case "merchant":
+		return ec.fieldContext_Settlement_merchant(ctx, field)
+	case "companyId":
+		return ec.fieldContext_Settlement_companyId(ctx, field)
+	case "storeId":
+		return ec.fieldContext_Settlement_storeId(ctx, field)
+	case "campaignId":
+		return ec.fieldContext_Settlement_campaignId(ctx, field)
+	case "source":
+		return ec.fieldContext_Settlement_source(ctx, field)
+	case "transactionId":
+		return ec.fieldContext_Settlement_transactionId(ctx, field)
+	case "transactionDateTime":
+		return ec.fieldContext_Settlement_transactionDateTime(ctx, field)
+	case "processedDateTime":
+		return ec.fieldContext_Settlement_processedDateTime(ctx, field)
+	case "amount":
+		return ec.fieldContext_Settlement_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Settlement_currency(ctx, field)
+	case "userShare":
+		return ec.fieldContext_Settlement_userShare(ctx, field)
+	case "providerShare":
+		return ec.fieldContext_Settlement_providerShare(ctx, field)
+	case "userShareType":
+		return ec.fieldContext_Settlement_userShareType(ctx, field)
+	case "providerShareType":
+		return ec.fieldContext_Settlement_providerShareType(ctx, field)
+	case "cardType":
+		return ec.fieldContext_Settlement_cardType(ctx, field)
+	case "truncatedCardNumber":
+		return ec.fieldContext_Settlement_truncatedCardNumber(ctx, field)
+	case "userId":
+		return ec.fieldContext_Settlement_userId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Settlement", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SettlementBatch_id(ctx, field)
+	case "batchId":
+		return ec.fieldContext_SettlementBatch_batchId(ctx, field)
+	case "settlementCount":
+		return ec.fieldContext_SettlementBatch_settlementCount(ctx, field)
+	case "settlements":
+		return ec.fieldContext_SettlementBatch_settlements(ctx, field)
+	case "created":
+		return ec.fieldContext_SettlementBatch_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementBatchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SettlementBatchConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SettlementBatchConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SettlementBatchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SettlementBatchConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementBatchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementBatchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SettlementBatchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SettlementBatchEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementBatchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SettlementConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SettlementConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SettlementConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SettlementConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SettlementEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SettlementEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementSourceState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SettlementSourceState_id(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_SettlementSourceState_merchantId(ctx, field)
+	case "source":
+		return ec.fieldContext_SettlementSourceState_source(ctx, field)
+	case "settled":
+		return ec.fieldContext_SettlementSourceState_settled(ctx, field)
+	case "unmatched":
+		return ec.fieldContext_SettlementSourceState_unmatched(ctx, field)
+	case "lastReceived":
+		return ec.fieldContext_SettlementSourceState_lastReceived(ctx, field)
+	case "lastSettled":
+		return ec.fieldContext_SettlementSourceState_lastSettled(ctx, field)
+	case "unbatched":
+		return ec.fieldContext_SettlementSourceState_unbatched(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementSourceState", field.Name)
+}
+
 func (ec *executionContext) childFields_SignupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "result":
@@ -1922,6 +5481,180 @@ func (ec *executionContext) childFields_SignupPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type SignupPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Store(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Store_id(ctx, field)
+	case "storeId":
+		return ec.fieldContext_Store_storeId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Store_merchantId(ctx, field)
+	case "storeNumber":
+		return ec.fieldContext_Store_storeNumber(ctx, field)
+	case "name":
+		return ec.fieldContext_Store_name(ctx, field)
+	case "userShare":
+		return ec.fieldContext_Store_userShare(ctx, field)
+	case "userShareType":
+		return ec.fieldContext_Store_userShareType(ctx, field)
+	case "providerShare":
+		return ec.fieldContext_Store_providerShare(ctx, field)
+	case "providerShareType":
+		return ec.fieldContext_Store_providerShareType(ctx, field)
+	case "source":
+		return ec.fieldContext_Store_source(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Store_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Store_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
+}
+
+func (ec *executionContext) childFields_Transaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transactionId":
+		return ec.fieldContext_Transaction_transactionId(ctx, field)
+	case "amount":
+		return ec.fieldContext_Transaction_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Transaction_currency(ctx, field)
+	case "transactionDateTime":
+		return ec.fieldContext_Transaction_transactionDateTime(ctx, field)
+	case "cardAcceptorId":
+		return ec.fieldContext_Transaction_cardAcceptorId(ctx, field)
+	case "companyRegistrationNumber":
+		return ec.fieldContext_Transaction_companyRegistrationNumber(ctx, field)
+	case "truncatedCardNumber":
+		return ec.fieldContext_Transaction_truncatedCardNumber(ctx, field)
+	case "cardType":
+		return ec.fieldContext_Transaction_cardType(ctx, field)
+	case "approvalCode":
+		return ec.fieldContext_Transaction_approvalCode(ctx, field)
+	case "cardAcceptorTerminalId":
+		return ec.fieldContext_Transaction_cardAcceptorTerminalId(ctx, field)
+	case "systemTraceAuditNumber":
+		return ec.fieldContext_Transaction_systemTraceAuditNumber(ctx, field)
+	case "retrievalReferenceNumber":
+		return ec.fieldContext_Transaction_retrievalReferenceNumber(ctx, field)
+	case "batchId":
+		return ec.fieldContext_Transaction_batchId(ctx, field)
+	case "merchantId":
+		return ec.fieldContext_Transaction_merchantId(ctx, field)
+	case "state":
+		return ec.fieldContext_Transaction_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_Transaction_reason(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_Transaction_receivedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Transaction", field.Name)
+}
+
+func (ec *executionContext) childFields_TransactionBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TransactionBatch_id(ctx, field)
+	case "batchId":
+		return ec.fieldContext_TransactionBatch_batchId(ctx, field)
+	case "transactionCount":
+		return ec.fieldContext_TransactionBatch_transactionCount(ctx, field)
+	case "transactions":
+		return ec.fieldContext_TransactionBatch_transactions(ctx, field)
+	case "created":
+		return ec.fieldContext_TransactionBatch_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransactionBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_TransactionBatchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TransactionBatchConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TransactionBatchConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TransactionBatchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TransactionBatchConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransactionBatchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TransactionBatchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TransactionBatchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TransactionBatchEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransactionBatchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TransactionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TransactionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TransactionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TransactionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TransactionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransactionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TransactionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TransactionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TransactionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransactionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateCampaignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaign":
+		return ec.fieldContext_UpdateCampaignPayload_campaign(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateCampaignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateCampaignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_UpdateCategoryPayload_category(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateCategoryPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateCategoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateCompanyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_UpdateCompanyPayload_company(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateCompanyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateCompanyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateDerivedSharePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "derivedShare":
+		return ec.fieldContext_UpdateDerivedSharePayload_derivedShare(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateDerivedSharePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateDerivedSharePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "merchant":
@@ -1930,6 +5663,16 @@ func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Contex
 		return ec.fieldContext_UpdateMerchantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMerchantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateStorePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store":
+		return ec.fieldContext_UpdateStorePayload_store(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateStorePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateStorePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -18,6 +18,7 @@ import (
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/server/gqlhttp"
@@ -51,6 +52,23 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 	// A list costs its page size times its children, so a deep query over
 	// long pages is refused before it runs.
 	cfg.Complexity.Query.Merchants = func(child int, first *int, _ *string) int { return listCost(child, first, 20) }
+	// Settlement pages: see pageCost and listCost.
+	cfg.Complexity.Query.Settlements = func(child int, _ *settlement.SettlementFilter, first *int, _ *string) int {
+		return pageCost(child, first, 20)
+	}
+	cfg.Complexity.SettlementBatch.Settlements = func(child int, _ []string, first *int, _ *string) int {
+		return pageCost(child, first, 20)
+	}
+	cfg.Complexity.Query.Transactions = func(child int, _ string, first *int, _ *string) int { return pageCost(child, first, 20) }
+	cfg.Complexity.TransactionBatch.Transactions = func(child int, first *int, _ *string) int { return pageCost(child, first, 20) }
+	cfg.Complexity.Query.Campaigns = func(child int, first *int, _ *string) int { return pageCost(child, first, 20) }
+	cfg.Complexity.Query.BlockedProducts = func(child int, first *int, _ *string) int { return pageCost(child, first, 20) }
+	cfg.Complexity.Query.SettlementBatches = func(child int, first *int, _ *string) int { return listCost(child, first, 20) }
+	cfg.Complexity.Query.TransactionBatches = func(child int, first *int, _ *string) int { return listCost(child, first, 20) }
+	// A merchant's invoices and source states are read one merchant at a
+	// time (no batch reader), so each costs like a small page of its own.
+	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
+	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
 
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
@@ -64,12 +82,33 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 	}
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	// Each operation gets its own dataloaders, so relationship fields
+	// batch within it and cache nothing beyond it.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(res.WithLoaders(ctx))
+	})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "graphql panic", "panic", v, "request_id", RequestID(ctx))
 		return errs.E(errs.Internal, "internal error")
 	})
 	return refuseBadCredentials(srv)
+}
+
+// perMerchantReadCost is the complexity of a field that reads once per
+// merchant it is selected on.
+const perMerchantReadCost = 20
+
+// pageCost is the cost of a page of rows that one statement reads and
+// whose fields read nothing more per row (relationships go through
+// dataloaders): one per row, plus the selection once. A list whose items
+// read again per item costs listCost instead.
+func pageCost(child int, first *int, def int) int {
+	n := def
+	if first != nil && *first > 0 {
+		n = *first
+	}
+	return 1 + n + child
 }
 
 func listCost(child int, first *int, def int) int {

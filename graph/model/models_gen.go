@@ -8,9 +8,68 @@ import (
 	"io"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
+	"loyaltygraph/resolvers/gqltypes"
 	"strconv"
 )
+
+type AddProductsPayload struct {
+	Products   []*merchant.Product `json:"products,omitempty"`
+	UserErrors []*UserError        `json:"userErrors"`
+}
+
+type BlockedProductConnection struct {
+	Edges    []*BlockedProductEdge      `json:"edges"`
+	Nodes    []*merchant.BlockedProduct `json:"nodes"`
+	PageInfo *PageInfo                  `json:"pageInfo"`
+}
+
+type BlockedProductEdge struct {
+	Cursor string                   `json:"cursor"`
+	Node   *merchant.BlockedProduct `json:"node"`
+}
+
+type CampaignConnection struct {
+	Edges    []*CampaignEdge      `json:"edges"`
+	Nodes    []*merchant.Campaign `json:"nodes"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+}
+
+type CampaignEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *merchant.Campaign `json:"node"`
+}
+
+type CreateBlockedProductPayload struct {
+	BlockedProduct *merchant.BlockedProduct `json:"blockedProduct,omitempty"`
+	UserErrors     []*UserError             `json:"userErrors"`
+}
+
+type CreateBlockedProductsPayload struct {
+	BlockedProducts []*merchant.BlockedProduct `json:"blockedProducts,omitempty"`
+	UserErrors      []*UserError               `json:"userErrors"`
+}
+
+type CreateCampaignPayload struct {
+	Campaign   *merchant.Campaign `json:"campaign,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type CreateCategoryPayload struct {
+	Category   *merchant.Category `json:"category,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type CreateCompanyPayload struct {
+	Company    *merchant.Company `json:"company,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type CreateDerivedSharePayload struct {
+	DerivedShare *merchant.DerivedShare `json:"derivedShare,omitempty"`
+	UserErrors   []*UserError           `json:"userErrors"`
+}
 
 type CreateMerchantInput struct {
 	// Generated (32 of [0-9a-z]) when absent.
@@ -25,6 +84,46 @@ type CreateMerchantPayload struct {
 	UserErrors []*UserError       `json:"userErrors"`
 }
 
+type CreateProductPayload struct {
+	Product    *merchant.Product `json:"product,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type CreateSettlementBatchPayload struct {
+	Batch      *settlement.SettlementBatch `json:"batch,omitempty"`
+	UserErrors []*UserError                `json:"userErrors"`
+}
+
+type CreateStorePayload struct {
+	Store      *merchant.Shop `json:"store,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+type DeleteBlockedProductPayload struct {
+	DeletedProductID *string      `json:"deletedProductId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
+type DeleteCampaignPayload struct {
+	DeletedCampaignID *string      `json:"deletedCampaignId,omitempty"`
+	UserErrors        []*UserError `json:"userErrors"`
+}
+
+type DeleteCategoryPayload struct {
+	DeletedCategoryID *string      `json:"deletedCategoryId,omitempty"`
+	UserErrors        []*UserError `json:"userErrors"`
+}
+
+type DeleteCompanyPayload struct {
+	DeletedCompanyID *string      `json:"deletedCompanyId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
+type DeleteDerivedSharePayload struct {
+	DeletedDerivedShareID *string      `json:"deletedDerivedShareId,omitempty"`
+	UserErrors            []*UserError `json:"userErrors"`
+}
+
 type DeleteMerchantPayload struct {
 	DeletedMerchantID *string      `json:"deletedMerchantId,omitempty"`
 	UserErrors        []*UserError `json:"userErrors"`
@@ -35,9 +134,24 @@ type DeleteNotificationEndpointPayload struct {
 	UserErrors  []*UserError      `json:"userErrors"`
 }
 
+type DeleteProductPayload struct {
+	DeletedProductID *string      `json:"deletedProductId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
+type DeleteStorePayload struct {
+	DeletedStoreID *string      `json:"deletedStoreId,omitempty"`
+	UserErrors     []*UserError `json:"userErrors"`
+}
+
 type DeleteUserPayload struct {
 	DeletedUserID *string      `json:"deletedUserId,omitempty"`
 	UserErrors    []*UserError `json:"userErrors"`
+}
+
+type IngestTransactionsPayload struct {
+	Batch      *settlement.TransactionBatch `json:"batch,omitempty"`
+	UserErrors []*UserError                 `json:"userErrors"`
 }
 
 type MerchantConnection struct {
@@ -79,6 +193,11 @@ type PartnerSettingsInput struct {
 type Query struct {
 }
 
+type ReplaceDerivedSharesPayload struct {
+	DerivedShares []*merchant.DerivedShare `json:"derivedShares,omitempty"`
+	UserErrors    []*UserError             `json:"userErrors"`
+}
+
 type RequestUserTokenPayload struct {
 	// True when the request was accepted; an SMS goes out if the phone number belongs to a user.
 	Accepted   bool         `json:"accepted"`
@@ -100,6 +219,37 @@ type SetNotificationEndpointPayload struct {
 type SetPartnerSettingsPayload struct {
 	Settings   *user.PartnerSettings `json:"settings,omitempty"`
 	UserErrors []*UserError          `json:"userErrors"`
+}
+
+type SettleMerchantsPayload struct {
+	// The settle run's id, as POST /merchants/settle answers.
+	SettlementID *string             `json:"settlementId,omitempty"`
+	Run          *gqltypes.SettleRun `json:"run,omitempty"`
+	UserErrors   []*UserError        `json:"userErrors"`
+}
+
+type SettlementBatchConnection struct {
+	Edges      []*SettlementBatchEdge        `json:"edges"`
+	Nodes      []*settlement.SettlementBatch `json:"nodes"`
+	PageInfo   *PageInfo                     `json:"pageInfo"`
+	TotalCount int                           `json:"totalCount"`
+}
+
+type SettlementBatchEdge struct {
+	Cursor string                      `json:"cursor"`
+	Node   *settlement.SettlementBatch `json:"node"`
+}
+
+type SettlementConnection struct {
+	Edges      []*SettlementEdge        `json:"edges"`
+	Nodes      []*settlement.Settlement `json:"nodes"`
+	PageInfo   *PageInfo                `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+type SettlementEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *settlement.Settlement `json:"node"`
 }
 
 type SignupInput struct {
@@ -134,6 +284,50 @@ type SignupWithCardTokenInput struct {
 	TruncatedPan *string `json:"truncatedPan,omitempty"`
 }
 
+type TransactionBatchConnection struct {
+	Edges      []*TransactionBatchEdge        `json:"edges"`
+	Nodes      []*settlement.TransactionBatch `json:"nodes"`
+	PageInfo   *PageInfo                      `json:"pageInfo"`
+	TotalCount int                            `json:"totalCount"`
+}
+
+type TransactionBatchEdge struct {
+	Cursor string                       `json:"cursor"`
+	Node   *settlement.TransactionBatch `json:"node"`
+}
+
+type TransactionConnection struct {
+	Edges      []*TransactionEdge              `json:"edges"`
+	Nodes      []*settlement.StoredTransaction `json:"nodes"`
+	PageInfo   *PageInfo                       `json:"pageInfo"`
+	TotalCount int                             `json:"totalCount"`
+}
+
+type TransactionEdge struct {
+	Cursor string                        `json:"cursor"`
+	Node   *settlement.StoredTransaction `json:"node"`
+}
+
+type UpdateCampaignPayload struct {
+	Campaign   *merchant.Campaign `json:"campaign,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type UpdateCategoryPayload struct {
+	Category   *merchant.Category `json:"category,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type UpdateCompanyPayload struct {
+	Company    *merchant.Company `json:"company,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type UpdateDerivedSharePayload struct {
+	DerivedShare *merchant.DerivedShare `json:"derivedShare,omitempty"`
+	UserErrors   []*UserError           `json:"userErrors"`
+}
+
 type UpdateMerchantInput struct {
 	MerchantName   *string          `json:"merchantName,omitempty"`
 	MerchantStatus *merchant.Status `json:"merchantStatus,omitempty"`
@@ -142,6 +336,11 @@ type UpdateMerchantInput struct {
 type UpdateMerchantPayload struct {
 	Merchant   *merchant.Merchant `json:"merchant,omitempty"`
 	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type UpdateStorePayload struct {
+	Store      *merchant.Shop `json:"store,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
 }
 
 type UpdateUserInput struct {

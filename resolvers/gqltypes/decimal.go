@@ -3,6 +3,7 @@
 package gqltypes
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,14 +20,22 @@ func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
 	})
 }
 
-// UnmarshalDecimal reads a decimal from a string or an integer literal.
-// Floats are refused: they may already have lost precision.
+// UnmarshalDecimal reads a decimal from a string, an integer literal or a
+// JSON number in the variables (whose digits are kept exactly). Float
+// literals in the query text are refused: they may have lost precision.
 func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	switch x := v.(type) {
 	case string:
 		d, err := decimal.NewFromString(x)
 		if err != nil {
 			return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", x)
+		}
+		return d, nil
+	case json.Number:
+		// Variables arrive as JSON numbers; read their digits exactly.
+		d, err := decimal.NewFromString(x.String())
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("%s is not a decimal number", x)
 		}
 		return d, nil
 	case int:
