@@ -191,7 +191,6 @@ type SourceState struct {
 	LastReceived   *time.Time `json:"lastReceived"`
 	LastSettled    *time.Time `json:"lastSettled"`
 	UnbatchedCount int        `json:"unbatched"`
-	UninvoicedSum  string     `json:"-"`
 }
 
 // validatePage checks offset and limit.
