@@ -1,13 +1,21 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"loyaltygraph/domain/errs"
@@ -30,112 +38,512 @@ func NewSettlementStore(db *DB, outbox EventWriter) *SettlementStore {
 
 var _ settlement.Store = (*SettlementStore)(nil)
 
-// stagingColumns are the columns a batch is copied into before it is
-// merged: the raw transaction and the engine's result.
-var stagingColumns = []string{
-	"ord", "transaction_id", "amount", "currency", "transaction_at", "card_acceptor_id", "company_registration_number",
-	"card_token_hash", "truncated_card_number", "card_type", "approval_code", "card_acceptor_terminal_id",
-	"system_trace_audit_number", "retrieval_reference_number",
-	"matched", "reason", "merchant_id", "company_id", "store_id", "campaign_id", "user_share", "provider_share",
-	"user_share_type", "provider_share_type", "settlement_id",
+// ingestChunkSize is how many transactions are stored at a time. Memory
+// holds two chunks (one being stored, one being read), whatever the size
+// of the batch.
+const ingestChunkSize = 4096
+
+// ingestCacheSize bounds the card look-up cache of one batch.
+const ingestCacheSize = 1 << 14
+
+// settlementColumnsIn are the columns a settlement is copied into.
+var settlementColumnsIn = []string{
+	"settlement_id", "merchant_id", "company_id", "store_id", "campaign_id", "source", "transaction_id",
+	"transaction_at", "processed_at", "amount", "currency", "user_share", "provider_share", "user_share_type",
+	"provider_share_type", "card_type", "truncated_card_number", "user_id",
 }
 
-// IngestBatch copies the batch into a temporary table with COPY (streaming,
-// so memory stays flat) and merges it with two set-based statements, all
-// in one transaction. It does not check permissions.
+// ingestInsertSQL stores a chunk's transactions, given as one array per
+// column ($1 to $16, as chunkRow appends them) and the batch's id and time,
+// skipping ids stored before, and returns the ids it stored.
+const ingestInsertSQL = `
+	INSERT INTO transactions (transaction_id, batch_id, amount, currency, transaction_at, card_acceptor_id,
+		company_registration_number, card_token_hash, truncated_card_number, card_type, approval_code,
+		card_acceptor_terminal_id, system_trace_audit_number, retrieval_reference_number, merchant_id,
+		state, reason, received_at)
+	SELECT u.transaction_id, $17, u.amount, u.currency, u.transaction_at, u.card_acceptor_id,
+		u.company_registration_number, u.card_token_hash, u.truncated_card_number, u.card_type, u.approval_code,
+		u.card_acceptor_terminal_id, u.system_trace_audit_number, u.retrieval_reference_number, u.merchant_id,
+		u.state, u.reason, $18
+	FROM unnest($1::text[], $2::numeric[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bytea[],
+		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+		AS u (transaction_id, amount, currency, transaction_at, card_acceptor_id, company_registration_number,
+			card_token_hash, truncated_card_number, card_type, approval_code, card_acceptor_terminal_id,
+			system_trace_audit_number, retrieval_reference_number, merchant_id, state, reason)
+	ON CONFLICT (transaction_id) DO NOTHING
+	RETURNING transaction_id`
+
+// The element types of ingestInsertSQL's arrays, and the parameter types.
+var (
+	chunkElemOIDs = [16]uint32{pgtype.TextOID, pgtype.NumericOID, pgtype.TextOID, pgtype.TimestamptzOID,
+		pgtype.TextOID, pgtype.TextOID, pgtype.ByteaOID, pgtype.TextOID, pgtype.TextOID, pgtype.TextOID,
+		pgtype.TextOID, pgtype.TextOID, pgtype.TextOID, pgtype.TextOID, pgtype.TextOID, pgtype.TextOID}
+	ingestParamOIDs = func() []uint32 {
+		arrays := map[uint32]uint32{pgtype.TextOID: pgtype.TextArrayOID, pgtype.NumericOID: pgtype.NumericArrayOID,
+			pgtype.TimestamptzOID: pgtype.TimestamptzArrayOID, pgtype.ByteaOID: pgtype.ByteaArrayOID}
+		var out []uint32
+		for _, e := range chunkElemOIDs {
+			out = append(out, arrays[e])
+		}
+		return append(out, pgtype.TextOID, pgtype.TimestamptzOID)
+	}()
+	ingestParamFormats = slices.Repeat([]int16{pgtype.BinaryFormatCode}, 18)
+)
+
+// IngestBatch stores a batch in one transaction, streaming: memory does not
+// grow with the batch. A goroutine reads the batch chunk by chunk and
+// prepares each chunk while the one before is stored: it drops repeated
+// ids (the first wins), finds the users of cards it has not looked up yet
+// (a card belongs to the user that registered it first; these reads use a
+// connection of their own, so that they run beside the writes) and encodes
+// the chunk in PostgreSQL's binary format (copyBuf). The batch's
+// transaction then inserts each chunk from one array parameter per column
+// with ON CONFLICT DO NOTHING, which skips ids stored before (also by a
+// concurrent batch, once it commits) and returns the ids it stored, and
+// copies the settlements of those into settlements with COPY. It does not
+// check permissions.
 func (s *SettlementStore) IngestBatch(ctx context.Context, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `
-			CREATE TEMP TABLE ingest_staging (
-				ord bigint, transaction_id text, amount numeric, currency text, transaction_at timestamptz,
-				card_acceptor_id text, company_registration_number text, card_token_hash bytea,
-				truncated_card_number text, card_type text, approval_code text, card_acceptor_terminal_id text,
-				system_trace_audit_number text, retrieval_reference_number text,
-				matched boolean, reason text, merchant_id text, company_id text, store_id text, campaign_id text,
-				user_share numeric, provider_share numeric, user_share_type text, provider_share_type text,
-				settlement_id text
-			) ON COMMIT DROP`); err != nil {
-			return err
-		}
-		var ord int64
-		var row [25]any
-		var srcErr error
-		src := pgx.CopyFromFunc(func() ([]any, error) {
-			in, err := next()
-			if errors.Is(err, io.EOF) {
-				return nil, nil
-			}
-			if err != nil {
-				srcErr = err
-				return nil, err
-			}
-			ord++
-			r, res := in.Raw, in.Result
-			var merchantID any
-			if res.MerchantID != "" {
-				merchantID = res.MerchantID
-			}
-			row = [25]any{ord, r.TransactionID, r.Amount, r.Currency, r.TransactionDateTime, r.CardAcceptorID,
-				r.CompanyRegistrationNumber, in.TokenHash, r.TruncatedCardNumber, r.CardType, r.ApprovalCode,
-				r.CardAcceptorTerminalID, r.SystemTraceAuditNumber, r.RetrievalReferenceNumber,
-				res.Matched, string(res.Reason), merchantID, res.CompanyID, res.StoreID, res.CampaignID,
-				res.UserShare, res.ProviderShare, string(res.UserShareType), string(res.ProviderShareType), in.SettlementID}
-			return row[:], nil
-		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ingest_staging"}, stagingColumns, src); err != nil {
-			if srcErr != nil {
-				return srcErr
-			}
-			return err
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO transaction_batches (batch_id, created_at) VALUES ($1, $2)`, batch.BatchID, batch.Created); err != nil {
 			return err
 		}
-		// New transaction ids only; a card matches the user that
-		// registered it first.
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO transactions (transaction_id, batch_id, amount, currency, transaction_at, card_acceptor_id,
-				company_registration_number, card_token_hash, truncated_card_number, card_type, approval_code,
-				card_acceptor_terminal_id, system_trace_audit_number, retrieval_reference_number, merchant_id,
-				state, reason, received_at)
-			SELECT s.transaction_id, $1, s.amount, s.currency, s.transaction_at, s.card_acceptor_id,
-				s.company_registration_number, s.card_token_hash, s.truncated_card_number, s.card_type, s.approval_code,
-				s.card_acceptor_terminal_id, s.system_trace_audit_number, s.retrieval_reference_number, s.merchant_id,
-				CASE WHEN s.matched AND c.user_id IS NOT NULL THEN 'settled' ELSE 'unmatched' END,
-				CASE WHEN NOT s.matched THEN s.reason WHEN c.user_id IS NULL THEN 'unknown_card' ELSE '' END,
-				$2
-			FROM ingest_staging s
-			LEFT JOIN LATERAL (
-				SELECT user_id FROM cards WHERE s.card_token_hash IS NOT NULL AND token_hash = s.card_token_hash
-				ORDER BY created_at, card_id LIMIT 1
-			) c ON true
-			ORDER BY s.ord
-			ON CONFLICT (transaction_id) DO NOTHING`, batch.BatchID, batch.Created)
-		if err != nil {
-			return err
-		}
-		batch.Transactions = int(tag.RowsAffected())
-		tag, err = tx.Exec(ctx, `
-			INSERT INTO settlements (settlement_id, merchant_id, company_id, store_id, campaign_id, source, transaction_id,
-				transaction_at, processed_at, amount, currency, user_share, provider_share, user_share_type,
-				provider_share_type, card_type, truncated_card_number, user_id)
-			SELECT DISTINCT ON (s.transaction_id) s.settlement_id, s.merchant_id, s.company_id, s.store_id, s.campaign_id,
-				'transaction', s.transaction_id, s.transaction_at, $2, s.amount, s.currency, s.user_share,
-				s.provider_share, s.user_share_type, s.provider_share_type, s.card_type, s.truncated_card_number, c.user_id
-			FROM ingest_staging s
-			JOIN transactions t ON t.transaction_id = s.transaction_id AND t.batch_id = $1 AND t.state = 'settled'
-			CROSS JOIN LATERAL (
-				SELECT user_id FROM cards WHERE token_hash = s.card_token_hash ORDER BY created_at, card_id LIMIT 1
-			) c
-			ORDER BY s.transaction_id, s.ord`, batch.BatchID, batch.Created)
+		settled, err := s.ingest(ctx, tx, batch, next)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE transaction_batches SET transactions = $2, settled = $3 WHERE batch_id = $1`,
-			batch.BatchID, batch.Transactions, tag.RowsAffected())
+			batch.BatchID, batch.Transactions, settled)
 		return err
 	})
 	return mapError(err, "transaction batch")
+}
+
+// ingestChunk is a chunk of a batch, prepared for storing, or the error
+// that ended reading.
+type ingestChunk struct {
+	rows []*settlement.Ingested // as read
+	// keep are the rows to insert: the first of each id. users holds the
+	// user of each one's card, "" for none.
+	keep  []*settlement.Ingested
+	users []string
+	// cols are the arrays of ingestInsertSQL, one per column; params the
+	// parameters made of them.
+	cols   [16]copyBuf
+	params [18][]byte
+	// settlements are the COPY rows of the settled rows of keep, of which
+	// there are settled.
+	settlements copyBuf
+	settled     int
+	err         error
+}
+
+// ingestPrep prepares chunks; it runs in the reading goroutine.
+type ingestPrep struct {
+	pool  *pgxpool.Pool
+	batch *settlement.TransactionBatch
+	first map[string]struct{}
+	// users caches the user of each card token hash looked up, "" for none.
+	users  map[string]string
+	hashes [][]byte
+}
+
+// ingest stores a batch's chunks in tx as the reading goroutine prepares
+// them, and returns the number of settlements. The goroutine has stopped
+// when ingest returns, so next is never called after.
+func (s *SettlementStore) ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	full := make(chan *ingestChunk)
+	free := make(chan *ingestChunk, 2)
+	tm := pgtype.NewMap() // the reading goroutine's own: a Map is not safe for concurrent use
+	pgxdecimal.Register(tm)
+	for range cap(free) {
+		c := &ingestChunk{rows: make([]*settlement.Ingested, 0, ingestChunkSize)}
+		for i := range c.cols {
+			c.cols[i].tm = tm
+		}
+		c.settlements.tm = tm
+		free <- c
+	}
+	prep := &ingestPrep{pool: s.db.Pool, batch: batch, first: map[string]struct{}{}, users: map[string]string{}}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(full)
+		for {
+			var c *ingestChunk
+			select {
+			case c = <-free:
+			case <-ctx.Done():
+				return
+			}
+			clear(c.rows) // drop the rows stored before
+			c.rows = c.rows[:0]
+			eof := false
+			for len(c.rows) < ingestChunkSize && c.err == nil && !eof && ctx.Err() == nil {
+				row, err := next()
+				switch {
+				case errors.Is(err, io.EOF):
+					eof = true
+				case err != nil:
+					c.err = err
+				default:
+					c.rows = append(c.rows, row)
+				}
+			}
+			if c.err == nil && len(c.rows) > 0 {
+				c.err = prep.prepare(ctx, c)
+			}
+			if len(c.rows) > 0 || c.err != nil {
+				select {
+				case full <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if eof || c.err != nil || ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	settled := 0
+	inserted := map[string]struct{}{}
+	var subset copyBuf
+	subset.tm = tx.Conn().TypeMap()
+	for c := range full {
+		if c.err != nil {
+			return 0, c.err
+		}
+		// The chunk's transactions; the ids stored before are skipped.
+		// Those stored normally come back in order, a prefix of keep.
+		n, deviated := 0, false
+		rr := tx.Conn().PgConn().ExecParams(ctx, ingestInsertSQL, c.params[:], ingestParamOIDs, ingestParamFormats, nil)
+		for rr.NextRow() {
+			id := rr.Values()[0]
+			if !deviated && n < len(c.keep) && string(id) == c.keep[n].Raw.TransactionID {
+				n++
+				continue
+			}
+			if !deviated {
+				deviated = true
+				clear(inserted)
+				for _, r := range c.keep[:n] {
+					inserted[r.Raw.TransactionID] = struct{}{}
+				}
+			}
+			inserted[string(id)] = struct{}{}
+		}
+		if _, err := rr.Close(); err != nil {
+			return 0, err
+		}
+		if deviated {
+			n = len(inserted)
+		}
+		// Their settlements: those prepared, unless some were skipped.
+		rows, count := &c.settlements, c.settled
+		if n < len(c.keep) {
+			rows, count = &subset, 0
+			subset.start()
+			for i, r := range c.keep {
+				stored := i < n
+				if deviated {
+					_, stored = inserted[r.Raw.TransactionID]
+				}
+				if stored && settles(r, c.users[i]) {
+					subset.settlementRow(batch, r, c.users[i])
+					count++
+				}
+			}
+		}
+		batch.Transactions += n
+		if count > 0 {
+			if rows.err != nil {
+				return 0, rows.err
+			}
+			rows.end()
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(rows.b), copySettlementsSQL); err != nil {
+				return 0, err
+			}
+		}
+		settled += count
+		free <- c
+	}
+	return settled, ctx.Err()
+}
+
+// prepare drops the repeated ids of a chunk, looks up the users of its
+// cards and encodes it.
+func (p *ingestPrep) prepare(ctx context.Context, c *ingestChunk) error {
+	clear(p.first)
+	c.keep, c.users = c.keep[:0], c.users[:0]
+	if len(p.users) > ingestCacheSize {
+		clear(p.users)
+	}
+	p.hashes = p.hashes[:0]
+	for _, r := range c.rows {
+		if _, dup := p.first[r.Raw.TransactionID]; dup {
+			continue
+		}
+		p.first[r.Raw.TransactionID] = struct{}{}
+		c.keep = append(c.keep, r)
+		if r.TokenHash == nil {
+			continue
+		}
+		if _, ok := p.users[string(r.TokenHash)]; !ok {
+			p.users[string(r.TokenHash)] = "" // until found
+			p.hashes = append(p.hashes, r.TokenHash)
+		}
+	}
+	if len(p.hashes) > 0 {
+		found, _ := p.pool.Query(ctx, `
+			SELECT h.hash, c.user_id FROM unnest($1::bytea[]) AS h (hash),
+			LATERAL (SELECT user_id FROM cards WHERE token_hash = h.hash ORDER BY created_at, card_id LIMIT 1) AS c`, p.hashes)
+		var hash []byte
+		var userID string
+		if _, err := pgx.ForEachRow(found, []any{&hash, &userID}, func() error {
+			p.users[string(hash)] = userID
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+
+	for i := range c.cols {
+		c.cols[i].startArray()
+	}
+	c.settlements.start()
+	c.settled = 0
+	for _, r := range c.keep {
+		user := ""
+		if r.TokenHash != nil {
+			user = p.users[string(r.TokenHash)]
+		}
+		c.users = append(c.users, user)
+		chunkRow(&c.cols, r, user)
+		if settles(r, user) {
+			c.settlements.settlementRow(p.batch, r, user)
+			c.settled++
+		}
+	}
+	for i := range c.cols {
+		if c.cols[i].err != nil {
+			return c.cols[i].err
+		}
+		c.params[i] = c.cols[i].endArray(chunkElemOIDs[i], len(c.keep))
+	}
+	c.params[16] = []byte(p.batch.BatchID)
+	c.params[17] = binary.BigEndian.AppendUint64(c.params[17][:0], uint64(pgMicroseconds(p.batch.Created)))
+	return nil
+}
+
+// settles reports whether a transaction becomes a settlement: the engine
+// matched it and its card belongs to a user.
+func settles(x *settlement.Ingested, user string) bool { return x.Result.Matched && user != "" }
+
+// copySQL is the COPY statement of binary rows into table's columns.
+func copySQL(table string, columns []string) string {
+	cols := make([]string, len(columns))
+	for i, c := range columns {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(cols, ", ") + ") FROM STDIN WITH (FORMAT binary)"
+}
+
+var copySettlementsSQL = copySQL("settlements", settlementColumnsIn)
+
+// chunkRow appends a transaction with its outcome to the column arrays.
+func chunkRow(c *[16]copyBuf, x *settlement.Ingested, user string) {
+	r, res := x.Raw, &x.Result
+	state, reason := "unmatched", string(res.Reason)
+	switch {
+	case !res.Matched:
+	case user == "":
+		reason = "unknown_card"
+	default:
+		state, reason = "settled", ""
+	}
+	c[0].text(r.TransactionID)
+	c[1].numeric(r.Amount)
+	c[2].text(r.Currency)
+	c[3].time(r.TransactionDateTime)
+	c[4].text(r.CardAcceptorID)
+	c[5].text(r.CompanyRegistrationNumber)
+	c[6].bytea(x.TokenHash)
+	c[7].text(r.TruncatedCardNumber)
+	c[8].text(r.CardType)
+	c[9].text(r.ApprovalCode)
+	c[10].text(r.CardAcceptorTerminalID)
+	c[11].text(r.SystemTraceAuditNumber)
+	c[12].text(r.RetrievalReferenceNumber)
+	if res.MerchantID == "" {
+		c[13].null()
+	} else {
+		c[13].text(res.MerchantID)
+	}
+	c[14].text(state)
+	c[15].text(reason)
+}
+
+// settlementRow appends a settlement COPY row, in settlementColumnsIn
+// order.
+func (b *copyBuf) settlementRow(batch *settlement.TransactionBatch, x *settlement.Ingested, user string) {
+	r, res := x.Raw, &x.Result
+	b.row(len(settlementColumnsIn))
+	b.text(x.SettlementID)
+	b.text(res.MerchantID)
+	b.text(res.CompanyID)
+	b.text(res.StoreID)
+	b.text(res.CampaignID)
+	b.text(string(settlement.SourceTransaction))
+	b.text(r.TransactionID)
+	b.time(r.TransactionDateTime)
+	b.time(batch.Created)
+	b.numeric(r.Amount)
+	b.text(r.Currency)
+	b.numeric(res.UserShare)
+	b.numeric(res.ProviderShare)
+	b.text(string(res.UserShareType))
+	b.text(string(res.ProviderShareType))
+	b.text(r.CardType)
+	b.text(r.TruncatedCardNumber)
+	b.text(user)
+}
+
+// copyBuf builds rows in PostgreSQL's binary COPY format, or a
+// one-dimensional array in its binary format (whose elements are encoded
+// as COPY fields are): what pgx sends for the same values, without its
+// per-value encode plans and interface values.
+type copyBuf struct {
+	b     []byte
+	tm    *pgtype.Map // encodes the numerics outside the fast path
+	err   error
+	nulls bool // an array holds a NULL
+}
+
+// arrayHeader is the size of a one-dimensional array's header: dimensions,
+// flags, element type, length and lower bound.
+const arrayHeader = 20
+
+func (c *copyBuf) startArray() {
+	c.b = append(c.b[:0], make([]byte, arrayHeader)...)
+	c.nulls, c.err = false, nil
+}
+
+// endArray fills in the header of an array of n elements of type elem.
+func (c *copyBuf) endArray(elem uint32, n int) []byte {
+	h := c.b[:0]
+	h = binary.BigEndian.AppendUint32(h, 1)
+	if c.nulls {
+		h = binary.BigEndian.AppendUint32(h, 1)
+	} else {
+		h = binary.BigEndian.AppendUint32(h, 0)
+	}
+	h = binary.BigEndian.AppendUint32(h, elem)
+	h = binary.BigEndian.AppendUint32(h, uint32(n))
+	binary.BigEndian.AppendUint32(h, 1)
+	return c.b
+}
+
+func (c *copyBuf) start() {
+	c.b = append(c.b[:0], "PGCOPY\n\377\r\n\000"...)
+	c.b = binary.BigEndian.AppendUint32(c.b, 0) // flags
+	c.b = binary.BigEndian.AppendUint32(c.b, 0) // header extension length
+}
+
+func (c *copyBuf) end()      { c.b = binary.BigEndian.AppendUint16(c.b, 0xffff) }
+func (c *copyBuf) row(n int) { c.b = binary.BigEndian.AppendUint16(c.b, uint16(n)) }
+func (c *copyBuf) null()     { c.b, c.nulls = binary.BigEndian.AppendUint32(c.b, 0xffffffff), true }
+func (c *copyBuf) text(s string) {
+	c.b = binary.BigEndian.AppendUint32(c.b, uint32(len(s)))
+	c.b = append(c.b, s...)
+}
+
+func (c *copyBuf) bytea(v []byte) {
+	if v == nil {
+		c.null()
+		return
+	}
+	c.b = binary.BigEndian.AppendUint32(c.b, uint32(len(v)))
+	c.b = append(c.b, v...)
+}
+
+// microsecondsToY2K is the Unix time of 2000-01-01, PostgreSQL's epoch, in
+// microseconds.
+const microsecondsToY2K = 946684800 * 1000000
+
+// pgMicroseconds is a timestamptz's binary value: microseconds since
+// 2000-01-01 UTC, finer digits dropped (as pgx does).
+func pgMicroseconds(t time.Time) int64 {
+	return t.Unix()*1000000 + int64(t.Nanosecond())/1000 - microsecondsToY2K
+}
+
+func (c *copyBuf) time(t time.Time) {
+	c.b = binary.BigEndian.AppendUint32(c.b, 8)
+	c.b = binary.BigEndian.AppendUint64(c.b, uint64(pgMicroseconds(t)))
+}
+
+var pow10 = [...]uint64{1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// numeric appends a numeric with the decimal's scale (dscale = −exponent),
+// as pgx encodes it. Coefficients of up to 15 digits with exponents from
+// −15 to 3 take a fast path in integers; the rest go through pgx.
+func (c *copyBuf) numeric(d decimal.Decimal) {
+	exp := d.Exponent()
+	if exp < -15 || exp > 3 || d.NumDigits() > 15 {
+		c.numericSlow(d)
+		return
+	}
+	coef := d.CoefficientInt64()
+	var sign uint16
+	if coef < 0 {
+		sign, coef = 0x4000, -coef
+	}
+	var dscale, frac int // decimal digits after the point: shown, and padded to whole base-10000 digits
+	m := uint64(coef)
+	if exp > 0 {
+		m *= pow10[exp]
+	} else {
+		dscale = int(-exp)
+		frac = (dscale + 3) / 4 * 4
+		m *= pow10[frac-dscale] // below 10^18
+	}
+	var digits [10]uint16 // base 10000, least significant first
+	n := 0
+	for v := m; v != 0; v /= 10000 {
+		digits[n] = uint16(v % 10000)
+		n++
+	}
+	fracDigits := frac / 4
+	if n < fracDigits { // leading zero digits of a fraction below 1
+		n = fracDigits
+	}
+	weight := n - fracDigits - 1
+	c.b = binary.BigEndian.AppendUint32(c.b, uint32(8+2*n))
+	c.b = binary.BigEndian.AppendUint16(c.b, uint16(n))
+	c.b = binary.BigEndian.AppendUint16(c.b, uint16(int16(weight)))
+	c.b = binary.BigEndian.AppendUint16(c.b, sign)
+	c.b = binary.BigEndian.AppendUint16(c.b, uint16(dscale))
+	for i := n - 1; i >= 0; i-- {
+		c.b = binary.BigEndian.AppendUint16(c.b, digits[i])
+	}
+}
+
+func (c *copyBuf) numericSlow(d decimal.Decimal) {
+	at := len(c.b)
+	c.b = binary.BigEndian.AppendUint32(c.b, 0)
+	out, err := c.tm.Encode(pgtype.NumericOID, pgtype.BinaryFormatCode, d, c.b)
+	if err != nil {
+		if c.err == nil {
+			c.err = err
+		}
+		return
+	}
+	c.b = out
+	binary.BigEndian.PutUint32(c.b[at:], uint32(len(c.b)-at-4))
 }
 
 // TransactionBatches lists the batches, newest first.
