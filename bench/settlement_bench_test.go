@@ -355,6 +355,19 @@ func TestIngestGeneratedBatch(t *testing.T) {
 		t.Fatalf("%d settlements for the duplicates batch, want 2 (base[1] and base[2]); the stored one changed: %v", settled, staleCount() != staleBefore)
 	}
 
+	// A bad transaction after a few chunks refuses the whole batch.
+	before, err := e.counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.app.Resolver.SettlementOps.Ingest(e.admin, &badAt{r: newTxGen(e.spec, "bad-", 20_000), at: 10_000})
+	if err == nil || !strings.Contains(err.Error(), "transactions[10000].currency") {
+		t.Fatalf("bad transaction at 10,000: %v", err)
+	}
+	if after, err := e.counts(ctx); err != nil || after != before {
+		t.Fatalf("a refused batch stored rows: %+v, want %+v (%v)", after, before, err)
+	}
+
 	// Ids stored before at the end of a batch are skipped too.
 	tail, err := e.app.Resolver.SettlementOps.Ingest(e.admin, &sliceReader{rows: []*settlement.RawTransaction{base[3], base[4], &stale}})
 	if err != nil || tail.Transactions != 2 {
@@ -416,6 +429,22 @@ func (r *sliceReader) Next() (*settlement.RawTransaction, error) {
 	}
 	r.i++
 	return r.rows[r.i-1], nil
+}
+
+// badAt yields r's transactions with an invalid currency at index at.
+type badAt struct {
+	r  settlement.TransactionReader
+	i  int
+	at int
+}
+
+func (b *badAt) Next() (*settlement.RawTransaction, error) {
+	t, err := b.r.Next()
+	if err == nil && b.i == b.at {
+		t.Currency = "kroner"
+	}
+	b.i++
+	return t, err
 }
 
 // settleTotals summarises settlements.

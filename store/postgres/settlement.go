@@ -15,7 +15,6 @@ import (
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"loyaltygraph/domain/errs"
@@ -39,8 +38,8 @@ func NewSettlementStore(db *DB, outbox EventWriter) *SettlementStore {
 var _ settlement.Store = (*SettlementStore)(nil)
 
 // ingestChunkSize is how many transactions are stored at a time. Memory
-// holds two chunks (one being stored, one being read), whatever the size
-// of the batch.
+// holds three chunks (being stored, encoded and read), whatever the size of
+// the batch.
 const ingestChunkSize = 4096
 
 // ingestCacheSize bounds the card look-up cache of one batch.
@@ -55,21 +54,19 @@ var settlementColumnsIn = []string{
 
 // ingestInsertSQL stores a chunk's transactions, given as one array per
 // column ($1 to $16, as chunkRow appends them) and the batch's id and time,
-// skipping ids stored before, and returns the ids it stored.
+// skipping ids stored before, and returns the ids it stored. The arrays,
+// all of one length, are unnested side by side in the select list, which
+// streams the rows (unnest in FROM would first copy them into a
+// tuplestore).
 const ingestInsertSQL = `
-	INSERT INTO transactions (transaction_id, batch_id, amount, currency, transaction_at, card_acceptor_id,
+	INSERT INTO transactions (transaction_id, amount, currency, transaction_at, card_acceptor_id,
 		company_registration_number, card_token_hash, truncated_card_number, card_type, approval_code,
 		card_acceptor_terminal_id, system_trace_audit_number, retrieval_reference_number, merchant_id,
-		state, reason, received_at)
-	SELECT u.transaction_id, $17, u.amount, u.currency, u.transaction_at, u.card_acceptor_id,
-		u.company_registration_number, u.card_token_hash, u.truncated_card_number, u.card_type, u.approval_code,
-		u.card_acceptor_terminal_id, u.system_trace_audit_number, u.retrieval_reference_number, u.merchant_id,
-		u.state, u.reason, $18
-	FROM unnest($1::text[], $2::numeric[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::bytea[],
-		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
-		AS u (transaction_id, amount, currency, transaction_at, card_acceptor_id, company_registration_number,
-			card_token_hash, truncated_card_number, card_type, approval_code, card_acceptor_terminal_id,
-			system_trace_audit_number, retrieval_reference_number, merchant_id, state, reason)
+		state, reason, batch_id, received_at)
+	SELECT unnest($1::text[]), unnest($2::numeric[]), unnest($3::text[]), unnest($4::timestamptz[]),
+		unnest($5::text[]), unnest($6::text[]), unnest($7::bytea[]), unnest($8::text[]), unnest($9::text[]),
+		unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::text[]),
+		unnest($15::text[]), unnest($16::text[]), $17, $18
 	ON CONFLICT (transaction_id) DO NOTHING
 	RETURNING transaction_id`
 
@@ -91,23 +88,23 @@ var (
 )
 
 // IngestBatch stores a batch in one transaction, streaming: memory does not
-// grow with the batch. A goroutine reads the batch chunk by chunk and
-// prepares each chunk while the one before is stored: it drops repeated
-// ids (the first wins), finds the users of cards it has not looked up yet
-// (a card belongs to the user that registered it first; these reads use a
-// connection of their own, so that they run beside the writes) and encodes
-// the chunk in PostgreSQL's binary format (copyBuf). The batch's
-// transaction then inserts each chunk from one array parameter per column
-// with ON CONFLICT DO NOTHING, which skips ids stored before (also by a
-// concurrent batch, once it commits) and returns the ids it stored, and
-// copies the settlements of those into settlements with COPY. It does not
-// check permissions.
+// grow with the batch. It works in chunks, three at a time: while the
+// batch's transaction stores one chunk, a goroutine encodes the next in
+// PostgreSQL's binary format (copyBuf) and another reads the one after it,
+// dropping repeated ids (the first wins). Between two chunks the
+// transaction looks up the users of the cards the next chunk brings (a card
+// belongs to the user that registered it first; each card is looked up
+// once per batch). Storing a chunk is one INSERT from one array parameter
+// per column with ON CONFLICT DO NOTHING, which skips ids stored before
+// (also by a concurrent batch, once it commits) and returns the ids it
+// stored, then one COPY of their settlements. It does not check
+// permissions.
 func (s *SettlementStore) IngestBatch(ctx context.Context, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO transaction_batches (batch_id, created_at) VALUES ($1, $2)`, batch.BatchID, batch.Created); err != nil {
 			return err
 		}
-		settled, err := s.ingest(ctx, tx, batch, next)
+		settled, err := ingest(ctx, tx, batch, next)
 		if err != nil {
 			return err
 		}
@@ -118,8 +115,8 @@ func (s *SettlementStore) IngestBatch(ctx context.Context, batch *settlement.Tra
 	return mapError(err, "transaction batch")
 }
 
-// ingestChunk is a chunk of a batch, prepared for storing, or the error
-// that ended reading.
+// ingestChunk is a chunk of a batch on its way to storage, or the error
+// that ended reading or encoding it.
 type ingestChunk struct {
 	rows []*settlement.Ingested // as read
 	// keep are the rows to insert: the first of each id. users holds the
@@ -137,24 +134,16 @@ type ingestChunk struct {
 	err         error
 }
 
-// ingestPrep prepares chunks; it runs in the reading goroutine.
-type ingestPrep struct {
-	pool  *pgxpool.Pool
-	batch *settlement.TransactionBatch
-	first map[string]struct{}
-	// users caches the user of each card token hash looked up, "" for none.
-	users  map[string]string
-	hashes [][]byte
-}
-
-// ingest stores a batch's chunks in tx as the reading goroutine prepares
-// them, and returns the number of settlements. The goroutine has stopped
-// when ingest returns, so next is never called after.
-func (s *SettlementStore) ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) (int, error) {
+// ingest stores a batch's chunks in tx and returns the number of
+// settlements. Its goroutines have stopped when it returns, so next is
+// never called after.
+func ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	full := make(chan *ingestChunk)
-	free := make(chan *ingestChunk, 2)
-	tm := pgtype.NewMap() // the reading goroutine's own: a Map is not safe for concurrent use
+	read := make(chan *ingestChunk)     // reader → transaction: rows, repeated ids dropped
+	toEncode := make(chan *ingestChunk) // transaction → encoder: with the users of the cards
+	encoded := make(chan *ingestChunk)  // encoder → transaction
+	free := make(chan *ingestChunk, 3)
+	tm := pgtype.NewMap() // the encoder's own: a Map is not safe for concurrent use
 	pgxdecimal.Register(tm)
 	for range cap(free) {
 		c := &ingestChunk{rows: make([]*settlement.Ingested, 0, ingestChunkSize)}
@@ -164,168 +153,116 @@ func (s *SettlementStore) ingest(ctx context.Context, tx pgx.Tx, batch *settleme
 		c.settlements.tm = tm
 		free <- c
 	}
-	prep := &ingestPrep{pool: s.db.Pool, batch: batch, first: map[string]struct{}{}, users: map[string]string{}}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		defer close(full)
-		for {
-			var c *ingestChunk
+		defer close(read)
+		readChunks(ctx, next, free, read)
+	}()
+	go func() {
+		defer wg.Done()
+		for c := range toEncode {
+			c.err = encodeChunk(batch, c)
 			select {
-			case c = <-free:
+			case encoded <- c:
 			case <-ctx.Done():
-				return
-			}
-			clear(c.rows) // drop the rows stored before
-			c.rows = c.rows[:0]
-			eof := false
-			for len(c.rows) < ingestChunkSize && c.err == nil && !eof && ctx.Err() == nil {
-				row, err := next()
-				switch {
-				case errors.Is(err, io.EOF):
-					eof = true
-				case err != nil:
-					c.err = err
-				default:
-					c.rows = append(c.rows, row)
-				}
-			}
-			if c.err == nil && len(c.rows) > 0 {
-				c.err = prep.prepare(ctx, c)
-			}
-			if len(c.rows) > 0 || c.err != nil {
-				select {
-				case full <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if eof || c.err != nil || ctx.Err() != nil {
 				return
 			}
 		}
 	}()
 	defer func() {
 		cancel()
+		close(toEncode)
 		wg.Wait()
 	}()
-	settled := 0
-	inserted := map[string]struct{}{}
-	var subset copyBuf
-	subset.tm = tx.Conn().TypeMap()
-	for c := range full {
-		if c.err != nil {
-			return 0, c.err
-		}
-		// The chunk's transactions; the ids stored before are skipped.
-		// Those stored normally come back in order, a prefix of keep.
-		n, deviated := 0, false
-		rr := tx.Conn().PgConn().ExecParams(ctx, ingestInsertSQL, c.params[:], ingestParamOIDs, ingestParamFormats, nil)
-		for rr.NextRow() {
-			id := rr.Values()[0]
-			if !deviated && n < len(c.keep) && string(id) == c.keep[n].Raw.TransactionID {
-				n++
-				continue
+
+	w := &chunkWriter{tx: tx, batch: batch, users: map[string]string{}, inserted: map[string]struct{}{}}
+	w.subset.tm = tx.Conn().TypeMap()
+	var ready *ingestChunk // encoded, to store next
+	for {
+		c, more := <-read
+		if more {
+			if c.err != nil {
+				return 0, c.err
 			}
-			if !deviated {
-				deviated = true
-				clear(inserted)
-				for _, r := range c.keep[:n] {
-					inserted[r.Raw.TransactionID] = struct{}{}
-				}
-			}
-			inserted[string(id)] = struct{}{}
-		}
-		if _, err := rr.Close(); err != nil {
-			return 0, err
-		}
-		if deviated {
-			n = len(inserted)
-		}
-		// Their settlements: those prepared, unless some were skipped.
-		rows, count := &c.settlements, c.settled
-		if n < len(c.keep) {
-			rows, count = &subset, 0
-			subset.start()
-			for i, r := range c.keep {
-				stored := i < n
-				if deviated {
-					_, stored = inserted[r.Raw.TransactionID]
-				}
-				if stored && settles(r, c.users[i]) {
-					subset.settlementRow(batch, r, c.users[i])
-					count++
-				}
-			}
-		}
-		batch.Transactions += n
-		if count > 0 {
-			if rows.err != nil {
-				return 0, rows.err
-			}
-			rows.end()
-			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(rows.b), copySettlementsSQL); err != nil {
+			if err := w.lookUpUsers(ctx, c); err != nil {
 				return 0, err
 			}
+			toEncode <- c // encoded while ready is stored
 		}
-		settled += count
-		free <- c
+		if ready != nil {
+			if err := w.store(ctx, ready); err != nil {
+				return 0, err
+			}
+			free <- ready
+			ready = nil
+		}
+		if !more {
+			return w.settled, ctx.Err()
+		}
+		if ready = <-encoded; ready.err != nil {
+			return 0, ready.err
+		}
 	}
-	return settled, ctx.Err()
 }
 
-// prepare drops the repeated ids of a chunk, looks up the users of its
-// cards and encodes it.
-func (p *ingestPrep) prepare(ctx context.Context, c *ingestChunk) error {
-	clear(p.first)
-	c.keep, c.users = c.keep[:0], c.users[:0]
-	if len(p.users) > ingestCacheSize {
-		clear(p.users)
+// readChunks reads the batch into chunks taken from free and sends them on
+// read, with repeated ids dropped, until the batch or ctx ends or next
+// fails (the error goes in the last chunk).
+func readChunks(ctx context.Context, next func() (*settlement.Ingested, error), free <-chan *ingestChunk, read chan<- *ingestChunk) {
+	first := map[string]struct{}{}
+	for {
+		var c *ingestChunk
+		select {
+		case c = <-free:
+		case <-ctx.Done():
+			return
+		}
+		clear(c.rows) // drop the rows stored before
+		clear(c.keep)
+		c.rows, c.keep, c.err = c.rows[:0], c.keep[:0], nil
+		clear(first)
+		eof := false
+		for len(c.rows) < ingestChunkSize && c.err == nil && !eof && ctx.Err() == nil {
+			row, err := next()
+			switch {
+			case errors.Is(err, io.EOF):
+				eof = true
+			case err != nil:
+				c.err = err
+			default:
+				c.rows = append(c.rows, row)
+				if _, dup := first[row.Raw.TransactionID]; !dup {
+					first[row.Raw.TransactionID] = struct{}{}
+					c.keep = append(c.keep, row)
+				}
+			}
+		}
+		if len(c.rows) > 0 || c.err != nil {
+			select {
+			case read <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if eof || c.err != nil || ctx.Err() != nil {
+			return
+		}
 	}
-	p.hashes = p.hashes[:0]
-	for _, r := range c.rows {
-		if _, dup := p.first[r.Raw.TransactionID]; dup {
-			continue
-		}
-		p.first[r.Raw.TransactionID] = struct{}{}
-		c.keep = append(c.keep, r)
-		if r.TokenHash == nil {
-			continue
-		}
-		if _, ok := p.users[string(r.TokenHash)]; !ok {
-			p.users[string(r.TokenHash)] = "" // until found
-			p.hashes = append(p.hashes, r.TokenHash)
-		}
-	}
-	if len(p.hashes) > 0 {
-		found, _ := p.pool.Query(ctx, `
-			SELECT h.hash, c.user_id FROM unnest($1::bytea[]) AS h (hash),
-			LATERAL (SELECT user_id FROM cards WHERE token_hash = h.hash ORDER BY created_at, card_id LIMIT 1) AS c`, p.hashes)
-		var hash []byte
-		var userID string
-		if _, err := pgx.ForEachRow(found, []any{&hash, &userID}, func() error {
-			p.users[string(hash)] = userID
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
+}
 
+// encodeChunk encodes a chunk's parameters and settlement rows.
+func encodeChunk(batch *settlement.TransactionBatch, c *ingestChunk) error {
 	for i := range c.cols {
 		c.cols[i].startArray()
 	}
 	c.settlements.start()
 	c.settled = 0
-	for _, r := range c.keep {
-		user := ""
-		if r.TokenHash != nil {
-			user = p.users[string(r.TokenHash)]
-		}
-		c.users = append(c.users, user)
-		chunkRow(&c.cols, r, user)
-		if settles(r, user) {
-			c.settlements.settlementRow(p.batch, r, user)
+	for i, r := range c.keep {
+		chunkRow(&c.cols, r, c.users[i])
+		if settles(r, c.users[i]) {
+			c.settlements.settlementRow(batch, r, c.users[i])
 			c.settled++
 		}
 	}
@@ -335,8 +272,118 @@ func (p *ingestPrep) prepare(ctx context.Context, c *ingestChunk) error {
 		}
 		c.params[i] = c.cols[i].endArray(chunkElemOIDs[i], len(c.keep))
 	}
-	c.params[16] = []byte(p.batch.BatchID)
-	c.params[17] = binary.BigEndian.AppendUint64(c.params[17][:0], uint64(pgMicroseconds(p.batch.Created)))
+	c.params[16] = []byte(batch.BatchID)
+	c.params[17] = binary.BigEndian.AppendUint64(c.params[17][:0], uint64(pgMicroseconds(batch.Created)))
+	return nil
+}
+
+// chunkWriter is what the batch's transaction keeps between chunks.
+type chunkWriter struct {
+	tx    pgx.Tx
+	batch *settlement.TransactionBatch
+	// users caches the user of each card token hash looked up, "" for none.
+	users    map[string]string
+	hashes   [][]byte
+	inserted map[string]struct{}
+	subset   copyBuf
+	settled  int
+}
+
+// lookUpUsers finds the users of the cards of a chunk's rows.
+func (w *chunkWriter) lookUpUsers(ctx context.Context, c *ingestChunk) error {
+	if len(w.users) > ingestCacheSize {
+		clear(w.users)
+	}
+	w.hashes = w.hashes[:0]
+	for _, r := range c.keep {
+		if r.TokenHash == nil {
+			continue
+		}
+		if _, ok := w.users[string(r.TokenHash)]; !ok {
+			w.users[string(r.TokenHash)] = "" // until found
+			w.hashes = append(w.hashes, r.TokenHash)
+		}
+	}
+	if len(w.hashes) > 0 {
+		found, _ := w.tx.Query(ctx, `
+			SELECT h.hash, c.user_id FROM unnest($1::bytea[]) AS h (hash),
+			LATERAL (SELECT user_id FROM cards WHERE token_hash = h.hash ORDER BY created_at, card_id LIMIT 1) AS c`, w.hashes)
+		var hash []byte
+		var userID string
+		if _, err := pgx.ForEachRow(found, []any{&hash, &userID}, func() error {
+			w.users[string(hash)] = userID
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	c.users = c.users[:0]
+	for _, r := range c.keep {
+		user := ""
+		if r.TokenHash != nil {
+			user = w.users[string(r.TokenHash)]
+		}
+		c.users = append(c.users, user)
+	}
+	return nil
+}
+
+// store inserts an encoded chunk's transactions and copies the settlements
+// of those it stored.
+func (w *chunkWriter) store(ctx context.Context, c *ingestChunk) error {
+	// The ids stored before are skipped. Those stored normally come back
+	// in order, a prefix of keep.
+	n, deviated := 0, false
+	rr := w.tx.Conn().PgConn().ExecParams(ctx, ingestInsertSQL, c.params[:], ingestParamOIDs, ingestParamFormats, nil)
+	for rr.NextRow() {
+		id := rr.Values()[0]
+		if !deviated && n < len(c.keep) && string(id) == c.keep[n].Raw.TransactionID {
+			n++
+			continue
+		}
+		if !deviated {
+			deviated = true
+			clear(w.inserted)
+			for _, r := range c.keep[:n] {
+				w.inserted[r.Raw.TransactionID] = struct{}{}
+			}
+		}
+		w.inserted[string(id)] = struct{}{}
+	}
+	if _, err := rr.Close(); err != nil {
+		return err
+	}
+	if deviated {
+		n = len(w.inserted)
+	}
+	w.batch.Transactions += n
+	// Their settlements: those encoded, unless some were skipped.
+	rows, count := &c.settlements, c.settled
+	if n < len(c.keep) {
+		rows, count = &w.subset, 0
+		w.subset.start()
+		for i, r := range c.keep {
+			stored := i < n
+			if deviated {
+				_, stored = w.inserted[r.Raw.TransactionID]
+			}
+			if stored && settles(r, c.users[i]) {
+				w.subset.settlementRow(w.batch, r, c.users[i])
+				count++
+			}
+		}
+	}
+	if count == 0 {
+		return nil
+	}
+	if rows.err != nil {
+		return rows.err
+	}
+	rows.end()
+	if _, err := w.tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(rows.b), copySettlementsSQL); err != nil {
+		return err
+	}
+	w.settled += count
 	return nil
 }
 
