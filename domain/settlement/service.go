@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -252,4 +251,3 @@ func (s *Service) SourceStates(ctx context.Context, merchantID string) ([]*Sourc
 	return s.store.SourceStates(ctx, merchantID)
 }
 
-var _ = io.EOF

@@ -859,4 +859,3 @@ func (s *SettlementStore) MerchantExists(ctx context.Context, merchantID string)
 	return ok, mapError(err, "merchant")
 }
 
-var _ = decimal.Zero
