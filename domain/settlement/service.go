@@ -250,4 +250,3 @@ func (s *Service) Invoices(ctx context.Context, runID, merchantID string) ([]*In
 func (s *Service) SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error) {
 	return s.store.SourceStates(ctx, merchantID)
 }
-

@@ -858,4 +858,3 @@ func (s *SettlementStore) MerchantExists(ctx context.Context, merchantID string)
 	err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM merchants WHERE merchant_id = $1)`, merchantID).Scan(&ok)
 	return ok, mapError(err, "merchant")
 }
-
