@@ -14,19 +14,17 @@ import (
 	"loyaltygraph/domain/merchant"
 )
 
-// Source is the kind of data a store is settled from.
-type Source string
+// Source is the kind of data a store is settled from: the merchant
+// context's own enum, so a store's source needs no conversion.
+type Source = merchant.Source
 
 // The store sources of the Loyalty Settlement API.
 const (
 	// SourceTransaction: the store's payment card transactions are settled.
-	SourceTransaction Source = "transaction"
+	SourceTransaction = merchant.SourceTransaction
 	// SourceReceipt: the store's receipts are settled line by line.
-	SourceReceipt Source = "receipt"
+	SourceReceipt = merchant.SourceReceipt
 )
-
-// Valid reports whether s is a known source.
-func (s Source) Valid() bool { return s == SourceTransaction || s == SourceReceipt }
 
 // ShareSide names the share a derived share is for.
 type ShareSide string

@@ -55,7 +55,7 @@ func FromModel(m *merchant.Rules) *Rules {
 	r := &Rules{MerchantID: m.Merchant.ID, Blocked: make(map[string]bool, len(m.Blocked))}
 	for _, s := range m.Shops {
 		r.Stores = append(r.Stores, StoreRule{StoreID: s.ID, StoreNumber: s.StoreNumber, Name: s.Name,
-			User: s.Shares.User(), Provider: s.Shares.Provider(), Source: Source(s.Source)})
+			User: s.Shares.User(), Provider: s.Shares.Provider(), Source: s.Source})
 	}
 	for _, c := range m.Companies {
 		r.Companies = append(r.Companies, CompanyRule{CompanyID: c.ID, RegistrationNumber: c.RegistrationNumber,
