@@ -109,16 +109,7 @@ func (h *Handler) signupWithCard(w http.ResponseWriter, r *http.Request) {
 	in.Card.Token = b.text("token", true)
 	in.Card.Payment = b.boolean("payment")
 	in.StoreID = b.text("storeId", false)
-	if b.err != nil {
-		h.fail(w, r, b.err)
-		return
-	}
-	res, u, err := h.res.UserOps.SignupWithCard(r.Context(), in, false)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.writeSignup(w, res, u)
+	h.cardSignup(w, r, b, in, false)
 }
 
 func (h *Handler) signupWithToken(w http.ResponseWriter, r *http.Request) {
@@ -127,11 +118,16 @@ func (h *Handler) signupWithToken(w http.ResponseWriter, r *http.Request) {
 	in.Card.Token = b.text("token", true)
 	in.Card.TokenType = b.text("tokenType", true)
 	in.Card.TruncatedPAN = b.text("truncatedPan", false)
+	h.cardSignup(w, r, b, in, true)
+}
+
+// cardSignup finishes both card signups once their bodies are read.
+func (h *Handler) cardSignup(w http.ResponseWriter, r *http.Request, b *body, in user.CardSignup, tokenTypeRequired bool) {
 	if b.err != nil {
 		h.fail(w, r, b.err)
 		return
 	}
-	res, u, err := h.res.UserOps.SignupWithCard(r.Context(), in, true)
+	res, u, err := h.res.UserOps.SignupWithCard(r.Context(), in, tokenTypeRequired)
 	if err != nil {
 		h.fail(w, r, err)
 		return
