@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/merchant"
@@ -24,11 +24,11 @@ import (
 
 // settleEnv is the settlement benchmark's world: a database of its own (so
 // that millions of rows neither slow down nor change what the other
-// benchmarks of this package see), the whole app wired on it by app.New,
+// benchmarks of this package see), the whole app wired on it by wire.New,
 // the merchant model and the card holders of the generator.
 type settleEnv struct {
 	spec  genSpec
-	app   *app.App
+	app   *wire.App
 	db    *postgres.DB
 	admin context.Context // carries an admin principal
 	// sharedWinner maps the token of each card registered twice to the user
@@ -58,7 +58,7 @@ func newSettleEnv(tb testing.TB, spec genSpec) *settleEnv {
 	if _, err := db.Migrate(ctx); err != nil {
 		tb.Fatalf("migrate benchmark database: %v", err)
 	}
-	a, err := app.New(app.Options{SecretKey: testenv.SecretKey, Log: testenv.Logger(), Argon2: &testenv.CheapArgon2,
+	a, err := wire.New(wire.Options{SecretKey: testenv.SecretKey, Log: testenv.Logger(), Argon2: &testenv.CheapArgon2,
 		PublicBaseURL: "http://localhost:8080", NotifyAllowPrivate: true}, db, rc)
 	if err != nil {
 		tb.Fatalf("build app: %v", err)

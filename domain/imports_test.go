@@ -18,7 +18,7 @@ func TestDomainImportsNoEdges(t *testing.T) {
 	forbidden := []string{
 		"github.com/99designs/gqlgen", "github.com/vektah/gqlparser", "github.com/jackc/pgx",
 		"github.com/redis/go-redis", "net/http", "loyaltygraph/store", "loyaltygraph/server",
-		"loyaltygraph/rest", "loyaltygraph/resolvers", "loyaltygraph/graph", "loyaltygraph/app",
+		"loyaltygraph/rest", "loyaltygraph/resolvers", "loyaltygraph/graph", "loyaltygraph/internal/wire",
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	checked := 0

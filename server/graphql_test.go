@@ -11,7 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
 )
@@ -19,7 +19,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 type fixture struct {
-	app        *app.App
+	app        *wire.App
 	settlement string // Authorization header values
 	admin      string
 	partner    string

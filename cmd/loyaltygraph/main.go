@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
@@ -92,7 +92,7 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // open connects to PostgreSQL and, when wanted, Redis, and builds the app.
-func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*app.App, func(), error) {
+func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*wire.App, func(), error) {
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, err
@@ -104,7 +104,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 			return nil, nil, err
 		}
 	}
-	a, err := app.New(app.Options{
+	a, err := wire.New(wire.Options{
 		SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log, PublicBaseURL: cfg.PublicBaseURL,
 		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
 		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},

@@ -20,7 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/secret"
@@ -215,14 +215,14 @@ func Logger() *slog.Logger {
 }
 
 // App builds the whole service on this package's database and Redis.
-func App(t testing.TB) *app.App {
+func App(t testing.TB) *wire.App {
 	t.Helper()
-	return AppWith(t, app.Options{})
+	return AppWith(t, wire.Options{})
 }
 
 // AppWith builds the service with opts; test defaults fill what is unset,
 // and its notification worker runs until the test ends.
-func AppWith(t testing.TB, opts app.Options) *app.App {
+func AppWith(t testing.TB, opts wire.Options) *wire.App {
 	t.Helper()
 	if opts.SecretKey == nil {
 		opts.SecretKey = SecretKey
@@ -241,7 +241,7 @@ func AppWith(t testing.TB, opts app.Options) *app.App {
 		opts.Delivery.RetryBase = 50 * time.Millisecond
 	}
 	rc := Redis(t)
-	a, err := app.New(opts, DB(t), rc)
+	a, err := wire.New(opts, DB(t), rc)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
@@ -259,7 +259,7 @@ func AppWith(t testing.TB, opts app.Options) *app.App {
 }
 
 // Credential creates a credential of kind and returns it.
-func Credential(t testing.TB, a *app.App, kind auth.Kind) *auth.NewCredential {
+func Credential(t testing.TB, a *wire.App, kind auth.Kind) *auth.NewCredential {
 	t.Helper()
 	nc, err := a.Auth.CreateCredential(context.Background(), kind, "test "+string(kind))
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/store/redis"
 )
@@ -165,7 +165,7 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	redis.UseLogger(testenv.Logger())
-	a, err := app.New(app.Options{SecretKey: testenv.SecretKey, Log: testenv.Logger(), Argon2: &testenv.CheapArgon2, PublicBaseURL: "http://x"}, testenv.DB(t), rc)
+	a, err := wire.New(wire.Options{SecretKey: testenv.SecretKey, Log: testenv.Logger(), Argon2: &testenv.CheapArgon2, PublicBaseURL: "http://x"}, testenv.DB(t), rc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"loyaltygraph/app"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/secret"
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // env is one app with a partner, a second partner and an admin.
 type env struct {
 	t       *testing.T
-	app     *app.App
+	app     *wire.App
 	partner string // Authorization header values
 	other   string
 	admin   string

@@ -1,7 +1,7 @@
-// Package app wires the stores, services, resolvers and HTTP surface of
+// Package wire wires the stores, services, resolvers and HTTP surface of
 // loyaltygraph together. The binary (cmd/loyaltygraph) and the tests build
 // the service through it, so both run the same graph of objects.
-package app
+package wire
 
 import (
 	"log/slog"
