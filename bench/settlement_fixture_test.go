@@ -13,12 +13,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/store/postgres"
 )
 

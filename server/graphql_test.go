@@ -11,9 +11,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }

@@ -18,10 +18,10 @@ import (
 	"syscall"
 	"time"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )

@@ -20,9 +20,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/secret"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"

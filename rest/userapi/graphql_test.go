@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/store/redis"
 )
 

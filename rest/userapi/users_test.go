@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"loyaltygraph/internal/wire"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/secret"
 )
 
