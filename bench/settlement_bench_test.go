@@ -108,7 +108,7 @@ func runScale(tb testing.TB, b *testing.B, e *settleEnv, n int, settle bool) sca
 		b.StartTimer()
 	}
 	start = time.Now()
-	batch, err := e.app.Resolver.SettlementOps.Ingest(e.admin, g)
+	batch, err := e.app.Ops.Settlements.Ingest(e.admin, g)
 	r.e2e = time.Since(start)
 	if b != nil {
 		b.StopTimer()
@@ -128,12 +128,12 @@ func runScale(tb testing.TB, b *testing.B, e *settleEnv, n int, settle bool) sca
 
 	if settle {
 		start = time.Now()
-		runID, err := e.app.Resolver.SettlementOps.Settle(e.admin, "")
+		runID, err := e.app.Ops.Settlements.Settle(e.admin, "")
 		r.settle = time.Since(start)
 		if err != nil {
 			tb.Fatalf("settle: %v", err)
 		}
-		inv, err := e.app.Resolver.SettlementOps.Invoices(e.admin, runID, "")
+		inv, err := e.app.Ops.Settlements.Invoices(e.admin, runID, "")
 		if err != nil {
 			tb.Fatalf("invoices: %v", err)
 		}
@@ -287,7 +287,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 	}
 
 	// Re-ingesting the same transactions changes nothing.
-	again, err := e.app.Resolver.SettlementOps.Ingest(e.admin, newTxGen(e.spec, "tx-", n))
+	again, err := e.app.Ops.Settlements.Ingest(e.admin, newTxGen(e.spec, "tx-", n))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 		c.CardToken = "unknown-duplicate"
 		return &c
 	}
-	old, _, err := e.app.Resolver.SettlementOps.Transactions(e.admin, mustFirstBatch(t, e), 0, 1)
+	old, _, err := e.app.Ops.Settlements.Transactions(e.admin, mustFirstBatch(t, e), 0, 1)
 	if err != nil || len(old) != 1 {
 		t.Fatalf("an already stored transaction: %v", err)
 	}
@@ -327,7 +327,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 	}
 	staleBefore := staleCount()
 	batch := []*settlement.RawTransaction{unknown(base[0]), base[0], base[1], unknown(base[1]), &stale, base[2], base[1]}
-	dup, err := e.app.Resolver.SettlementOps.Ingest(e.admin, &sliceReader{rows: batch})
+	dup, err := e.app.Ops.Settlements.Ingest(e.admin, &sliceReader{rows: batch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 		t.Fatalf("batch with duplicates stored %d transactions, want 3", dup.Transactions)
 	}
 	states := map[string]string{}
-	list, _, err := e.app.Resolver.SettlementOps.Transactions(e.admin, dup.BatchID, 0, 100)
+	list, _, err := e.app.Ops.Settlements.Transactions(e.admin, dup.BatchID, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.app.Resolver.SettlementOps.Ingest(e.admin, &badAt{r: newTxGen(e.spec, "bad-", 20_000), at: 10_000})
+	_, err = e.app.Ops.Settlements.Ingest(e.admin, &badAt{r: newTxGen(e.spec, "bad-", 20_000), at: 10_000})
 	if err == nil || !strings.Contains(err.Error(), "transactions[10000].currency") {
 		t.Fatalf("bad transaction at 10,000: %v", err)
 	}
@@ -369,7 +369,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 	}
 
 	// Ids stored before at the end of a batch are skipped too.
-	tail, err := e.app.Resolver.SettlementOps.Ingest(e.admin, &sliceReader{rows: []*settlement.RawTransaction{base[3], base[4], &stale}})
+	tail, err := e.app.Ops.Settlements.Ingest(e.admin, &sliceReader{rows: []*settlement.RawTransaction{base[3], base[4], &stale}})
 	if err != nil || tail.Transactions != 2 {
 		t.Fatalf("batch ending with a stored id: %v, %+v", err, tail)
 	}
@@ -383,11 +383,11 @@ func TestIngestGeneratedBatch(t *testing.T) {
 	checkStoredValues(t, e)
 
 	// A settle run invoices every settlement once.
-	runID, err := e.app.Resolver.SettlementOps.Settle(e.admin, "")
+	runID, err := e.app.Ops.Settlements.Settle(e.admin, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := e.app.Resolver.SettlementOps.Invoices(e.admin, runID, "")
+	inv, err := e.app.Ops.Settlements.Invoices(e.admin, runID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestIngestGeneratedBatch(t *testing.T) {
 
 func mustFirstBatch(t *testing.T, e *settleEnv) string {
 	t.Helper()
-	list, err := e.app.Resolver.SettlementOps.TransactionBatches(e.admin)
+	list, err := e.app.Ops.Settlements.TransactionBatches(e.admin)
 	if err != nil || len(list) == 0 {
 		t.Fatalf("transaction batches: %v", err)
 	}
@@ -532,7 +532,7 @@ func checkStoredValues(t *testing.T, e *settleEnv) {
 			CardAcceptorID: storeNumber(1, 1), CompanyRegistrationNumber: companyNumber(1), CardToken: cardToken(7),
 			TruncatedCardNumber: "457100XXXXXX0007", CardType: "VISA", ApprovalCode: "ÆØÅ-ünï"})
 	}
-	b, err := e.app.Resolver.SettlementOps.Ingest(e.admin, &sliceReader{rows: rows})
+	b, err := e.app.Ops.Settlements.Ingest(e.admin, &sliceReader{rows: rows})
 	if err != nil || b.Transactions != len(rows) {
 		t.Fatalf("ingest exact values: %v, %+v", err, b)
 	}

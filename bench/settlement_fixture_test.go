@@ -127,7 +127,7 @@ func storeShares(spec genSpec, m, s int) merchant.SharesCreate {
 // seedModel creates the merchants, companies, stores, derived shares and
 // campaigns through the resolver operations (the merchant service).
 func (e *settleEnv) seedModel() error {
-	ops, mops, ctx, spec := e.app.Resolver.ModelOps, e.app.Resolver.MerchantOps, e.admin, e.spec
+	ops, mops, ctx, spec := e.app.Ops.Merchants, e.app.Ops.Merchants, e.admin, e.spec
 	str := func(s string) *string { return &s }
 	for m := range spec.Merchants {
 		if _, err := mops.Create(ctx, merchant.Create{ID: str(merchantID(m)), Name: fmt.Sprintf("Bench Settlement Merchant %02d", m)}); err != nil {

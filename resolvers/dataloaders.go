@@ -50,7 +50,7 @@ type Loaders struct {
 
 // NewLoaders returns fresh loaders over the resolver's operations.
 func (r *Resolver) NewLoaders() *Loaders {
-	m := r.ModelOps
+	m := r.MerchantOps
 	return &Loaders{
 		Companies:     groupLoader(m.CompaniesOf, func(c *merchant.Company) string { return c.MerchantID }),
 		Stores:        groupLoader(m.StoresOf, func(s *merchant.Shop) string { return s.MerchantID }),

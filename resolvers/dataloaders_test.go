@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"loyaltygraph/app/merchants"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -123,7 +124,7 @@ func TestOneLoaderMissingIsNil(t *testing.T) {
 // TestLoadersBelongToOneOperation: an operation's context carries one set
 // of loaders; another operation gets its own.
 func TestLoadersBelongToOneOperation(t *testing.T) {
-	r := &Resolver{ModelOps: &MerchantModelOps{}, MerchantOps: &MerchantOps{}}
+	r := &Resolver{MerchantOps: merchants.New(nil)}
 	op1, op2 := r.WithLoaders(t.Context()), r.WithLoaders(t.Context())
 	if r.loaders(op1) != r.loaders(op1) {
 		t.Fatal("one operation sees two sets of loaders")

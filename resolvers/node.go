@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"loyaltygraph/app/merchants"
 	"strconv"
 	"time"
 
@@ -107,7 +108,7 @@ func (r *Resolver) resolveNodes(ctx context.Context, gids []string) ([]gqltypes.
 // nodeFinder returns the lookup of one node type: it loads the objects
 // among native ids that exist, keyed by native id; nil for unknown types.
 func (r *Resolver) nodeFinder(typ string) func(context.Context, []string) (map[string]gqltypes.Node, error) {
-	m := r.ModelOps
+	m := r.MerchantOps
 	switch typ {
 	case typeMerchant:
 		return func(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
@@ -199,7 +200,7 @@ func (r *Resolver) findProducts(ctx context.Context, ids []string) (map[string]g
 	if len(categories) == 0 {
 		return nil, nil
 	}
-	list, err := r.ModelOps.ProductsOf(ctx, categories)
+	list, err := r.MerchantOps.ProductsOf(ctx, categories)
 	return keyed(list, err, func(p *merchant.Product) string { return productNativeID(p.CategoryID, p.ID) })
 }
 
@@ -212,7 +213,7 @@ func (r *Resolver) findBlockedProducts(ctx context.Context, ids []string) (map[s
 	}
 	found := map[string]gqltypes.Node{}
 	for page := range maxScanPages {
-		list, err := r.ModelOps.BlockedProducts(ctx, Page{Offset: page * scanPage, Limit: scanPage})
+		list, err := r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: page * scanPage, Limit: scanPage})
 		if err != nil {
 			return nil, err
 		}

@@ -1,44 +1,27 @@
-// Package resolvers is the one room behind both doors: the GraphQL field
-// resolvers, and the operations that the REST families call too. Each
-// operation authorizes the principal and makes one domain call.
+// Package resolvers is the GraphQL door: gqlgen's field resolvers over the
+// application layer (app/), global ids, Relay connections, dataloaders and
+// the mapping of domain errors to userErrors. It holds no rule of its own:
+// every operation it calls authorizes the principal itself.
 package resolvers
 
 import (
-	"loyaltygraph/domain/auth"
-	"loyaltygraph/domain/merchant"
-	"loyaltygraph/domain/notify"
-	"loyaltygraph/domain/settlement"
-	"loyaltygraph/domain/user"
+	"loyaltygraph/app"
+	"loyaltygraph/app/merchants"
+	"loyaltygraph/app/notifications"
+	"loyaltygraph/app/settlements"
+	"loyaltygraph/app/users"
 )
 
-// Resolver holds the dependencies of every resolver.
+// Resolver holds the operations every resolver calls.
 type Resolver struct {
-	MerchantOps   *MerchantOps
-	ModelOps      *MerchantModelOps
-	UserOps       *UserOps
-	NotifyOps     *NotifyOps
-	SettlementOps *SettlementOps
-
-	auth *auth.Service
+	MerchantOps   *merchants.Ops
+	SettlementOps *settlements.Ops
+	UserOps       *users.Ops
+	NotifyOps     *notifications.Ops
 }
 
-// Services are the domain services the resolvers call.
-type Services struct {
-	Auth       *auth.Service
-	Merchant   *merchant.Service
-	User       *user.Service
-	Notify     *notify.Service
-	Settlement *settlement.Service
-}
-
-// New returns the root resolver.
-func New(s Services) *Resolver {
-	return &Resolver{
-		MerchantOps:   &MerchantOps{svc: s.Merchant},
-		ModelOps:      &MerchantModelOps{svc: s.Merchant},
-		UserOps:       &UserOps{svc: s.User},
-		NotifyOps:     &NotifyOps{svc: s.Notify},
-		SettlementOps: &SettlementOps{svc: s.Settlement},
-		auth:          s.Auth,
-	}
+// New returns the root resolver over the application layer's operations.
+func New(ops app.Ops) *Resolver {
+	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
+		NotifyOps: ops.Notifications}
 }

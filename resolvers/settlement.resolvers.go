@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph"
@@ -78,61 +79,61 @@ func (r *merchantResolver) SettlementSourceStates(ctx context.Context, obj *merc
 }
 
 func (r *mutationResolver) CreateCompany(ctx context.Context, input merchant.CompanyCreate) (*model.CreateCompanyPayload, error) {
-	c, err := r.ModelOps.CreateCompany(ctx, input)
+	c, err := r.MerchantOps.CreateCompany(ctx, input)
 	return payload(c, err, func(c *merchant.Company, ue []*model.UserError) *model.CreateCompanyPayload {
 		return &model.CreateCompanyPayload{Company: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) UpdateCompany(ctx context.Context, companyID string, input merchant.CompanyUpdate) (*model.UpdateCompanyPayload, error) {
-	c, err := r.ModelOps.UpdateCompany(ctx, companyID, input)
+	c, err := r.MerchantOps.UpdateCompany(ctx, companyID, input)
 	return payload(c, err, func(c *merchant.Company, ue []*model.UserError) *model.UpdateCompanyPayload {
 		return &model.UpdateCompanyPayload{Company: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteCompany(ctx context.Context, companyID string) (*model.DeleteCompanyPayload, error) {
-	return deletedPayload(companyID, r.ModelOps.DeleteCompany(ctx, companyID), func(id *string, ue []*model.UserError) *model.DeleteCompanyPayload {
+	return deletedPayload(companyID, r.MerchantOps.DeleteCompany(ctx, companyID), func(id *string, ue []*model.UserError) *model.DeleteCompanyPayload {
 		return &model.DeleteCompanyPayload{DeletedCompanyID: id, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateStore(ctx context.Context, input merchant.ShopCreate) (*model.CreateStorePayload, error) {
-	s, err := r.ModelOps.CreateStore(ctx, input)
+	s, err := r.MerchantOps.CreateStore(ctx, input)
 	return payload(s, err, func(s *merchant.Shop, ue []*model.UserError) *model.CreateStorePayload {
 		return &model.CreateStorePayload{Store: s, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) UpdateStore(ctx context.Context, storeID string, input merchant.ShopUpdate) (*model.UpdateStorePayload, error) {
-	s, err := r.ModelOps.UpdateStore(ctx, storeID, input)
+	s, err := r.MerchantOps.UpdateStore(ctx, storeID, input)
 	return payload(s, err, func(s *merchant.Shop, ue []*model.UserError) *model.UpdateStorePayload {
 		return &model.UpdateStorePayload{Store: s, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteStore(ctx context.Context, storeID string) (*model.DeleteStorePayload, error) {
-	return deletedPayload(storeID, r.ModelOps.DeleteStore(ctx, storeID), func(id *string, ue []*model.UserError) *model.DeleteStorePayload {
+	return deletedPayload(storeID, r.MerchantOps.DeleteStore(ctx, storeID), func(id *string, ue []*model.UserError) *model.DeleteStorePayload {
 		return &model.DeleteStorePayload{DeletedStoreID: id, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateCategory(ctx context.Context, input merchant.CategoryCreate) (*model.CreateCategoryPayload, error) {
-	c, err := r.ModelOps.CreateCategory(ctx, input)
+	c, err := r.MerchantOps.CreateCategory(ctx, input)
 	return payload(c, err, func(c *merchant.Category, ue []*model.UserError) *model.CreateCategoryPayload {
 		return &model.CreateCategoryPayload{Category: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) UpdateCategory(ctx context.Context, categoryID string, input merchant.CategoryUpdate) (*model.UpdateCategoryPayload, error) {
-	c, err := r.ModelOps.UpdateCategory(ctx, categoryID, input)
+	c, err := r.MerchantOps.UpdateCategory(ctx, categoryID, input)
 	return payload(c, err, func(c *merchant.Category, ue []*model.UserError) *model.UpdateCategoryPayload {
 		return &model.UpdateCategoryPayload{Category: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteCategory(ctx context.Context, categoryID string) (*model.DeleteCategoryPayload, error) {
-	return deletedPayload(categoryID, r.ModelOps.DeleteCategory(ctx, categoryID), func(id *string, ue []*model.UserError) *model.DeleteCategoryPayload {
+	return deletedPayload(categoryID, r.MerchantOps.DeleteCategory(ctx, categoryID), func(id *string, ue []*model.UserError) *model.DeleteCategoryPayload {
 		return &model.DeleteCategoryPayload{DeletedCategoryID: id, UserErrors: ue}
 	})
 }
@@ -142,61 +143,61 @@ func (r *mutationResolver) AddProducts(ctx context.Context, categoryID string, p
 	for i, p := range products {
 		in[i] = *p
 	}
-	list, err := r.ModelOps.AddProducts(ctx, categoryID, in)
+	list, err := r.MerchantOps.AddProducts(ctx, categoryID, in)
 	return payload(list, prefixItems("products", err), func(list []*merchant.Product, ue []*model.UserError) *model.AddProductsPayload {
 		return &model.AddProductsPayload{Products: list, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateProduct(ctx context.Context, input merchant.ProductCreate) (*model.CreateProductPayload, error) {
-	p, err := r.ModelOps.CreateProduct(ctx, input)
+	p, err := r.MerchantOps.CreateProduct(ctx, input)
 	return payload(p, err, func(p *merchant.Product, ue []*model.UserError) *model.CreateProductPayload {
 		return &model.CreateProductPayload{Product: p, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteProduct(ctx context.Context, productID string) (*model.DeleteProductPayload, error) {
-	return deletedPayload(productID, r.ModelOps.DeleteProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteProductPayload {
+	return deletedPayload(productID, r.MerchantOps.DeleteProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteProductPayload {
 		return &model.DeleteProductPayload{DeletedProductID: id, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateCampaign(ctx context.Context, input merchant.CampaignCreate) (*model.CreateCampaignPayload, error) {
-	c, err := r.ModelOps.CreateCampaign(ctx, input)
+	c, err := r.MerchantOps.CreateCampaign(ctx, input)
 	return payload(c, err, func(c *merchant.Campaign, ue []*model.UserError) *model.CreateCampaignPayload {
 		return &model.CreateCampaignPayload{Campaign: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) UpdateCampaign(ctx context.Context, campaignID string, input merchant.CampaignUpdate) (*model.UpdateCampaignPayload, error) {
-	c, err := r.ModelOps.UpdateCampaign(ctx, campaignID, input)
+	c, err := r.MerchantOps.UpdateCampaign(ctx, campaignID, input)
 	return payload(c, err, func(c *merchant.Campaign, ue []*model.UserError) *model.UpdateCampaignPayload {
 		return &model.UpdateCampaignPayload{Campaign: c, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteCampaign(ctx context.Context, campaignID string) (*model.DeleteCampaignPayload, error) {
-	return deletedPayload(campaignID, r.ModelOps.DeleteCampaign(ctx, campaignID), func(id *string, ue []*model.UserError) *model.DeleteCampaignPayload {
+	return deletedPayload(campaignID, r.MerchantOps.DeleteCampaign(ctx, campaignID), func(id *string, ue []*model.UserError) *model.DeleteCampaignPayload {
 		return &model.DeleteCampaignPayload{DeletedCampaignID: id, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateDerivedShare(ctx context.Context, input merchant.DerivedShareCreate) (*model.CreateDerivedSharePayload, error) {
-	d, err := r.ModelOps.CreateDerivedShare(ctx, input)
+	d, err := r.MerchantOps.CreateDerivedShare(ctx, input)
 	return payload(d, err, func(d *merchant.DerivedShare, ue []*model.UserError) *model.CreateDerivedSharePayload {
 		return &model.CreateDerivedSharePayload{DerivedShare: d, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) UpdateDerivedShare(ctx context.Context, derivedShareID string, input merchant.DerivedShareUpdate) (*model.UpdateDerivedSharePayload, error) {
-	d, err := r.ModelOps.UpdateDerivedShare(ctx, derivedShareID, input)
+	d, err := r.MerchantOps.UpdateDerivedShare(ctx, derivedShareID, input)
 	return payload(d, err, func(d *merchant.DerivedShare, ue []*model.UserError) *model.UpdateDerivedSharePayload {
 		return &model.UpdateDerivedSharePayload{DerivedShare: d, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteDerivedShare(ctx context.Context, derivedShareID string) (*model.DeleteDerivedSharePayload, error) {
-	return deletedPayload(derivedShareID, r.ModelOps.DeleteDerivedShare(ctx, derivedShareID), func(id *string, ue []*model.UserError) *model.DeleteDerivedSharePayload {
+	return deletedPayload(derivedShareID, r.MerchantOps.DeleteDerivedShare(ctx, derivedShareID), func(id *string, ue []*model.UserError) *model.DeleteDerivedSharePayload {
 		return &model.DeleteDerivedSharePayload{DeletedDerivedShareID: id, UserErrors: ue}
 	})
 }
@@ -206,14 +207,14 @@ func (r *mutationResolver) ReplaceDerivedShares(ctx context.Context, merchantID 
 	for i, d := range derivedShares {
 		in[i] = *d
 	}
-	list, err := r.ModelOps.ReplaceDerivedShares(ctx, merchantID, in)
+	list, err := r.MerchantOps.ReplaceDerivedShares(ctx, merchantID, in)
 	return payload(list, err, func(list []*merchant.DerivedShare, ue []*model.UserError) *model.ReplaceDerivedSharesPayload {
 		return &model.ReplaceDerivedSharesPayload{DerivedShares: list, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) CreateBlockedProduct(ctx context.Context, input merchant.BlockedProductCreate) (*model.CreateBlockedProductPayload, error) {
-	b, err := r.ModelOps.CreateBlockedProduct(ctx, input)
+	b, err := r.MerchantOps.CreateBlockedProduct(ctx, input)
 	return payload(b, err, func(b *merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductPayload {
 		return &model.CreateBlockedProductPayload{BlockedProduct: b, UserErrors: ue}
 	})
@@ -224,14 +225,14 @@ func (r *mutationResolver) CreateBlockedProducts(ctx context.Context, blockedPro
 	for i, b := range blockedProducts {
 		in[i] = *b
 	}
-	list, err := r.ModelOps.CreateBlockedProducts(ctx, in)
+	list, err := r.MerchantOps.CreateBlockedProducts(ctx, in)
 	return payload(list, prefixItems("blockedProducts", err), func(list []*merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductsPayload {
 		return &model.CreateBlockedProductsPayload{BlockedProducts: list, UserErrors: ue}
 	})
 }
 
 func (r *mutationResolver) DeleteBlockedProduct(ctx context.Context, productID string) (*model.DeleteBlockedProductPayload, error) {
-	return deletedPayload(productID, r.ModelOps.DeleteBlockedProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteBlockedProductPayload {
+	return deletedPayload(productID, r.MerchantOps.DeleteBlockedProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteBlockedProductPayload {
 		return &model.DeleteBlockedProductPayload{DeletedProductID: id, UserErrors: ue}
 	})
 }
@@ -270,23 +271,23 @@ func (r *productResolver) ID(ctx context.Context, obj *merchant.Product) (string
 }
 
 func (r *queryResolver) Company(ctx context.Context, companyID string) (*merchant.Company, error) {
-	return nullIfNotFound(r.ModelOps.Company(ctx, companyID))
+	return nullIfNotFound(r.MerchantOps.Company(ctx, companyID))
 }
 
 func (r *queryResolver) Store(ctx context.Context, storeID string) (*merchant.Shop, error) {
-	return nullIfNotFound(r.ModelOps.Store(ctx, storeID))
+	return nullIfNotFound(r.MerchantOps.Store(ctx, storeID))
 }
 
 func (r *queryResolver) Category(ctx context.Context, categoryID string) (*merchant.Category, error) {
-	return nullIfNotFound(r.ModelOps.Category(ctx, categoryID))
+	return nullIfNotFound(r.MerchantOps.Category(ctx, categoryID))
 }
 
 func (r *queryResolver) Campaign(ctx context.Context, campaignID string) (*merchant.Campaign, error) {
-	return nullIfNotFound(r.ModelOps.Campaign(ctx, campaignID))
+	return nullIfNotFound(r.MerchantOps.Campaign(ctx, campaignID))
 }
 
 func (r *queryResolver) DerivedShare(ctx context.Context, derivedShareID string) (*merchant.DerivedShare, error) {
-	return nullIfNotFound(r.ModelOps.DerivedShare(ctx, derivedShareID))
+	return nullIfNotFound(r.MerchantOps.DerivedShare(ctx, derivedShareID))
 }
 
 func (r *queryResolver) Campaigns(ctx context.Context, first *int, after *string) (*model.CampaignConnection, error) {
@@ -294,7 +295,7 @@ func (r *queryResolver) Campaigns(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.ModelOps.CurrentCampaigns(ctx, Page{Offset: offset, Limit: limit + 1})
+	list, err := r.MerchantOps.CurrentCampaigns(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +313,7 @@ func (r *queryResolver) BlockedProducts(ctx context.Context, first *int, after *
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.ModelOps.BlockedProducts(ctx, Page{Offset: offset, Limit: limit + 1})
+	list, err := r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
 	if err != nil {
 		return nil, err
 	}

@@ -107,12 +107,7 @@ func (r *mutationResolver) VerifyUserToken(ctx context.Context, phonenumber stri
 }
 
 func (r *mutationResolver) SetPartnerSettings(ctx context.Context, input model.PartnerSettingsInput) (*model.SetPartnerSettingsPayload, error) {
-	partnerID, err := r.settingsTarget(ctx, deref(input.PartnerUsername))
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.SetPartnerSettingsPayload{UserErrors: ue}, err
-	}
-	st, err := r.UserOps.SetSettings(ctx, partnerID, user.PartnerSettings{
+	st, err := r.UserOps.SetSettings(ctx, deref(input.PartnerUsername), user.PartnerSettings{
 		TermsURL: deref(input.TermsURL), LandingURL: deref(input.LandingURL), Flow: input.Flow,
 	})
 	if err != nil {

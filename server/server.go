@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"loyaltygraph/app"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/rest/settlement"
@@ -26,9 +27,10 @@ type Pinger interface {
 
 // Deps are what the HTTP surface needs.
 type Deps struct {
-	Log      *slog.Logger
-	Resolver *resolvers.Resolver
-	Auth     *auth.Service
+	Log *slog.Logger
+	// Ops are the application layer's operations, behind both doors.
+	Ops  app.Ops
+	Auth *auth.Service
 	// UserTokens checks end users' access tokens.
 	UserTokens *secret.UserTokens
 	// APQ is the shared cache of automatic persisted queries.
@@ -56,14 +58,14 @@ func New(d Deps) http.Handler {
 	})
 	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis))
 
-	gql := newGraphQL(d.Resolver, d.APQ, d.Dev, d.Log)
+	gql := newGraphQL(resolvers.New(d.Ops), d.APQ, d.Dev, d.Log)
 	mux.Handle("/graphql", limitBody(graphqlBodyLimit)(gql))
 	gi := graphiql.Handler("/graphql")
 	mux.Handle("GET /graphiql", gi)
 	mux.Handle("GET /graphiql/", gi)
 
-	settlement.Register(mux, d.Resolver, d.Log)
-	userapi.Register(mux, d.Resolver, d.Log)
+	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
+	userapi.Register(mux, d.Ops.Users, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})

@@ -32,9 +32,12 @@ const (
 
 // Merchant is a merchant as the settlement client administers it.
 type Merchant struct {
-	ID        string
-	Name      string
-	Status    Status
+	ID     string
+	Name   string
+	Status Status
+	// OwnerID is the settlement client that created the merchant and
+	// administers it; 0 for a merchant that only admins administer.
+	OwnerID   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -44,6 +47,8 @@ type Create struct {
 	ID     *string
 	Name   string
 	Status *Status
+	// OwnerID is the settlement client that will own the merchant (0: none).
+	OwnerID int64
 }
 
 // Update changes the fields that are not nil.
@@ -56,6 +61,9 @@ type Update struct {
 type Filter struct {
 	Offset int
 	Limit  int
+	// OwnerID limits the page to one settlement client's merchants; 0
+	// means every merchant.
+	OwnerID int64
 }
 
 // MaxPageSize is the largest page a list returns.
@@ -71,6 +79,9 @@ type Store interface {
 	FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error)
 	// FindMerchantsByIDs returns the merchants that exist among ids, in any order.
 	FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error)
+	// FindMerchantIDsByOwner returns the ids of every merchant of one
+	// settlement client.
+	FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error)
 	// UpdateMerchant applies upd at time now and returns the result, or a
 	// not-found error.
 	UpdateMerchant(ctx context.Context, id string, upd Update, now time.Time) (*Merchant, error)
@@ -124,7 +135,7 @@ func validateStatus(s Status) error {
 
 // CreateMerchant validates in and stores a new merchant.
 func (s *Service) CreateMerchant(ctx context.Context, in Create) (*Merchant, error) {
-	m := &Merchant{Name: in.Name, Status: StatusActive}
+	m := &Merchant{Name: in.Name, Status: StatusActive, OwnerID: in.OwnerID}
 	if in.ID != nil {
 		if err := ValidateID("merchantId", *in.ID); err != nil {
 			return nil, err
@@ -161,6 +172,12 @@ func (s *Service) FindMerchantByID(ctx context.Context, id string) (*Merchant, e
 // FindMerchantsByIDs returns the merchants among ids that exist.
 func (s *Service) FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error) {
 	return s.store.FindMerchantsByIDs(ctx, ids)
+}
+
+// FindMerchantIDsByOwner returns the ids of every merchant that settlement
+// client ownerID owns.
+func (s *Service) FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error) {
+	return s.store.FindMerchantIDsByOwner(ctx, ownerID)
 }
 
 // FindMerchants returns a page of merchants and the total count.

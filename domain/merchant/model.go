@@ -383,6 +383,11 @@ type ListFilter struct {
 	// CategoryIDs limits products to these categories; nil means every
 	// category.
 	CategoryIDs []string
+	// ProductIDs limits products to these ids; nil means every product.
+	ProductIDs []string
+	// OwnerID limits every list to the merchants of one settlement client;
+	// 0 means every merchant.
+	OwnerID int64
 	// EndAfter limits campaigns to those that end after it: the active and
 	// future ones.
 	EndAfter *time.Time
@@ -994,10 +999,11 @@ func (s *Service) FindCampaigns(ctx context.Context, f ListFilter) ([]*Campaign,
 }
 
 // FindCurrentCampaigns returns a page of the campaigns of every merchant
-// that are active now or start later, ordered by start.
-func (s *Service) FindCurrentCampaigns(ctx context.Context, offset, limit int) ([]*Campaign, error) {
+// of ownerID (0: of every merchant) that are active now or start later,
+// ordered by start.
+func (s *Service) FindCurrentCampaigns(ctx context.Context, ownerID int64, offset, limit int) ([]*Campaign, error) {
 	now := s.now().UTC()
-	return s.FindCampaigns(ctx, ListFilter{EndAfter: &now, Offset: offset, Limit: &limit})
+	return s.FindCampaigns(ctx, ListFilter{EndAfter: &now, Offset: offset, Limit: &limit, OwnerID: ownerID})
 }
 
 // UpdateCampaign changes the fields present in upd; the period is checked

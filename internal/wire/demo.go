@@ -57,9 +57,14 @@ func (a *App) LoadDemo(ctx context.Context) ([]auth.NewCredential, error) {
 		}
 		out = append(out, nc)
 	}
+	// The demo merchants belong to the demo settlement client.
+	client, err := a.Auth.AuthenticateBasic(ctx, "demo-settlement", a.demoSecret("demo-settlement"))
+	if err != nil {
+		return nil, fmt.Errorf("demo settlement client: %w", err)
+	}
 	for _, dm := range demoMerchants {
 		id := dm.id
-		_, err := a.merchants.CreateMerchant(ctx, merchant.Create{ID: &id, Name: dm.name})
+		_, err := a.merchants.CreateMerchant(ctx, merchant.Create{ID: &id, Name: dm.name, OwnerID: client.CredentialID})
 		if err != nil && !errs.Is(err, errs.Conflict) {
 			return nil, fmt.Errorf("demo merchant %s: %w", dm.id, err)
 		}

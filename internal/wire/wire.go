@@ -1,4 +1,4 @@
-// Package wire wires the stores, services, resolvers and HTTP surface of
+// Package wire wires the stores, services, application layer and HTTP surface of
 // loyaltygraph together. The binary (cmd/loyaltygraph) and the tests build
 // the service through it, so both run the same graph of objects.
 package wire
@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"loyaltygraph/app"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/merchant"
@@ -19,7 +20,6 @@ import (
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/phone"
-	"loyaltygraph/resolvers"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
@@ -49,10 +49,11 @@ type Options struct {
 
 // App is the assembled service.
 type App struct {
-	Handler  http.Handler
-	Auth     *auth.Service
-	Resolver *resolvers.Resolver
-	Keys     *secret.Keys
+	Handler http.Handler
+	Auth    *auth.Service
+	// Ops are the application layer's operations.
+	Ops  app.Ops
+	Keys *secret.Keys
 	// Jobs delivers notifications; serve starts and stops it.
 	Jobs   *river.Client[pgx.Tx]
 	Notify *notify.Service
@@ -121,11 +122,11 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
-	res := resolvers.New(resolvers.Services{Auth: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
+	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
-		Resolver:   res,
+		Ops:        ops,
 		Auth:       authSvc,
 		UserTokens: userTokens,
 		APQ:        redis.NewPersistedQueries(rc, opts.Log),
@@ -134,6 +135,6 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Dev:        opts.Dev,
 		Now:        opts.Now,
 	})
-	return &App{Handler: h, Auth: authSvc, Resolver: res, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants}, nil
 }

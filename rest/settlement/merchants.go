@@ -49,7 +49,7 @@ func (h *Handler) toMerchantListJSON(ctx context.Context, list []*merchant.Merch
 		out[i] = toMerchantJSON(m)
 		ids[i], at[m.ID] = m.ID, i
 	}
-	companies, err := h.res.ModelOps.CompaniesOf(ctx, ids)
+	companies, err := h.merchants.CompaniesOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (h *Handler) toMerchantListJSON(ctx context.Context, list []*merchant.Merch
 		m := &out[at[c.MerchantID]]
 		m.Companies = append(m.Companies, toCompanyJSON(c))
 	}
-	campaigns, err := h.res.ModelOps.CampaignsOf(ctx, ids)
+	campaigns, err := h.merchants.CampaignsOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +77,15 @@ func (h *Handler) toMerchantDetailJSON(ctx context.Context, m *merchant.Merchant
 	}
 	out.merchantJSON = list[0]
 	ids := []string{m.ID}
-	stores, err := h.res.ModelOps.StoresOf(ctx, ids)
+	stores, err := h.merchants.StoresOf(ctx, ids)
 	if err != nil {
 		return out, err
 	}
-	categories, err := h.res.ModelOps.CategoriesOf(ctx, ids)
+	categories, err := h.merchants.CategoriesOf(ctx, ids)
 	if err != nil {
 		return out, err
 	}
-	derived, err := h.res.ModelOps.DerivedSharesOf(ctx, ids)
+	derived, err := h.merchants.DerivedSharesOf(ctx, ids)
 	if err != nil {
 		return out, err
 	}
@@ -137,7 +137,7 @@ func (h *Handler) createMerchant(w http.ResponseWriter, r *http.Request) {
 		s := merchant.Status(req.status)
 		in.Status = &s
 	}
-	m, err := h.res.MerchantOps.Create(r.Context(), in)
+	m, err := h.merchants.Create(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -157,7 +157,7 @@ func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, _, err := h.res.MerchantOps.List(r.Context(), merchant.Filter{Offset: offset, Limit: limit})
+	list, _, err := h.merchants.List(r.Context(), merchant.Filter{Offset: offset, Limit: limit})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -171,7 +171,7 @@ func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getMerchant(w http.ResponseWriter, r *http.Request) {
-	m, err := h.res.MerchantOps.Get(r.Context(), r.PathValue("merchantId"))
+	m, err := h.merchants.Get(r.Context(), r.PathValue("merchantId"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -198,7 +198,7 @@ func (h *Handler) updateMerchant(w http.ResponseWriter, r *http.Request) {
 		s := merchant.Status(req.status)
 		upd.Status = &s
 	}
-	m, err := h.res.MerchantOps.Update(r.Context(), id, upd)
+	m, err := h.merchants.Update(r.Context(), id, upd)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -218,7 +218,7 @@ func (h *Handler) writeMerchantDetail(w http.ResponseWriter, r *http.Request, m 
 // deleteMerchant refuses (409) a merchant that still has companies,
 // stores, categories or campaigns; its derived shares go with it.
 func (h *Handler) deleteMerchant(w http.ResponseWriter, r *http.Request) {
-	if err := h.res.MerchantOps.Delete(r.Context(), r.PathValue("merchantId")); err != nil {
+	if err := h.merchants.Delete(r.Context(), r.PathValue("merchantId")); err != nil {
 		h.fail(w, r, err)
 		return
 	}

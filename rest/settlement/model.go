@@ -9,9 +9,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
-	"loyaltygraph/resolvers"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -22,7 +22,7 @@ import (
 func (h *Handler) registerModel(register func(string, http.HandlerFunc)) {
 	handle := func(pattern string, fn http.HandlerFunc) {
 		register(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := h.res.ModelOps.Authorize(r.Context()); err != nil {
+			if err := h.merchants.Authorize(r.Context()); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -423,16 +423,16 @@ func atIndex(prefix string, i int, err error) error {
 }
 
 // modelPage reads offset and limit (default and at most 1000).
-func modelPage(r *http.Request) (resolvers.Page, error) {
+func modelPage(r *http.Request) (merchants.Page, error) {
 	offset, err := storebox.QueryInt(r, "offset", 0, 1<<31-1)
 	if err != nil {
-		return resolvers.Page{}, err
+		return merchants.Page{}, err
 	}
 	limit, err := storebox.QueryInt(r, "limit", merchant.MaxPageSize, merchant.MaxPageSize)
 	if err != nil {
-		return resolvers.Page{}, err
+		return merchants.Page{}, err
 	}
-	return resolvers.Page{Offset: offset, Limit: limit}, nil
+	return merchants.Page{Offset: offset, Limit: limit}, nil
 }
 
 // writeList answers a list, or the error that produced it.
@@ -521,7 +521,7 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.res.ModelOps.CreateCompany(r.Context(), in)
+	c, err := h.merchants.CreateCompany(r.Context(), in)
 	location := ""
 	if err == nil {
 		location = "/api/v1/companies/" + c.ID
@@ -530,7 +530,7 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getCompany(w http.ResponseWriter, r *http.Request) {
-	c, err := h.res.ModelOps.Company(r.Context(), r.PathValue("companyId"))
+	c, err := h.merchants.Company(r.Context(), r.PathValue("companyId"))
 	writeOne(h, w, r, http.StatusOK, c, err, toCompanyJSON)
 }
 
@@ -548,12 +548,12 @@ func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request) {
 	if req.hasRegistrationNumber {
 		upd.RegistrationNumber = &req.registrationNumber
 	}
-	c, err := h.res.ModelOps.UpdateCompany(r.Context(), id, upd)
+	c, err := h.merchants.UpdateCompany(r.Context(), id, upd)
 	writeOne(h, w, r, http.StatusOK, c, err, toCompanyJSON)
 }
 
 func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteCompany(r.Context(), r.PathValue("companyId")))
+	h.writeDeleted(w, r, h.merchants.DeleteCompany(r.Context(), r.PathValue("companyId")))
 }
 
 func (h *Handler) merchantCompanies(w http.ResponseWriter, r *http.Request) {
@@ -562,7 +562,7 @@ func (h *Handler) merchantCompanies(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.MerchantCompanies(r.Context(), r.PathValue("merchantId"), &p)
+	list, err := h.merchants.MerchantCompanies(r.Context(), r.PathValue("merchantId"), &p)
 	writeList(h, w, r, list, err, toCompanyJSON)
 }
 
@@ -640,7 +640,7 @@ func (h *Handler) createStore(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	s, err := h.res.ModelOps.CreateStore(r.Context(), in)
+	s, err := h.merchants.CreateStore(r.Context(), in)
 	location := ""
 	if err == nil {
 		location = "/api/v1/stores/" + s.ID
@@ -649,7 +649,7 @@ func (h *Handler) createStore(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getStore(w http.ResponseWriter, r *http.Request) {
-	s, err := h.res.ModelOps.Store(r.Context(), r.PathValue("storeId"))
+	s, err := h.merchants.Store(r.Context(), r.PathValue("storeId"))
 	writeOne(h, w, r, http.StatusOK, s, err, toStoreJSON)
 }
 
@@ -667,12 +667,12 @@ func (h *Handler) updateStore(w http.ResponseWriter, r *http.Request) {
 	if req.hasName {
 		upd.Name = &req.name
 	}
-	s, err := h.res.ModelOps.UpdateStore(r.Context(), id, upd)
+	s, err := h.merchants.UpdateStore(r.Context(), id, upd)
 	writeOne(h, w, r, http.StatusOK, s, err, toStoreJSON)
 }
 
 func (h *Handler) deleteStore(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteStore(r.Context(), r.PathValue("storeId")))
+	h.writeDeleted(w, r, h.merchants.DeleteStore(r.Context(), r.PathValue("storeId")))
 }
 
 func (h *Handler) merchantStores(w http.ResponseWriter, r *http.Request) {
@@ -681,7 +681,7 @@ func (h *Handler) merchantStores(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.MerchantStores(r.Context(), r.PathValue("merchantId"), &p)
+	list, err := h.merchants.MerchantStores(r.Context(), r.PathValue("merchantId"), &p)
 	writeList(h, w, r, list, err, toStoreJSON)
 }
 
@@ -731,7 +731,7 @@ func (h *Handler) createCategory(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.res.ModelOps.CreateCategory(r.Context(), in)
+	c, err := h.merchants.CreateCategory(r.Context(), in)
 	location := ""
 	if err == nil {
 		location = "/api/v1/categories/" + c.ID
@@ -740,7 +740,7 @@ func (h *Handler) createCategory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getCategory(w http.ResponseWriter, r *http.Request) {
-	c, err := h.res.ModelOps.Category(r.Context(), r.PathValue("categoryId"))
+	c, err := h.merchants.Category(r.Context(), r.PathValue("categoryId"))
 	writeOne(h, w, r, http.StatusOK, c, err, toCategoryJSON)
 }
 
@@ -755,12 +755,12 @@ func (h *Handler) updateCategory(w http.ResponseWriter, r *http.Request) {
 	if req.hasName {
 		upd.Name = &req.name
 	}
-	c, err := h.res.ModelOps.UpdateCategory(r.Context(), id, upd)
+	c, err := h.merchants.UpdateCategory(r.Context(), id, upd)
 	writeOne(h, w, r, http.StatusOK, c, err, toCategoryJSON)
 }
 
 func (h *Handler) deleteCategory(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteCategory(r.Context(), r.PathValue("categoryId")))
+	h.writeDeleted(w, r, h.merchants.DeleteCategory(r.Context(), r.PathValue("categoryId")))
 }
 
 func (h *Handler) merchantCategories(w http.ResponseWriter, r *http.Request) {
@@ -769,7 +769,7 @@ func (h *Handler) merchantCategories(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.MerchantCategories(r.Context(), r.PathValue("merchantId"), &p)
+	list, err := h.merchants.MerchantCategories(r.Context(), r.PathValue("merchantId"), &p)
 	writeList(h, w, r, list, err, toCategoryJSON)
 }
 
@@ -803,7 +803,7 @@ func (h *Handler) createProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.res.ModelOps.CreateProduct(r.Context(), in)
+	p, err := h.merchants.CreateProduct(r.Context(), in)
 	writeOne(h, w, r, http.StatusCreated, p, err, toProductJSON)
 }
 
@@ -824,7 +824,7 @@ func (h *Handler) addCategoryProducts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := h.res.ModelOps.AddProducts(r.Context(), r.PathValue("categoryId"), in)
+	list, err := h.merchants.AddProducts(r.Context(), r.PathValue("categoryId"), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -838,12 +838,12 @@ func (h *Handler) categoryProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.CategoryProducts(r.Context(), r.PathValue("categoryId"), &p)
+	list, err := h.merchants.CategoryProducts(r.Context(), r.PathValue("categoryId"), &p)
 	writeList(h, w, r, list, err, toProductJSON)
 }
 
 func (h *Handler) deleteProduct(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteProduct(r.Context(), r.PathValue("productId")))
+	h.writeDeleted(w, r, h.merchants.DeleteProduct(r.Context(), r.PathValue("productId")))
 }
 
 // --- campaigns ---
@@ -917,7 +917,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.res.ModelOps.CreateCampaign(r.Context(), in)
+	c, err := h.merchants.CreateCampaign(r.Context(), in)
 	location := ""
 	if err == nil {
 		location = "/api/v1/campaigns/" + c.ID
@@ -926,7 +926,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getCampaign(w http.ResponseWriter, r *http.Request) {
-	c, err := h.res.ModelOps.Campaign(r.Context(), r.PathValue("campaignId"))
+	c, err := h.merchants.Campaign(r.Context(), r.PathValue("campaignId"))
 	writeOne(h, w, r, http.StatusOK, c, err, toCampaignJSON)
 }
 
@@ -946,12 +946,12 @@ func (h *Handler) updateCampaign(w http.ResponseWriter, r *http.Request) {
 	if req.hasEnd {
 		upd.End = &req.end
 	}
-	c, err := h.res.ModelOps.UpdateCampaign(r.Context(), id, upd)
+	c, err := h.merchants.UpdateCampaign(r.Context(), id, upd)
 	writeOne(h, w, r, http.StatusOK, c, err, toCampaignJSON)
 }
 
 func (h *Handler) deleteCampaign(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteCampaign(r.Context(), r.PathValue("campaignId")))
+	h.writeDeleted(w, r, h.merchants.DeleteCampaign(r.Context(), r.PathValue("campaignId")))
 }
 
 func (h *Handler) currentCampaigns(w http.ResponseWriter, r *http.Request) {
@@ -960,7 +960,7 @@ func (h *Handler) currentCampaigns(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.CurrentCampaigns(r.Context(), p)
+	list, err := h.merchants.CurrentCampaigns(r.Context(), p)
 	writeList(h, w, r, list, err, toCampaignJSON)
 }
 
@@ -970,7 +970,7 @@ func (h *Handler) merchantCampaigns(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.MerchantCampaigns(r.Context(), r.PathValue("merchantId"), &p)
+	list, err := h.merchants.MerchantCampaigns(r.Context(), r.PathValue("merchantId"), &p)
 	writeList(h, w, r, list, err, toCampaignJSON)
 }
 
@@ -1033,7 +1033,7 @@ func (h *Handler) createDerivedShare(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d, err := h.res.ModelOps.CreateDerivedShare(r.Context(), in)
+	d, err := h.merchants.CreateDerivedShare(r.Context(), in)
 	location := ""
 	if err == nil {
 		location = "/api/v1/derivedshares/" + d.ID
@@ -1042,7 +1042,7 @@ func (h *Handler) createDerivedShare(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getDerivedShare(w http.ResponseWriter, r *http.Request) {
-	d, err := h.res.ModelOps.DerivedShare(r.Context(), r.PathValue("derivedShareId"))
+	d, err := h.merchants.DerivedShare(r.Context(), r.PathValue("derivedShareId"))
 	writeOne(h, w, r, http.StatusOK, d, err, toDerivedShareJSON)
 }
 
@@ -1065,12 +1065,12 @@ func (h *Handler) updateDerivedShare(w http.ResponseWriter, r *http.Request) {
 	if req.hasDerivedShare {
 		upd.DerivedShare = &req.derivedShare
 	}
-	d, err := h.res.ModelOps.UpdateDerivedShare(r.Context(), id, upd)
+	d, err := h.merchants.UpdateDerivedShare(r.Context(), id, upd)
 	writeOne(h, w, r, http.StatusOK, d, err, toDerivedShareJSON)
 }
 
 func (h *Handler) deleteDerivedShare(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteDerivedShare(r.Context(), r.PathValue("derivedShareId")))
+	h.writeDeleted(w, r, h.merchants.DeleteDerivedShare(r.Context(), r.PathValue("derivedShareId")))
 }
 
 func (h *Handler) merchantDerivedShares(w http.ResponseWriter, r *http.Request) {
@@ -1079,7 +1079,7 @@ func (h *Handler) merchantDerivedShares(w http.ResponseWriter, r *http.Request) 
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.MerchantDerivedShares(r.Context(), r.PathValue("merchantId"), &p)
+	list, err := h.merchants.MerchantDerivedShares(r.Context(), r.PathValue("merchantId"), &p)
 	writeList(h, w, r, list, err, toDerivedShareJSON)
 }
 
@@ -1112,7 +1112,7 @@ func (h *Handler) replaceDerivedShares(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := h.res.ModelOps.ReplaceDerivedShares(r.Context(), r.PathValue("merchantId"), in)
+	list, err := h.merchants.ReplaceDerivedShares(r.Context(), r.PathValue("merchantId"), in)
 	writeList(h, w, r, list, err, toDerivedShareJSON)
 }
 
@@ -1138,7 +1138,7 @@ func (h *Handler) blockedProducts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.ModelOps.BlockedProducts(r.Context(), p)
+	list, err := h.merchants.BlockedProducts(r.Context(), p)
 	writeList(h, w, r, list, err, toBlockedProductJSON)
 }
 
@@ -1153,7 +1153,7 @@ func (h *Handler) createBlockedProduct(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	b, err := h.res.ModelOps.CreateBlockedProduct(r.Context(), in)
+	b, err := h.merchants.CreateBlockedProduct(r.Context(), in)
 	writeOne(h, w, r, http.StatusCreated, b, err, toBlockedProductJSON)
 }
 
@@ -1170,7 +1170,7 @@ func (h *Handler) createBlockedProducts(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 	}
-	list, err := h.res.ModelOps.CreateBlockedProducts(r.Context(), in)
+	list, err := h.merchants.CreateBlockedProducts(r.Context(), in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -1179,5 +1179,5 @@ func (h *Handler) createBlockedProducts(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) deleteBlockedProduct(w http.ResponseWriter, r *http.Request) {
-	h.writeDeleted(w, r, h.res.ModelOps.DeleteBlockedProduct(r.Context(), r.PathValue("productId")))
+	h.writeDeleted(w, r, h.merchants.DeleteBlockedProduct(r.Context(), r.PathValue("productId")))
 }

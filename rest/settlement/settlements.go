@@ -45,7 +45,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	b, err := h.res.SettlementOps.Ingest(r.Context(), reader)
+	b, err := h.settlements.Ingest(r.Context(), reader)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -54,7 +54,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
-	list, err := h.res.SettlementOps.TransactionBatches(r.Context())
+	list, err := h.settlements.TransactionBatches(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -99,7 +99,7 @@ func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	list, total, err := h.res.SettlementOps.Transactions(r.Context(), r.PathValue("batchId"), offset, limit)
+	list, total, err := h.settlements.Transactions(r.Context(), r.PathValue("batchId"), offset, limit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -181,7 +181,7 @@ func queryTime(r *http.Request, names ...string) (*time.Time, string, error) {
 }
 
 func (h *Handler) writeSettlements(w http.ResponseWriter, r *http.Request, f settlement.SettlementFilter) {
-	list, total, err := h.res.SettlementOps.Settlements(r.Context(), f)
+	list, total, err := h.settlements.Settlements(r.Context(), f)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -227,7 +227,7 @@ func (h *Handler) settlementsByBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) createSettlementBatch(w http.ResponseWriter, r *http.Request) {
-	b, err := h.res.SettlementOps.CreateBatch(r.Context())
+	b, err := h.settlements.CreateBatch(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -236,7 +236,7 @@ func (h *Handler) createSettlementBatch(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) settlementBatches(w http.ResponseWriter, r *http.Request) {
-	list, err := h.res.SettlementOps.Batches(r.Context())
+	list, err := h.settlements.Batches(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -248,7 +248,7 @@ func (h *Handler) settlementBatches(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
-	id, err := h.res.SettlementOps.Settle(r.Context(), r.URL.Query().Get("externalMerchantId"))
+	id, err := h.settlements.Settle(r.Context(), r.URL.Query().Get("externalMerchantId"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -257,7 +257,7 @@ func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, merchantID string) {
-	list, err := h.res.SettlementOps.Invoices(r.Context(), runID, merchantID)
+	list, err := h.settlements.Invoices(r.Context(), runID, merchantID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -286,7 +286,7 @@ func (h *Handler) invoices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) merchantInvoices(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.res.MerchantOps.Get(r.Context(), r.PathValue("merchantId")); err != nil {
+	if _, err := h.merchants.Get(r.Context(), r.PathValue("merchantId")); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -294,11 +294,11 @@ func (h *Handler) merchantInvoices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) sourceStates(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.res.MerchantOps.Get(r.Context(), r.PathValue("merchantId")); err != nil {
+	if _, err := h.merchants.Get(r.Context(), r.PathValue("merchantId")); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	list, err := h.res.SettlementOps.SourceStates(r.Context(), r.PathValue("merchantId"))
+	list, err := h.settlements.SourceStates(r.Context(), r.PathValue("merchantId"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -323,7 +323,7 @@ func TestBatchAndSettleNotifications(t *testing.T) {
 	}
 	ctx := auth.WithPrincipal(t.Context(), p)
 	for _, typ := range []notify.EventType{notify.EventNewSettlementBatch, notify.EventMerchantsSettled} {
-		if _, err := a.Resolver.NotifyOps.SetEndpoint(ctx, typ, srv.URL+"/"+string(typ), []notify.Header{{Name: "X-Key", Value: "k1"}}); err != nil {
+		if _, err := a.Ops.Notifications.SetEndpoint(ctx, typ, srv.URL+"/"+string(typ), []notify.Header{{Name: "X-Key", Value: "k1"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

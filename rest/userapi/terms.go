@@ -76,7 +76,7 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (h *Handler) termsPage(w http.ResponseWriter, r *http.Request) {
-	sg, settings, err := h.res.UserOps.TermsPage(r.Context(), r.URL.Query().Get("linkCode"))
+	sg, settings, err := h.users.TermsPage(r.Context(), r.URL.Query().Get("linkCode"))
 	if err != nil {
 		h.pageError(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (h *Handler) acceptTerms(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := r.PostForm.Get("linkCode")
-	_, settings, err := h.res.UserOps.AcceptTerms(r.Context(), code)
+	_, settings, err := h.users.AcceptTerms(r.Context(), code)
 	if err != nil {
 		h.pageError(w, r, err)
 		return

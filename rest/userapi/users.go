@@ -127,7 +127,7 @@ func (h *Handler) cardSignup(w http.ResponseWriter, r *http.Request, b *body, in
 		h.fail(w, r, b.err)
 		return
 	}
-	res, u, err := h.res.UserOps.SignupWithCard(r.Context(), in, tokenTypeRequired)
+	res, u, err := h.users.SignupWithCard(r.Context(), in, tokenTypeRequired)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -144,7 +144,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	if err := h.res.UserOps.Signup(r.Context(), phone, memberID, user.SMSType(smsType)); err != nil {
+	if err := h.users.Signup(r.Context(), phone, memberID, user.SMSType(smsType)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -161,7 +161,7 @@ type linkCodeJSON struct {
 }
 
 func (h *Handler) linkCode(w http.ResponseWriter, r *http.Request) {
-	sg, err := h.res.UserOps.LinkCode(r.Context(), r.PathValue("linkCode"))
+	sg, err := h.users.LinkCode(r.Context(), r.PathValue("linkCode"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -182,7 +182,7 @@ func (h *Handler) verifyLinkCode(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := h.res.UserOps.VerifyLinkCode(r.Context(), r.PathValue("linkCode"), memberID); err != nil {
+	if _, err := h.users.VerifyLinkCode(r.Context(), r.PathValue("linkCode"), memberID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -190,7 +190,7 @@ func (h *Handler) verifyLinkCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
-	u, err := h.res.UserOps.Get(r.Context(), r.PathValue("userId"))
+	u, err := h.users.Get(r.Context(), r.PathValue("userId"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -225,7 +225,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	u, err := h.res.UserOps.Update(r.Context(), r.PathValue("userId"), upd)
+	u, err := h.users.Update(r.Context(), r.PathValue("userId"), upd)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -234,7 +234,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
-	if err := h.res.UserOps.Delete(r.Context(), r.PathValue("userId")); err != nil {
+	if err := h.users.Delete(r.Context(), r.PathValue("userId")); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -248,7 +248,7 @@ func (h *Handler) cardTokenByPhone(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	token, err := h.res.UserOps.CardTokenByPhone(r.Context(), phone)
+	token, err := h.users.CardTokenByPhone(r.Context(), phone)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -264,7 +264,7 @@ func (h *Handler) validateOTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	u, err := h.res.UserOps.ValidateOTP(r.Context(), phone, code)
+	u, err := h.users.ValidateOTP(r.Context(), phone, code)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -279,7 +279,7 @@ func (h *Handler) requestToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	if err := h.res.UserOps.RequestToken(r.Context(), phone); err != nil {
+	if err := h.users.RequestToken(r.Context(), phone); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -294,7 +294,7 @@ func (h *Handler) verifyToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, b.err)
 		return
 	}
-	token, err := h.res.UserOps.VerifyToken(r.Context(), phone, code)
+	token, err := h.users.VerifyToken(r.Context(), phone, code)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -128,6 +128,9 @@ func merchantFilter(f merchant.ListFilter) *filterSQL {
 	if f.MerchantIDs != nil {
 		q.add("merchant_id = ANY(?)", f.MerchantIDs)
 	}
+	if f.OwnerID != 0 {
+		q.add("merchant_id IN (SELECT merchant_id FROM merchants WHERE owner_id = ?)", f.OwnerID)
+	}
 	return q
 }
 
@@ -414,6 +417,13 @@ func (s *MerchantStore) FindProducts(ctx context.Context, f merchant.ListFilter)
 	q := &filterSQL{}
 	if f.CategoryIDs != nil {
 		q.add("category_id = ANY(?)", f.CategoryIDs)
+	}
+	if f.ProductIDs != nil {
+		q.add("product_id = ANY(?)", f.ProductIDs)
+	}
+	if f.OwnerID != 0 {
+		q.add(`category_id IN (SELECT c.category_id FROM categories c JOIN merchants m USING (merchant_id)
+			WHERE m.owner_id = ?)`, f.OwnerID)
 	}
 	sql := q.query(`SELECT `+productColumns+` FROM products`, "category_id, product_id", f)
 	return findAll(ctx, s.db, "products", sql, q.args, scanProduct)

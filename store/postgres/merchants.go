@@ -18,12 +18,12 @@ func NewMerchantStore(db *DB) *MerchantStore { return &MerchantStore{db: db} }
 
 var _ merchant.Store = (*MerchantStore)(nil)
 
-const merchantColumns = `merchant_id, name, status, created_at, updated_at`
+const merchantColumns = `merchant_id, name, status, COALESCE(owner_id, 0), created_at, updated_at`
 
 func scanMerchant(row pgx.Row) (*merchant.Merchant, error) {
 	var m merchant.Merchant
 	var status string
-	if err := row.Scan(&m.ID, &m.Name, &status, &m.CreatedAt, &m.UpdatedAt); err != nil {
+	if err := row.Scan(&m.ID, &m.Name, &status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt); err != nil {
 		return nil, err
 	}
 	m.Status = merchant.Status(status)
@@ -33,9 +33,9 @@ func scanMerchant(row pgx.Row) (*merchant.Merchant, error) {
 // CreateMerchant inserts m. It does not check permissions.
 func (s *MerchantStore) CreateMerchant(ctx context.Context, m *merchant.Merchant) error {
 	_, err := s.db.Pool.Exec(ctx, `
-		INSERT INTO merchants (merchant_id, name, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5)`,
-		m.ID, m.Name, string(m.Status), m.CreatedAt, m.UpdatedAt)
+		INSERT INTO merchants (merchant_id, name, status, owner_id, created_at, updated_at)
+		VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6)`,
+		m.ID, m.Name, string(m.Status), m.OwnerID, m.CreatedAt, m.UpdatedAt)
 	return mapError(err, "merchant")
 }
 
@@ -58,6 +58,17 @@ func (s *MerchantStore) FindMerchantsByIDs(ctx context.Context, ids []string) ([
 	return out, mapError(err, "merchants")
 }
 
+// FindMerchantIDsByOwner returns the ids of one settlement client's
+// merchants. It does not check permissions.
+func (s *MerchantStore) FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT merchant_id FROM merchants WHERE owner_id = $1 ORDER BY merchant_id`, ownerID)
+	if err != nil {
+		return nil, mapError(err, "merchants")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, mapError(err, "merchants")
+}
+
 // FindMerchants returns a page of merchants ordered by id and the total
 // number of merchants. It does not check permissions.
 func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant, int, error) {
@@ -67,8 +78,9 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT `+merchantColumns+`, count(*) OVER ()
 		FROM merchants
+		WHERE $3 = 0 OR owner_id = $3
 		ORDER BY merchant_id
-		OFFSET $1 LIMIT $2`, f.Offset, f.Limit)
+		OFFSET $1 LIMIT $2`, f.Offset, f.Limit, f.OwnerID)
 	if err != nil {
 		return nil, 0, mapError(err, "merchants")
 	}
@@ -83,7 +95,7 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 		page = page[:len(page)+1]
 		m := &page[len(page)-1]
 		var status string
-		if err := rows.Scan(&m.ID, &m.Name, &status, &m.CreatedAt, &m.UpdatedAt, &total); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt, &total); err != nil {
 			return nil, 0, mapError(err, "merchants")
 		}
 		m.Status = merchant.Status(status)
@@ -94,7 +106,8 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 	}
 	if len(out) == 0 {
 		// count(*) OVER () has no row to ride on past the last page.
-		if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM merchants`).Scan(&total); err != nil {
+		if err := s.db.Pool.QueryRow(ctx,
+			`SELECT count(*) FROM merchants WHERE $1 = 0 OR owner_id = $1`, f.OwnerID).Scan(&total); err != nil {
 			return nil, 0, mapError(err, "merchants")
 		}
 	}

@@ -1,0 +1,45 @@
+// Package app is the application layer: the one room behind both doors.
+// Each sub-package serves one bounded context (merchants, settlements,
+// users, notifications); every operation in it authorizes the principal by
+// the rule declared for it (app/authz), validates, and makes the domain
+// call. It imports the domain and nothing of HTTP, GraphQL, PostgreSQL or
+// Redis; the GraphQL resolvers and the REST families call it alike.
+package app
+
+import (
+	"loyaltygraph/app/merchants"
+	"loyaltygraph/app/notifications"
+	"loyaltygraph/app/settlements"
+	"loyaltygraph/app/users"
+	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/settlement"
+	"loyaltygraph/domain/user"
+)
+
+// Ops are the operations of every context.
+type Ops struct {
+	Merchants     *merchants.Ops
+	Settlements   *settlements.Ops
+	Users         *users.Ops
+	Notifications *notifications.Ops
+}
+
+// Services are the domain services the operations call.
+type Services struct {
+	Partners   users.Partners
+	Merchant   *merchant.Service
+	User       *user.Service
+	Notify     *notify.Service
+	Settlement *settlement.Service
+}
+
+// New returns the operations over the domain services.
+func New(s Services) Ops {
+	return Ops{
+		Merchants:     merchants.New(s.Merchant),
+		Settlements:   settlements.New(s.Settlement, s.Merchant),
+		Users:         users.New(s.User, s.Partners),
+		Notifications: notifications.New(s.Notify),
+	}
+}

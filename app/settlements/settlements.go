@@ -1,0 +1,177 @@
+// Package settlements is the application layer of the settlement context:
+// transaction ingestion, settlements, settlement batches, settle runs,
+// invoices and source states, for both doors. Each operation authorizes the
+// principal by its rule in policy and keeps a settlement client to the
+// settlements of its own merchants.
+package settlements
+
+import (
+	"context"
+	"slices"
+
+	"loyaltygraph/app/authz"
+	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/settlement"
+)
+
+// Merchants tells which merchants a settlement client owns.
+type Merchants interface {
+	// FindMerchantIDsByOwner returns the ids of the merchants of ownerID.
+	FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error)
+}
+
+// Ops are the settlement operations.
+type Ops struct {
+	svc       *settlement.Service
+	merchants Merchants
+}
+
+// New returns the settlement operations.
+func New(svc *settlement.Service, merchants Merchants) *Ops {
+	return &Ops{svc: svc, merchants: merchants}
+}
+
+var (
+	// clients: settlement clients reach their own merchants' settlements,
+	// admins reach all.
+	clients = authz.Allow(authz.ScopeOwnMerchants, auth.KindSettlement, auth.KindAdmin)
+	// acquirer: what is not yet split by merchant (raw transaction
+	// batches, settlement batches across merchants).
+	acquirer = authz.Allow(authz.ScopeAll, auth.KindSettlement, auth.KindAdmin)
+)
+
+var policy = authz.NewPolicy("settlements", map[string]authz.Rule{
+	"Ingest": acquirer, "TransactionBatches": acquirer, "Transactions": acquirer,
+	"CreateBatch": acquirer, "Batches": acquirer,
+	"Settlements": clients, "Settle": clients, "Invoices": clients, "SourceStates": clients,
+})
+
+// Policy returns the rules of the settlement operations.
+func Policy() *authz.Policy { return policy }
+
+// owned returns the merchant ids the caller of op reaches; nil (all) for
+// admins.
+func (o *Ops) owned(ctx context.Context, op string) (ids []string, all bool, err error) {
+	p, err := policy.Authorize(ctx, op)
+	if err != nil {
+		return nil, false, err
+	}
+	if p.Kind == auth.KindAdmin {
+		return nil, true, nil
+	}
+	ids, err = o.merchants.FindMerchantIDsByOwner(ctx, p.CredentialID)
+	return ids, false, err
+}
+
+// reach checks that merchantID ("" for none) is within reach.
+// SECURITY: another client's merchant answers like an unknown one.
+func reach(ids []string, all bool, merchantID, field string) error {
+	if all || merchantID == "" || slices.Contains(ids, merchantID) {
+		return nil
+	}
+	return errs.InvalidField(field, "no merchant with this id")
+}
+
+// Ingest stores and settles a batch of raw transactions.
+func (o *Ops) Ingest(ctx context.Context, r settlement.TransactionReader) (*settlement.TransactionBatch, error) {
+	if _, err := policy.Authorize(ctx, "Ingest"); err != nil {
+		return nil, err
+	}
+	return o.svc.IngestTransactions(ctx, r)
+}
+
+// TransactionBatches lists the transaction batches.
+func (o *Ops) TransactionBatches(ctx context.Context) ([]*settlement.TransactionBatch, error) {
+	if _, err := policy.Authorize(ctx, "TransactionBatches"); err != nil {
+		return nil, err
+	}
+	return o.svc.TransactionBatches(ctx)
+}
+
+// Transactions returns a page of a batch's raw transactions.
+func (o *Ops) Transactions(ctx context.Context, batchID string, offset, limit int) ([]*settlement.StoredTransaction, int, error) {
+	if _, err := policy.Authorize(ctx, "Transactions"); err != nil {
+		return nil, 0, err
+	}
+	return o.svc.Transactions(ctx, batchID, offset, limit)
+}
+
+// Settlements returns a page of the settlements of the merchants within
+// reach.
+func (o *Ops) Settlements(ctx context.Context, f settlement.SettlementFilter) ([]*settlement.Settlement, int, error) {
+	ids, all, err := o.owned(ctx, "Settlements")
+	if err != nil {
+		return nil, 0, err
+	}
+	if !all {
+		if len(f.MerchantIDs) > 0 {
+			f.MerchantIDs = slices.DeleteFunc(slices.Clone(f.MerchantIDs), func(id string) bool { return !slices.Contains(ids, id) })
+		} else {
+			f.MerchantIDs = ids
+		}
+		if len(f.MerchantIDs) == 0 {
+			return []*settlement.Settlement{}, 0, nil
+		}
+	}
+	return o.svc.Settlements(ctx, f)
+}
+
+// CreateBatch batches every unbatched settlement.
+func (o *Ops) CreateBatch(ctx context.Context) (*settlement.SettlementBatch, error) {
+	if _, err := policy.Authorize(ctx, "CreateBatch"); err != nil {
+		return nil, err
+	}
+	return o.svc.CreateSettlementBatch(ctx)
+}
+
+// Batches lists the settlement batches.
+func (o *Ops) Batches(ctx context.Context) ([]*settlement.SettlementBatch, error) {
+	if _, err := policy.Authorize(ctx, "Batches"); err != nil {
+		return nil, err
+	}
+	return o.svc.SettlementBatches(ctx)
+}
+
+// Settle invoices the settlements not yet invoiced, of one merchant within
+// reach or, for "", of every merchant.
+func (o *Ops) Settle(ctx context.Context, merchantID string) (string, error) {
+	ids, all, err := o.owned(ctx, "Settle")
+	if err != nil {
+		return "", err
+	}
+	if err := reach(ids, all, merchantID, "externalMerchantId"); err != nil {
+		return "", err
+	}
+	return o.svc.SettleMerchants(ctx, merchantID)
+}
+
+// Invoices returns a settle run's or a merchant's invoices, of the
+// merchants within reach.
+func (o *Ops) Invoices(ctx context.Context, runID, merchantID string) ([]*settlement.Invoice, error) {
+	ids, all, err := o.owned(ctx, "Invoices")
+	if err != nil {
+		return nil, err
+	}
+	if !all && merchantID != "" && !slices.Contains(ids, merchantID) {
+		return []*settlement.Invoice{}, nil
+	}
+	list, err := o.svc.Invoices(ctx, runID, merchantID)
+	if err != nil || all {
+		return list, err
+	}
+	return slices.DeleteFunc(list, func(inv *settlement.Invoice) bool { return !slices.Contains(ids, inv.MerchantID) }), nil
+}
+
+// SourceStates returns the settlement source states of a merchant within
+// reach.
+func (o *Ops) SourceStates(ctx context.Context, merchantID string) ([]*settlement.SourceState, error) {
+	ids, all, err := o.owned(ctx, "SourceStates")
+	if err != nil {
+		return nil, err
+	}
+	if !all && !slices.Contains(ids, merchantID) {
+		return []*settlement.SourceState{}, nil
+	}
+	return o.svc.SourceStates(ctx, merchantID)
+}
