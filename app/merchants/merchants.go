@@ -45,13 +45,13 @@ var policy = authz.NewPolicy("merchants", map[string]authz.Rule{
 	"CreateCategory": admins, "Category": admins, "MerchantCategories": admins, "CategoriesOf": admins,
 	"UpdateCategory": admins, "DeleteCategory": admins,
 	"CategoryProducts": admins, "ProductsOf": admins, "AddProducts": admins, "CreateProduct": admins,
-	"DeleteProduct": admins,
+	"DeleteProduct":  admins,
 	"CreateCampaign": admins, "Campaign": admins, "CurrentCampaigns": admins, "MerchantCampaigns": admins,
 	"CampaignsOf": admins, "UpdateCampaign": admins, "DeleteCampaign": admins,
 	"CreateDerivedShare": admins, "DerivedShare": admins, "MerchantDerivedShares": admins,
 	"DerivedSharesOf": admins, "UpdateDerivedShare": admins, "DeleteDerivedShare": admins,
 	"ReplaceDerivedShares": admins,
-	"BlockedProducts": admins, "CreateBlockedProduct": admins, "CreateBlockedProducts": admins,
+	"BlockedProducts":      admins, "CreateBlockedProduct": admins, "CreateBlockedProducts": admins,
 	"DeleteBlockedProduct": admins,
 })
 
