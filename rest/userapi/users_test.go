@@ -24,6 +24,8 @@ type env struct {
 	partner string // Authorization header values
 	other   string
 	admin   string
+	// partnerCred and otherCred are the two partners' credentials.
+	partnerCred, otherCred *auth.NewCredential
 }
 
 func newEnv(t *testing.T) *env {
@@ -34,7 +36,8 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, app: a,
 		partner: testenv.BasicAuth(p.Username, p.Secret),
 		other:   testenv.BasicAuth(o.Username, o.Secret),
-		admin:   testenv.BasicAuth(ad.Username, ad.Secret)}
+		admin:       testenv.BasicAuth(ad.Username, ad.Secret),
+		partnerCred: p, otherCred: o}
 }
 
 func (e *env) do(authz, method, path string, body any, headers ...string) *testenv.Response {

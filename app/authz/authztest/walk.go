@@ -26,6 +26,14 @@ var Principals = map[string]*auth.Principal{
 	"end user":          {Kind: auth.KindUser, UserID: "u1", ProviderID: 1},
 }
 
+// TB is the part of testing.TB that Walk reports through.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+var _ TB = (testing.TB)(nil)
+
 // outcome is what one call did: refused as unauthenticated or forbidden,
 // or passed authorization (returned anything else, or reached the nil
 // service behind the operation and panicked).
@@ -42,7 +50,7 @@ const (
 // fails when a method checks no rule, checks the rule of another operation,
 // or is allowed or refused against its rule, and when the policy holds a
 // rule for an operation that does not exist.
-func Walk(t *testing.T, ops any, policy *authz.Policy) {
+func Walk(t TB, ops any, policy *authz.Policy) {
 	t.Helper()
 	v := reflect.ValueOf(ops)
 	typ := v.Type()

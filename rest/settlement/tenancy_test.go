@@ -1,0 +1,89 @@
+package settlement_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"loyaltygraph/domain/auth"
+	"loyaltygraph/internal/testenv"
+)
+
+// TestSettlementClientsSeeOnlyTheirOwnMerchants: a second settlement client
+// neither sees nor changes the first one's merchant or anything under it,
+// through either door; the owner and admins do.
+func TestSettlementClientsSeeOnlyTheirOwnMerchants(t *testing.T) {
+	a := testenv.App(t)
+	as := func(kind auth.Kind) client {
+		cred := testenv.Credential(t, a, kind)
+		return client{t: t, h: a.Handler, auth: testenv.BasicAuth(cred.Username, cred.Secret)}
+	}
+	s1, s2, admin := as(auth.KindSettlement), as(auth.KindSettlement), as(auth.KindAdmin)
+
+	if r := s1.do("POST", "/api/v1/merchants", map[string]any{"merchantId": "s1-shop", "merchantName": "S1 shop"}); r.Status != http.StatusCreated {
+		t.Fatalf("create merchant: %d %s", r.Status, r.Body)
+	}
+	r := s1.do("POST", "/api/v1/companies", map[string]any{"companyId": "s1-co", "merchantId": "s1-shop", "name": "S1 A/S",
+		"companyRegistrationNumber": "12345678", "userShare": 1, "providerShare": 2})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create company: %d %s", r.Status, r.Body)
+	}
+	if r := s1.do("POST", "/api/v1/stores", map[string]any{"storeId": "s1-st", "merchantId": "s1-shop", "storeNumber": "S1-77",
+		"name": "S1 store", "userShare": 1, "providerShare": 2}); r.Status != http.StatusCreated {
+		t.Fatalf("create store: %d %s", r.Status, r.Body)
+	}
+
+	// The second client: every path to the first client's data is a 404
+	// and changes nothing.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/merchants/s1-shop"},
+		{"PATCH", "/api/v1/merchants/s1-shop"},
+		{"DELETE", "/api/v1/merchants/s1-shop"},
+		{"GET", "/api/v1/merchants/s1-shop/companies"},
+		{"GET", "/api/v1/merchants/s1-shop/stores"},
+		{"GET", "/api/v1/companies/s1-co"},
+		{"PATCH", "/api/v1/companies/s1-co"},
+		{"DELETE", "/api/v1/companies/s1-co"},
+		{"GET", "/api/v1/stores/s1-st"},
+		{"DELETE", "/api/v1/stores/s1-st"},
+	} {
+		var body any
+		if c.method == "PATCH" {
+			body = map[string]any{"name": "taken over", "merchantName": "taken over"}
+		}
+		if r := s2.do(c.method, c.path, body); r.Status != http.StatusNotFound {
+			t.Errorf("%s %s as another client: %d %s, want 404", c.method, c.path, r.Status, r.Body)
+		}
+	}
+	if r := s2.do("POST", "/api/v1/categories", map[string]any{"merchantId": "s1-shop", "name": "planted",
+		"userShare": 1, "providerShare": 1}); r.Status != http.StatusNotFound {
+		t.Errorf("create a category under another client's merchant: %d %s, want 404", r.Status, r.Body)
+	}
+	if r := s2.do("GET", "/api/v1/merchants", nil); strings.Contains(string(r.Body), "s1-shop") {
+		t.Errorf("another client's list shows the merchant: %s", r.Body)
+	}
+	_, res := testenv.GraphQL(t, a.Handler, s2.auth, `{ merchant(merchantId: "s1-shop") { merchantName }
+		merchants(first: 100) { totalCount nodes { merchantId } } company(companyId: "s1-co") { name } }`, nil)
+	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"merchant":null`) {
+		t.Errorf("GraphQL answer: %s %v", res.Data, res.Errors)
+	}
+	if strings.Contains(string(res.Data), "s1-shop") || strings.Contains(string(res.Data), "S1") {
+		t.Errorf("GraphQL shows another client's data: %s", res.Data)
+	}
+	_, res = testenv.GraphQL(t, a.Handler, s2.auth, `mutation { updateMerchant(merchantId: "s1-shop", input: {merchantName: "taken over"}) { userErrors { code } } }`, nil)
+	if !strings.Contains(string(res.Data), "NOT_FOUND") {
+		t.Errorf("GraphQL update of another client's merchant: %s %v", res.Data, res.Errors)
+	}
+
+	// The owner and an admin still see it, unchanged.
+	for who, c := range map[string]client{"owner": s1, "admin": admin} {
+		r := c.do("GET", "/api/v1/merchants/s1-shop", nil)
+		if r.Status != http.StatusOK || r.Object(t)["merchantName"] != "S1 shop" {
+			t.Errorf("%s reads the merchant: %d %s", who, r.Status, r.Body)
+		}
+		r = c.do("GET", "/api/v1/companies/s1-co", nil)
+		if r.Status != http.StatusOK || r.Object(t)["name"] != "S1 A/S" {
+			t.Errorf("%s reads the company: %d %s", who, r.Status, r.Body)
+		}
+	}
+}
