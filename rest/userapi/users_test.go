@@ -34,8 +34,8 @@ func newEnv(t *testing.T) *env {
 	o := testenv.Credential(t, a, auth.KindPartner)
 	ad := testenv.Credential(t, a, auth.KindAdmin)
 	return &env{t: t, app: a,
-		partner: testenv.BasicAuth(p.Username, p.Secret),
-		other:   testenv.BasicAuth(o.Username, o.Secret),
+		partner:     testenv.BasicAuth(p.Username, p.Secret),
+		other:       testenv.BasicAuth(o.Username, o.Secret),
 		admin:       testenv.BasicAuth(ad.Username, ad.Secret),
 		partnerCred: p, otherCred: o}
 }
