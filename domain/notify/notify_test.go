@@ -268,14 +268,24 @@ func TestPublicAddr(t *testing.T) {
 	}
 }
 
-func TestEventTypesAreValid(t *testing.T) {
-	for _, et := range notify.EventTypes {
-		if !et.Valid() {
-			t.Errorf("%s is listed but not valid", et)
+// TestEventTypesAreTheDocumentedOnes: the names are part of the contract
+// (partners configure an endpoint per name), one per notification the seeds
+// document: user created, updated and deleted (000), a new settlement batch
+// and merchants settled (002). Renaming or dropping one breaks partners.
+func TestEventTypesAreTheDocumentedOnes(t *testing.T) {
+	documented := []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "NEW_SETTLEMENT_BATCH", "MERCHANTS_SETTLED"}
+	if len(notify.EventTypes) != len(documented) {
+		t.Fatalf("event types %v, want %v", notify.EventTypes, documented)
+	}
+	for i, name := range documented {
+		if string(notify.EventTypes[i]) != name || !notify.EventType(name).Valid() {
+			t.Errorf("event type %d is %q (valid %v), want %q", i, notify.EventTypes[i], notify.EventType(name).Valid(), name)
 		}
 	}
-	if notify.EventType("user_created").Valid() {
-		t.Error("event types are case-sensitive")
+	for _, bad := range []string{"", "user_created", "USER_CREATED ", "NEW-SETTLEMENT-BATCH", "RECEIPT_CREATED"} {
+		if notify.EventType(bad).Valid() {
+			t.Errorf("%q is valid", bad)
+		}
 	}
 }
 
