@@ -5,6 +5,21 @@ import (
 	"loyaltygraph/graph/model"
 )
 
+// inputFields names the domain's canonical field paths as the GraphQL
+// schema's arguments and input fields; a path not listed keeps its name.
+var inputFields = errs.FieldMap{
+	"merchant.id":          "merchantId",
+	"merchant.name":        "merchantName",
+	"merchant.status":      "merchantStatus",
+	"period.start":         "startDate",
+	"period.end":           "endDate",
+	"settleRun.merchantId": "merchantId",
+	"user.phone":           "phonenumber",
+}
+
+// FieldName returns the GraphQL input path of a domain error's field.
+func FieldName(canonical string) string { return inputFields.Name(canonical) }
+
 // userErrors splits err into the userErrors of a mutation payload, for what
 // the caller can fix, and a top-level error for the rest (authentication,
 // permission, outages).
@@ -23,7 +38,7 @@ func userErrors(err error) ([]*model.UserError, error) {
 	}
 	ue := &model.UserError{Code: code, Message: e.Message}
 	if e.Field != "" {
-		f := e.Field
+		f := FieldName(e.Field)
 		ue.Field = &f
 	}
 	return []*model.UserError{ue}, nil

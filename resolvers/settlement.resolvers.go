@@ -144,7 +144,7 @@ func (r *mutationResolver) AddProducts(ctx context.Context, categoryID string, p
 		in[i] = *p
 	}
 	list, err := r.MerchantOps.AddProducts(ctx, categoryID, in)
-	return payload(list, prefixItems("products", err), func(list []*merchant.Product, ue []*model.UserError) *model.AddProductsPayload {
+	return payload(list, err, func(list []*merchant.Product, ue []*model.UserError) *model.AddProductsPayload {
 		return &model.AddProductsPayload{Products: list, UserErrors: ue}
 	})
 }
@@ -226,7 +226,7 @@ func (r *mutationResolver) CreateBlockedProducts(ctx context.Context, blockedPro
 		in[i] = *b
 	}
 	list, err := r.MerchantOps.CreateBlockedProducts(ctx, in)
-	return payload(list, prefixItems("blockedProducts", err), func(list []*merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductsPayload {
+	return payload(list, err, func(list []*merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductsPayload {
 		return &model.CreateBlockedProductsPayload{BlockedProducts: list, UserErrors: ue}
 	})
 }
@@ -261,7 +261,7 @@ func (r *mutationResolver) SettleMerchants(ctx context.Context, merchantID *stri
 			run = &gqltypes.SettleRun{SettlementID: runID, Invoices: invoices}
 		}
 	}
-	return payload(runID, renameField(err, "externalMerchantId", "merchantId"), func(id string, ue []*model.UserError) *model.SettleMerchantsPayload {
+	return payload(runID, err, func(id string, ue []*model.UserError) *model.SettleMerchantsPayload {
 		return &model.SettleMerchantsPayload{SettlementID: nonEmpty(id), Run: run, UserErrors: ue}
 	})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph/model"
 )
@@ -33,37 +32,6 @@ func payload[T, P any](v T, err error, build func(T, []*model.UserError) P) (P, 
 // deletedPayload builds the payload of a delete: the id on success.
 func deletedPayload[P any](id string, err error, build func(*string, []*model.UserError) P) (P, error) {
 	return payload(&id, err, build)
-}
-
-// renameField names a different field in an invalid-input error, where a
-// domain error names the REST parameter and GraphQL calls it otherwise.
-func renameField(err error, from, to string) error {
-	e := errs.As(err)
-	if err == nil || e.Field != from {
-		return err
-	}
-	out := *e
-	out.Field = to
-	return &out
-}
-
-// prefixItems names the list argument in the errors of a bulk operation,
-// which name an item as "[i].field".
-func prefixItems(list string, err error) error {
-	e := errs.As(err)
-	if err == nil || (e.Code != errs.Invalid && e.Code != errs.Conflict) {
-		return err
-	}
-	out := *e
-	switch {
-	case strings.HasPrefix(e.Field, "["):
-		out.Field = list + e.Field
-	case e.Field == "":
-		out.Field = list
-	default:
-		return err
-	}
-	return &out
 }
 
 // nonEmpty is nil for "", as GraphQL shows an absent value.
@@ -121,7 +89,7 @@ func (r *Resolver) settlementConnection(ctx context.Context, f settlement.Settle
 	f.Offset, f.Limit = offset, limit
 	list, total, err := r.SettlementOps.Settlements(ctx, f)
 	if err != nil {
-		return nil, renameField(renameField(err, "enddate", "endDate"), "startdate", "startDate")
+		return nil, err
 	}
 	if list == nil {
 		list = []*settlement.Settlement{}

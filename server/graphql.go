@@ -135,7 +135,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Message = domainErr.Message
 			gqlErr.Extensions = map[string]any{"code": gqlCodes[domainErr.Code]}
 			if domainErr.Field != "" {
-				gqlErr.Extensions["field"] = domainErr.Field
+				gqlErr.Extensions["field"] = resolvers.FieldName(domainErr.Field)
 			}
 			if domainErr.RetryAfter > 0 {
 				gqlErr.Extensions["retryAfterSeconds"] = int((domainErr.RetryAfter + time.Second - 1) / time.Second)

@@ -140,7 +140,7 @@ func (o *Ops) Settle(ctx context.Context, merchantID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := reach(ids, all, merchantID, "externalMerchantId"); err != nil {
+	if err := reach(ids, all, merchantID, "settleRun.merchantId"); err != nil {
 		return "", err
 	}
 	return o.svc.SettleMerchants(ctx, merchantID)

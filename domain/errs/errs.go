@@ -5,6 +5,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -103,3 +104,60 @@ func CodeOf(err error) Code {
 
 // Is reports whether err carries the given code.
 func Is(err error, code Code) bool { return err != nil && CodeOf(err) == code }
+
+// Field paths. An Error's Field is a canonical path of the domain, not the
+// name one API family gives it: dot-separated segments, the entity first
+// ("merchant.name", "period.end"), and list items indexed ("products[2].name",
+// "transactions[1].amount"). Each edge maps paths once, through its own
+// FieldMap, to the names its callers know (Storebox REST names, GraphQL
+// input paths, Open Loyalty form paths, Centra's error keys).
+
+// Item returns err with its field placed under item i of list: "name"
+// becomes "list[i].name", no field becomes "list[i]". Errors other than
+// Invalid and Conflict are returned as they are.
+func Item(list string, i int, err error) error {
+	e := As(err)
+	if err == nil || (e.Code != Invalid && e.Code != Conflict) {
+		return err
+	}
+	out := *e
+	out.Field = fmt.Sprintf("%s[%d]", list, i)
+	if e.Field != "" {
+		out.Field += "." + e.Field
+	}
+	return &out
+}
+
+// FieldMap maps canonical field paths to the names one edge shows. A key
+// is a path without list items: either a whole path ("period.end") or the
+// name of a list ("products"); a path that has no key keeps its canonical
+// name. A list mapped to "" drops its name and keeps the index ("[2].name"),
+// as when the list is the whole request body.
+type FieldMap map[string]string
+
+// Name returns the edge's name for the canonical path p.
+func (m FieldMap) Name(p string) string {
+	if p == "" {
+		return ""
+	}
+	if name, ok := m[p]; ok {
+		return name
+	}
+	// "list[i].rest": map the list name and, recursively, the rest.
+	open := strings.IndexByte(p, '[')
+	if open < 0 {
+		return p
+	}
+	closing := strings.IndexByte(p[open:], ']')
+	if closing < 0 {
+		return p
+	}
+	list, index, rest := p[:open], p[open:open+closing+1], p[open+closing+1:]
+	if name, ok := m[list]; ok {
+		list = name
+	}
+	if r, ok := strings.CutPrefix(rest, "."); ok {
+		return list + index + "." + m.Name(r)
+	}
+	return list + index + rest
+}

@@ -104,31 +104,45 @@ func NewService(store Store, now func() time.Time) *Service {
 
 // ValidateID checks a merchant id as given by a caller.
 func ValidateID(field, id string) error {
+	name := label(field)
 	if id == "" || utf8.RuneCountInString(id) > MaxIDLength {
-		return errs.InvalidField(field, "%s must be 1 to %d characters", field, MaxIDLength)
+		return errs.InvalidField(field, "%s must be 1 to %d characters", name, MaxIDLength)
 	}
 	if !utf8.ValidString(id) || strings.ContainsFunc(id, isControlOrSpace) || strings.Contains(id, "/") {
-		return errs.InvalidField(field, "%s must not contain spaces, slashes or control characters", field)
+		return errs.InvalidField(field, "%s must not contain spaces, slashes or control characters", name)
 	}
 	return nil
+}
+
+// label is how a message names a field path: "merchant.id" reads
+// "merchantId".
+func label(path string) string {
+	var b strings.Builder
+	for i, seg := range strings.Split(path, ".") {
+		if i > 0 && seg != "" {
+			seg = strings.ToUpper(seg[:1]) + seg[1:]
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }
 
 func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f || r == utf8.RuneError }
 
 func validateName(name string) error {
 	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return errs.InvalidField("merchantName", "merchantName must be text without control characters")
+		return errs.InvalidField("merchant.name", "merchantName must be text without control characters")
 	}
 	n := utf8.RuneCountInString(strings.TrimSpace(name))
 	if n == 0 || utf8.RuneCountInString(name) > MaxNameLength {
-		return errs.InvalidField("merchantName", "merchantName must be 1 to %d characters", MaxNameLength)
+		return errs.InvalidField("merchant.name", "merchantName must be 1 to %d characters", MaxNameLength)
 	}
 	return nil
 }
 
 func validateStatus(s Status) error {
 	if !s.Valid() {
-		return errs.InvalidField("merchantStatus", "merchantStatus must be active or disabled")
+		return errs.InvalidField("merchant.status", "merchantStatus must be active or disabled")
 	}
 	return nil
 }
@@ -137,7 +151,7 @@ func validateStatus(s Status) error {
 func (s *Service) CreateMerchant(ctx context.Context, in Create) (*Merchant, error) {
 	m := &Merchant{Name: in.Name, Status: StatusActive, OwnerID: in.OwnerID}
 	if in.ID != nil {
-		if err := ValidateID("merchantId", *in.ID); err != nil {
+		if err := ValidateID("merchant.id", *in.ID); err != nil {
 			return nil, err
 		}
 		m.ID = *in.ID
@@ -163,7 +177,7 @@ func (s *Service) CreateMerchant(ctx context.Context, in Create) (*Merchant, err
 
 // FindMerchantByID returns one merchant.
 func (s *Service) FindMerchantByID(ctx context.Context, id string) (*Merchant, error) {
-	if err := ValidateID("merchantId", id); err != nil {
+	if err := ValidateID("merchant.id", id); err != nil {
 		return nil, err
 	}
 	return s.store.FindMerchantByID(ctx, id)
@@ -193,7 +207,7 @@ func (s *Service) FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int
 
 // UpdateMerchant changes the fields present in upd. The id never changes.
 func (s *Service) UpdateMerchant(ctx context.Context, id string, upd Update) (*Merchant, error) {
-	if err := ValidateID("merchantId", id); err != nil {
+	if err := ValidateID("merchant.id", id); err != nil {
 		return nil, err
 	}
 	if upd.Name != nil {
@@ -211,7 +225,7 @@ func (s *Service) UpdateMerchant(ctx context.Context, id string, upd Update) (*M
 
 // DeleteMerchant removes a merchant.
 func (s *Service) DeleteMerchant(ctx context.Context, id string) error {
-	if err := ValidateID("merchantId", id); err != nil {
+	if err := ValidateID("merchant.id", id); err != nil {
 		return err
 	}
 	return s.store.DeleteMerchant(ctx, id)

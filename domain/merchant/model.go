@@ -510,7 +510,7 @@ func validateOptionalID(field string, v *string) (*string, error) {
 // checkMerchantUnchanged refuses an update that names another merchant.
 func checkMerchantUnchanged(want *string, have string) error {
 	if want != nil && *want != have {
-		return errs.InvalidField("merchantId", "merchantId cannot be updated")
+		return errs.InvalidField("merchant.id", "merchantId cannot be updated")
 	}
 	return nil
 }
@@ -548,7 +548,7 @@ func findOfOne[T any](ctx context.Context, f ListFilter, parents []string, find 
 }
 
 func (s *Service) merchantExists(ctx context.Context, id string) error {
-	if err := ValidateID("merchantId", id); err != nil {
+	if err := ValidateID("merchant.id", id); err != nil {
 		return err
 	}
 	_, err := s.store.FindMerchantByID(ctx, id)
@@ -581,7 +581,7 @@ func (s *Service) CreateCompany(ctx context.Context, in CompanyCreate) (*Company
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID("merchantId", in.MerchantID); err != nil {
+	if err := ValidateID("merchant.id", in.MerchantID); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -677,7 +677,7 @@ func (s *Service) CreateShop(ctx context.Context, in ShopCreate) (*Shop, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID("merchantId", in.MerchantID); err != nil {
+	if err := ValidateID("merchant.id", in.MerchantID); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -773,7 +773,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryCreate) (*Categ
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID("merchantId", in.MerchantID); err != nil {
+	if err := ValidateID("merchant.id", in.MerchantID); err != nil {
 		return nil, err
 	}
 	storeNumber, err := validateOptional("storeNumber", in.StoreNumber)
@@ -896,17 +896,17 @@ func (s *Service) AddProducts(ctx context.Context, categoryID string, in []Produ
 		if item.CategoryID == "" {
 			item.CategoryID = categoryID
 		} else if item.CategoryID != categoryID {
-			return nil, errs.InvalidField(itemField(i, "categoryId"), "categoryId must be the category of the path")
+			return nil, errs.InvalidField(itemField("products", i, "categoryId"), "categoryId must be the category of the path")
 		}
 		p, err := s.newProduct(item, now)
 		if err != nil {
-			return nil, atItem(i, err)
+			return nil, errs.Item("products", i, err)
 		}
 		if j, dup := seenID[p.ID]; dup {
-			return nil, errs.InvalidField(itemField(i, "productId"), "productId repeats item %d", j)
+			return nil, errs.InvalidField(itemField("products", i, "productId"), "productId repeats item %d", j)
 		}
 		if j, dup := seenNumber[p.ProductNumber]; dup {
-			return nil, errs.InvalidField(itemField(i, "productNumber"), "productNumber repeats item %d", j)
+			return nil, errs.InvalidField(itemField("products", i, "productNumber"), "productNumber repeats item %d", j)
 		}
 		seenID[p.ID], seenNumber[p.ProductNumber] = i, i
 		out[i] = p
@@ -918,7 +918,7 @@ func (s *Service) AddProducts(ctx context.Context, categoryID string, in []Produ
 		return out, nil
 	}
 	if err := s.store.CreateProducts(ctx, out); err != nil {
-		return nil, itemErr(err)
+		return nil, itemErr("products", err)
 	}
 	return out, nil
 }
@@ -961,7 +961,7 @@ func (s *Service) CreateCampaign(ctx context.Context, in CampaignCreate) (*Campa
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID("merchantId", in.MerchantID); err != nil {
+	if err := ValidateID("merchant.id", in.MerchantID); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
@@ -1083,7 +1083,7 @@ func (s *Service) newDerivedShare(in DerivedShareCreate, now time.Time) (*Derive
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidateID("merchantId", in.MerchantID); err != nil {
+	if err := ValidateID("merchant.id", in.MerchantID); err != nil {
 		return nil, err
 	}
 	d := &DerivedShare{ID: id, MerchantID: in.MerchantID, Share: in.Share, DerivedShare: in.DerivedShare,
@@ -1174,7 +1174,7 @@ func (s *Service) DeleteDerivedShare(ctx context.Context, id string) error {
 // atomically: on any error the old set stays. An item's MerchantID, when
 // set, must be merchantID; errors name the item as "derivedShares[i].field".
 func (s *Service) ReplaceDerivedShares(ctx context.Context, merchantID string, in []DerivedShareCreate) ([]*DerivedShare, error) {
-	if err := ValidateID("merchantId", merchantID); err != nil {
+	if err := ValidateID("merchant.id", merchantID); err != nil {
 		return nil, err
 	}
 	if len(in) > MaxBatchSize {
@@ -1184,7 +1184,7 @@ func (s *Service) ReplaceDerivedShares(ctx context.Context, merchantID string, i
 	out := make([]*DerivedShare, len(in))
 	seenID, seenShare := map[string]int{}, map[string]int{}
 	for i, item := range in {
-		field := func(name string) string { return "derivedShares" + itemField(i, name) }
+		field := func(name string) string { return itemField("derivedShares", i, name) }
 		if item.MerchantID == "" {
 			item.MerchantID = merchantID
 		} else if item.MerchantID != merchantID {
@@ -1192,7 +1192,7 @@ func (s *Service) ReplaceDerivedShares(ctx context.Context, merchantID string, i
 		}
 		d, err := s.newDerivedShare(item, now)
 		if err != nil {
-			return nil, prefixField("derivedShares", atItem(i, err))
+			return nil, errs.Item("derivedShares", i, err)
 		}
 		if j, dup := seenID[d.ID]; dup {
 			return nil, errs.InvalidField(field("derivedShareId"), "derivedShareId repeats item %d", j)
@@ -1208,7 +1208,7 @@ func (s *Service) ReplaceDerivedShares(ctx context.Context, merchantID string, i
 	if err := s.store.ReplaceDerivedShares(ctx, merchantID, out); err != nil {
 		var ie *ItemError
 		if errors.As(err, &ie) {
-			return nil, prefixField("derivedShares", atItem(ie.Index, ie.Err))
+			return nil, errs.Item("derivedShares", ie.Index, ie.Err)
 		}
 		return nil, err
 	}
@@ -1255,13 +1255,13 @@ func (s *Service) CreateBlockedProducts(ctx context.Context, in []BlockedProduct
 	for i, item := range in {
 		b, err := s.newBlockedProduct(item, now)
 		if err != nil {
-			return nil, atItem(i, err)
+			return nil, errs.Item("blockedProducts", i, err)
 		}
 		if j, dup := seenID[b.ID]; dup {
-			return nil, errs.InvalidField(itemField(i, "productId"), "productId repeats item %d", j)
+			return nil, errs.InvalidField(itemField("blockedProducts", i, "productId"), "productId repeats item %d", j)
 		}
 		if j, dup := seenNumber[b.ProductNumber]; dup {
-			return nil, errs.InvalidField(itemField(i, "productNumber"), "productNumber repeats item %d", j)
+			return nil, errs.InvalidField(itemField("blockedProducts", i, "productNumber"), "productNumber repeats item %d", j)
 		}
 		seenID[b.ID], seenNumber[b.ProductNumber] = i, i
 		out[i] = b
@@ -1270,7 +1270,7 @@ func (s *Service) CreateBlockedProducts(ctx context.Context, in []BlockedProduct
 		return out, nil
 	}
 	if err := s.store.CreateBlockedProducts(ctx, out); err != nil {
-		return nil, itemErr(err)
+		return nil, itemErr("blockedProducts", err)
 	}
 	return out, nil
 }
@@ -1298,7 +1298,7 @@ func (s *Service) DeleteBlockedProduct(ctx context.Context, id string) error {
 // LoadRules reads a merchant's whole settlement model in one snapshot for
 // the settlement engine. It does not check permissions.
 func (s *Service) LoadRules(ctx context.Context, merchantID string) (*Rules, error) {
-	if err := ValidateID("merchantId", merchantID); err != nil {
+	if err := ValidateID("merchant.id", merchantID); err != nil {
 		return nil, err
 	}
 	return s.store.LoadRules(ctx, merchantID)
@@ -1316,11 +1316,11 @@ func (e *ItemError) Error() string { return fmt.Sprintf("item %d: %v", e.Index, 
 // Unwrap returns the error about the item.
 func (e *ItemError) Unwrap() error { return e.Err }
 
-// itemErr names the item of a store's error in the field: "[i].field".
-func itemErr(err error) error {
+// itemErr names the item of a store's error in the field: "list[i].field".
+func itemErr(list string, err error) error {
 	var ie *ItemError
 	if errors.As(err, &ie) {
-		return atItem(ie.Index, ie.Err)
+		return errs.Item(list, ie.Index, ie.Err)
 	}
 	return err
 }
@@ -1334,31 +1334,6 @@ func singleErr(err error) error {
 	return err
 }
 
-// itemField names field of item i of a list: "[i].field".
-func itemField(i int, field string) string { return fmt.Sprintf("[%d].%s", i, field) }
+// itemField names field of item i of a list: "list[i].field".
+func itemField(list string, i int, field string) string { return fmt.Sprintf("%s[%d].%s", list, i, field) }
 
-// atItem moves an error about field onto item i of a list.
-func atItem(i int, err error) error {
-	e := errs.As(err)
-	if e.Code != errs.Invalid && e.Code != errs.Conflict {
-		return err
-	}
-	out := *e
-	if out.Field == "" {
-		out.Field = fmt.Sprintf("[%d]", i)
-	} else {
-		out.Field = itemField(i, out.Field)
-	}
-	return &out
-}
-
-// prefixField puts prefix before the field an error names.
-func prefixField(prefix string, err error) error {
-	e := errs.As(err)
-	if e.Code != errs.Invalid && e.Code != errs.Conflict {
-		return err
-	}
-	out := *e
-	out.Field = prefix + out.Field
-	return &out
-}

@@ -117,7 +117,7 @@ func TestCreateCompanyDefaultsAndValidation(t *testing.T) {
 		field string
 	}{
 		{"empty id", CompanyCreate{ID: new(string)}, "companyId"},
-		{"missing merchant", CompanyCreate{Name: "x", RegistrationNumber: "1"}, "merchantId"},
+		{"missing merchant", CompanyCreate{Name: "x", RegistrationNumber: "1"}, "merchant.id"},
 		{"blank name", CompanyCreate{MerchantID: "m1", Name: " ", RegistrationNumber: "1"}, "name"},
 		{"long name", CompanyCreate{MerchantID: "m1", Name: strings.Repeat("n", 129), RegistrationNumber: "1"}, "name"},
 		{"empty registration", CompanyCreate{MerchantID: "m1", Name: "x"}, "companyRegistrationNumber"},
@@ -187,9 +187,9 @@ func TestCreateBlockedProductsNamesTheItem(t *testing.T) {
 	svc, st := newTestService()
 	ctx := context.Background()
 	_, err := svc.CreateBlockedProducts(ctx, []BlockedProductCreate{{ProductNumber: "1"}, {ProductNumber: ""}})
-	wantInvalid(t, err, "[1].productNumber")
+	wantInvalid(t, err, "blockedProducts[1].productNumber")
 	_, err = svc.CreateBlockedProducts(ctx, []BlockedProductCreate{{ProductNumber: "1"}, {ProductNumber: "1"}})
-	wantInvalid(t, err, "[1].productNumber")
+	wantInvalid(t, err, "blockedProducts[1].productNumber")
 	if len(st.blocked) != 0 {
 		t.Fatal("refused items reached the store")
 	}
@@ -197,7 +197,7 @@ func TestCreateBlockedProductsNamesTheItem(t *testing.T) {
 	st2 := &itemFailingStore{recordingStore: st}
 	svc2 := NewService(st2, time.Now)
 	_, err = svc2.CreateBlockedProducts(ctx, []BlockedProductCreate{{ProductNumber: "1"}, {ProductNumber: "2"}})
-	if e := errs.As(err); e.Code != errs.Conflict || e.Field != "[1].productNumber" {
+	if e := errs.As(err); e.Code != errs.Conflict || e.Field != "blockedProducts[1].productNumber" {
 		t.Fatalf("store conflict on item 1: %v", err)
 	}
 	_, err = svc2.CreateBlockedProduct(ctx, BlockedProductCreate{ProductNumber: "2"})

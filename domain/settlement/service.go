@@ -210,7 +210,7 @@ func (s *Service) Settlements(ctx context.Context, f SettlementFilter) ([]*Settl
 		return nil, 0, err
 	}
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
-		return nil, 0, errs.InvalidField("enddate", "enddate must not be before startdate")
+		return nil, 0, errs.InvalidField("period.end", "enddate must not be before startdate")
 	}
 	return s.store.Settlements(ctx, f)
 }
@@ -234,7 +234,7 @@ func (s *Service) SettleMerchants(ctx context.Context, merchantID string) (strin
 			return "", err
 		}
 		if !ok {
-			return "", errs.InvalidField("externalMerchantId", "no merchant with this id")
+			return "", errs.InvalidField("settleRun.merchantId", "no merchant with this id")
 		}
 	}
 	runID := ids.New()

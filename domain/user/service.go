@@ -89,7 +89,7 @@ type CardSignup struct {
 // "signup with card token" (true): a known phone gets the card; an unknown
 // phone gets a pending signup with a link code and an SMS.
 func (s *Service) SignupWithCard(ctx context.Context, p Provider, in CardSignup, tokenTypeRequired bool) (SignupResult, *User, error) {
-	phone, err := s.phones.Normalize("phonenumber", in.Phone)
+	phone, err := s.phones.Normalize("user.phone", in.Phone)
 	if err != nil {
 		return "", nil, err
 	}
@@ -193,7 +193,7 @@ const (
 // Signup handles "signup without card": it texts an OTP (or a link) to
 // phone; memberID, when given, is kept for the user that validation creates.
 func (s *Service) Signup(ctx context.Context, p Provider, rawPhone, memberID string, smsType SMSType) error {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Service) Signup(ctx context.Context, p Provider, rawPhone, memberID str
 // the memberId given at signup) and marks the phone verified. It returns the
 // user.
 func (s *Service) ValidateOTP(ctx context.Context, p Provider, rawPhone, code string) (*User, error) {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func validateUserID(id string) error {
 
 // FindByPhone returns p's user with the phone number.
 func (s *Service) FindByPhone(ctx context.Context, p Provider, rawPhone string) (*User, error) {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +438,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Provider, userID string, upd
 	}
 	var newPhone string
 	if upd.Phone != nil {
-		if newPhone, err = s.phones.Normalize("phonenumber", *upd.Phone); err != nil {
+		if newPhone, err = s.phones.Normalize("user.phone", *upd.Phone); err != nil {
 			return nil, err
 		}
 	}
@@ -508,7 +508,7 @@ func (s *Service) Card(ctx context.Context, p Provider, userID, cardID string) (
 // CardTokenByPhone returns the token of the newest card of p's user with
 // phone; not found without one.
 func (s *Service) CardTokenByPhone(ctx context.Context, p Provider, rawPhone string) (string, error) {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return "", err
 	}
@@ -526,7 +526,7 @@ func (s *Service) CardTokenByPhone(ctx context.Context, p Provider, rawPhone str
 // RequestToken texts an authentication OTP to the user with phone. An
 // unknown phone answers alike, without a text, so the answer reveals nothing.
 func (s *Service) RequestToken(ctx context.Context, p Provider, rawPhone string) error {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return err
 	}
@@ -546,7 +546,7 @@ func (s *Service) RequestToken(ctx context.Context, p Provider, rawPhone string)
 // VerifyToken checks the authentication OTP and returns an access token for
 // the user with phone.
 func (s *Service) VerifyToken(ctx context.Context, p Provider, rawPhone, code string) (string, error) {
-	phone, err := s.phones.Normalize("phonenumber", rawPhone)
+	phone, err := s.phones.Normalize("user.phone", rawPhone)
 	if err != nil {
 		return "", err
 	}

@@ -52,6 +52,21 @@ func Status(code errs.Code) int {
 	}
 }
 
+// Fields names the domain's canonical field paths as the Storebox families
+// document them; a path not listed keeps its name.
+var Fields = errs.FieldMap{
+	"merchant.id":          "merchantId",
+	"merchant.name":        "merchantName",
+	"merchant.status":      "merchantStatus",
+	"period.start":         "startdate",
+	"period.end":           "enddate",
+	"settleRun.merchantId": "externalMerchantId",
+	"user.phone":           "phonenumber",
+	// Bulk bodies are the list itself: "[2].productNumber".
+	"products":        "",
+	"blockedProducts": "",
+}
+
 // WriteError writes err in the Storebox shape. Errors that are not domain
 // errors are logged and answered with a fixed internal message.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
@@ -65,7 +80,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if e.Code == errs.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Basic realm="loyaltygraph", charset="UTF-8"`)
 	}
-	WriteJSON(w, Status(e.Code), ErrorBody{Code: string(e.Code), Message: e.Message, Field: e.Field})
+	WriteJSON(w, Status(e.Code), ErrorBody{Code: string(e.Code), Message: e.Message, Field: Fields.Name(e.Field)})
 }
 
 // WriteJSON writes v as JSON with the given status.
