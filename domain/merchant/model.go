@@ -1335,5 +1335,6 @@ func singleErr(err error) error {
 }
 
 // itemField names field of item i of a list: "list[i].field".
-func itemField(list string, i int, field string) string { return fmt.Sprintf("%s[%d].%s", list, i, field) }
-
+func itemField(list string, i int, field string) string {
+	return fmt.Sprintf("%s[%d].%s", list, i, field)
+}
