@@ -3539,6 +3539,508 @@ extend type Mutation {
   "Deletes a merchant. Settlement clients and admins."
   deleteMerchant(merchantId: ID!): DeleteMerchantPayload!
 }
+
+# --- The merchant's settlement model (seed 002) ---
+# Companies, stores, categories and products, campaigns, derived shares and
+# blocked products. Field names follow the REST API. Settlement clients (their
+# own merchants) and admins only: anyone else gets FORBIDDEN, an anonymous
+# caller UNAUTHENTICATED.
+
+"How a share value is read."
+enum ShareType {
+  "A percentage of the amount."
+  PERCENTAGE
+  "An amount, taken as is."
+  FIXED_AMOUNT
+  "Looked up in the merchant's derived shares by the value of the other share."
+  DERIVED
+}
+
+"The data that a store's settlements are matched from."
+enum StoreSource {
+  "Card transactions from the acquirer, matched by store number (cardAcceptorId)."
+  TRANSACTION
+  "Receipts from the store's POS, settled line by line by product category."
+  RECEIPT
+}
+
+"""
+A company registration number (in Denmark the CVR number) whose card
+transactions settle for a merchant, with the shares it grants.
+"""
+type Company implements Node {
+  id: ID!
+  companyId: ID!
+  merchantId: ID!
+  name: String!
+  companyRegistrationNumber: String!
+  "0 to 100 with at most 2 decimals."
+  userShare: Decimal!
+  userShareType: ShareType!
+  "0 to 100 with at most 2 decimals."
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A store number with its own shares, which override its company's."
+type Store implements Node {
+  id: ID!
+  storeId: ID!
+  merchantId: ID!
+  storeNumber: String!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  source: StoreSource!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product category with its own shares, for merchants that send receipts."
+type Category implements Node {
+  id: ID!
+  categoryId: ID!
+  merchantId: ID!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  "Limits the category to one store; null means every store."
+  storeNumber: String
+  "The category's products, by productId."
+  products: [Product!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product number (such as an EAN) in a category."
+type Product implements Node {
+  id: ID!
+  productId: ID!
+  categoryId: ID!
+  name: String!
+  productNumber: String!
+  createdAt: DateTime!
+}
+
+"Shares that override a merchant's during a period, optionally only for one store, category or product."
+type Campaign implements Node {
+  id: ID!
+  campaignId: ID!
+  merchantId: ID!
+  name: String!
+  "The first instant of the campaign."
+  campaignStart: DateTime!
+  "The first instant after the campaign."
+  campaignEnd: DateTime!
+  userShare: Decimal!
+  userShareType: ShareType!
+  providerShare: Decimal!
+  providerShareType: ShareType!
+  storeNumber: String
+  categoryId: ID
+  productNumber: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"Maps a share value to the value of the other share, for rules whose other share type is DERIVED."
+type DerivedShare implements Node {
+  id: ID!
+  derivedShareId: ID!
+  merchantId: ID!
+  "The value looked up."
+  share: Decimal!
+  "The value found, read as derivedShareType."
+  derivedShare: Decimal!
+  derivedShareType: ShareType!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A product number that is never settled, whichever merchant sells it."
+type BlockedProduct implements Node {
+  id: ID!
+  productId: ID!
+  name: String!
+  productNumber: String!
+  createdAt: DateTime!
+}
+
+type CampaignEdge {
+  cursor: String!
+  node: Campaign!
+}
+
+type CampaignConnection {
+  edges: [CampaignEdge!]!
+  nodes: [Campaign!]!
+  pageInfo: PageInfo!
+}
+
+type BlockedProductEdge {
+  cursor: String!
+  node: BlockedProduct!
+}
+
+type BlockedProductConnection {
+  edges: [BlockedProductEdge!]!
+  nodes: [BlockedProduct!]!
+  pageInfo: PageInfo!
+}
+
+extend type Merchant {
+  "The merchant's companies, by companyId."
+  companies: [Company!]!
+  "The merchant's stores, by storeId."
+  stores: [Store!]!
+  "The merchant's product categories, by categoryId."
+  categories: [Category!]!
+  "All of the merchant's campaigns, past ones included, by start."
+  campaigns: [Campaign!]!
+  "The merchant's derived shares, by derivedShareId."
+  derivedShares: [DerivedShare!]!
+}
+
+# --- inputs ---
+
+input CreateCompanyInput {
+  "Generated when absent."
+  companyId: ID
+  merchantId: ID!
+  name: String!
+  companyRegistrationNumber: String!
+  "0 to 100 with at most 2 decimals, such as \"7.5\"."
+  userShare: Decimal!
+  "Defaults to PERCENTAGE."
+  userShareType: ShareType
+  providerShare: Decimal!
+  "Defaults to PERCENTAGE."
+  providerShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateCompanyInput {
+  name: String
+  companyRegistrationNumber: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+}
+
+input CreateStoreInput {
+  "Generated when absent."
+  storeId: ID
+  merchantId: ID!
+  storeNumber: String!
+  name: String!
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+  "Defaults to TRANSACTION."
+  source: StoreSource
+}
+
+"The fields to change; those absent or null stay."
+input UpdateStoreInput {
+  storeNumber: String
+  name: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+  source: StoreSource
+}
+
+input CreateCategoryInput {
+  "Generated when absent."
+  categoryId: ID
+  merchantId: ID!
+  name: String!
+  "Limits the category to one store; absent means every store."
+  storeNumber: String
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateCategoryInput {
+  name: String
+  "An empty string makes the category apply in every store."
+  storeNumber: String
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+}
+
+"A product to add to the category that addProducts names."
+input ProductInput {
+  "Generated when absent."
+  productId: ID
+  name: String
+  productNumber: String!
+}
+
+input CreateProductInput {
+  "Generated when absent."
+  productId: ID
+  categoryId: ID!
+  name: String
+  productNumber: String!
+}
+
+input CreateCampaignInput {
+  "Generated when absent."
+  campaignId: ID
+  merchantId: ID!
+  name: String
+  campaignStart: DateTime!
+  "Must be after campaignStart."
+  campaignEnd: DateTime!
+  userShare: Decimal!
+  userShareType: ShareType
+  providerShare: Decimal!
+  providerShareType: ShareType
+  "Only this store number; absent means every store."
+  storeNumber: String
+  "Only this category; absent means every category."
+  categoryId: ID
+  "Only this product number; absent means every product."
+  productNumber: String
+}
+
+"The fields to change; those absent or null stay. An empty scope field removes that limit."
+input UpdateCampaignInput {
+  name: String
+  campaignStart: DateTime
+  campaignEnd: DateTime
+  userShare: Decimal
+  userShareType: ShareType
+  providerShare: Decimal
+  providerShareType: ShareType
+  storeNumber: String
+  categoryId: ID
+  productNumber: String
+}
+
+input CreateDerivedShareInput {
+  "Generated when absent."
+  derivedShareId: ID
+  merchantId: ID!
+  share: Decimal!
+  derivedShare: Decimal!
+  "PERCENTAGE (the default) or FIXED_AMOUNT."
+  derivedShareType: ShareType
+}
+
+"One derived share of the set that replaceDerivedShares installs."
+input DerivedShareInput {
+  "Generated when absent."
+  derivedShareId: ID
+  share: Decimal!
+  derivedShare: Decimal!
+  derivedShareType: ShareType
+}
+
+"The fields to change; those absent or null stay."
+input UpdateDerivedShareInput {
+  share: Decimal
+  derivedShare: Decimal
+  derivedShareType: ShareType
+}
+
+input BlockedProductInput {
+  "Generated when absent."
+  productId: ID
+  name: String
+  productNumber: String!
+}
+
+# --- payloads ---
+
+type CreateCompanyPayload {
+  company: Company
+  userErrors: [UserError!]!
+}
+
+type UpdateCompanyPayload {
+  company: Company
+  userErrors: [UserError!]!
+}
+
+type DeleteCompanyPayload {
+  deletedCompanyId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateStorePayload {
+  store: Store
+  userErrors: [UserError!]!
+}
+
+type UpdateStorePayload {
+  store: Store
+  userErrors: [UserError!]!
+}
+
+type DeleteStorePayload {
+  deletedStoreId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateCategoryPayload {
+  category: Category
+  userErrors: [UserError!]!
+}
+
+type UpdateCategoryPayload {
+  category: Category
+  userErrors: [UserError!]!
+}
+
+type DeleteCategoryPayload {
+  deletedCategoryId: ID
+  userErrors: [UserError!]!
+}
+
+type AddProductsPayload {
+  products: [Product!]
+  userErrors: [UserError!]!
+}
+
+type CreateProductPayload {
+  product: Product
+  userErrors: [UserError!]!
+}
+
+type DeleteProductPayload {
+  deletedProductId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateCampaignPayload {
+  campaign: Campaign
+  userErrors: [UserError!]!
+}
+
+type UpdateCampaignPayload {
+  campaign: Campaign
+  userErrors: [UserError!]!
+}
+
+type DeleteCampaignPayload {
+  deletedCampaignId: ID
+  userErrors: [UserError!]!
+}
+
+type CreateDerivedSharePayload {
+  derivedShare: DerivedShare
+  userErrors: [UserError!]!
+}
+
+type UpdateDerivedSharePayload {
+  derivedShare: DerivedShare
+  userErrors: [UserError!]!
+}
+
+type DeleteDerivedSharePayload {
+  deletedDerivedShareId: ID
+  userErrors: [UserError!]!
+}
+
+type ReplaceDerivedSharesPayload {
+  derivedShares: [DerivedShare!]
+  userErrors: [UserError!]!
+}
+
+type CreateBlockedProductPayload {
+  blockedProduct: BlockedProduct
+  userErrors: [UserError!]!
+}
+
+type CreateBlockedProductsPayload {
+  blockedProducts: [BlockedProduct!]
+  userErrors: [UserError!]!
+}
+
+type DeleteBlockedProductPayload {
+  deletedProductId: ID
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "One company; null when unknown."
+  company(companyId: ID!): Company
+  "One store; null when unknown."
+  store(storeId: ID!): Store
+  "One category; null when unknown."
+  category(categoryId: ID!): Category
+  "One campaign; null when unknown."
+  campaign(campaignId: ID!): Campaign
+  "One derived share; null when unknown."
+  derivedShare(derivedShareId: ID!): DerivedShare
+  "The active and future campaigns of every merchant; first is at most 100."
+  campaigns(first: Int = 20, after: String): CampaignConnection!
+  "The blocked products, by productId; first is at most 100."
+  blockedProducts(first: Int = 20, after: String): BlockedProductConnection!
+}
+
+extend type Mutation {
+  "Adds a company to a merchant."
+  createCompany(input: CreateCompanyInput!): CreateCompanyPayload!
+  "Changes the fields given; the ids never change."
+  updateCompany(companyId: ID!, input: UpdateCompanyInput!): UpdateCompanyPayload!
+  "Deletes a company."
+  deleteCompany(companyId: ID!): DeleteCompanyPayload!
+  "Adds a store to a merchant."
+  createStore(input: CreateStoreInput!): CreateStorePayload!
+  "Changes the fields given; the ids never change."
+  updateStore(storeId: ID!, input: UpdateStoreInput!): UpdateStorePayload!
+  "Deletes a store."
+  deleteStore(storeId: ID!): DeleteStorePayload!
+  "Adds a product category to a merchant."
+  createCategory(input: CreateCategoryInput!): CreateCategoryPayload!
+  "Changes the fields given; the ids never change."
+  updateCategory(categoryId: ID!, input: UpdateCategoryInput!): UpdateCategoryPayload!
+  "Deletes a category and its products; a category a campaign names is a CONFLICT."
+  deleteCategory(categoryId: ID!): DeleteCategoryPayload!
+  "Adds products to a category, all or none (at most 1000); errors name the item as products[i].field."
+  addProducts(categoryId: ID!, products: [ProductInput!]!): AddProductsPayload!
+  "Adds one product to the category it names."
+  createProduct(input: CreateProductInput!): CreateProductPayload!
+  "Removes a product from its category."
+  deleteProduct(productId: ID!): DeleteProductPayload!
+  "Adds a campaign to a merchant."
+  createCampaign(input: CreateCampaignInput!): CreateCampaignPayload!
+  "Changes the fields given; the ids never change."
+  updateCampaign(campaignId: ID!, input: UpdateCampaignInput!): UpdateCampaignPayload!
+  "Deletes a campaign."
+  deleteCampaign(campaignId: ID!): DeleteCampaignPayload!
+  "Adds a derived share to a merchant."
+  createDerivedShare(input: CreateDerivedShareInput!): CreateDerivedSharePayload!
+  "Changes the fields given; the ids never change."
+  updateDerivedShare(derivedShareId: ID!, input: UpdateDerivedShareInput!): UpdateDerivedSharePayload!
+  "Deletes a derived share."
+  deleteDerivedShare(derivedShareId: ID!): DeleteDerivedSharePayload!
+  "Makes derivedShares the merchant's whole set of derived shares, atomically; errors name the item as derivedShares[i].field."
+  replaceDerivedShares(merchantId: ID!, derivedShares: [DerivedShareInput!]!): ReplaceDerivedSharesPayload!
+  "Blocks one product number for every merchant."
+  createBlockedProduct(input: BlockedProductInput!): CreateBlockedProductPayload!
+  "Blocks many product numbers, all or none (at most 1000); errors name the item as blockedProducts[i].field."
+  createBlockedProducts(blockedProducts: [BlockedProductInput!]!): CreateBlockedProductsPayload!
+  "Unblocks a product number."
+  deleteBlockedProduct(productId: ID!): DeleteBlockedProductPayload!
+}
 `, BuiltIn: false},
 	{Name: "../schema/notify.graphqls", Input: `"The kinds of outbound notifications. Later contexts add theirs."
 enum NotificationType {
@@ -3692,30 +4194,11 @@ type Query {
 
 type Mutation
 `, BuiltIn: false},
-	{Name: "../schema/settlement.graphqls", Input: `# The Loyalty Settlement API (seed 002): a merchant's settlement model —
-# companies, stores, categories and products, campaigns, derived shares,
-# blocked products — and the transactions, settlements, batches and
-# invoices made from it. Field names follow the REST API. Settlement clients
-# and admins only: anyone else gets FORBIDDEN, an anonymous caller
-# UNAUTHENTICATED.
-
-"How a share value is read."
-enum ShareType {
-  "A percentage of the amount."
-  PERCENTAGE
-  "An amount, taken as is."
-  FIXED_AMOUNT
-  "Looked up in the merchant's derived shares by the value of the other share."
-  DERIVED
-}
-
-"The data that a store's settlements are matched from."
-enum StoreSource {
-  "Card transactions from the acquirer, matched by store number (cardAcceptorId)."
-  TRANSACTION
-  "Receipts from the store's POS, settled line by line by product category."
-  RECEIPT
-}
+	{Name: "../schema/settlement.graphqls", Input: `# The Loyalty Settlement API (seed 002): the transactions, settlements,
+# batches, settle runs and invoices made from a merchant's settlement model
+# (schema/merchant.graphqls). Field names follow the REST API. Settlement
+# clients (their own merchants) and admins only: anyone else gets FORBIDDEN,
+# an anonymous caller UNAUTHENTICATED.
 
 "The kind of data a settlement was made from."
 enum SettlementSource {
@@ -3727,114 +4210,6 @@ enum SettlementSource {
 enum InvoiceType {
   USER_SHARE
   PROVIDER_SHARE
-}
-
-"""
-A company registration number (in Denmark the CVR number) whose card
-transactions settle for a merchant, with the shares it grants.
-"""
-type Company implements Node {
-  id: ID!
-  companyId: ID!
-  merchantId: ID!
-  name: String!
-  companyRegistrationNumber: String!
-  "0 to 100 with at most 2 decimals."
-  userShare: Decimal!
-  userShareType: ShareType!
-  "0 to 100 with at most 2 decimals."
-  providerShare: Decimal!
-  providerShareType: ShareType!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-"A store number with its own shares, which override its company's."
-type Store implements Node {
-  id: ID!
-  storeId: ID!
-  merchantId: ID!
-  storeNumber: String!
-  name: String!
-  userShare: Decimal!
-  userShareType: ShareType!
-  providerShare: Decimal!
-  providerShareType: ShareType!
-  source: StoreSource!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-"A product category with its own shares, for merchants that send receipts."
-type Category implements Node {
-  id: ID!
-  categoryId: ID!
-  merchantId: ID!
-  name: String!
-  userShare: Decimal!
-  userShareType: ShareType!
-  providerShare: Decimal!
-  providerShareType: ShareType!
-  "Limits the category to one store; null means every store."
-  storeNumber: String
-  "The category's products, by productId."
-  products: [Product!]!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-"A product number (such as an EAN) in a category."
-type Product implements Node {
-  id: ID!
-  productId: ID!
-  categoryId: ID!
-  name: String!
-  productNumber: String!
-  createdAt: DateTime!
-}
-
-"Shares that override a merchant's during a period, optionally only for one store, category or product."
-type Campaign implements Node {
-  id: ID!
-  campaignId: ID!
-  merchantId: ID!
-  name: String!
-  "The first instant of the campaign."
-  campaignStart: DateTime!
-  "The first instant after the campaign."
-  campaignEnd: DateTime!
-  userShare: Decimal!
-  userShareType: ShareType!
-  providerShare: Decimal!
-  providerShareType: ShareType!
-  storeNumber: String
-  categoryId: ID
-  productNumber: String
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-"Maps a share value to the value of the other share, for rules whose other share type is DERIVED."
-type DerivedShare implements Node {
-  id: ID!
-  derivedShareId: ID!
-  merchantId: ID!
-  "The value looked up."
-  share: Decimal!
-  "The value found, read as derivedShareType."
-  derivedShare: Decimal!
-  derivedShareType: ShareType!
-  createdAt: DateTime!
-  updatedAt: DateTime!
-}
-
-"A product number that is never settled, whichever merchant sells it."
-type BlockedProduct implements Node {
-  id: ID!
-  productId: ID!
-  name: String!
-  productNumber: String!
-  createdAt: DateTime!
 }
 
 "A transaction with the shares computed for it."
@@ -4005,202 +4380,11 @@ type SettlementSourceState implements Node {
   unbatched: Int!
 }
 
-type CampaignEdge {
-  cursor: String!
-  node: Campaign!
-}
-
-type CampaignConnection {
-  edges: [CampaignEdge!]!
-  nodes: [Campaign!]!
-  pageInfo: PageInfo!
-}
-
-type BlockedProductEdge {
-  cursor: String!
-  node: BlockedProduct!
-}
-
-type BlockedProductConnection {
-  edges: [BlockedProductEdge!]!
-  nodes: [BlockedProduct!]!
-  pageInfo: PageInfo!
-}
-
 extend type Merchant {
-  "The merchant's companies, by companyId."
-  companies: [Company!]!
-  "The merchant's stores, by storeId."
-  stores: [Store!]!
-  "The merchant's product categories, by categoryId."
-  categories: [Category!]!
-  "All of the merchant's campaigns, past ones included, by start."
-  campaigns: [Campaign!]!
-  "The merchant's derived shares, by derivedShareId."
-  derivedShares: [DerivedShare!]!
   "The merchant's invoices of every settle run, oldest first."
   invoices: [Invoice!]!
   "How far settlement has come for each source of the merchant."
   settlementSourceStates: [SettlementSourceState!]!
-}
-
-# --- inputs ---
-
-input CreateCompanyInput {
-  "Generated when absent."
-  companyId: ID
-  merchantId: ID!
-  name: String!
-  companyRegistrationNumber: String!
-  "0 to 100 with at most 2 decimals, such as \"7.5\"."
-  userShare: Decimal!
-  "Defaults to PERCENTAGE."
-  userShareType: ShareType
-  providerShare: Decimal!
-  "Defaults to PERCENTAGE."
-  providerShareType: ShareType
-}
-
-"The fields to change; those absent or null stay."
-input UpdateCompanyInput {
-  name: String
-  companyRegistrationNumber: String
-  userShare: Decimal
-  userShareType: ShareType
-  providerShare: Decimal
-  providerShareType: ShareType
-}
-
-input CreateStoreInput {
-  "Generated when absent."
-  storeId: ID
-  merchantId: ID!
-  storeNumber: String!
-  name: String!
-  userShare: Decimal!
-  userShareType: ShareType
-  providerShare: Decimal!
-  providerShareType: ShareType
-  "Defaults to TRANSACTION."
-  source: StoreSource
-}
-
-"The fields to change; those absent or null stay."
-input UpdateStoreInput {
-  storeNumber: String
-  name: String
-  userShare: Decimal
-  userShareType: ShareType
-  providerShare: Decimal
-  providerShareType: ShareType
-  source: StoreSource
-}
-
-input CreateCategoryInput {
-  "Generated when absent."
-  categoryId: ID
-  merchantId: ID!
-  name: String!
-  "Limits the category to one store; absent means every store."
-  storeNumber: String
-  userShare: Decimal!
-  userShareType: ShareType
-  providerShare: Decimal!
-  providerShareType: ShareType
-}
-
-"The fields to change; those absent or null stay."
-input UpdateCategoryInput {
-  name: String
-  "An empty string makes the category apply in every store."
-  storeNumber: String
-  userShare: Decimal
-  userShareType: ShareType
-  providerShare: Decimal
-  providerShareType: ShareType
-}
-
-"A product to add to the category that addProducts names."
-input ProductInput {
-  "Generated when absent."
-  productId: ID
-  name: String
-  productNumber: String!
-}
-
-input CreateProductInput {
-  "Generated when absent."
-  productId: ID
-  categoryId: ID!
-  name: String
-  productNumber: String!
-}
-
-input CreateCampaignInput {
-  "Generated when absent."
-  campaignId: ID
-  merchantId: ID!
-  name: String
-  campaignStart: DateTime!
-  "Must be after campaignStart."
-  campaignEnd: DateTime!
-  userShare: Decimal!
-  userShareType: ShareType
-  providerShare: Decimal!
-  providerShareType: ShareType
-  "Only this store number; absent means every store."
-  storeNumber: String
-  "Only this category; absent means every category."
-  categoryId: ID
-  "Only this product number; absent means every product."
-  productNumber: String
-}
-
-"The fields to change; those absent or null stay. An empty scope field removes that limit."
-input UpdateCampaignInput {
-  name: String
-  campaignStart: DateTime
-  campaignEnd: DateTime
-  userShare: Decimal
-  userShareType: ShareType
-  providerShare: Decimal
-  providerShareType: ShareType
-  storeNumber: String
-  categoryId: ID
-  productNumber: String
-}
-
-input CreateDerivedShareInput {
-  "Generated when absent."
-  derivedShareId: ID
-  merchantId: ID!
-  share: Decimal!
-  derivedShare: Decimal!
-  "PERCENTAGE (the default) or FIXED_AMOUNT."
-  derivedShareType: ShareType
-}
-
-"One derived share of the set that replaceDerivedShares installs."
-input DerivedShareInput {
-  "Generated when absent."
-  derivedShareId: ID
-  share: Decimal!
-  derivedShare: Decimal!
-  derivedShareType: ShareType
-}
-
-"The fields to change; those absent or null stay."
-input UpdateDerivedShareInput {
-  share: Decimal
-  derivedShare: Decimal
-  derivedShareType: ShareType
-}
-
-input BlockedProductInput {
-  "Generated when absent."
-  productId: ID
-  name: String
-  productNumber: String!
 }
 
 "One raw card transaction, as the card acquirer delivers it."
@@ -4225,118 +4409,6 @@ input TransactionInput {
   retrievalReferenceNumber: String
 }
 
-# --- payloads ---
-
-type CreateCompanyPayload {
-  company: Company
-  userErrors: [UserError!]!
-}
-
-type UpdateCompanyPayload {
-  company: Company
-  userErrors: [UserError!]!
-}
-
-type DeleteCompanyPayload {
-  deletedCompanyId: ID
-  userErrors: [UserError!]!
-}
-
-type CreateStorePayload {
-  store: Store
-  userErrors: [UserError!]!
-}
-
-type UpdateStorePayload {
-  store: Store
-  userErrors: [UserError!]!
-}
-
-type DeleteStorePayload {
-  deletedStoreId: ID
-  userErrors: [UserError!]!
-}
-
-type CreateCategoryPayload {
-  category: Category
-  userErrors: [UserError!]!
-}
-
-type UpdateCategoryPayload {
-  category: Category
-  userErrors: [UserError!]!
-}
-
-type DeleteCategoryPayload {
-  deletedCategoryId: ID
-  userErrors: [UserError!]!
-}
-
-type AddProductsPayload {
-  products: [Product!]
-  userErrors: [UserError!]!
-}
-
-type CreateProductPayload {
-  product: Product
-  userErrors: [UserError!]!
-}
-
-type DeleteProductPayload {
-  deletedProductId: ID
-  userErrors: [UserError!]!
-}
-
-type CreateCampaignPayload {
-  campaign: Campaign
-  userErrors: [UserError!]!
-}
-
-type UpdateCampaignPayload {
-  campaign: Campaign
-  userErrors: [UserError!]!
-}
-
-type DeleteCampaignPayload {
-  deletedCampaignId: ID
-  userErrors: [UserError!]!
-}
-
-type CreateDerivedSharePayload {
-  derivedShare: DerivedShare
-  userErrors: [UserError!]!
-}
-
-type UpdateDerivedSharePayload {
-  derivedShare: DerivedShare
-  userErrors: [UserError!]!
-}
-
-type DeleteDerivedSharePayload {
-  deletedDerivedShareId: ID
-  userErrors: [UserError!]!
-}
-
-type ReplaceDerivedSharesPayload {
-  derivedShares: [DerivedShare!]
-  userErrors: [UserError!]!
-}
-
-type CreateBlockedProductPayload {
-  blockedProduct: BlockedProduct
-  userErrors: [UserError!]!
-}
-
-type CreateBlockedProductsPayload {
-  blockedProducts: [BlockedProduct!]
-  userErrors: [UserError!]!
-}
-
-type DeleteBlockedProductPayload {
-  deletedProductId: ID
-  userErrors: [UserError!]!
-}
-
 type IngestTransactionsPayload {
   batch: TransactionBatch
   userErrors: [UserError!]!
@@ -4355,20 +4427,6 @@ type SettleMerchantsPayload {
 }
 
 extend type Query {
-  "One company; null when unknown."
-  company(companyId: ID!): Company
-  "One store; null when unknown."
-  store(storeId: ID!): Store
-  "One category; null when unknown."
-  category(categoryId: ID!): Category
-  "One campaign; null when unknown."
-  campaign(campaignId: ID!): Campaign
-  "One derived share; null when unknown."
-  derivedShare(derivedShareId: ID!): DerivedShare
-  "The active and future campaigns of every merchant; first is at most 100."
-  campaigns(first: Int = 20, after: String): CampaignConnection!
-  "The blocked products, by productId; first is at most 100."
-  blockedProducts(first: Int = 20, after: String): BlockedProductConnection!
   "Settlements in processing order; first is at most 100."
   settlements(filter: SettlementFilter, first: Int = 20, after: String): SettlementConnection!
   "The settlement batches, newest first; first is at most 100."
@@ -4382,50 +4440,6 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Adds a company to a merchant."
-  createCompany(input: CreateCompanyInput!): CreateCompanyPayload!
-  "Changes the fields given; the ids never change."
-  updateCompany(companyId: ID!, input: UpdateCompanyInput!): UpdateCompanyPayload!
-  "Deletes a company."
-  deleteCompany(companyId: ID!): DeleteCompanyPayload!
-  "Adds a store to a merchant."
-  createStore(input: CreateStoreInput!): CreateStorePayload!
-  "Changes the fields given; the ids never change."
-  updateStore(storeId: ID!, input: UpdateStoreInput!): UpdateStorePayload!
-  "Deletes a store."
-  deleteStore(storeId: ID!): DeleteStorePayload!
-  "Adds a product category to a merchant."
-  createCategory(input: CreateCategoryInput!): CreateCategoryPayload!
-  "Changes the fields given; the ids never change."
-  updateCategory(categoryId: ID!, input: UpdateCategoryInput!): UpdateCategoryPayload!
-  "Deletes a category and its products; a category a campaign names is a CONFLICT."
-  deleteCategory(categoryId: ID!): DeleteCategoryPayload!
-  "Adds products to a category, all or none (at most 1000); errors name the item as products[i].field."
-  addProducts(categoryId: ID!, products: [ProductInput!]!): AddProductsPayload!
-  "Adds one product to the category it names."
-  createProduct(input: CreateProductInput!): CreateProductPayload!
-  "Removes a product from its category."
-  deleteProduct(productId: ID!): DeleteProductPayload!
-  "Adds a campaign to a merchant."
-  createCampaign(input: CreateCampaignInput!): CreateCampaignPayload!
-  "Changes the fields given; the ids never change."
-  updateCampaign(campaignId: ID!, input: UpdateCampaignInput!): UpdateCampaignPayload!
-  "Deletes a campaign."
-  deleteCampaign(campaignId: ID!): DeleteCampaignPayload!
-  "Adds a derived share to a merchant."
-  createDerivedShare(input: CreateDerivedShareInput!): CreateDerivedSharePayload!
-  "Changes the fields given; the ids never change."
-  updateDerivedShare(derivedShareId: ID!, input: UpdateDerivedShareInput!): UpdateDerivedSharePayload!
-  "Deletes a derived share."
-  deleteDerivedShare(derivedShareId: ID!): DeleteDerivedSharePayload!
-  "Makes derivedShares the merchant's whole set of derived shares, atomically; errors name the item as derivedShares[i].field."
-  replaceDerivedShares(merchantId: ID!, derivedShares: [DerivedShareInput!]!): ReplaceDerivedSharesPayload!
-  "Blocks one product number for every merchant."
-  createBlockedProduct(input: BlockedProductInput!): CreateBlockedProductPayload!
-  "Blocks many product numbers, all or none (at most 1000); errors name the item as blockedProducts[i].field."
-  createBlockedProducts(blockedProducts: [BlockedProductInput!]!): CreateBlockedProductsPayload!
-  "Unblocks a product number."
-  deleteBlockedProduct(productId: ID!): DeleteBlockedProductPayload!
   """
   Stores and settles a batch of raw card transactions, all or none; errors
   name the transaction as transactions[i].field.

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/graph"
@@ -16,8 +17,52 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (r *blockedProductResolver) ID(ctx context.Context, obj *merchant.BlockedProduct) (string, error) {
+	return GlobalID(typeBlockedProduct, obj.ID), nil
+}
+
+func (r *campaignResolver) ID(ctx context.Context, obj *merchant.Campaign) (string, error) {
+	return GlobalID(typeCampaign, obj.ID), nil
+}
+
+func (r *categoryResolver) ID(ctx context.Context, obj *merchant.Category) (string, error) {
+	return GlobalID(typeCategory, obj.ID), nil
+}
+
+func (r *categoryResolver) Products(ctx context.Context, obj *merchant.Category) ([]*merchant.Product, error) {
+	return r.loaders(ctx).Products.Load(ctx, obj.ID)
+}
+
+func (r *companyResolver) ID(ctx context.Context, obj *merchant.Company) (string, error) {
+	return GlobalID(typeCompany, obj.ID), nil
+}
+
+func (r *derivedShareResolver) ID(ctx context.Context, obj *merchant.DerivedShare) (string, error) {
+	return GlobalID(typeDerivedShare, obj.ID), nil
+}
+
 func (r *merchantResolver) ID(ctx context.Context, obj *merchant.Merchant) (string, error) {
 	return GlobalID(typeMerchant, obj.ID), nil
+}
+
+func (r *merchantResolver) Companies(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Company, error) {
+	return r.loaders(ctx).Companies.Load(ctx, obj.ID)
+}
+
+func (r *merchantResolver) Stores(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Shop, error) {
+	return r.loaders(ctx).Stores.Load(ctx, obj.ID)
+}
+
+func (r *merchantResolver) Categories(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Category, error) {
+	return r.loaders(ctx).Categories.Load(ctx, obj.ID)
+}
+
+func (r *merchantResolver) Campaigns(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Campaign, error) {
+	return r.loaders(ctx).Campaigns.Load(ctx, obj.ID)
+}
+
+func (r *merchantResolver) DerivedShares(ctx context.Context, obj *merchant.Merchant) ([]*merchant.DerivedShare, error) {
+	return r.loaders(ctx).DerivedShares.Load(ctx, obj.ID)
 }
 
 func (r *mutationResolver) CreateMerchant(ctx context.Context, input model.CreateMerchantInput) (*model.CreateMerchantPayload, error) {
@@ -44,6 +89,169 @@ func (r *mutationResolver) DeleteMerchant(ctx context.Context, merchantID string
 		return &model.DeleteMerchantPayload{UserErrors: ue}, err
 	}
 	return &model.DeleteMerchantPayload{DeletedMerchantID: &merchantID, UserErrors: noUserErrors()}, nil
+}
+
+func (r *mutationResolver) CreateCompany(ctx context.Context, input merchant.CompanyCreate) (*model.CreateCompanyPayload, error) {
+	c, err := r.MerchantOps.CreateCompany(ctx, input)
+	return payload(c, err, func(c *merchant.Company, ue []*model.UserError) *model.CreateCompanyPayload {
+		return &model.CreateCompanyPayload{Company: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) UpdateCompany(ctx context.Context, companyID string, input merchant.CompanyUpdate) (*model.UpdateCompanyPayload, error) {
+	c, err := r.MerchantOps.UpdateCompany(ctx, companyID, input)
+	return payload(c, err, func(c *merchant.Company, ue []*model.UserError) *model.UpdateCompanyPayload {
+		return &model.UpdateCompanyPayload{Company: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteCompany(ctx context.Context, companyID string) (*model.DeleteCompanyPayload, error) {
+	return deletedPayload(companyID, r.MerchantOps.DeleteCompany(ctx, companyID), func(id *string, ue []*model.UserError) *model.DeleteCompanyPayload {
+		return &model.DeleteCompanyPayload{DeletedCompanyID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateStore(ctx context.Context, input merchant.ShopCreate) (*model.CreateStorePayload, error) {
+	s, err := r.MerchantOps.CreateStore(ctx, input)
+	return payload(s, err, func(s *merchant.Shop, ue []*model.UserError) *model.CreateStorePayload {
+		return &model.CreateStorePayload{Store: s, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) UpdateStore(ctx context.Context, storeID string, input merchant.ShopUpdate) (*model.UpdateStorePayload, error) {
+	s, err := r.MerchantOps.UpdateStore(ctx, storeID, input)
+	return payload(s, err, func(s *merchant.Shop, ue []*model.UserError) *model.UpdateStorePayload {
+		return &model.UpdateStorePayload{Store: s, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteStore(ctx context.Context, storeID string) (*model.DeleteStorePayload, error) {
+	return deletedPayload(storeID, r.MerchantOps.DeleteStore(ctx, storeID), func(id *string, ue []*model.UserError) *model.DeleteStorePayload {
+		return &model.DeleteStorePayload{DeletedStoreID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateCategory(ctx context.Context, input merchant.CategoryCreate) (*model.CreateCategoryPayload, error) {
+	c, err := r.MerchantOps.CreateCategory(ctx, input)
+	return payload(c, err, func(c *merchant.Category, ue []*model.UserError) *model.CreateCategoryPayload {
+		return &model.CreateCategoryPayload{Category: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) UpdateCategory(ctx context.Context, categoryID string, input merchant.CategoryUpdate) (*model.UpdateCategoryPayload, error) {
+	c, err := r.MerchantOps.UpdateCategory(ctx, categoryID, input)
+	return payload(c, err, func(c *merchant.Category, ue []*model.UserError) *model.UpdateCategoryPayload {
+		return &model.UpdateCategoryPayload{Category: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteCategory(ctx context.Context, categoryID string) (*model.DeleteCategoryPayload, error) {
+	return deletedPayload(categoryID, r.MerchantOps.DeleteCategory(ctx, categoryID), func(id *string, ue []*model.UserError) *model.DeleteCategoryPayload {
+		return &model.DeleteCategoryPayload{DeletedCategoryID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) AddProducts(ctx context.Context, categoryID string, products []*merchant.ProductCreate) (*model.AddProductsPayload, error) {
+	in := make([]merchant.ProductCreate, len(products))
+	for i, p := range products {
+		in[i] = *p
+	}
+	list, err := r.MerchantOps.AddProducts(ctx, categoryID, in)
+	return payload(list, err, func(list []*merchant.Product, ue []*model.UserError) *model.AddProductsPayload {
+		return &model.AddProductsPayload{Products: list, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateProduct(ctx context.Context, input merchant.ProductCreate) (*model.CreateProductPayload, error) {
+	p, err := r.MerchantOps.CreateProduct(ctx, input)
+	return payload(p, err, func(p *merchant.Product, ue []*model.UserError) *model.CreateProductPayload {
+		return &model.CreateProductPayload{Product: p, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteProduct(ctx context.Context, productID string) (*model.DeleteProductPayload, error) {
+	return deletedPayload(productID, r.MerchantOps.DeleteProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteProductPayload {
+		return &model.DeleteProductPayload{DeletedProductID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateCampaign(ctx context.Context, input merchant.CampaignCreate) (*model.CreateCampaignPayload, error) {
+	c, err := r.MerchantOps.CreateCampaign(ctx, input)
+	return payload(c, err, func(c *merchant.Campaign, ue []*model.UserError) *model.CreateCampaignPayload {
+		return &model.CreateCampaignPayload{Campaign: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) UpdateCampaign(ctx context.Context, campaignID string, input merchant.CampaignUpdate) (*model.UpdateCampaignPayload, error) {
+	c, err := r.MerchantOps.UpdateCampaign(ctx, campaignID, input)
+	return payload(c, err, func(c *merchant.Campaign, ue []*model.UserError) *model.UpdateCampaignPayload {
+		return &model.UpdateCampaignPayload{Campaign: c, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteCampaign(ctx context.Context, campaignID string) (*model.DeleteCampaignPayload, error) {
+	return deletedPayload(campaignID, r.MerchantOps.DeleteCampaign(ctx, campaignID), func(id *string, ue []*model.UserError) *model.DeleteCampaignPayload {
+		return &model.DeleteCampaignPayload{DeletedCampaignID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateDerivedShare(ctx context.Context, input merchant.DerivedShareCreate) (*model.CreateDerivedSharePayload, error) {
+	d, err := r.MerchantOps.CreateDerivedShare(ctx, input)
+	return payload(d, err, func(d *merchant.DerivedShare, ue []*model.UserError) *model.CreateDerivedSharePayload {
+		return &model.CreateDerivedSharePayload{DerivedShare: d, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) UpdateDerivedShare(ctx context.Context, derivedShareID string, input merchant.DerivedShareUpdate) (*model.UpdateDerivedSharePayload, error) {
+	d, err := r.MerchantOps.UpdateDerivedShare(ctx, derivedShareID, input)
+	return payload(d, err, func(d *merchant.DerivedShare, ue []*model.UserError) *model.UpdateDerivedSharePayload {
+		return &model.UpdateDerivedSharePayload{DerivedShare: d, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteDerivedShare(ctx context.Context, derivedShareID string) (*model.DeleteDerivedSharePayload, error) {
+	return deletedPayload(derivedShareID, r.MerchantOps.DeleteDerivedShare(ctx, derivedShareID), func(id *string, ue []*model.UserError) *model.DeleteDerivedSharePayload {
+		return &model.DeleteDerivedSharePayload{DeletedDerivedShareID: id, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) ReplaceDerivedShares(ctx context.Context, merchantID string, derivedShares []*merchant.DerivedShareCreate) (*model.ReplaceDerivedSharesPayload, error) {
+	in := make([]merchant.DerivedShareCreate, len(derivedShares))
+	for i, d := range derivedShares {
+		in[i] = *d
+	}
+	list, err := r.MerchantOps.ReplaceDerivedShares(ctx, merchantID, in)
+	return payload(list, err, func(list []*merchant.DerivedShare, ue []*model.UserError) *model.ReplaceDerivedSharesPayload {
+		return &model.ReplaceDerivedSharesPayload{DerivedShares: list, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateBlockedProduct(ctx context.Context, input merchant.BlockedProductCreate) (*model.CreateBlockedProductPayload, error) {
+	b, err := r.MerchantOps.CreateBlockedProduct(ctx, input)
+	return payload(b, err, func(b *merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductPayload {
+		return &model.CreateBlockedProductPayload{BlockedProduct: b, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreateBlockedProducts(ctx context.Context, blockedProducts []*merchant.BlockedProductCreate) (*model.CreateBlockedProductsPayload, error) {
+	in := make([]merchant.BlockedProductCreate, len(blockedProducts))
+	for i, b := range blockedProducts {
+		in[i] = *b
+	}
+	list, err := r.MerchantOps.CreateBlockedProducts(ctx, in)
+	return payload(list, err, func(list []*merchant.BlockedProduct, ue []*model.UserError) *model.CreateBlockedProductsPayload {
+		return &model.CreateBlockedProductsPayload{BlockedProducts: list, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) DeleteBlockedProduct(ctx context.Context, productID string) (*model.DeleteBlockedProductPayload, error) {
+	return deletedPayload(productID, r.MerchantOps.DeleteBlockedProduct(ctx, productID), func(id *string, ue []*model.UserError) *model.DeleteBlockedProductPayload {
+		return &model.DeleteBlockedProductPayload{DeletedProductID: id, UserErrors: ue}
+	})
+}
+
+func (r *productResolver) ID(ctx context.Context, obj *merchant.Product) (string, error) {
+	return GlobalID(typeProduct, productNativeID(obj.CategoryID, obj.ID)), nil
 }
 
 func (r *queryResolver) Merchant(ctx context.Context, merchantID string) (*merchant.Merchant, error) {
@@ -81,6 +289,89 @@ func (r *queryResolver) Merchants(ctx context.Context, first *int, after *string
 	return conn, nil
 }
 
+func (r *queryResolver) Company(ctx context.Context, companyID string) (*merchant.Company, error) {
+	return nullIfNotFound(r.MerchantOps.Company(ctx, companyID))
+}
+
+func (r *queryResolver) Store(ctx context.Context, storeID string) (*merchant.Shop, error) {
+	return nullIfNotFound(r.MerchantOps.Store(ctx, storeID))
+}
+
+func (r *queryResolver) Category(ctx context.Context, categoryID string) (*merchant.Category, error) {
+	return nullIfNotFound(r.MerchantOps.Category(ctx, categoryID))
+}
+
+func (r *queryResolver) Campaign(ctx context.Context, campaignID string) (*merchant.Campaign, error) {
+	return nullIfNotFound(r.MerchantOps.Campaign(ctx, campaignID))
+}
+
+func (r *queryResolver) DerivedShare(ctx context.Context, derivedShareID string) (*merchant.DerivedShare, error) {
+	return nullIfNotFound(r.MerchantOps.DerivedShare(ctx, derivedShareID))
+}
+
+func (r *queryResolver) Campaigns(ctx context.Context, first *int, after *string) (*model.CampaignConnection, error) {
+	offset, limit, err := pageWindow(first, after)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.MerchantOps.CurrentCampaigns(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
+	if err != nil {
+		return nil, err
+	}
+	list, pi := pageOfMore(list, offset, limit)
+	return &model.CampaignConnection{
+		Edges: edges(ctx, offset, list, func(c string, n *merchant.Campaign) *model.CampaignEdge {
+			return &model.CampaignEdge{Cursor: c, Node: n}
+		}),
+		Nodes: list, PageInfo: pi,
+	}, nil
+}
+
+func (r *queryResolver) BlockedProducts(ctx context.Context, first *int, after *string) (*model.BlockedProductConnection, error) {
+	offset, limit, err := pageWindow(first, after)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
+	if err != nil {
+		return nil, err
+	}
+	list, pi := pageOfMore(list, offset, limit)
+	return &model.BlockedProductConnection{
+		Edges: edges(ctx, offset, list, func(c string, n *merchant.BlockedProduct) *model.BlockedProductEdge {
+			return &model.BlockedProductEdge{Cursor: c, Node: n}
+		}),
+		Nodes: list, PageInfo: pi,
+	}, nil
+}
+
+func (r *storeResolver) ID(ctx context.Context, obj *merchant.Shop) (string, error) {
+	return GlobalID(typeStore, obj.ID), nil
+}
+
+func (r *Resolver) BlockedProduct() graph.BlockedProductResolver { return &blockedProductResolver{r} }
+
+func (r *Resolver) Campaign() graph.CampaignResolver { return &campaignResolver{r} }
+
+func (r *Resolver) Category() graph.CategoryResolver { return &categoryResolver{r} }
+
+func (r *Resolver) Company() graph.CompanyResolver { return &companyResolver{r} }
+
+func (r *Resolver) DerivedShare() graph.DerivedShareResolver { return &derivedShareResolver{r} }
+
 func (r *Resolver) Merchant() graph.MerchantResolver { return &merchantResolver{r} }
 
-type merchantResolver struct{ *Resolver }
+func (r *Resolver) Product() graph.ProductResolver { return &productResolver{r} }
+
+func (r *Resolver) Store() graph.StoreResolver { return &storeResolver{r} }
+
+type (
+	blockedProductResolver struct{ *Resolver }
+	campaignResolver       struct{ *Resolver }
+	categoryResolver       struct{ *Resolver }
+	companyResolver        struct{ *Resolver }
+	derivedShareResolver   struct{ *Resolver }
+	merchantResolver       struct{ *Resolver }
+	productResolver        struct{ *Resolver }
+	storeResolver          struct{ *Resolver }
+)
