@@ -1,0 +1,125 @@
+package settlement
+
+import (
+	"net/http"
+
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/merchant"
+	"loyaltygraph/rest/storebox"
+)
+
+// derivedShares is the derived share resource: /api/v1/derivedshares.
+func (h *Handler) derivedShares() *resource[*merchant.DerivedShare, merchant.DerivedShareCreate, merchant.DerivedShareUpdate, derivedShareJSON] {
+	return &resource[*merchant.DerivedShare, merchant.DerivedShareCreate, merchant.DerivedShareUpdate, derivedShareJSON]{
+		path: "/api/v1/derivedshares", idParam: "derivedShareId",
+		decodeCreate: func(obj storebox.Object) (merchant.DerivedShareCreate, error) {
+			req, err := decodeDerivedShareObject(obj, "")
+			if err != nil {
+				return merchant.DerivedShareCreate{}, err
+			}
+			return req.create(true)
+		},
+		decodeUpdate: derivedShareUpdate,
+		create:       h.merchants.CreateDerivedShare, find: h.merchants.DerivedShare,
+		update: h.merchants.UpdateDerivedShare, remove: h.merchants.DeleteDerivedShare,
+		ofMerchant: h.merchants.MerchantDerivedShares,
+		idOf:       func(d *merchant.DerivedShare) string { return d.ID }, toJSON: toDerivedShareJSON,
+	}
+}
+
+type derivedShareJSON struct {
+	DerivedShareID   string          `json:"derivedShareId"`
+	MerchantID       string          `json:"merchantId"`
+	Share            storebox.Number `json:"share"`
+	DerivedShare     storebox.Number `json:"derivedShare"`
+	DerivedShareType string          `json:"derivedShareType"`
+}
+
+func toDerivedShareJSON(d *merchant.DerivedShare) derivedShareJSON {
+	return derivedShareJSON{DerivedShareID: d.ID, MerchantID: d.MerchantID, Share: storebox.Number(d.Share),
+		DerivedShare: storebox.Number(d.DerivedShare), DerivedShareType: string(d.DerivedShareType)}
+}
+
+type derivedShareRequest struct {
+	id, merchantID            *string
+	share, derivedShare       decimal.Decimal
+	hasShare, hasDerivedShare bool
+	derivedShareType          *merchant.ShareType
+}
+
+func decodeDerivedShareObject(obj storebox.Object, pathID string) (req derivedShareRequest, err error) {
+	if req.id, err = idMember(obj, "derivedShareId", pathID); err != nil {
+		return req, err
+	}
+	if req.merchantID, err = idMember(obj, "merchantId", ""); err != nil {
+		return req, err
+	}
+	if req.share, req.hasShare, err = decimalMember(obj, "share"); err != nil {
+		return req, err
+	}
+	if req.derivedShare, req.hasDerivedShare, err = decimalMember(obj, "derivedShare"); err != nil {
+		return req, err
+	}
+	req.derivedShareType, err = shareTypeMember(obj, "derivedShareType")
+	return req, err
+}
+
+// create builds the create input; the merchant may come from the path.
+func (req derivedShareRequest) create(needMerchant bool) (in merchant.DerivedShareCreate, err error) {
+	err = firstError(
+		required("merchantId", !needMerchant || req.merchantID != nil),
+		required("share", req.hasShare),
+		required("derivedShare", req.hasDerivedShare),
+	)
+	if err != nil {
+		return in, err
+	}
+	in = merchant.DerivedShareCreate{ID: req.id, Share: req.share, DerivedShare: req.derivedShare, DerivedShareType: req.derivedShareType}
+	if req.merchantID != nil {
+		in.MerchantID = *req.merchantID
+	}
+	return in, nil
+}
+
+func derivedShareUpdate(obj storebox.Object, id string) (upd merchant.DerivedShareUpdate, err error) {
+	req, err := decodeDerivedShareObject(obj, id)
+	if err != nil {
+		return upd, err
+	}
+	upd = merchant.DerivedShareUpdate{MerchantID: req.merchantID, DerivedShareType: req.derivedShareType}
+	if req.hasShare {
+		upd.Share = &req.share
+	}
+	if req.hasDerivedShare {
+		upd.DerivedShare = &req.derivedShare
+	}
+	return upd, nil
+}
+
+// replaceDerivedShares replaces all derived shares of the merchant with the
+// body's {"derivedShares": [...]}, in one transaction.
+func (h *Handler) replaceDerivedShares(w http.ResponseWriter, r *http.Request) {
+	obj, err := storebox.DecodeObject(r)
+	var in []merchant.DerivedShareCreate
+	if err == nil {
+		raw, ok := obj["derivedShares"]
+		if !ok {
+			err = errs.InvalidField("derivedShares", "derivedShares is required")
+		} else {
+			in, err = decodeEach(raw, "derivedShares", func(item storebox.Object) (merchant.DerivedShareCreate, error) {
+				req, err := decodeDerivedShareObject(item, "")
+				if err != nil {
+					return merchant.DerivedShareCreate{}, err
+				}
+				return req.create(false)
+			})
+		}
+	}
+	var list []*merchant.DerivedShare
+	if err == nil {
+		list, err = h.merchants.ReplaceDerivedShares(r.Context(), r.PathValue("merchantId"), in)
+	}
+	writeList(h, w, r, list, err, toDerivedShareJSON)
+}
