@@ -147,12 +147,7 @@ func (h *Handler) createMerchant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
-	offset, err := storebox.QueryInt(r, "offset", 0, 1<<31-1)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	limit, err := storebox.QueryInt(r, "limit", merchant.MaxPageSize, merchant.MaxPageSize)
+	offset, limit, err := storebox.Page(r, merchant.MaxPageSize)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -314,15 +314,8 @@ func atIndex(prefix string, i int, err error) error {
 
 // modelPage reads offset and limit (default and at most 1000).
 func modelPage(r *http.Request) (merchants.Page, error) {
-	offset, err := storebox.QueryInt(r, "offset", 0, 1<<31-1)
-	if err != nil {
-		return merchants.Page{}, err
-	}
-	limit, err := storebox.QueryInt(r, "limit", merchant.MaxPageSize, merchant.MaxPageSize)
-	if err != nil {
-		return merchants.Page{}, err
-	}
-	return merchants.Page{Offset: offset, Limit: limit}, nil
+	offset, limit, err := storebox.Page(r, merchant.MaxPageSize)
+	return merchants.Page{Offset: offset, Limit: limit}, err
 }
 
 // writeList answers a list (200, or the status given), or the error that

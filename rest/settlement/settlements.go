@@ -84,13 +84,12 @@ type transactionJSON struct {
 	Reason                    string          `json:"reason,omitempty"`
 }
 
+// maxSettlementPage is the largest page of settlements and batches.
+const maxSettlementPage = 1000
+
+// page reads a list's offset and limit.
 func (h *Handler) page(r *http.Request) (int, int, error) {
-	offset, err := storebox.QueryInt(r, "offset", 0, 1<<31-1)
-	if err != nil {
-		return 0, 0, err
-	}
-	limit, err := storebox.QueryInt(r, "limit", 1000, 1000)
-	return offset, limit, err
+	return storebox.Page(r, maxSettlementPage)
 }
 
 func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {

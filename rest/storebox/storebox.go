@@ -176,6 +176,16 @@ func QueryInt(r *http.Request, name string, def, max int) (int, error) {
 	return n, nil
 }
 
+// Page reads the offset and limit query parameters of a Storebox list:
+// offset from 0 (default 0), limit from 0 to max (default max).
+func Page(r *http.Request, max int) (offset, limit int, err error) {
+	if offset, err = QueryInt(r, "offset", 0, 1<<31-1); err != nil {
+		return 0, 0, err
+	}
+	limit, err = QueryInt(r, "limit", max, max)
+	return offset, limit, err
+}
+
 // Require wraps h so that it runs only for an authenticated principal;
 // otherwise it answers 401 in the Storebox shape (or 503 when the credential
 // store could not be reached).
