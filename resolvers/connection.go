@@ -1,7 +1,11 @@
 package resolvers
 
 import (
+	"context"
+	"slices"
+
 	"encoding/base64"
+	"github.com/99designs/gqlgen/graphql"
 	"strconv"
 	"strings"
 
@@ -53,4 +57,44 @@ func pageInfo(offset, count, total int) *model.PageInfo {
 		pi.StartCursor, pi.EndCursor = &start, &end
 	}
 	return pi
+}
+
+// edges returns a connection's edges, a cursor each, when the selection
+// asks for them (nodes alone need none), in one backing array.
+func edges[T, E any](ctx context.Context, offset int, list []T, edge func(cursor string, node T) E) []*E {
+	if !slices.Contains(graphql.CollectAllFields(ctx), "edges") {
+		return []*E{}
+	}
+	backing := make([]E, len(list))
+	out := make([]*E, len(list))
+	for i, n := range list {
+		backing[i] = edge(OffsetCursor(offset+i), n)
+		out[i] = &backing[i]
+	}
+	return out
+}
+
+// window cuts the page at offset, limit out of a whole list.
+func window[T any](all []T, offset, limit int) []T {
+	if offset >= len(all) {
+		return []T{}
+	}
+	return all[offset:min(len(all), offset+limit)]
+}
+
+// pageOfMore is a page of a list without a total: the operation was asked
+// for one item more than the page, to learn whether another page follows.
+func pageOfMore[T any](list []T, offset, limit int) ([]T, *model.PageInfo) {
+	more := len(list) > limit
+	if more {
+		list = list[:limit]
+	}
+	if list == nil {
+		list = []T{}
+	}
+	total := offset + len(list)
+	if more {
+		total++
+	}
+	return list, pageInfo(offset, len(list), total)
 }

@@ -25,9 +25,11 @@ func nullIfNotFound[T any](v *T, err error) (*T, error) {
 }
 
 func (r *Resolver) signupPayload(res user.SignupResult, u *user.User, err error) (*model.SignupPayload, error) {
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.SignupPayload{UserErrors: ue}, err
-	}
-	return &model.SignupPayload{Result: &res, User: u, UserErrors: noUserErrors()}, nil
+	return payload(u, err, func(u *user.User, ue []*model.UserError) *model.SignupPayload {
+		p := &model.SignupPayload{User: u, UserErrors: ue}
+		if err == nil {
+			p.Result = &res
+		}
+		return p
+	})
 }

@@ -12,9 +12,6 @@ import (
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
-	"slices"
-
-	"github.com/99designs/gqlgen/graphql"
 )
 
 func (r *blockedProductResolver) ID(ctx context.Context, obj *merchant.BlockedProduct) (string, error) {
@@ -67,28 +64,22 @@ func (r *merchantResolver) DerivedShares(ctx context.Context, obj *merchant.Merc
 
 func (r *mutationResolver) CreateMerchant(ctx context.Context, input model.CreateMerchantInput) (*model.CreateMerchantPayload, error) {
 	m, err := r.MerchantOps.Create(ctx, merchant.Create{ID: input.MerchantID, Name: input.MerchantName, Status: input.MerchantStatus})
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.CreateMerchantPayload{UserErrors: ue}, err
-	}
-	return &model.CreateMerchantPayload{Merchant: m, UserErrors: noUserErrors()}, nil
+	return payload(m, err, func(m *merchant.Merchant, ue []*model.UserError) *model.CreateMerchantPayload {
+		return &model.CreateMerchantPayload{Merchant: m, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) UpdateMerchant(ctx context.Context, merchantID string, input model.UpdateMerchantInput) (*model.UpdateMerchantPayload, error) {
 	m, err := r.MerchantOps.Update(ctx, merchantID, merchant.Update{Name: input.MerchantName, Status: input.MerchantStatus})
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.UpdateMerchantPayload{UserErrors: ue}, err
-	}
-	return &model.UpdateMerchantPayload{Merchant: m, UserErrors: noUserErrors()}, nil
+	return payload(m, err, func(m *merchant.Merchant, ue []*model.UserError) *model.UpdateMerchantPayload {
+		return &model.UpdateMerchantPayload{Merchant: m, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) DeleteMerchant(ctx context.Context, merchantID string) (*model.DeleteMerchantPayload, error) {
-	if err := r.MerchantOps.Delete(ctx, merchantID); err != nil {
-		ue, err := userErrors(err)
-		return &model.DeleteMerchantPayload{UserErrors: ue}, err
-	}
-	return &model.DeleteMerchantPayload{DeletedMerchantID: &merchantID, UserErrors: noUserErrors()}, nil
+	return deletedPayload(merchantID, r.MerchantOps.Delete(ctx, merchantID), func(id *string, ue []*model.UserError) *model.DeleteMerchantPayload {
+		return &model.DeleteMerchantPayload{DeletedMerchantID: id, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) CreateCompany(ctx context.Context, input merchant.CompanyCreate) (*model.CreateCompanyPayload, error) {
@@ -277,15 +268,9 @@ func (r *queryResolver) Merchants(ctx context.Context, first *int, after *string
 		PageInfo:   pageInfo(offset, len(list), total),
 		TotalCount: total,
 	}
-	// Edges (a cursor each) only when asked for.
-	if slices.Contains(graphql.CollectAllFields(ctx), "edges") {
-		edges := make([]model.MerchantEdge, len(list))
-		conn.Edges = make([]*model.MerchantEdge, len(list))
-		for i, m := range list {
-			edges[i] = model.MerchantEdge{Cursor: OffsetCursor(offset + i), Node: m}
-			conn.Edges[i] = &edges[i]
-		}
-	}
+	conn.Edges = edges(ctx, offset, list, func(c string, m *merchant.Merchant) model.MerchantEdge {
+		return model.MerchantEdge{Cursor: c, Node: m}
+	})
 	return conn, nil
 }
 
@@ -320,8 +305,8 @@ func (r *queryResolver) Campaigns(ctx context.Context, first *int, after *string
 	}
 	list, pi := pageOfMore(list, offset, limit)
 	return &model.CampaignConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *merchant.Campaign) *model.CampaignEdge {
-			return &model.CampaignEdge{Cursor: c, Node: n}
+		Edges: edges(ctx, offset, list, func(c string, n *merchant.Campaign) model.CampaignEdge {
+			return model.CampaignEdge{Cursor: c, Node: n}
 		}),
 		Nodes: list, PageInfo: pi,
 	}, nil
@@ -338,8 +323,8 @@ func (r *queryResolver) BlockedProducts(ctx context.Context, first *int, after *
 	}
 	list, pi := pageOfMore(list, offset, limit)
 	return &model.BlockedProductConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *merchant.BlockedProduct) *model.BlockedProductEdge {
-			return &model.BlockedProductEdge{Cursor: c, Node: n}
+		Edges: edges(ctx, offset, list, func(c string, n *merchant.BlockedProduct) model.BlockedProductEdge {
+			return model.BlockedProductEdge{Cursor: c, Node: n}
 		}),
 		Nodes: list, PageInfo: pi,
 	}, nil

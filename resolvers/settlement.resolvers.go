@@ -77,8 +77,8 @@ func (r *queryResolver) SettlementBatches(ctx context.Context, first *int, after
 	}
 	list := window(all, offset, limit)
 	return &model.SettlementBatchConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.SettlementBatch) *model.SettlementBatchEdge {
-			return &model.SettlementBatchEdge{Cursor: c, Node: n}
+		Edges: edges(ctx, offset, list, func(c string, n *settlement.SettlementBatch) model.SettlementBatchEdge {
+			return model.SettlementBatchEdge{Cursor: c, Node: n}
 		}),
 		Nodes: list, PageInfo: pageInfo(offset, len(list), len(all)), TotalCount: len(all),
 	}, nil
@@ -95,8 +95,8 @@ func (r *queryResolver) TransactionBatches(ctx context.Context, first *int, afte
 	}
 	list := window(all, offset, limit)
 	return &model.TransactionBatchConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.TransactionBatch) *model.TransactionBatchEdge {
-			return &model.TransactionBatchEdge{Cursor: c, Node: n}
+		Edges: edges(ctx, offset, list, func(c string, n *settlement.TransactionBatch) model.TransactionBatchEdge {
+			return model.TransactionBatchEdge{Cursor: c, Node: n}
 		}),
 		Nodes: list, PageInfo: pageInfo(offset, len(list), len(all)), TotalCount: len(all),
 	}, nil

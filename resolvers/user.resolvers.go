@@ -47,12 +47,14 @@ func (r *mutationResolver) Signup(ctx context.Context, input model.SignupInput) 
 
 func (r *mutationResolver) VerifyLinkCode(ctx context.Context, linkCode string, memberID *string) (*model.VerifyLinkCodePayload, error) {
 	u, err := r.UserOps.VerifyLinkCode(ctx, linkCode, deref(memberID))
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.VerifyLinkCodePayload{UserErrors: ue}, err
-	}
-	state := 0
-	return &model.VerifyLinkCodePayload{State: &state, User: u, UserErrors: noUserErrors()}, nil
+	return payload(u, err, func(u *user.User, ue []*model.UserError) *model.VerifyLinkCodePayload {
+		p := &model.VerifyLinkCodePayload{User: u, UserErrors: ue}
+		if u != nil {
+			state := 0
+			p.State = &state
+		}
+		return p
+	})
 }
 
 func (r *mutationResolver) UpdateUser(ctx context.Context, userID string, input model.UpdateUserInput) (*model.UpdateUserPayload, error) {
@@ -65,56 +67,49 @@ func (r *mutationResolver) UpdateUser(ctx context.Context, userID string, input 
 		upd.Parms = &parms
 	}
 	u, err := r.UserOps.Update(ctx, userID, upd)
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.UpdateUserPayload{UserErrors: ue}, err
-	}
-	return &model.UpdateUserPayload{User: u, UserErrors: noUserErrors()}, nil
+	return payload(u, err, func(u *user.User, ue []*model.UserError) *model.UpdateUserPayload {
+		return &model.UpdateUserPayload{User: u, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) DeleteUser(ctx context.Context, userID string) (*model.DeleteUserPayload, error) {
-	if err := r.UserOps.Delete(ctx, userID); err != nil {
-		ue, err := userErrors(err)
-		return &model.DeleteUserPayload{UserErrors: ue}, err
-	}
-	return &model.DeleteUserPayload{DeletedUserID: &userID, UserErrors: noUserErrors()}, nil
+	return deletedPayload(userID, r.UserOps.Delete(ctx, userID), func(id *string, ue []*model.UserError) *model.DeleteUserPayload {
+		return &model.DeleteUserPayload{DeletedUserID: id, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) ValidateOtp(ctx context.Context, phonenumber string, otp string) (*model.ValidateOtpPayload, error) {
 	u, err := r.UserOps.ValidateOTP(ctx, phonenumber, otp)
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.ValidateOtpPayload{UserErrors: ue}, err
-	}
-	return &model.ValidateOtpPayload{UserID: &u.ID, User: u, UserErrors: noUserErrors()}, nil
+	return payload(u, err, func(u *user.User, ue []*model.UserError) *model.ValidateOtpPayload {
+		p := &model.ValidateOtpPayload{User: u, UserErrors: ue}
+		if u != nil {
+			p.UserID = &u.ID
+		}
+		return p
+	})
 }
 
 func (r *mutationResolver) RequestUserToken(ctx context.Context, phonenumber string) (*model.RequestUserTokenPayload, error) {
-	if err := r.UserOps.RequestToken(ctx, phonenumber); err != nil {
-		ue, err := userErrors(err)
-		return &model.RequestUserTokenPayload{UserErrors: ue}, err
-	}
-	return &model.RequestUserTokenPayload{Accepted: true, UserErrors: noUserErrors()}, nil
+	err := r.UserOps.RequestToken(ctx, phonenumber)
+	return payload(err == nil, err, func(accepted bool, ue []*model.UserError) *model.RequestUserTokenPayload {
+		return &model.RequestUserTokenPayload{Accepted: accepted, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) VerifyUserToken(ctx context.Context, phonenumber string, otp string) (*model.VerifyUserTokenPayload, error) {
 	token, err := r.UserOps.VerifyToken(ctx, phonenumber, otp)
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.VerifyUserTokenPayload{UserErrors: ue}, err
-	}
-	return &model.VerifyUserTokenPayload{AccessToken: &token, UserErrors: noUserErrors()}, nil
+	return payload(nonEmpty(token), err, func(token *string, ue []*model.UserError) *model.VerifyUserTokenPayload {
+		return &model.VerifyUserTokenPayload{AccessToken: token, UserErrors: ue}
+	})
 }
 
 func (r *mutationResolver) SetPartnerSettings(ctx context.Context, input model.PartnerSettingsInput) (*model.SetPartnerSettingsPayload, error) {
 	st, err := r.UserOps.SetSettings(ctx, deref(input.PartnerUsername), user.PartnerSettings{
 		TermsURL: deref(input.TermsURL), LandingURL: deref(input.LandingURL), Flow: input.Flow,
 	})
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.SetPartnerSettingsPayload{UserErrors: ue}, err
-	}
-	return &model.SetPartnerSettingsPayload{Settings: st, UserErrors: noUserErrors()}, nil
+	return payload(st, err, func(st *user.PartnerSettings, ue []*model.UserError) *model.SetPartnerSettingsPayload {
+		return &model.SetPartnerSettingsPayload{Settings: st, UserErrors: ue}
+	})
 }
 
 func (r *queryResolver) LinkCode(ctx context.Context, linkCode string) (*user.Signup, error) {

@@ -46,3 +46,20 @@ func userErrors(err error) ([]*model.UserError, error) {
 
 // noUserErrors is the empty, non-null list of a successful payload.
 func noUserErrors() []*model.UserError { return []*model.UserError{} }
+
+// payload builds a mutation payload from an operation's result: v and no
+// userErrors on success, the userErrors on a fixable failure, and a
+// top-level error (null payload) for the rest, such as authorization.
+func payload[T, P any](v T, err error, build func(T, []*model.UserError) P) (P, error) {
+	if err != nil {
+		ue, err := userErrors(err)
+		var zero T
+		return build(zero, ue), err
+	}
+	return build(v, noUserErrors()), nil
+}
+
+// deletedPayload builds the payload of a delete: the id on success.
+func deletedPayload[P any](id string, err error, build func(*string, []*model.UserError) P) (P, error) {
+	return payload(&id, err, build)
+}
