@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"loyaltygraph/app"
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/errs"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
@@ -42,15 +44,30 @@ type Deps struct {
 	Dev bool
 	// Now is the clock.
 	Now func() time.Time
+	// IngestBodyBytes caps the body of a transaction batch
+	// (POST /api/v1/transactions/batches), which is streamed;
+	// 0 means DefaultIngestBodyBytes.
+	IngestBodyBytes int64
 }
 
-// maxBodyBytes caps every request body.
+// maxBodyBytes caps every request body but a transaction batch's.
 const maxBodyBytes = 4 << 20
+
+// DefaultIngestBodyBytes caps a transaction batch's body unless configured:
+// 1 GiB, about five million transactions as CSV.
+const DefaultIngestBodyBytes = 1 << 30
+
+// ingestPath is the one route whose body may be large: a transaction batch,
+// read as a stream and stored in one database transaction.
+const ingestPath = "/api/v1/transactions/batches"
 
 // New returns the whole HTTP handler.
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.IngestBodyBytes <= 0 {
+		d.IngestBodyBytes = DefaultIngestBodyBytes
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -75,9 +92,31 @@ func New(d Deps) http.Handler {
 		withRequestID,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
-		limitBody(maxBodyBytes),
+		limitBodies(maxBodyBytes, d.IngestBodyBytes),
 		authenticate(d.Auth, d.UserTokens, d.Log, d.Now),
 	)
+}
+
+// limitBodies caps request bodies: a transaction batch's at ingest bytes,
+// every other at small. A batch whose declared length is over its limit is
+// refused with 413 before it is read; one that turns out longer is refused
+// by its reader (see rest/settlement's ingest).
+func limitBodies(small, ingest int64) middleware {
+	return func(next http.Handler) http.Handler {
+		smallNext, ingestNext := limitBody(small)(next), limitBody(ingest)(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost || r.URL.Path != ingestPath {
+				smallNext.ServeHTTP(w, r)
+				return
+			}
+			if r.ContentLength > ingest {
+				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"code": string(errs.TooLarge),
+					"message": fmt.Sprintf("request body is larger than %d bytes", ingest)})
+				return
+			}
+			ingestNext.ServeHTTP(w, r)
+		})
+	}
 }
 
 // readyz answers 200 when PostgreSQL and Redis answer, else 503 naming

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"loyaltygraph/secret"
@@ -24,6 +25,9 @@ type config struct {
 	NotifyAllowPrivate bool
 	SMSGatewayURL      string
 	SMSGatewayToken    string
+	// IngestMaxBytes caps a transaction batch's body (INGEST_MAX_BYTES);
+	// 0 means the server's default, 1 GiB.
+	IngestMaxBytes int64
 }
 
 // needs says which settings a sub-command requires.
@@ -105,6 +109,13 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		if u, err := url.Parse(c.SMSGatewayURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("SMS_GATEWAY_URL must be an absolute http(s) URL")
 		}
+	}
+	if v := strings.TrimSpace(getenv("INGEST_MAX_BYTES")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			bad("INGEST_MAX_BYTES must be a positive number of bytes, got %q", v)
+		}
+		c.IngestMaxBytes = n
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p

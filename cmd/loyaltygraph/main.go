@@ -108,6 +108,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log, PublicBaseURL: cfg.PublicBaseURL,
 		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
 		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},
+		IngestMaxBytes:     cfg.IngestMaxBytes,
 	}, db, rc)
 	if err != nil {
 		db.Close()

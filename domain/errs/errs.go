@@ -25,6 +25,8 @@ const (
 	RateLimited Code = "rate_limited"
 	// Gone: the thing existed but is used up or expired (a used link code).
 	Gone Code = "gone"
+	// TooLarge: the request body is larger than the endpoint accepts.
+	TooLarge Code = "too_large"
 )
 
 // Error is a domain error: a code, a message fit for the caller, and the

@@ -45,6 +45,9 @@ type Options struct {
 	Delivery delivery.Config
 	// OTP overrides the one-time password settings; the key is derived.
 	OTP otp.Options
+	// IngestMaxBytes caps a transaction batch's body; 0 means
+	// server.DefaultIngestBodyBytes.
+	IngestMaxBytes int64
 }
 
 // App is the assembled service.
@@ -134,6 +137,8 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Redis:      rc,
 		Dev:        opts.Dev,
 		Now:        opts.Now,
+
+		IngestBodyBytes: opts.IngestMaxBytes,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants}, nil

@@ -6,11 +6,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
 )
+
+// ingestDeadline bounds reading a transaction batch and answering it,
+// instead of the server's read and write timeouts, which are sized for
+// small requests: a million transactions take about a minute to store.
+const ingestDeadline = time.Hour
+
+// extendIngestDeadlines gives an authenticated caller's batch, which is
+// read while it is stored, ingestDeadline from now.
+func extendIngestDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(ingestDeadline)) // not every writer supports deadlines (recorders)
+	_ = rc.SetWriteDeadline(time.Now().Add(ingestDeadline))
+}
+
+// unreadable reports a body that could not be read for a reason other than
+// its format: one larger than the route's limit is refused with 413
+// (errs.TooLarge); anything else is nil, and the caller names the format
+// problem.
+func unreadable(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errs.E(errs.TooLarge, "request body is larger than %d bytes", tooBig.Limit)
+	}
+	return nil
+}
 
 // jsonTransactions streams raw transactions from a JSON body that is either
 // {"transactions": [...]} or a bare array, one element at a time.
@@ -25,6 +52,9 @@ func newJSONTransactions(r io.Reader) (*jsonTransactions, error) {
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
+		if e := unreadable(err); e != nil {
+			return nil, e
+		}
 		return nil, errs.E(errs.Invalid, "request body is not valid JSON")
 	}
 	switch tok {
@@ -34,10 +64,16 @@ func newJSONTransactions(r io.Reader) (*jsonTransactions, error) {
 		for dec.More() {
 			key, err := dec.Token()
 			if err != nil {
+				if e := unreadable(err); e != nil {
+					return nil, e
+				}
 				return nil, errs.E(errs.Invalid, "request body is not valid JSON")
 			}
 			if key == "transactions" {
 				if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+					if e := unreadable(err); e != nil {
+						return nil, e
+					}
 					return nil, errs.InvalidField("transactions", "transactions must be an array")
 				}
 				found = true
@@ -45,6 +81,9 @@ func newJSONTransactions(r io.Reader) (*jsonTransactions, error) {
 			}
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
+				if e := unreadable(err); e != nil {
+					return nil, e
+				}
 				return nil, errs.E(errs.Invalid, "request body is not valid JSON")
 			}
 		}
@@ -105,6 +144,9 @@ func (j *jsonTransactions) Next() (*settlement.RawTransaction, error) {
 	if !j.dec.More() {
 		// The array must close properly; a truncated body is refused.
 		if tok, err := j.dec.Token(); err != nil || tok != json.Delim(']') {
+			if e := unreadable(err); e != nil {
+				return nil, e
+			}
 			return nil, errs.InvalidField("transactions", "transactions is not a complete JSON array")
 		}
 		j.done = true
@@ -113,6 +155,9 @@ func (j *jsonTransactions) Next() (*settlement.RawTransaction, error) {
 	prefix := fmt.Sprintf("transactions[%d].", j.index)
 	var w wireTransaction
 	if err := j.dec.Decode(&w); err != nil {
+		if e := unreadable(err); e != nil {
+			return nil, e
+		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return nil, errs.InvalidField(prefix+typeErr.Field, "%s has the wrong type", typeErr.Field)
@@ -157,6 +202,9 @@ func newCSVTransactions(r io.Reader) (*csvTransactions, error) {
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
+		if e := unreadable(err); e != nil {
+			return nil, e
+		}
 		return nil, errs.E(errs.Invalid, "CSV body needs a header row of field names")
 	}
 	known := map[string]bool{}
@@ -178,6 +226,11 @@ func (c *csvTransactions) Next() (*settlement.RawTransaction, error) {
 	rec, err := c.r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, io.EOF
+	}
+	if err != nil {
+		if e := unreadable(err); e != nil {
+			return nil, e
+		}
 	}
 	prefix := fmt.Sprintf("transactions[%d].", c.line)
 	if err != nil {

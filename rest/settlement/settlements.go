@@ -30,6 +30,7 @@ func (h *Handler) registerSettlements(handle func(string, http.HandlerFunc)) {
 }
 
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
+	extendIngestDeadlines(w)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var reader settlement.TransactionReader
 	var err error

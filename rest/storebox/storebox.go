@@ -47,6 +47,8 @@ func Status(code errs.Code) int {
 		return http.StatusTooManyRequests
 	case errs.Gone:
 		return http.StatusGone
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
 	default:
 		return http.StatusInternalServerError
 	}
