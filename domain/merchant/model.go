@@ -455,6 +455,9 @@ type ModelStore interface {
 	// LoadRules reads a merchant's whole settlement model in one snapshot,
 	// or returns a not-found error.
 	LoadRules(ctx context.Context, merchantID string) (*Rules, error)
+	// LoadAllRules reads every active merchant's whole settlement model in
+	// one snapshot, in merchant id order.
+	LoadAllRules(ctx context.Context) ([]*Rules, error)
 }
 
 // validateEntityID checks an id given by a caller, or generates one.
@@ -1302,6 +1305,13 @@ func (s *Service) LoadRules(ctx context.Context, merchantID string) (*Rules, err
 		return nil, err
 	}
 	return s.store.LoadRules(ctx, merchantID)
+}
+
+// LoadAllRules reads every active merchant's whole settlement model in one
+// snapshot, in merchant id order, for the settlement engine. It does not
+// check permissions.
+func (s *Service) LoadAllRules(ctx context.Context) ([]*Rules, error) {
+	return s.store.LoadAllRules(ctx)
 }
 
 // ItemError is a store's error about item Index of a list it wrote.

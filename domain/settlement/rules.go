@@ -7,10 +7,9 @@ import (
 )
 
 // MerchantModel is what the settlement service reads of the merchant
-// context: the merchants and each one's rules snapshot.
+// context: every active merchant's rules, as one snapshot.
 type MerchantModel interface {
-	FindMerchants(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant, int, error)
-	LoadRules(ctx context.Context, merchantID string) (*merchant.Rules, error)
+	LoadAllRules(ctx context.Context) ([]*merchant.Rules, error)
 }
 
 // ModelRules is a RulesSource over the merchant context: the rules of every
@@ -19,28 +18,18 @@ type ModelRules struct {
 	Model MerchantModel
 }
 
-// AllRules loads every active merchant's rules.
+// AllRules loads every active merchant's rules, in merchant id order, from
+// one snapshot of the merchant model.
 func (m ModelRules) AllRules(ctx context.Context) ([]*Rules, error) {
-	var out []*Rules
-	for offset := 0; ; offset += merchant.MaxPageSize {
-		list, total, err := m.Model.FindMerchants(ctx, merchant.Filter{Offset: offset, Limit: merchant.MaxPageSize})
-		if err != nil {
-			return nil, err
-		}
-		for _, mc := range list {
-			if mc.Status != merchant.StatusActive {
-				continue
-			}
-			r, err := m.Model.LoadRules(ctx, mc.ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, FromModel(r))
-		}
-		if offset+len(list) >= total || len(list) == 0 {
-			return out, nil
-		}
+	all, err := m.Model.LoadAllRules(ctx)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]*Rules, len(all))
+	for i, r := range all {
+		out[i] = FromModel(r)
+	}
+	return out, nil
 }
 
 func deref(s *string) string {

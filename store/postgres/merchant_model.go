@@ -677,3 +677,88 @@ func (s *MerchantStore) LoadRules(ctx context.Context, merchantID string) (*merc
 	}
 	return r, nil
 }
+
+// LoadAllRules reads every active merchant's whole settlement model, in
+// merchant id order, in one repeatable-read snapshot and one round trip of
+// eight queries, whatever the number of merchants: each list is read for
+// every merchant at once, in the order LoadRules reads one merchant's, and
+// the blocked products once (every merchant's rules share them). It does
+// not check permissions.
+func (s *MerchantStore) LoadAllRules(ctx context.Context) ([]*merchant.Rules, error) {
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, mapError(err, "rules")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var (
+		merchants     []*merchant.Merchant
+		companies     []*merchant.Company
+		shops         []*merchant.Shop
+		categories    []*merchant.Category
+		products      []*merchant.Product
+		campaigns     []*merchant.Campaign
+		derivedShares []*merchant.DerivedShare
+		blocked       []*merchant.BlockedProduct
+	)
+	b := &pgx.Batch{}
+	queueList(b, &merchants, scanMerchant,
+		`SELECT `+merchantColumns+` FROM merchants WHERE status = 'active' ORDER BY merchant_id`)
+	queueList(b, &companies, scanCompany, `SELECT `+companyColumns+` FROM companies ORDER BY merchant_id, company_id`)
+	queueList(b, &shops, scanShop, `SELECT `+storeColumns+` FROM stores ORDER BY merchant_id, store_id`)
+	queueList(b, &categories, scanCategory, `SELECT `+categoryColumns+` FROM categories ORDER BY merchant_id, category_id`)
+	queueList(b, &products, scanProduct,
+		`SELECT p.product_id, p.category_id, p.name, p.product_number, p.created_at
+		FROM products p JOIN categories c ON c.category_id = p.category_id
+		ORDER BY c.merchant_id, p.category_id, p.product_id`)
+	queueList(b, &campaigns, scanCampaign,
+		`SELECT `+campaignColumns+` FROM campaigns ORDER BY merchant_id, campaign_start, campaign_id`)
+	queueList(b, &derivedShares, scanDerivedShare,
+		`SELECT `+derivedShareColumns+` FROM derived_shares ORDER BY merchant_id, share`)
+	queueList(b, &blocked, scanBlocked, `SELECT `+blockedColumns+` FROM blocked_products ORDER BY product_number`)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, mapError(err, "rules")
+	}
+	out := make([]*merchant.Rules, len(merchants))
+	byID := make(map[string]*merchant.Rules, len(merchants))
+	for i, m := range merchants {
+		out[i] = &merchant.Rules{Merchant: m, Blocked: blocked, Companies: []*merchant.Company{}, Shops: []*merchant.Shop{},
+			Categories: []*merchant.Category{}, Products: []*merchant.Product{}, Campaigns: []*merchant.Campaign{},
+			DerivedShares: []*merchant.DerivedShare{}} // empty lists, as LoadRules reads them
+		byID[m.ID] = out[i]
+	}
+	// Entities of merchants that are not active find no rules and are
+	// dropped.
+	for _, c := range companies {
+		if r := byID[c.MerchantID]; r != nil {
+			r.Companies = append(r.Companies, c)
+		}
+	}
+	for _, sh := range shops {
+		if r := byID[sh.MerchantID]; r != nil {
+			r.Shops = append(r.Shops, sh)
+		}
+	}
+	categoryOwner := make(map[string]*merchant.Rules, len(categories))
+	for _, c := range categories {
+		if r := byID[c.MerchantID]; r != nil {
+			r.Categories = append(r.Categories, c)
+			categoryOwner[c.ID] = r
+		}
+	}
+	for _, p := range products {
+		if r := categoryOwner[p.CategoryID]; r != nil {
+			r.Products = append(r.Products, p)
+		}
+	}
+	for _, c := range campaigns {
+		if r := byID[c.MerchantID]; r != nil {
+			r.Campaigns = append(r.Campaigns, c)
+		}
+	}
+	for _, d := range derivedShares {
+		if r := byID[d.MerchantID]; r != nil {
+			r.DerivedShares = append(r.DerivedShares, d)
+		}
+	}
+	return out, nil
+}

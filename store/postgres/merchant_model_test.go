@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -177,6 +178,89 @@ func TestConcurrentReplacesLeaveOneWholeSet(t *testing.T) {
 	for _, ds := range got[1:] {
 		if !ds.DerivedShare.Equal(got[0].DerivedShare) {
 			t.Fatalf("a mix of sets: %s and %s", got[0].DerivedShare, ds.DerivedShare)
+		}
+	}
+}
+
+// The one snapshot of every merchant's rules holds exactly what LoadRules
+// reads of each active merchant, in merchant id order, and no disabled
+// merchant.
+func TestLoadAllRulesIsEachActiveMerchantsRules(t *testing.T) {
+	svc := merchantService(t)
+	ctx := context.Background()
+	shares := merchant.SharesCreate{UserShare: modelDec("5"), ProviderShare: modelDec("1.5")}
+	var made []string
+	for i := range 3 {
+		m := newModelMerchant(t, svc)
+		made = append(made, m)
+		for range 2 {
+			if _, err := svc.CreateCompany(ctx, merchant.CompanyCreate{MerchantID: m, Name: "C", RegistrationNumber: uniqueDigits(), SharesCreate: shares}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.CreateShop(ctx, merchant.ShopCreate{MerchantID: m, StoreNumber: uniqueDigits(), Name: "S", SharesCreate: shares}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		category, err := svc.CreateCategory(ctx, merchant.CategoryCreate{MerchantID: m, Name: "Cat", SharesCreate: shares})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AddProducts(ctx, category.ID, []merchant.ProductCreate{{ProductNumber: "2" + fmt.Sprint(i)}, {ProductNumber: "1" + fmt.Sprint(i)}}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		for d := range 2 {
+			if _, err := svc.CreateCampaign(ctx, merchant.CampaignCreate{MerchantID: m, Start: start.AddDate(0, 0, -d), End: start.AddDate(0, 1, 0), SharesCreate: shares}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.CreateDerivedShare(ctx, merchant.DerivedShareCreate{MerchantID: m, Share: modelDec("5"), DerivedShare: modelDec("0.5")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.CreateBlockedProduct(ctx, merchant.BlockedProductCreate{ProductNumber: uniqueDigits()}); err != nil {
+		t.Fatal(err)
+	}
+	disabled := made[1]
+	if _, err := svc.UpdateMerchant(ctx, disabled, merchant.Update{Status: modelPtr(merchant.StatusDisabled)}); err != nil {
+		t.Fatal(err)
+	}
+
+	all, err := svc.LoadAllRules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active []string
+	for offset := 0; ; offset += merchant.MaxPageSize {
+		list, total, err := svc.FindMerchants(ctx, merchant.Filter{Offset: offset, Limit: merchant.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.Status == merchant.StatusActive {
+				active = append(active, m.ID)
+			}
+		}
+		if offset+len(list) >= total {
+			break
+		}
+	}
+	if len(all) != len(active) {
+		t.Fatalf("%d rules for %d active merchants", len(all), len(active))
+	}
+	for i, r := range all {
+		if r.Merchant.ID != active[i] {
+			t.Fatalf("rules %d are %s's, want %s's (merchant id order)", i, r.Merchant.ID, active[i])
+		}
+		if r.Merchant.ID == disabled {
+			t.Fatal("a disabled merchant's rules were loaded")
+		}
+		one, err := svc.LoadRules(ctx, r.Merchant.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(r, one) {
+			t.Fatalf("merchant %s: snapshot %+v, LoadRules %+v", r.Merchant.ID, r, one)
 		}
 	}
 }
