@@ -410,11 +410,15 @@ func TestIngestGeneratedBatch(t *testing.T) {
 
 func mustFirstBatch(t *testing.T, e *settleEnv) string {
 	t.Helper()
-	list, err := e.app.Ops.Settlements.TransactionBatches(e.admin)
-	if err != nil || len(list) == 0 {
+	_, total, err := e.app.Ops.Settlements.TransactionBatches(e.admin, settlement.BatchFilter{})
+	if err != nil || total == 0 {
 		t.Fatalf("transaction batches: %v", err)
 	}
-	return list[len(list)-1].BatchID
+	list, _, err := e.app.Ops.Settlements.TransactionBatches(e.admin, settlement.BatchFilter{Offset: total - 1, Limit: 1})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("oldest transaction batch: %v", err)
+	}
+	return list[0].BatchID
 }
 
 // sliceReader yields a few given transactions.

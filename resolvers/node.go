@@ -133,12 +133,12 @@ func (r *Resolver) nodeFinder(typ string) func(context.Context, []string) (map[s
 		return r.findSettlements
 	case typeSettlementBatch:
 		return func(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
-			list, err := r.SettlementOps.Batches(ctx)
+			list, _, err := r.SettlementOps.Batches(ctx, settlement.BatchFilter{IDs: ids, Limit: len(ids)})
 			return keyed(list, err, func(b *settlement.SettlementBatch) string { return b.BatchID })
 		}
 	case typeTransactionBatch:
 		return func(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
-			list, err := r.SettlementOps.TransactionBatches(ctx)
+			list, _, err := r.SettlementOps.TransactionBatches(ctx, settlement.BatchFilter{IDs: ids, Limit: len(ids)})
 			return keyed(list, err, func(b *settlement.TransactionBatch) string { return b.BatchID })
 		}
 	case typeSettleRun:

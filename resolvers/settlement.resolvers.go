@@ -71,16 +71,15 @@ func (r *queryResolver) SettlementBatches(ctx context.Context, first *int, after
 	if err != nil {
 		return nil, err
 	}
-	all, err := r.SettlementOps.Batches(ctx)
+	list, total, err := r.SettlementOps.Batches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	list := window(all, offset, limit)
 	return &model.SettlementBatchConnection{
 		Edges: edges(ctx, offset, list, func(c string, n *settlement.SettlementBatch) model.SettlementBatchEdge {
 			return model.SettlementBatchEdge{Cursor: c, Node: n}
 		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), len(all)), TotalCount: len(all),
+		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
 	}, nil
 }
 
@@ -89,16 +88,15 @@ func (r *queryResolver) TransactionBatches(ctx context.Context, first *int, afte
 	if err != nil {
 		return nil, err
 	}
-	all, err := r.SettlementOps.TransactionBatches(ctx)
+	list, total, err := r.SettlementOps.TransactionBatches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
-	list := window(all, offset, limit)
 	return &model.TransactionBatchConnection{
 		Edges: edges(ctx, offset, list, func(c string, n *settlement.TransactionBatch) model.TransactionBatchEdge {
 			return model.TransactionBatchEdge{Cursor: c, Node: n}
 		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), len(all)), TotalCount: len(all),
+		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
 	}, nil
 }
 

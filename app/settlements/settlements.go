@@ -81,12 +81,13 @@ func (o *Ops) Ingest(ctx context.Context, r settlement.TransactionReader) (*sett
 	return o.svc.IngestTransactions(ctx, r)
 }
 
-// TransactionBatches lists the transaction batches.
-func (o *Ops) TransactionBatches(ctx context.Context) ([]*settlement.TransactionBatch, error) {
+// TransactionBatches returns a page of the transaction batches and their
+// number.
+func (o *Ops) TransactionBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.TransactionBatch, int, error) {
 	if _, err := policy.Authorize(ctx, "TransactionBatches"); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return o.svc.TransactionBatches(ctx)
+	return o.svc.TransactionBatches(ctx, f)
 }
 
 // Transactions returns a page of a batch's raw transactions.
@@ -125,12 +126,12 @@ func (o *Ops) CreateBatch(ctx context.Context) (*settlement.SettlementBatch, err
 	return o.svc.CreateSettlementBatch(ctx)
 }
 
-// Batches lists the settlement batches.
-func (o *Ops) Batches(ctx context.Context) ([]*settlement.SettlementBatch, error) {
+// Batches returns a page of the settlement batches and their number.
+func (o *Ops) Batches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.SettlementBatch, int, error) {
 	if _, err := policy.Authorize(ctx, "Batches"); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return o.svc.SettlementBatches(ctx)
+	return o.svc.SettlementBatches(ctx, f)
 }
 
 // Settle invoices the settlements not yet invoiced, of one merchant within

@@ -39,13 +39,17 @@ type Store interface {
 	// settlement; the rest are kept as unmatched. It returns the batch with
 	// the number of new transactions.
 	IngestBatch(ctx context.Context, batch *TransactionBatch, next func() (*Ingested, error)) error
-	TransactionBatches(ctx context.Context) ([]*TransactionBatch, error)
+	// TransactionBatches returns a page of the transaction batches, newest
+	// first, and the number of batches f selects.
+	TransactionBatches(ctx context.Context, f BatchFilter) ([]*TransactionBatch, int, error)
 	Transactions(ctx context.Context, batchID string, offset, limit int) ([]*StoredTransaction, int, error)
 	Settlements(ctx context.Context, f SettlementFilter) ([]*Settlement, int, error)
 	// CreateSettlementBatch puts every settlement not yet in a batch into a
 	// new batch, atomically, and writes its notification.
 	CreateSettlementBatch(ctx context.Context, batchID string, now time.Time) (*SettlementBatch, error)
-	SettlementBatches(ctx context.Context) ([]*SettlementBatch, error)
+	// SettlementBatches returns a page of the settlement batches, newest
+	// first, and the number of batches f selects.
+	SettlementBatches(ctx context.Context, f BatchFilter) ([]*SettlementBatch, int, error)
 	// Settle sums every settlement not yet invoiced (of one merchant, or
 	// all when merchantID is "") into invoices of a new settle run,
 	// atomically, and writes its notification.
@@ -53,6 +57,14 @@ type Store interface {
 	Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error)
 	SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error)
 	MerchantExists(ctx context.Context, merchantID string) (bool, error)
+}
+
+// BatchFilter selects a page of transaction or settlement batches.
+type BatchFilter struct {
+	// IDs limits the list to these batch ids; nil means every batch.
+	IDs    []string
+	Offset int
+	Limit  int
 }
 
 // StoredTransaction is a raw transaction as stored, with its outcome.
@@ -191,9 +203,13 @@ func (s *Service) IngestTransactions(ctx context.Context, r TransactionReader) (
 	return batch, nil
 }
 
-// TransactionBatches lists the transaction batches, newest first.
-func (s *Service) TransactionBatches(ctx context.Context) ([]*TransactionBatch, error) {
-	return s.store.TransactionBatches(ctx)
+// TransactionBatches returns a page of the transaction batches, newest
+// first, and the number of batches f selects.
+func (s *Service) TransactionBatches(ctx context.Context, f BatchFilter) ([]*TransactionBatch, int, error) {
+	if err := validatePage(f.Offset, f.Limit); err != nil {
+		return nil, 0, err
+	}
+	return s.store.TransactionBatches(ctx, f)
 }
 
 // Transactions returns a page of a batch's raw transactions.
@@ -220,9 +236,13 @@ func (s *Service) CreateSettlementBatch(ctx context.Context) (*SettlementBatch, 
 	return s.store.CreateSettlementBatch(ctx, ids.New(), s.now().UTC())
 }
 
-// SettlementBatches lists the settlement batches, newest first.
-func (s *Service) SettlementBatches(ctx context.Context) ([]*SettlementBatch, error) {
-	return s.store.SettlementBatches(ctx)
+// SettlementBatches returns a page of the settlement batches, newest
+// first, and the number of batches f selects.
+func (s *Service) SettlementBatches(ctx context.Context, f BatchFilter) ([]*SettlementBatch, int, error) {
+	if err := validatePage(f.Offset, f.Limit); err != nil {
+		return nil, 0, err
+	}
+	return s.store.SettlementBatches(ctx, f)
 }
 
 // SettleMerchants invoices every settlement not yet invoiced, of one

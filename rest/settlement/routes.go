@@ -66,14 +66,14 @@ type Merchants interface {
 
 // Settlements are the settlement operations this family calls (app/settlements).
 type Settlements interface {
-	Batches(ctx context.Context) ([]*settlement.SettlementBatch, error)
+	Batches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.SettlementBatch, int, error)
 	CreateBatch(ctx context.Context) (*settlement.SettlementBatch, error)
 	Ingest(ctx context.Context, r settlement.TransactionReader) (*settlement.TransactionBatch, error)
 	Invoices(ctx context.Context, runID, merchantID string) ([]*settlement.Invoice, error)
 	Settle(ctx context.Context, merchantID string) (string, error)
 	Settlements(ctx context.Context, f settlement.SettlementFilter) ([]*settlement.Settlement, int, error)
 	SourceStates(ctx context.Context, merchantID string) ([]*settlement.SourceState, error)
-	TransactionBatches(ctx context.Context) ([]*settlement.TransactionBatch, error)
+	TransactionBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.TransactionBatch, int, error)
 	Transactions(ctx context.Context, batchID string, offset, limit int) ([]*settlement.StoredTransaction, int, error)
 }
 

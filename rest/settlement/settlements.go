@@ -55,15 +55,31 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
-	list, err := h.settlements.TransactionBatches(r.Context())
+	list, err := allPages(func(offset, limit int) ([]*settlement.TransactionBatch, int, error) {
+		return h.settlements.TransactionBatches(r.Context(), settlement.BatchFilter{Offset: offset, Limit: limit})
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if list == nil {
-		list = []*settlement.TransactionBatch{}
-	}
 	storebox.WriteJSON(w, http.StatusOK, list)
+}
+
+// allPages reads a list the seed documents whole ("get all batches") one
+// page of 1000 at a time.
+func allPages[T any](page func(offset, limit int) ([]T, int, error)) ([]T, error) {
+	const size = 1000
+	out := []T{}
+	for {
+		list, total, err := page(len(out), size)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		if len(list) == 0 || len(out) >= total {
+			return out, nil
+		}
+	}
 }
 
 type transactionJSON struct {
@@ -236,13 +252,12 @@ func (h *Handler) createSettlementBatch(w http.ResponseWriter, r *http.Request) 
 }
 
 func (h *Handler) settlementBatches(w http.ResponseWriter, r *http.Request) {
-	list, err := h.settlements.Batches(r.Context())
+	list, err := allPages(func(offset, limit int) ([]*settlement.SettlementBatch, int, error) {
+		return h.settlements.Batches(r.Context(), settlement.BatchFilter{Offset: offset, Limit: limit})
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	if list == nil {
-		list = []*settlement.SettlementBatch{}
 	}
 	storebox.WriteJSON(w, http.StatusOK, list)
 }

@@ -593,17 +593,45 @@ func (c *copyBuf) numericSlow(d decimal.Decimal) {
 	binary.BigEndian.PutUint32(c.b[at:], uint32(len(c.b)-at-4))
 }
 
-// TransactionBatches lists the batches, newest first.
-func (s *SettlementStore) TransactionBatches(ctx context.Context) ([]*settlement.TransactionBatch, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT batch_id, transactions, created_at FROM transaction_batches ORDER BY created_at DESC, batch_id`)
-	if err != nil {
-		return nil, mapError(err, "transaction batches")
+// TransactionBatches returns a page of the batches f selects, newest
+// first, and their number, counted in the same query.
+func (s *SettlementStore) TransactionBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.TransactionBatch, int, error) {
+	return pageBatches(ctx, s.db, "transaction_batches", "transactions", f,
+		func(b *settlement.TransactionBatch) []any { return []any{&b.BatchID, &b.Transactions, &b.Created} })
+}
+
+// pageBatches reads a page of a batch table (batch_id, a count column,
+// created_at), newest first, with the number of rows f selects.
+func pageBatches[T any](ctx context.Context, db *DB, table, count string, f settlement.BatchFilter, dest func(*T) []any) ([]*T, int, error) {
+	var ids []string // NULL: every batch
+	if f.IDs != nil {
+		ids = f.IDs
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*settlement.TransactionBatch, error) {
-		var b settlement.TransactionBatch
-		return &b, r.Scan(&b.BatchID, &b.Transactions, &b.Created)
-	})
-	return out, mapError(err, "transaction batches")
+	from := ` FROM ` + pgx.Identifier{table}.Sanitize() + ` WHERE ($1::text[] IS NULL OR batch_id = ANY($1))`
+	rows, err := db.Pool.Query(ctx, `SELECT batch_id, `+pgx.Identifier{count}.Sanitize()+`, created_at, count(*) OVER ()`+from+
+		` ORDER BY created_at DESC, batch_id OFFSET $2 LIMIT $3`, ids, f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, mapError(err, table)
+	}
+	defer rows.Close()
+	out := []*T{}
+	total := 0
+	for rows.Next() {
+		v := new(T)
+		if err := rows.Scan(append(dest(v), &total)...); err != nil {
+			return nil, 0, mapError(err, table)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapError(err, table)
+	}
+	if len(out) == 0 { // a page past the end, or of none, still tells the total
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*)`+from, ids).Scan(&total); err != nil {
+			return nil, 0, mapError(err, table)
+		}
+	}
+	return out, total, nil
 }
 
 // Transactions returns a page of a batch's transactions.
@@ -757,17 +785,11 @@ func (s *SettlementStore) CreateSettlementBatch(ctx context.Context, batchID str
 	return b, nil
 }
 
-// SettlementBatches lists the settlement batches, newest first.
-func (s *SettlementStore) SettlementBatches(ctx context.Context) ([]*settlement.SettlementBatch, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT batch_id, settlements, created_at FROM settlement_batches ORDER BY created_at DESC, batch_id`)
-	if err != nil {
-		return nil, mapError(err, "settlement batches")
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*settlement.SettlementBatch, error) {
-		var b settlement.SettlementBatch
-		return &b, r.Scan(&b.BatchID, &b.Settlements, &b.Created)
-	})
-	return out, mapError(err, "settlement batches")
+// SettlementBatches returns a page of the settlement batches f selects,
+// newest first, and their number, counted in the same query.
+func (s *SettlementStore) SettlementBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.SettlementBatch, int, error) {
+	return pageBatches(ctx, s.db, "settlement_batches", "settlements", f,
+		func(b *settlement.SettlementBatch) []any { return []any{&b.BatchID, &b.Settlements, &b.Created} })
 }
 
 // Settle invoices every settlement not yet invoiced into a new settle run.
