@@ -31,6 +31,8 @@ type settleEnv struct {
 	app   *wire.App
 	db    *postgres.DB
 	admin context.Context // carries an admin principal
+	// door serves the app on a loopback listener for a settlement client.
+	door *httpDoor
 	// sharedWinner maps the token of each card registered twice to the user
 	// that registered it first.
 	sharedWinner map[string]string
@@ -75,6 +77,7 @@ func newSettleEnv(tb testing.TB, spec genSpec) *settleEnv {
 	if _, err := db.Pool.Exec(ctx, `ANALYZE`); err != nil {
 		tb.Fatalf("analyze: %v", err)
 	}
+	e.door = newHTTPDoor(tb, e)
 	tb.Logf("settlement bench world: %d merchants, %d stores, %d cards (%d registered twice); seeded in %v",
 		spec.Merchants, spec.Merchants*spec.StoresPerMerchant, spec.Cards, spec.SharedCards, time.Since(start).Round(time.Millisecond))
 	return e
@@ -290,7 +293,7 @@ func (e *settleEnv) seedCards() error {
 func (e *settleEnv) reset(tb testing.TB) {
 	tb.Helper()
 	ctx := context.Background()
-	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE invoices, settle_runs, settlements, settlement_batches, transactions, transaction_batches`); err != nil {
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE invoices, settlement_lots, settle_runs, settlements, settlement_batches, transactions, transaction_batches`); err != nil {
 		tb.Fatalf("truncate: %v", err)
 	}
 	if _, err := e.db.Pool.Exec(ctx, `CHECKPOINT`); err != nil {

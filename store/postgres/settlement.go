@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"strings"
 	"sync"
@@ -97,15 +98,20 @@ var (
 // once per batch). Storing a chunk is one INSERT from one array parameter
 // per column with ON CONFLICT DO NOTHING, which skips ids stored before
 // (also by a concurrent batch, once it commits) and returns the ids it
-// stored, then one COPY of their settlements. It does not check
-// permissions.
+// stored, then one COPY of their settlements. The settlements it stores
+// are counted and summed per merchant and currency as they go, and stored
+// as the batch's settlement lots, which settle runs invoice. It does not
+// check permissions.
 func (s *SettlementStore) IngestBatch(ctx context.Context, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO transaction_batches (batch_id, created_at) VALUES ($1, $2)`, batch.BatchID, batch.Created); err != nil {
 			return err
 		}
-		settled, err := ingest(ctx, tx, batch, next)
+		settled, lots, err := ingest(ctx, tx, batch, next)
 		if err != nil {
+			return err
+		}
+		if err := insertLots(ctx, tx, batch.BatchID, lots); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE transaction_batches SET transactions = $2, settled = $3 WHERE batch_id = $1`,
@@ -131,13 +137,150 @@ type ingestChunk struct {
 	// there are settled.
 	settlements copyBuf
 	settled     int
-	err         error
+	// lots sums the settlements of keep per merchant and currency.
+	lots lotSums
+	err  error
+}
+
+// lotKey names a settlement lot of a batch.
+type lotKey struct{ merchantID, currency string }
+
+// lotSum counts and sums a lot's settlements.
+type lotSum struct {
+	count          int
+	user, provider decimalSum
+}
+
+// lotSums are a batch's (or a chunk's) lots.
+type lotSums map[lotKey]*lotSum
+
+func (l lotSums) add(merchantID, currency string, user, provider decimal.Decimal) {
+	k := lotKey{merchantID, currency}
+	s := l[k]
+	if s == nil {
+		s = &lotSum{}
+		l[k] = s
+	}
+	s.count++
+	s.user.add(user)
+	s.provider.add(provider)
+}
+
+func (l lotSums) merge(o lotSums) {
+	for k, v := range o {
+		s := l[k]
+		if s == nil {
+			s = &lotSum{}
+			l[k] = s
+		}
+		s.count += v.count
+		s.user.merge(&v.user)
+		s.provider.merge(&v.provider)
+	}
+}
+
+// decimalSum adds decimals exactly, as PostgreSQL's sum(numeric) does: the
+// result has the largest scale of the values added. Values with at most 6
+// decimals, below 10^12, are added as integers of millionths (the engine's
+// shares have 2 decimals), others as decimals.
+type decimalSum struct {
+	micros   int64 // the fast path's sum, in millionths
+	minExp   int32 // the smallest exponent added (largest scale), 0 at first
+	slow     decimal.Decimal
+	hasSlow  bool
+	hasValue bool
+}
+
+// microsLimit keeps micros far from overflowing: it is moved to slow
+// beyond it.
+const microsLimit = 1 << 60
+
+func (s *decimalSum) add(d decimal.Decimal) {
+	e := d.Exponent()
+	if scale := min(e, 0); !s.hasValue || scale < s.minExp { // PostgreSQL's scale is never negative
+		s.minExp = scale
+	}
+	s.hasValue = true
+	if e >= -6 && int(e)+6+d.NumDigits() <= 18 { // below 10^18 millionths
+		s.micros += d.CoefficientInt64() * int64(pow10[e+6])
+		if s.micros > microsLimit || s.micros < -microsLimit {
+			s.addSlow(decimal.New(s.micros, -6))
+			s.micros = 0
+		}
+		return
+	}
+	s.addSlow(d)
+}
+
+func (s *decimalSum) addSlow(d decimal.Decimal) {
+	if s.hasSlow {
+		s.slow = s.slow.Add(d)
+	} else {
+		s.slow, s.hasSlow = d, true
+	}
+}
+
+func (s *decimalSum) merge(o *decimalSum) {
+	if !o.hasValue {
+		return
+	}
+	if !s.hasValue || o.minExp < s.minExp {
+		s.minExp = o.minExp
+	}
+	s.hasValue = true
+	s.micros += o.micros
+	if s.micros > microsLimit || s.micros < -microsLimit {
+		s.addSlow(decimal.New(s.micros, -6))
+		s.micros = 0
+	}
+	if o.hasSlow {
+		s.addSlow(o.slow)
+	}
+}
+
+// value is the sum, with the largest scale of the values added.
+func (s *decimalSum) value() decimal.Decimal {
+	v := decimal.New(s.micros, -6)
+	if s.hasSlow {
+		v = v.Add(s.slow)
+	}
+	// Every value added has an exponent of at least minExp, so the sum is
+	// a whole number of 10^minExp when minExp is at least -6.
+	if s.minExp >= -6 && v.Exponent() <= s.minExp {
+		shift := int(s.minExp - v.Exponent())
+		coef := v.Coefficient()
+		if shift > 0 {
+			coef.Quo(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+		}
+		return decimal.NewFromBigInt(coef, s.minExp)
+	}
+	return v
+}
+
+// insertLots stores a batch's settlement lots.
+func insertLots(ctx context.Context, tx pgx.Tx, batchID string, lots lotSums) error {
+	if len(lots) == 0 {
+		return nil
+	}
+	var merchants, currencies []string
+	var counts []int32
+	var users, providers []decimal.Decimal
+	for k, v := range lots {
+		merchants, currencies = append(merchants, k.merchantID), append(currencies, k.currency)
+		counts = append(counts, int32(v.count))
+		users, providers = append(users, v.user.value()), append(providers, v.provider.value())
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO settlement_lots (batch_id, merchant_id, currency, settlements, user_share, provider_share)
+		SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::int[]), unnest($5::numeric[]), unnest($6::numeric[])`,
+		batchID, merchants, currencies, counts, users, providers)
+	return err
 }
 
 // ingest stores a batch's chunks in tx and returns the number of
-// settlements. Its goroutines have stopped when it returns, so next is
-// never called after.
-func ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) (int, error) {
+// settlements and their lots. Its goroutines have stopped when it returns,
+// so next is never called after.
+func ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) (int, lotSums, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	read := make(chan *ingestChunk)     // reader → transaction: rows, repeated ids dropped
 	toEncode := make(chan *ingestChunk) // transaction → encoder: with the users of the cards
@@ -146,7 +289,7 @@ func ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, 
 	tm := pgtype.NewMap() // the encoder's own: a Map is not safe for concurrent use
 	pgxdecimal.Register(tm)
 	for range cap(free) {
-		c := &ingestChunk{rows: make([]*settlement.Ingested, 0, ingestChunkSize)}
+		c := &ingestChunk{rows: make([]*settlement.Ingested, 0, ingestChunkSize), lots: lotSums{}}
 		for i := range c.cols {
 			c.cols[i].tm = tm
 		}
@@ -177,32 +320,32 @@ func ingest(ctx context.Context, tx pgx.Tx, batch *settlement.TransactionBatch, 
 		wg.Wait()
 	}()
 
-	w := &chunkWriter{tx: tx, batch: batch, users: map[string]string{}, inserted: map[string]struct{}{}}
+	w := &chunkWriter{tx: tx, batch: batch, users: map[string]string{}, inserted: map[string]struct{}{}, lots: lotSums{}}
 	w.subset.tm = tx.Conn().TypeMap()
 	var ready *ingestChunk // encoded, to store next
 	for {
 		c, more := <-read
 		if more {
 			if c.err != nil {
-				return 0, c.err
+				return 0, nil, c.err
 			}
 			if err := w.lookUpUsers(ctx, c); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			toEncode <- c // encoded while ready is stored
 		}
 		if ready != nil {
 			if err := w.store(ctx, ready); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			free <- ready
 			ready = nil
 		}
 		if !more {
-			return w.settled, ctx.Err()
+			return w.settled, w.lots, ctx.Err()
 		}
 		if ready = <-encoded; ready.err != nil {
-			return 0, ready.err
+			return 0, nil, ready.err
 		}
 	}
 }
@@ -259,10 +402,12 @@ func encodeChunk(batch *settlement.TransactionBatch, c *ingestChunk) error {
 	}
 	c.settlements.start()
 	c.settled = 0
+	clear(c.lots)
 	for i, r := range c.keep {
 		chunkRow(&c.cols, r, c.users[i])
 		if settles(r, c.users[i]) {
 			c.settlements.settlementRow(batch, r, c.users[i])
+			c.lots.add(r.Result.MerchantID, r.Raw.Currency, r.Result.UserShare, r.Result.ProviderShare)
 			c.settled++
 		}
 	}
@@ -287,6 +432,7 @@ type chunkWriter struct {
 	inserted map[string]struct{}
 	subset   copyBuf
 	settled  int
+	lots     lotSums // of the settlements stored
 }
 
 // lookUpUsers finds the users of the cards of a chunk's rows.
@@ -369,9 +515,12 @@ func (w *chunkWriter) store(ctx context.Context, c *ingestChunk) error {
 			}
 			if stored && settles(r, c.users[i]) {
 				w.subset.settlementRow(w.batch, r, c.users[i])
+				w.lots.add(r.Result.MerchantID, r.Raw.Currency, r.Result.UserShare, r.Result.ProviderShare)
 				count++
 			}
 		}
+	} else {
+		w.lots.merge(c.lots)
 	}
 	if count == 0 {
 		return nil
@@ -792,9 +941,13 @@ func (s *SettlementStore) SettlementBatches(ctx context.Context, f settlement.Ba
 		func(b *settlement.SettlementBatch) []any { return []any{&b.BatchID, &b.Settlements, &b.Created} })
 }
 
-// Settle invoices every settlement not yet invoiced into a new settle run.
-// The UPDATE takes each settlement's row lock, so a concurrent run skips
-// what this one took.
+// Settle invoices every settlement not yet invoiced into a new settle run,
+// in one set-based statement over the settlement lots: it marks every open
+// lot (of the merchant, or all) with the run and inserts, per merchant and
+// currency, the sums of both shares as two invoices. It costs what the
+// number of lots does (one per batch, merchant and currency), not the
+// number of settlements. The UPDATE takes each lot's row lock, so a
+// concurrent run skips what this one took.
 func (s *SettlementStore) Settle(ctx context.Context, runID, merchantID string, now time.Time) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var m any
@@ -806,14 +959,14 @@ func (s *SettlementStore) Settle(ctx context.Context, runID, merchantID string, 
 		}
 		if _, err := tx.Exec(ctx, `
 			WITH picked AS (
-				UPDATE settlements SET settle_run_id = $1
+				UPDATE settlement_lots SET settle_run_id = $1
 				WHERE settle_run_id IS NULL AND ($2::text IS NULL OR merchant_id = $2)
-				RETURNING merchant_id, currency, user_share, provider_share
+				RETURNING merchant_id, currency, settlements, user_share, provider_share
 			)
 			INSERT INTO invoices (settlement_id, merchant_id, type, amount, currency, settlement_count, created_at)
-			SELECT $1, merchant_id, 'userShare', sum(user_share), currency, count(*), $3::timestamptz FROM picked GROUP BY merchant_id, currency
+			SELECT $1, merchant_id, 'userShare', sum(user_share), currency, sum(settlements), $3::timestamptz FROM picked GROUP BY merchant_id, currency
 			UNION ALL
-			SELECT $1, merchant_id, 'providerShare', sum(provider_share), currency, count(*), $3::timestamptz FROM picked GROUP BY merchant_id, currency`,
+			SELECT $1, merchant_id, 'providerShare', sum(provider_share), currency, sum(settlements), $3::timestamptz FROM picked GROUP BY merchant_id, currency`,
 			runID, m, now); err != nil {
 			return err
 		}

@@ -3,8 +3,11 @@ package postgres_test
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/settlement"
@@ -57,4 +60,54 @@ func TestBatchListsArePagedWithTotals(t *testing.T) {
 	if err != nil || len(spage) != 1 || spage[0].BatchID != sbIDs[1] || !spage[0].Created.Equal(base.Add(time.Hour)) {
 		t.Fatalf("settlement batch by id: %v %v", spage, err)
 	}
+}
+
+// The sums a batch keeps of its settlement lots, which invoices add up, are
+// what PostgreSQL's sum(numeric) over the settlements gives, to the scale:
+// a settle run's invoices are what summing the settlements made them.
+func TestLotSumsAreSQLSums(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	rng := rand.New(rand.NewPCG(7, 11))
+	fixed := [][]string{
+		{"0"}, {"1.50", "2", "0.25"}, {"1E+2", "0.001"}, {"-3.25", "3.25"}, {"999999999.9999", "0.00000001"},
+		{"123456789012.34", "5"}, {"4611686018427.387904", "4611686018427.387904", "1"},
+		{"0.0000001", "7.100"},
+	}
+	for k := range 200 {
+		var texts []string
+		if k < len(fixed) {
+			texts = fixed[k]
+		} else {
+			for range 1 + rng.IntN(50) {
+				exp := int32(rng.IntN(12)) - 9                                      // 10^-9 to 10^2
+				coef := rng.Int64N(int64(pow(10, 1+rng.IntN(16)))) - rng.Int64N(10) // up to 16 digits, a few negative
+				texts = append(texts, decimal.New(coef, exp).String())
+			}
+		}
+		var values []decimal.Decimal
+		for _, s := range texts {
+			values = append(values, decimal.RequireFromString(s))
+		}
+		var want string
+		if err := db.Pool.QueryRow(ctx, `SELECT sum(x)::text FROM unnest($1::numeric[]) AS x`, values).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		got := postgres.SumLikePostgres(values)
+		gotText := got.String()
+		if e := got.Exponent(); e < 0 {
+			gotText = got.StringFixed(-e)
+		}
+		if gotText != want {
+			t.Fatalf("sum of %v: %s, PostgreSQL %s", texts, gotText, want)
+		}
+	}
+}
+
+func pow(b, e int) int {
+	r := 1
+	for range e {
+		r *= b
+	}
+	return r
 }
