@@ -23,10 +23,13 @@ import (
 )
 
 // httpDoor is the app served on 127.0.0.1 with the production server's
-// timeouts (cmd/loyaltygraph), and a settlement client's credential.
+// timeouts (cmd/loyaltygraph), a settlement client's credential, which
+// ingests, and an admin's, which settles every merchant (the benchmark's
+// merchants were made by an admin and belong to no settlement client).
 type httpDoor struct {
 	srv           *httptest.Server
 	authorization string
+	admin         string
 	client        *http.Client
 }
 
@@ -40,16 +43,19 @@ func newHTTPDoor(tb testing.TB, e *settleEnv) *httpDoor {
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	cred := testenv.Credential(tb, e.app, auth.KindSettlement)
-	return &httpDoor{srv: srv, authorization: testenv.BasicAuth(cred.Username, cred.Secret), client: srv.Client()}
+	admin := testenv.Credential(tb, e.app, auth.KindAdmin)
+	return &httpDoor{srv: srv, authorization: testenv.BasicAuth(cred.Username, cred.Secret),
+		admin: testenv.BasicAuth(admin.Username, admin.Secret), client: srv.Client()}
 }
 
-// do sends one request and decodes a JSON answer of status want into out.
-func (d *httpDoor) do(ctx context.Context, method, path, contentType string, body io.Reader, want int, out any) error {
+// do sends one request with authorization and decodes a JSON answer of
+// status want into out.
+func (d *httpDoor) do(ctx context.Context, authorization, method, path, contentType string, body io.Reader, want int, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, d.srv.URL+path, body)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", d.authorization)
+	req.Header.Set("Authorization", authorization)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -75,7 +81,7 @@ func (d *httpDoor) ingestCSV(ctx context.Context, g *txGen) (batchID string, tra
 		BatchID      string `json:"batchId"`
 		Transactions int    `json:"transactions"`
 	}
-	err = d.do(ctx, "POST", "/api/v1/transactions/batches", "text/csv", &csvBody{g: g}, http.StatusCreated, &out)
+	err = d.do(ctx, d.authorization, "POST", "/api/v1/transactions/batches", "text/csv", &csvBody{g: g}, http.StatusCreated, &out)
 	return out.BatchID, out.Transactions, err
 }
 
@@ -84,7 +90,7 @@ func (d *httpDoor) settle(ctx context.Context) (string, error) {
 	var out struct {
 		SettlementID string `json:"settlementId"`
 	}
-	err := d.do(ctx, "POST", "/api/v1/merchants/settle", "", nil, http.StatusOK, &out)
+	err := d.do(ctx, d.admin, "POST", "/api/v1/merchants/settle", "", nil, http.StatusOK, &out)
 	return out.SettlementID, err
 }
 
