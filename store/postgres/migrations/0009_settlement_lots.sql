@@ -28,3 +28,9 @@ GROUP BY t.batch_id, s.merchant_id, s.currency, s.settle_run_id;
 -- The per-settlement invoice reference is the lot's now.
 DROP INDEX settlements_uninvoiced_idx;
 ALTER TABLE settlements DROP COLUMN settle_run_id;
+
+-- Settlements are listed by batch only once they are in one: the index on
+-- the batch holds batched settlements only, so that storing a new
+-- (unbatched) settlement adds no entry to it.
+DROP INDEX settlements_batch_idx;
+CREATE INDEX settlements_batch_idx ON settlements (settlement_batch_id, settlement_id) WHERE settlement_batch_id IS NOT NULL;
