@@ -74,14 +74,6 @@ func edges[T, E any](ctx context.Context, offset int, list []T, edge func(cursor
 	return out
 }
 
-// window cuts the page at offset, limit out of a whole list.
-func window[T any](all []T, offset, limit int) []T {
-	if offset >= len(all) {
-		return []T{}
-	}
-	return all[offset:min(len(all), offset+limit)]
-}
-
 // pageOfMore is a page of a list without a total: the operation was asked
 // for one item more than the page, to learn whether another page follows.
 func pageOfMore[T any](list []T, offset, limit int) ([]T, *model.PageInfo) {
