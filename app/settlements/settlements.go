@@ -33,35 +33,41 @@ func New(svc *settlement.Service, merchants Merchants) *Ops {
 }
 
 var (
-	// clients: settlement clients reach their own merchants' settlements,
-	// admins reach all.
+	// clients: settlement clients reach their own merchants' settlements
+	// and the batches and settle runs they made; admins reach all.
 	clients = authz.Allow(authz.ScopeOwnMerchants, auth.KindSettlement, auth.KindAdmin)
-	// acquirer: what is not yet split by merchant (raw transaction
-	// batches, settlement batches across merchants).
-	acquirer = authz.Allow(authz.ScopeAll, auth.KindSettlement, auth.KindAdmin)
 )
 
 var policy = authz.NewPolicy("settlements", map[string]authz.Rule{
-	"Ingest": acquirer, "TransactionBatches": acquirer, "Transactions": acquirer,
-	"CreateBatch": acquirer, "Batches": acquirer,
+	"Ingest": clients, "TransactionBatches": clients, "Transactions": clients,
+	"CreateBatch": clients, "Batches": clients,
 	"Settlements": clients, "Settle": clients, "Invoices": clients, "SourceStates": clients,
 })
+
+// tenant checks op's rule and returns the settlement client whose data the
+// caller reaches: itself, or 0 (everyone's) for an admin.
+func tenant(ctx context.Context, op string) (int64, error) {
+	p, err := policy.Authorize(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	if p.Kind == auth.KindAdmin {
+		return 0, nil
+	}
+	return p.CredentialID, nil
+}
 
 // Policy returns the rules of the settlement operations.
 func Policy() *authz.Policy { return policy }
 
-// owned returns the merchant ids the caller of op reaches; nil (all) for
-// admins.
-func (o *Ops) owned(ctx context.Context, op string) (ids []string, all bool, err error) {
-	p, err := policy.Authorize(ctx, op)
-	if err != nil {
-		return nil, false, err
+// owned checks op's rule and returns the caller's tenant and the ids of
+// its merchants; all is set for an admin, who reaches every merchant.
+func (o *Ops) owned(ctx context.Context, op string) (t int64, ids []string, all bool, err error) {
+	if t, err = tenant(ctx, op); err != nil || t == 0 {
+		return 0, nil, err == nil, err
 	}
-	if p.Kind == auth.KindAdmin {
-		return nil, true, nil
-	}
-	ids, err = o.merchants.FindMerchantIDsByOwner(ctx, p.CredentialID)
-	return ids, false, err
+	ids, err = o.merchants.FindMerchantIDsByOwner(ctx, t)
+	return t, ids, false, err
 }
 
 // reach checks that merchantID ("" for none) is within reach.
@@ -73,27 +79,43 @@ func reach(ids []string, all bool, merchantID, field string) error {
 	return errs.InvalidField(field, "no merchant with this id")
 }
 
-// Ingest stores and settles a batch of raw transactions.
+// Ingest stores a batch of raw transactions for the caller and settles
+// them against the caller's merchants.
 func (o *Ops) Ingest(ctx context.Context, r settlement.TransactionReader) (*settlement.TransactionBatch, error) {
-	if _, err := policy.Authorize(ctx, "Ingest"); err != nil {
+	t, err := tenant(ctx, "Ingest")
+	if err != nil {
 		return nil, err
 	}
-	return o.svc.IngestTransactions(ctx, r)
+	return o.svc.IngestTransactions(ctx, t, r)
 }
 
 // TransactionBatches returns a page of the transaction batches and their
 // number.
 func (o *Ops) TransactionBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.TransactionBatch, int, error) {
-	if _, err := policy.Authorize(ctx, "TransactionBatches"); err != nil {
+	t, err := tenant(ctx, "TransactionBatches")
+	if err != nil {
 		return nil, 0, err
 	}
+	f.OwnerID = t
 	return o.svc.TransactionBatches(ctx, f)
 }
 
-// Transactions returns a page of a batch's raw transactions.
+// Transactions returns a page of the raw transactions of one of the
+// caller's batches.
 func (o *Ops) Transactions(ctx context.Context, batchID string, offset, limit int) ([]*settlement.StoredTransaction, int, error) {
-	if _, err := policy.Authorize(ctx, "Transactions"); err != nil {
+	t, err := tenant(ctx, "Transactions")
+	if err != nil {
 		return nil, 0, err
+	}
+	if t != 0 {
+		// SECURITY: another client's batch answers like an unknown one.
+		mine, _, err := o.svc.TransactionBatches(ctx, settlement.BatchFilter{IDs: []string{batchID}, OwnerID: t, Limit: 1})
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(mine) == 0 {
+			return nil, 0, errs.NotFoundf("transaction batch not found")
+		}
 	}
 	return o.svc.Transactions(ctx, batchID, offset, limit)
 }
@@ -101,7 +123,7 @@ func (o *Ops) Transactions(ctx context.Context, batchID string, offset, limit in
 // Settlements returns a page of the settlements of the merchants within
 // reach.
 func (o *Ops) Settlements(ctx context.Context, f settlement.SettlementFilter) ([]*settlement.Settlement, int, error) {
-	ids, all, err := o.owned(ctx, "Settlements")
+	_, ids, all, err := o.owned(ctx, "Settlements")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -118,39 +140,42 @@ func (o *Ops) Settlements(ctx context.Context, f settlement.SettlementFilter) ([
 	return o.svc.Settlements(ctx, f)
 }
 
-// CreateBatch batches every unbatched settlement.
+// CreateBatch batches every unbatched settlement of the caller's merchants.
 func (o *Ops) CreateBatch(ctx context.Context) (*settlement.SettlementBatch, error) {
-	if _, err := policy.Authorize(ctx, "CreateBatch"); err != nil {
+	t, err := tenant(ctx, "CreateBatch")
+	if err != nil {
 		return nil, err
 	}
-	return o.svc.CreateSettlementBatch(ctx)
+	return o.svc.CreateSettlementBatch(ctx, t)
 }
 
 // Batches returns a page of the settlement batches and their number.
 func (o *Ops) Batches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.SettlementBatch, int, error) {
-	if _, err := policy.Authorize(ctx, "Batches"); err != nil {
+	t, err := tenant(ctx, "Batches")
+	if err != nil {
 		return nil, 0, err
 	}
+	f.OwnerID = t
 	return o.svc.SettlementBatches(ctx, f)
 }
 
 // Settle invoices the settlements not yet invoiced, of one merchant within
-// reach or, for "", of every merchant.
+// reach or, for "", of every merchant within reach.
 func (o *Ops) Settle(ctx context.Context, merchantID string) (string, error) {
-	ids, all, err := o.owned(ctx, "Settle")
+	t, ids, all, err := o.owned(ctx, "Settle")
 	if err != nil {
 		return "", err
 	}
 	if err := reach(ids, all, merchantID, "settleRun.merchantId"); err != nil {
 		return "", err
 	}
-	return o.svc.SettleMerchants(ctx, merchantID)
+	return o.svc.SettleMerchants(ctx, t, merchantID)
 }
 
 // Invoices returns a settle run's or a merchant's invoices, of the
 // merchants within reach.
 func (o *Ops) Invoices(ctx context.Context, runID, merchantID string) ([]*settlement.Invoice, error) {
-	ids, all, err := o.owned(ctx, "Invoices")
+	_, ids, all, err := o.owned(ctx, "Invoices")
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +192,7 @@ func (o *Ops) Invoices(ctx context.Context, runID, merchantID string) ([]*settle
 // SourceStates returns the settlement source states of a merchant within
 // reach.
 func (o *Ops) SourceStates(ctx context.Context, merchantID string) ([]*settlement.SourceState, error) {
-	ids, all, err := o.owned(ctx, "SourceStates")
+	_, ids, all, err := o.owned(ctx, "SourceStates")
 	if err != nil {
 		return nil, err
 	}

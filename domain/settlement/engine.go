@@ -77,6 +77,8 @@ func (r Reason) Valid() bool {
 // Rules are one merchant's settlement rules at the time of settling.
 type Rules struct {
 	MerchantID string
+	// OwnerID is the settlement client that owns the merchant (0: none).
+	OwnerID    int64
 	Stores     []StoreRule
 	Companies  []CompanyRule
 	Campaigns  []CampaignRule

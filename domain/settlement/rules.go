@@ -41,7 +41,7 @@ func deref(s *string) string {
 
 // FromModel maps a merchant's model to the engine's rules.
 func FromModel(m *merchant.Rules) *Rules {
-	r := &Rules{MerchantID: m.Merchant.ID, Blocked: make(map[string]bool, len(m.Blocked))}
+	r := &Rules{MerchantID: m.Merchant.ID, OwnerID: m.Merchant.OwnerID, Blocked: make(map[string]bool, len(m.Blocked))}
 	for _, s := range m.Shops {
 		r.Stores = append(r.Stores, StoreRule{StoreID: s.ID, StoreNumber: s.StoreNumber, Name: s.Name,
 			User: s.Shares.User(), Provider: s.Shares.Provider(), Source: s.Source})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -46,14 +47,16 @@ type Store interface {
 	Settlements(ctx context.Context, f SettlementFilter) ([]*Settlement, int, error)
 	// CreateSettlementBatch puts every settlement not yet in a batch into a
 	// new batch, atomically, and writes its notification.
-	CreateSettlementBatch(ctx context.Context, batchID string, now time.Time) (*SettlementBatch, error)
+	// ownerID (0: every merchant) limits it to one client's merchants.
+	CreateSettlementBatch(ctx context.Context, batchID string, ownerID int64, now time.Time) (*SettlementBatch, error)
 	// SettlementBatches returns a page of the settlement batches, newest
 	// first, and the number of batches f selects.
 	SettlementBatches(ctx context.Context, f BatchFilter) ([]*SettlementBatch, int, error)
 	// Settle sums every settlement not yet invoiced (of one merchant, or
 	// all when merchantID is "") into invoices of a new settle run,
 	// atomically, and writes its notification.
-	Settle(ctx context.Context, runID, merchantID string, now time.Time) error
+	// ownerID (0: every merchant) limits it to one client's merchants.
+	Settle(ctx context.Context, runID, merchantID string, ownerID int64, now time.Time) error
 	Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error)
 	SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error)
 	MerchantExists(ctx context.Context, merchantID string) (bool, error)
@@ -62,9 +65,12 @@ type Store interface {
 // BatchFilter selects a page of transaction or settlement batches.
 type BatchFilter struct {
 	// IDs limits the list to these batch ids; nil means every batch.
-	IDs    []string
-	Offset int
-	Limit  int
+	IDs []string
+	// OwnerID limits the list to one settlement client's batches; 0 means
+	// every batch.
+	OwnerID int64
+	Offset  int
+	Limit   int
 }
 
 // StoredTransaction is a raw transaction as stored, with its outcome.
@@ -136,14 +142,20 @@ func (rt *router) settle(t Transaction) Result {
 // then 17 random ones. A batch's settlements are then appended to the
 // indexes on settlement_id instead of being scattered over them, which
 // halves what storing the settlements of a large batch costs.
-func (s *Service) IngestTransactions(ctx context.Context, r TransactionReader) (*TransactionBatch, error) {
+//
+// The batch belongs to ownerID, the settlement client that posts it (0 for
+// an admin), and settles for that client's merchants only.
+func (s *Service) IngestTransactions(ctx context.Context, ownerID int64, r TransactionReader) (*TransactionBatch, error) {
 	all, err := s.rules.AllRules(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if ownerID != 0 {
+		all = slices.DeleteFunc(all, func(r *Rules) bool { return r.OwnerID != ownerID })
+	}
 	rt := newRouter(all)
 	now := s.now().UTC()
-	batch := &TransactionBatch{BatchID: ids.New(), Created: now}
+	batch := &TransactionBatch{BatchID: ids.New(), Created: now, OwnerID: ownerID}
 	const (
 		timeLen, seqLen = 9, 6
 		randLen         = ids.StoreboxLength - timeLen - seqLen
@@ -231,9 +243,10 @@ func (s *Service) Settlements(ctx context.Context, f SettlementFilter) ([]*Settl
 	return s.store.Settlements(ctx, f)
 }
 
-// CreateSettlementBatch batches every unbatched settlement.
-func (s *Service) CreateSettlementBatch(ctx context.Context) (*SettlementBatch, error) {
-	return s.store.CreateSettlementBatch(ctx, ids.New(), s.now().UTC())
+// CreateSettlementBatch batches every unbatched settlement of the merchants
+// of ownerID (0: of every merchant).
+func (s *Service) CreateSettlementBatch(ctx context.Context, ownerID int64) (*SettlementBatch, error) {
+	return s.store.CreateSettlementBatch(ctx, ids.New(), ownerID, s.now().UTC())
 }
 
 // SettlementBatches returns a page of the settlement batches, newest
@@ -246,8 +259,9 @@ func (s *Service) SettlementBatches(ctx context.Context, f BatchFilter) ([]*Sett
 }
 
 // SettleMerchants invoices every settlement not yet invoiced, of one
-// merchant or all, and returns the settle run's id.
-func (s *Service) SettleMerchants(ctx context.Context, merchantID string) (string, error) {
+// merchant or all of ownerID's (0: of every merchant), and returns the
+// settle run's id.
+func (s *Service) SettleMerchants(ctx context.Context, ownerID int64, merchantID string) (string, error) {
 	if merchantID != "" {
 		ok, err := s.store.MerchantExists(ctx, merchantID)
 		if err != nil {
@@ -258,7 +272,7 @@ func (s *Service) SettleMerchants(ctx context.Context, merchantID string) (strin
 		}
 	}
 	runID := ids.New()
-	return runID, s.store.Settle(ctx, runID, merchantID, s.now().UTC())
+	return runID, s.store.Settle(ctx, runID, merchantID, ownerID, s.now().UTC())
 }
 
 // Invoices returns a settle run's invoices, or a merchant's.

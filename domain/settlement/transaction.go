@@ -120,6 +120,8 @@ type TransactionBatch struct {
 	BatchID      string    `json:"batchId"`
 	Transactions int       `json:"transactions"`
 	Created      time.Time `json:"created"`
+	// OwnerID is the settlement client that posted the batch (0: an admin).
+	OwnerID int64 `json:"-"`
 }
 
 // Settlement is a transaction with its computed contributions.
@@ -159,6 +161,9 @@ type SettlementBatch struct {
 	BatchID     string    `json:"batchId"`
 	Settlements int       `json:"settlements"`
 	Created     time.Time `json:"created"`
+	// OwnerID is the settlement client whose settlements the batch holds
+	// (0: every merchant's, made by an admin).
+	OwnerID int64 `json:"-"`
 }
 
 // InvoiceType is the share an invoice sums.

@@ -14,6 +14,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 )
 
 // worldSeq makes every world's ids, numbers and phone unique.
@@ -22,6 +23,7 @@ var worldSeq int
 // world is a merchant with a company and a store, and a user of a partner
 // with a registered card.
 type world struct {
+	a       *wire.App
 	c       client
 	partner string
 	prefix  string // makes ids and numbers unique per test
@@ -33,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	p := testenv.Credential(t, a, auth.KindPartner)
 	ad := testenv.Credential(t, a, auth.KindAdmin)
 	worldSeq++
-	w := &world{c: client{t: t, h: a.Handler, auth: testenv.BasicAuth(s.Username, s.Secret)},
+	w := &world{a: a, c: client{t: t, h: a.Handler, auth: testenv.BasicAuth(s.Username, s.Secret)},
 		partner: testenv.BasicAuth(p.Username, p.Secret), prefix: fmt.Sprintf("w%d", worldSeq)}
 	w.must("POST", "/api/v1/merchants", map[string]any{"merchantId": w.id("m1"), "merchantName": "Merchant one"}, 201)
 	w.must("POST", "/api/v1/companies", map[string]any{"companyId": w.id("c1"), "merchantId": w.id("m1"), "name": "Company",

@@ -87,3 +87,59 @@ func TestSettlementClientsSeeOnlyTheirOwnMerchants(t *testing.T) {
 		}
 	}
 }
+
+// TestSettlementClientsKeepTheirTransactionsBatchesAndRuns: a second
+// settlement client's ingestion does not settle for the first one's
+// merchant, and it neither sees nor batches nor invoices the first one's
+// transactions and settlements.
+func TestSettlementClientsKeepTheirTransactionsBatchesAndRuns(t *testing.T) {
+	w := newWorld(t)
+	cred := testenv.Credential(t, w.a, auth.KindSettlement)
+	s2 := client{t: t, h: w.a.Handler, auth: testenv.BasicAuth(cred.Username, cred.Secret)}
+
+	var b1, b2 struct{ BatchID string }
+	w.must("POST", "/api/v1/transactions/batches", map[string]any{"transactions": []any{
+		w.tx("t1", "100.00", w.num("2"), "", w.card())}}, 201).JSON(t, &b1)
+	// The same store number and card, posted by the other client: nothing
+	// of the first client's matches it.
+	r := s2.do("POST", "/api/v1/transactions/batches", map[string]any{"transactions": []any{
+		w.tx("t2", "100.00", w.num("2"), "", w.card())}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("ingest as another client: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &b2)
+	var txs struct{ Results []struct{ State string } }
+	s2.do("GET", "/api/v1/transactions/"+b2.BatchID, nil).JSON(t, &txs)
+	if len(txs.Results) != 1 || txs.Results[0].State != "unmatched" {
+		t.Fatalf("another client's transaction settled for the first one's merchant: %+v", txs)
+	}
+	if r := s2.do("GET", "/api/v1/transactions/"+b1.BatchID, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another client reads the first one's batch: %d %s", r.Status, r.Body)
+	}
+	if r := s2.do("GET", "/api/v1/transactions/batches", nil); strings.Contains(string(r.Body), b1.BatchID) {
+		t.Errorf("another client lists the first one's batch: %s", r.Body)
+	}
+	// Batching and settling as the other client leaves the first one's
+	// settlements alone.
+	r = s2.do("POST", "/api/v1/settlements/batches", nil)
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"settlements":0`) {
+		t.Fatalf("another client's settlement batch: %d %s", r.Status, r.Body)
+	}
+	r = s2.do("POST", "/api/v1/merchants/settle", nil)
+	var run struct{ SettlementID string }
+	r.JSON(t, &run)
+	if r := s2.do("GET", "/api/v1/invoices/"+run.SettlementID, nil); strings.Contains(string(r.Body), w.id("m1")) {
+		t.Errorf("another client's settle run invoiced the first one's merchant: %s", r.Body)
+	}
+	r = w.must("POST", "/api/v1/settlements/batches", nil, 201)
+	if !strings.Contains(string(r.Body), `"settlements":1`) {
+		t.Fatalf("the owner's batch: %s", r.Body)
+	}
+	if r := s2.do("GET", "/api/v1/settlements/batches", nil); strings.Contains(string(r.Body), `"settlements":1`) {
+		t.Errorf("another client lists the owner's settlement batch: %s", r.Body)
+	}
+	w.must("POST", "/api/v1/merchants/settle", nil, 200).JSON(t, &run)
+	if r := w.must("GET", "/api/v1/invoices/"+run.SettlementID, nil, 200); !strings.Contains(string(r.Body), w.id("m1")) {
+		t.Errorf("the owner's settle run has no invoice of its merchant: %s", r.Body)
+	}
+}

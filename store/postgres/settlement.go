@@ -104,7 +104,8 @@ var (
 // check permissions.
 func (s *SettlementStore) IngestBatch(ctx context.Context, batch *settlement.TransactionBatch, next func() (*settlement.Ingested, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO transaction_batches (batch_id, created_at) VALUES ($1, $2)`, batch.BatchID, batch.Created); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO transaction_batches (batch_id, created_at, owner_id) VALUES ($1, $2, NULLIF($3, 0))`,
+			batch.BatchID, batch.Created, batch.OwnerID); err != nil {
 			return err
 		}
 		settled, lots, err := ingest(ctx, tx, batch, next)
@@ -746,7 +747,9 @@ func (c *copyBuf) numericSlow(d decimal.Decimal) {
 // first, and their number, counted in the same query.
 func (s *SettlementStore) TransactionBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.TransactionBatch, int, error) {
 	return pageBatches(ctx, s.db, "transaction_batches", "transactions", f,
-		func(b *settlement.TransactionBatch) []any { return []any{&b.BatchID, &b.Transactions, &b.Created} })
+		func(b *settlement.TransactionBatch) []any {
+			return []any{&b.BatchID, &b.Transactions, &b.Created, &b.OwnerID}
+		})
 }
 
 // pageBatches reads a page of a batch table (batch_id, a count column,
@@ -756,9 +759,10 @@ func pageBatches[T any](ctx context.Context, db *DB, table, count string, f sett
 	if f.IDs != nil {
 		ids = f.IDs
 	}
-	from := ` FROM ` + pgx.Identifier{table}.Sanitize() + ` WHERE ($1::text[] IS NULL OR batch_id = ANY($1))`
-	rows, err := db.Pool.Query(ctx, `SELECT batch_id, `+pgx.Identifier{count}.Sanitize()+`, created_at, count(*) OVER ()`+from+
-		` ORDER BY created_at DESC, batch_id OFFSET $2 LIMIT $3`, ids, f.Offset, f.Limit)
+	from := ` FROM ` + pgx.Identifier{table}.Sanitize() +
+		` WHERE ($1::text[] IS NULL OR batch_id = ANY($1)) AND ($2::bigint = 0 OR owner_id = $2)`
+	rows, err := db.Pool.Query(ctx, `SELECT batch_id, `+pgx.Identifier{count}.Sanitize()+`, created_at, COALESCE(owner_id, 0), count(*) OVER ()`+from+
+		` ORDER BY created_at DESC, batch_id OFFSET $3 LIMIT $4`, ids, f.OwnerID, f.Offset, f.Limit)
 	if err != nil {
 		return nil, 0, mapError(err, table)
 	}
@@ -776,7 +780,7 @@ func pageBatches[T any](ctx context.Context, db *DB, table, count string, f sett
 		return nil, 0, mapError(err, table)
 	}
 	if len(out) == 0 { // a page past the end, or of none, still tells the total
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*)`+from, ids).Scan(&total); err != nil {
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*)`+from, ids, f.OwnerID).Scan(&total); err != nil {
 			return nil, 0, mapError(err, table)
 		}
 	}
@@ -889,13 +893,15 @@ func (s *SettlementStore) Settlements(ctx context.Context, f settlement.Settleme
 	return out, total, nil
 }
 
-// broadcast writes one event of type typ to every owner with an endpoint
-// for it.
-func (s *SettlementStore) broadcast(ctx context.Context, tx pgx.Tx, typ notify.EventType, query map[string]string) error {
+// broadcast writes one event of type typ to every credential with an
+// endpoint for it that may see what happened: the settlement client
+// ownerID (every client when 0) and the admins.
+func (s *SettlementStore) broadcast(ctx context.Context, tx pgx.Tx, ownerID int64, typ notify.EventType, query map[string]string) error {
 	if s.outbox == nil {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT owner_id FROM notification_endpoints WHERE type = $1`, string(typ))
+	rows, err := tx.Query(ctx, `SELECT e.owner_id FROM notification_endpoints e JOIN credentials c ON c.id = e.owner_id
+		WHERE e.type = $1 AND ($2::bigint = 0 OR e.owner_id = $2 OR c.kind = 'admin')`, string(typ), ownerID)
 	if err != nil {
 		return err
 	}
@@ -912,13 +918,15 @@ func (s *SettlementStore) broadcast(ctx context.Context, tx pgx.Tx, typ notify.E
 
 // CreateSettlementBatch moves every unbatched settlement into a new batch.
 // Row locks make a concurrent batch skip the settlements this one took.
-func (s *SettlementStore) CreateSettlementBatch(ctx context.Context, batchID string, now time.Time) (*settlement.SettlementBatch, error) {
-	b := &settlement.SettlementBatch{BatchID: batchID, Created: now}
+func (s *SettlementStore) CreateSettlementBatch(ctx context.Context, batchID string, ownerID int64, now time.Time) (*settlement.SettlementBatch, error) {
+	b := &settlement.SettlementBatch{BatchID: batchID, Created: now, OwnerID: ownerID}
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO settlement_batches (batch_id, created_at) VALUES ($1, $2)`, batchID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO settlement_batches (batch_id, created_at, owner_id) VALUES ($1, $2, NULLIF($3, 0))`,
+			batchID, now, ownerID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE settlements SET settlement_batch_id = $1 WHERE settlement_batch_id IS NULL`, batchID)
+		tag, err := tx.Exec(ctx, `UPDATE settlements SET settlement_batch_id = $1 WHERE settlement_batch_id IS NULL
+			AND ($2::bigint = 0 OR merchant_id IN (SELECT merchant_id FROM merchants WHERE owner_id = $2))`, batchID, ownerID)
 		if err != nil {
 			return err
 		}
@@ -926,7 +934,7 @@ func (s *SettlementStore) CreateSettlementBatch(ctx context.Context, batchID str
 		if _, err := tx.Exec(ctx, `UPDATE settlement_batches SET settlements = $2 WHERE batch_id = $1`, batchID, b.Settlements); err != nil {
 			return err
 		}
-		return s.broadcast(ctx, tx, notify.EventNewSettlementBatch, map[string]string{"batchId": batchID})
+		return s.broadcast(ctx, tx, ownerID, notify.EventNewSettlementBatch, map[string]string{"batchId": batchID})
 	})
 	if err != nil {
 		return nil, mapError(err, "settlement batch")
@@ -938,7 +946,9 @@ func (s *SettlementStore) CreateSettlementBatch(ctx context.Context, batchID str
 // newest first, and their number, counted in the same query.
 func (s *SettlementStore) SettlementBatches(ctx context.Context, f settlement.BatchFilter) ([]*settlement.SettlementBatch, int, error) {
 	return pageBatches(ctx, s.db, "settlement_batches", "settlements", f,
-		func(b *settlement.SettlementBatch) []any { return []any{&b.BatchID, &b.Settlements, &b.Created} })
+		func(b *settlement.SettlementBatch) []any {
+			return []any{&b.BatchID, &b.Settlements, &b.Created, &b.OwnerID}
+		})
 }
 
 // Settle invoices every settlement not yet invoiced into a new settle run,
@@ -948,29 +958,31 @@ func (s *SettlementStore) SettlementBatches(ctx context.Context, f settlement.Ba
 // number of lots does (one per batch, merchant and currency), not the
 // number of settlements. The UPDATE takes each lot's row lock, so a
 // concurrent run skips what this one took.
-func (s *SettlementStore) Settle(ctx context.Context, runID, merchantID string, now time.Time) error {
+func (s *SettlementStore) Settle(ctx context.Context, runID, merchantID string, ownerID int64, now time.Time) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var m any
 		if merchantID != "" {
 			m = merchantID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO settle_runs (settlement_id, merchant_id, created_at) VALUES ($1, $2, $3)`, runID, m, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO settle_runs (settlement_id, merchant_id, created_at, owner_id) VALUES ($1, $2, $3, NULLIF($4, 0))`,
+			runID, m, now, ownerID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
 			WITH picked AS (
 				UPDATE settlement_lots SET settle_run_id = $1
 				WHERE settle_run_id IS NULL AND ($2::text IS NULL OR merchant_id = $2)
+					AND ($4::bigint = 0 OR merchant_id IN (SELECT merchant_id FROM merchants WHERE owner_id = $4))
 				RETURNING merchant_id, currency, settlements, user_share, provider_share
 			)
 			INSERT INTO invoices (settlement_id, merchant_id, type, amount, currency, settlement_count, created_at)
 			SELECT $1, merchant_id, 'userShare', sum(user_share), currency, sum(settlements), $3::timestamptz FROM picked GROUP BY merchant_id, currency
 			UNION ALL
 			SELECT $1, merchant_id, 'providerShare', sum(provider_share), currency, sum(settlements), $3::timestamptz FROM picked GROUP BY merchant_id, currency`,
-			runID, m, now); err != nil {
+			runID, m, now, ownerID); err != nil {
 			return err
 		}
-		return s.broadcast(ctx, tx, notify.EventMerchantsSettled, map[string]string{"settlementId": runID})
+		return s.broadcast(ctx, tx, ownerID, notify.EventMerchantsSettled, map[string]string{"settlementId": runID})
 	})
 	return mapError(err, "settle run")
 }

@@ -29,7 +29,7 @@ func TestBatchListsArePagedWithTotals(t *testing.T) {
 			t.Fatal(err)
 		}
 		txIDs = append(txIDs, b.BatchID)
-		sb, err := st.CreateSettlementBatch(ctx, ids.New(), base.Add(time.Duration(i)*time.Hour))
+		sb, err := st.CreateSettlementBatch(ctx, ids.New(), 0, base.Add(time.Duration(i)*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
