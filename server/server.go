@@ -42,6 +42,9 @@ type Deps struct {
 	Dev bool
 	// Now is the clock.
 	Now func() time.Time
+	// PartnerKeyMaxLifetime caps the lifetime of JWT-wrapped keys
+	// (DefaultPartnerKeyMaxLifetime when zero).
+	PartnerKeyMaxLifetime time.Duration
 }
 
 // maxBodyBytes caps every request body.
@@ -51,6 +54,9 @@ const maxBodyBytes = 4 << 20
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.PartnerKeyMaxLifetime <= 0 {
+		d.PartnerKeyMaxLifetime = DefaultPartnerKeyMaxLifetime
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +82,7 @@ func New(d Deps) http.Handler {
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		limitBody(maxBodyBytes),
-		authenticate(d.Auth, d.UserTokens, d.Log, d.Now),
+		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime),
 	)
 }
 
