@@ -108,6 +108,11 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log, PublicBaseURL: cfg.PublicBaseURL,
 		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
 		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},
+		RedactMessages:     cfg.RedactMessages,
+
+		PartnerKeyMaxLifetime:  cfg.PartnerKeyMaxLifetime,
+		OTPPartnerSendsPerHour: cfg.OTPPartnerSendsPerHour,
+		LoginFailuresPerMinute: cfg.LoginFailuresPerMinute,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -123,7 +128,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 }
 
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv, needs{redis: true, secret: true})
+	cfg, err := loadConfig(getenv, needs{redis: true, secret: true, sender: true})
 	if err != nil {
 		return err
 	}
