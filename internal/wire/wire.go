@@ -96,13 +96,16 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		params = *opts.Argon2
 	}
 	log := opts.Log
-	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now, auth.Options{
-		Failures: redis.NewLoginFailures(rc), FailuresPerWindow: opts.LoginFailuresPerMinute,
-		KeyIDs: redis.NewKeyIDs(rc),
+	guards := auth.Options{
+		FailuresPerWindow: opts.LoginFailuresPerMinute,
 		OnGuardError: func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "login throttle skipped", "err", err)
 		},
-	})
+	}
+	if rc != nil { // commands without Redis (credentials, demo) serve no requests
+		guards.Failures, guards.KeyIDs = redis.NewLoginFailures(rc), redis.NewKeyIDs(rc)
+	}
+	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now, guards)
 
 	// Notifications and messages to people: the outbox writes River jobs
 	// in the caller's transaction; the River client delivers them.
