@@ -31,6 +31,10 @@ type settleEnv struct {
 	app   *wire.App
 	db    *postgres.DB
 	admin context.Context // carries an admin principal
+	// owner carries the principal of the settlement client that owns the
+	// benchmark's merchants, and ownerCred is its credential.
+	owner     context.Context
+	ownerCred *auth.NewCredential
 	// door serves the app on a loopback listener for a settlement client.
 	door *httpDoor
 	// sharedWinner maps the token of each card registered twice to the user
@@ -67,6 +71,14 @@ func newSettleEnv(tb testing.TB, spec genSpec) *settleEnv {
 	}
 	e := &settleEnv{spec: spec, app: a, db: db,
 		admin: auth.WithPrincipal(ctx, &auth.Principal{Kind: auth.KindAdmin, Name: "bench"})}
+	// The merchants belong to one settlement client, which ingests and
+	// settles them, as in production.
+	e.ownerCred = testenv.Credential(tb, a, auth.KindSettlement)
+	owner, err := a.Auth.AuthenticateBasic(ctx, e.ownerCred.Username, e.ownerCred.Secret)
+	if err != nil {
+		tb.Fatalf("settlement client: %v", err)
+	}
+	e.owner = auth.WithPrincipal(ctx, owner)
 	start := time.Now()
 	if err := e.seedModel(); err != nil {
 		tb.Fatalf("seed merchant model: %v", err)
@@ -130,7 +142,7 @@ func storeShares(spec genSpec, m, s int) merchant.SharesCreate {
 // seedModel creates the merchants, companies, stores, derived shares and
 // campaigns through the resolver operations (the merchant service).
 func (e *settleEnv) seedModel() error {
-	ops, mops, ctx, spec := e.app.Ops.Merchants, e.app.Ops.Merchants, e.admin, e.spec
+	ops, mops, ctx, spec := e.app.Ops.Merchants, e.app.Ops.Merchants, e.owner, e.spec
 	str := func(s string) *string { return &s }
 	for m := range spec.Merchants {
 		if _, err := mops.Create(ctx, merchant.Create{ID: str(merchantID(m)), Name: fmt.Sprintf("Bench Settlement Merchant %02d", m)}); err != nil {

@@ -18,18 +18,15 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
 )
 
 // httpDoor is the app served on 127.0.0.1 with the production server's
-// timeouts (cmd/loyaltygraph), a settlement client's credential, which
-// ingests, and an admin's, which settles every merchant (the benchmark's
-// merchants were made by an admin and belong to no settlement client).
+// timeouts (cmd/loyaltygraph) and the credential of the settlement client
+// that owns the benchmark's merchants, which ingests and settles them.
 type httpDoor struct {
 	srv           *httptest.Server
 	authorization string
-	admin         string
 	client        *http.Client
 }
 
@@ -42,10 +39,8 @@ func newHTTPDoor(tb testing.TB, e *settleEnv) *httpDoor {
 	srv.Config.IdleTimeout = 120 * time.Second
 	srv.Start()
 	tb.Cleanup(srv.Close)
-	cred := testenv.Credential(tb, e.app, auth.KindSettlement)
-	admin := testenv.Credential(tb, e.app, auth.KindAdmin)
-	return &httpDoor{srv: srv, authorization: testenv.BasicAuth(cred.Username, cred.Secret),
-		admin: testenv.BasicAuth(admin.Username, admin.Secret), client: srv.Client()}
+	return &httpDoor{srv: srv, authorization: testenv.BasicAuth(e.ownerCred.Username, e.ownerCred.Secret),
+		client: srv.Client()}
 }
 
 // do sends one request with authorization and decodes a JSON answer of
@@ -90,7 +85,7 @@ func (d *httpDoor) settle(ctx context.Context) (string, error) {
 	var out struct {
 		SettlementID string `json:"settlementId"`
 	}
-	err := d.do(ctx, d.admin, "POST", "/api/v1/merchants/settle", "", nil, http.StatusOK, &out)
+	err := d.do(ctx, d.authorization, "POST", "/api/v1/merchants/settle", "", nil, http.StatusOK, &out)
 	return out.SettlementID, err
 }
 

@@ -37,9 +37,23 @@
 //
 // # Messages to people
 //
-// LogSender, the default (make run and tests), writes each message as one
-// JSON log line with its recipient, channel and body, and stores it in
-// sent_messages so that admins can read it through GraphQL (sentMessages).
+// Messages (SMS with one-time passwords and signup links, e-mails) are
+// queued, not sent on the request: postgres.MessageQueue writes one River
+// job per message, in the transaction of the change that causes it (a
+// signup, a phone change) or in one of its own (one-time passwords), with
+// the body sealed with the server key. The message worker opens the body
+// and hands the message to the configured notify.Sender; a failed send is
+// retried after min(RetryBase, 2 s)·2^(n-1), capped at 1 minute, with
+// jitter, for 12 attempts (about ten minutes: codes live five), then
+// dropped. A failing gateway therefore delays a message without failing the
+// request that caused it.
+//
+// LogSender, the development sender (LG_ENV=dev: make run and tests),
+// writes each message as one JSON log line with its recipient, channel and
+// body, and stores it in sent_messages so that admins can read it through
+// GraphQL (sentMessages). Outside development the only log sender is
+// NewRedactingLogSender (SMS_SENDER=log), which replaces links and codes
+// with [link] and [code] in the log line and in sent_messages.
 //
 // SMSGatewaySender sends SMS through an HTTP gateway. It is used when
 // SMS_GATEWAY_URL is set; it never logs message bodies. The contract:
@@ -48,14 +62,14 @@
 //	Authorization: Bearer $SMS_GATEWAY_TOKEN   (omitted when the token is empty)
 //	Content-Type: application/json
 //	Accept: application/json
-//	Idempotency-Key: <32 random characters, one per message>
+//	Idempotency-Key: <one per message, the same on every retry>
 //
 //	{"to": "4511111111", "body": "Your code is 123456"}
 //
 // "to" is the MSISDN: country code and number, digits only. "body" is UTF-8
 // text. Any 2xx status means the gateway accepted the message; the response
 // body is ignored. Any other status, a redirect, or no answer within 10 s is
-// a failure: Send returns an unavailable error and does not retry (the person
-// asks again). A gateway that sees the same Idempotency-Key twice should send
-// the message once.
+// a failure: Send returns an unavailable error and the message worker tries
+// again later with the same Idempotency-Key; a gateway that sees the same
+// Idempotency-Key twice should send the message once.
 package delivery

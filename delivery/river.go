@@ -74,6 +74,11 @@ type Config struct {
 	Retention time.Duration
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// Sender sends the queued messages to people (SMS, e-mail); with
+	// Messages, which opens their sealed bodies. Without them no message
+	// worker runs, and messages cannot be queued through this client.
+	Sender   notify.Sender
+	Messages MessageOpener
 }
 
 func (c Config) withDefaults() Config {
@@ -125,6 +130,9 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, newWebhookWorker(cfg))
+	if cfg.Sender != nil && cfg.Messages != nil {
+		river.AddWorker(workers, newMessageWorker(cfg))
+	}
 	river.AddWorker(workers, &purgeWorker{store: cfg.Store, retention: cfg.Retention, now: cfg.Now, log: cfg.Log})
 	var periodic []*river.PeriodicJob
 	if cfg.Retention > 0 {

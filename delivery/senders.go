@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"loyaltygraph/domain/errs"
@@ -23,11 +25,13 @@ type MessageStore interface {
 }
 
 // LogSender is the development sender: it logs each message, body included,
-// as one JSON line and stores it so that admins can read it in GraphQL.
+// as one JSON line and stores it so that admins can read it in GraphQL. The
+// redacting variant (NewRedactingLogSender) hides codes and links in both.
 type LogSender struct {
-	log   *slog.Logger
-	store MessageStore
-	now   func() time.Time
+	log    *slog.Logger
+	store  MessageStore
+	now    func() time.Time
+	redact bool
 }
 
 var _ notify.Sender = (*LogSender)(nil)
@@ -41,6 +45,40 @@ func NewLogSender(log *slog.Logger, store MessageStore, now func() time.Time) *L
 	return &LogSender{log: log, store: store, now: now}
 }
 
+// NewRedactingLogSender returns a log sender that logs and keeps each
+// message with its codes and links redacted (Redact).
+//
+// SECURITY: this is the only log sender allowed outside LG_ENV=dev
+// (SMS_SENDER=log): one-time passwords and signup links never reach the
+// log or sent_messages in clear.
+func NewRedactingLogSender(log *slog.Logger, store MessageStore, now func() time.Time) *LogSender {
+	s := NewLogSender(log, store, now)
+	s.redact = true
+	return s
+}
+
+var (
+	// linkRe matches URLs, which carry link codes and reset tokens.
+	linkRe = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://\S+`)
+	// codeRe matches runs of 4 or more digits, which one-time passwords
+	// are, and runs of 8 or more letters and digits (codes, tokens; Redact
+	// keeps those without a digit, which are words).
+	codeRe = regexp.MustCompile(`\b[0-9]{4,}\b|\b[A-Za-z0-9]{8,}\b`)
+)
+
+// Redact hides what in a message body grants access: links become
+// "[link]" and codes (4+ digits, or 8+ letters and digits with a digit)
+// become "[code]".
+func Redact(body string) string {
+	body = linkRe.ReplaceAllString(body, "[link]")
+	return codeRe.ReplaceAllStringFunc(body, func(m string) string {
+		if !strings.ContainsAny(m, "0123456789") {
+			return m
+		}
+		return "[code]"
+	})
+}
+
 // Send logs and stores m.
 func (s *LogSender) Send(ctx context.Context, m notify.Message) error {
 	if !m.Channel.Valid() {
@@ -48,6 +86,9 @@ func (s *LogSender) Send(ctx context.Context, m notify.Message) error {
 	}
 	m.To = notify.NormalizeRecipient(m.To)
 	m.SentAt = s.now().UTC()
+	if s.redact {
+		m.Body = Redact(m.Body)
+	}
 	s.log.InfoContext(ctx, "message sent", "to", m.To, "channel", string(m.Channel), "body", m.Body)
 	if err := s.store.SaveSentMessage(ctx, &m); err != nil {
 		return fmt.Errorf("send message: %w", err)
@@ -122,7 +163,11 @@ func (s *SMSGatewaySender) Send(ctx context.Context, m notify.Message) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Idempotency-Key", ids.New())
+	key := idempotencyKeyFrom(ctx)
+	if key == "" {
+		key = ids.New()
+	}
+	req.Header.Set("Idempotency-Key", key)
 	if s.cfg.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.cfg.Token)
 	}

@@ -173,3 +173,46 @@ func TestChannelsRouteByChannel(t *testing.T) {
 type senderFunc func(context.Context, notify.Message) error
 
 func (f senderFunc) Send(ctx context.Context, m notify.Message) error { return f(ctx, m) }
+
+// TestRedactingLogSenderHidesCodesAndLinks: outside development the log
+// sender keeps neither codes nor links readable, in the log or in
+// sent_messages.
+func TestRedactingLogSenderHidesCodesAndLinks(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var logs syncBuffer
+	sender := delivery.NewRedactingLogSender(slog.New(slog.NewJSONHandler(&logs, nil)), e.store, nil)
+	svc := notify.NewService(e.store, time.Now, notify.Options{})
+	secrets := []string{"482913", "https://lg.example/api/v1/signup/terms?linkCode=ab12cd34ef", "ab12cd34ef", "7301"}
+	for _, body := range []string{
+		"Acme: your code is 482913",
+		"Acme (signed up at SB-1): confirm your membership here: https://lg.example/api/v1/signup/terms?linkCode=ab12cd34ef",
+		"Acme: your login code is 7301",
+	} {
+		if err := sender.Send(ctx, notify.Message{To: "4522222222", Channel: notify.ChannelSMS, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept, err := svc.SentMessages(ctx, "4522222222")
+	if err != nil || len(kept) != 3 {
+		t.Fatalf("kept %d messages: %v", len(kept), err)
+	}
+	for _, m := range kept {
+		for _, s := range secrets {
+			if strings.Contains(m.Body, s) {
+				t.Errorf("kept body %q holds %q", m.Body, s)
+			}
+		}
+		if !strings.Contains(m.Body, "Acme") || !strings.Contains(m.Body, "[") {
+			t.Errorf("kept body %q lost its text or its marker", m.Body)
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("log holds %q: %s", s, logs.String())
+		}
+	}
+	if got := delivery.Redact("Acme: your code is 482913"); got != "Acme: your code is [code]" {
+		t.Errorf("Redact = %q", got)
+	}
+}

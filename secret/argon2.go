@@ -34,19 +34,21 @@ var DefaultArgon2Params = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1, K
 // Argon2 hashes and verifies secrets with argon2id. At most a fixed number
 // of hashes run at once, so that a flood of logins queues instead of
 // exhausting memory and CPU; a caller whose context ends while queued gets
-// an Unavailable error.
+// an Unavailable error. One more slot is reserved for VerifyReserved: secrets
+// known to have verified before are not queued behind a flood of bad ones.
 type Argon2 struct {
-	params Argon2Params
-	slots  chan struct{}
+	params   Argon2Params
+	slots    chan struct{}
+	reserved chan struct{}
 }
 
 // NewArgon2 returns a hasher that runs at most concurrency hashes at once
-// (GOMAXPROCS when concurrency < 1).
+// (GOMAXPROCS when concurrency < 1), plus one reserved for VerifyReserved.
 func NewArgon2(params Argon2Params, concurrency int) *Argon2 {
 	if concurrency < 1 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	return &Argon2{params: params, slots: make(chan struct{}, concurrency)}
+	return &Argon2{params: params, slots: make(chan struct{}, concurrency), reserved: make(chan struct{}, 1)}
 }
 
 func (a *Argon2) acquire(ctx context.Context) error {
@@ -59,6 +61,19 @@ func (a *Argon2) acquire(ctx context.Context) error {
 }
 
 func (a *Argon2) release() { <-a.slots }
+
+// acquireAny takes a shared slot or the reserved one, whichever frees
+// first, and returns its release.
+func (a *Argon2) acquireAny(ctx context.Context) (func(), error) {
+	select {
+	case a.slots <- struct{}{}:
+		return a.release, nil
+	case a.reserved <- struct{}{}:
+		return func() { <-a.reserved }, nil
+	case <-ctx.Done():
+		return nil, errs.E(errs.Unavailable, "too many concurrent logins, try again")
+	}
+}
 
 // Hash returns the PHC-encoded argon2id hash of secret.
 func (a *Argon2) Hash(ctx context.Context, secret string) (string, error) {
@@ -87,6 +102,22 @@ func (a *Argon2) Verify(ctx context.Context, encoded, secret string) (bool, erro
 		return false, err
 	}
 	defer a.release()
+	got := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// VerifyReserved is Verify for a secret that verified before: it may also
+// use the reserved slot, which Hash and Verify never take.
+func (a *Argon2) VerifyReserved(ctx context.Context, encoded, secret string) (bool, error) {
+	p, salt, want, err := decodeArgon2(encoded)
+	if err != nil {
+		return false, err
+	}
+	release, err := a.acquireAny(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	got := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -15,15 +16,18 @@ import (
 	"loyaltygraph/secret"
 )
 
-// maxKeyLifetime bounds how far in the future a JWT-wrapped key may expire,
-// which bounds how long a captured one can be replayed.
-const maxKeyLifetime = time.Hour
+// DefaultPartnerKeyMaxLifetime bounds the lifetime of a JWT-wrapped key
+// (exp − iat) unless Deps.PartnerKeyMaxLifetime says otherwise.
+const DefaultPartnerKeyMaxLifetime = 5 * time.Minute
+
+// keyLeeway is the clock skew allowed between a partner and us.
+const keyLeeway = 30 * time.Second
 
 // authenticate puts the principal of the request's credentials into the
 // context. A request without credentials goes on anonymously; one whose
 // credentials are refused goes on with the refusal recorded, and each edge
 // answers it in its own shape.
-func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger, now func() time.Time) middleware {
+func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger, now func() time.Time, maxKeyLifetime time.Duration) middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -38,11 +42,20 @@ func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger
 			var p *auth.Principal
 			var err error
 			if userToken != "" {
-				// An end user's token restricts the request to that user,
-				// whatever partner credentials come with it.
+				// An end user's token restricts the request to that user.
 				p, err = endUser(tokens, userToken)
+				if err == nil && header != "" {
+					// SECURITY: partner credentials sent with the token
+					// must be good, and the token's partner's: bad ones are
+					// refused, not ignored.
+					var partner *auth.Principal
+					if partner, err = principalOf(r, header, svc, now, maxKeyLifetime); err == nil &&
+						partner.Kind == auth.KindPartner && partner.ProviderID != p.ProviderID {
+						err = errs.E(errs.Unauthenticated, "the user token belongs to another partner")
+					}
+				}
 			} else {
-				p, err = principalOf(r, header, svc, now)
+				p, err = principalOf(r, header, svc, now, maxKeyLifetime)
 			}
 			ctx := r.Context()
 			if err != nil {
@@ -67,7 +80,7 @@ func endUser(tokens *secret.UserTokens, token string) (*auth.Principal, error) {
 	return &auth.Principal{Kind: auth.KindUser, Name: msisdn, Username: userID, UserID: userID, ProviderID: providerID}, nil
 }
 
-func principalOf(r *http.Request, header string, svc *auth.Service, now func() time.Time) (*auth.Principal, error) {
+func principalOf(r *http.Request, header string, svc *auth.Service, now func() time.Time, maxKeyLifetime time.Duration) (*auth.Principal, error) {
 	scheme, value, _ := strings.Cut(header, " ")
 	switch strings.ToLower(scheme) {
 	case "basic":
@@ -75,24 +88,42 @@ func principalOf(r *http.Request, header string, svc *auth.Service, now func() t
 		if !ok {
 			return nil, errs.E(errs.Unauthenticated, "malformed basic credentials")
 		}
-		return svc.AuthenticateBasic(r.Context(), user, secret)
+		return svc.AuthenticateBasicFrom(r.Context(), clientAddr(r), user, secret)
 	case "bearer":
-		return partnerKey(r.Context(), strings.TrimSpace(value), r, svc, now)
+		return partnerKey(r.Context(), strings.TrimSpace(value), r, svc, now, maxKeyLifetime)
 	default:
 		return nil, errs.E(errs.Unauthenticated, "unsupported authorization scheme")
 	}
 }
 
+// clientAddr is the address the request came from: the peer's IP address.
+// Forwarding headers are not trusted, since any client can set them.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // keyClaims are the claims of a partner's JWT-wrapped key: iss is the
-// username, sub the request path, method the HTTP method.
+// username, sub the request path, method the HTTP method, iat and exp the
+// key's lifetime (at most the configured maximum, 5 minutes by default),
+// and jti a unique id (for example 16 random bytes in hex) that makes the
+// key good for one request.
 type keyClaims struct {
 	Method string `json:"method"`
 	jwt.RegisteredClaims
 }
 
 // partnerKey checks a JWT-wrapped key: HS256 signed with the partner's
-// secret, bound to this request's path and method, and short-lived.
-func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Service, now func() time.Time) (*auth.Principal, error) {
+// secret, bound to this request's path and method, short-lived, and used
+// once.
+//
+// SECURITY: iat, exp and jti are required; exp − iat and exp − now are at
+// most maxKeyLifetime; iat is not in the future (beyond the leeway); a jti
+// seen before from the same partner is refused until the key expires.
+func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Service, now func() time.Time, maxKeyLifetime time.Duration) (*auth.Principal, error) {
 	if token == "" || len(token) > 4096 {
 		return nil, errs.E(errs.Unauthenticated, "malformed bearer token")
 	}
@@ -111,8 +142,9 @@ func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Se
 	},
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(keyLeeway),
 	)
 	if lookupErr != nil && errs.CodeOf(lookupErr) != errs.Unauthenticated {
 		return nil, lookupErr
@@ -126,8 +158,16 @@ func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Se
 	if claims.Subject != r.URL.Path || !strings.EqualFold(claims.Method, r.Method) {
 		return nil, errs.E(errs.Unauthenticated, "token is not for this request")
 	}
-	if claims.ExpiresAt.Sub(now()) > maxKeyLifetime {
+	if claims.IssuedAt == nil {
+		return nil, errs.E(errs.Unauthenticated, "the key must have an iat claim")
+	}
+	if claims.ExpiresAt.Sub(claims.IssuedAt.Time) > maxKeyLifetime || claims.ExpiresAt.Sub(now()) > maxKeyLifetime {
 		return nil, errs.E(errs.Unauthenticated, "token lifetime is longer than %s", maxKeyLifetime)
+	}
+	// Remember the id until the key could no longer pass exp.
+	ttl := claims.ExpiresAt.Sub(now()) + keyLeeway
+	if err := svc.UseKeyID(ctx, principal.Username, claims.ID, ttl); err != nil {
+		return nil, err
 	}
 	return principal, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -182,11 +183,15 @@ func refuseBadCredentials(next http.Handler) http.Handler {
 		}
 		e := errs.As(err)
 		status := http.StatusUnauthorized
-		if e.Code != errs.Unauthenticated {
+		switch e.Code {
+		case errs.Unauthenticated:
+		case errs.RateLimited: // too many failed logins
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+		case errs.Internal:
+			status = http.StatusInternalServerError
+		default:
 			status = http.StatusServiceUnavailable
-			if e.Code == errs.Internal {
-				status = http.StatusInternalServerError
-			}
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
 )
@@ -267,7 +268,8 @@ func TestGraphQLAuthErrors(t *testing.T) {
 
 func signKey(t *testing.T, secret, iss, path, method string, exp time.Time) string {
 	t.Helper()
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "sub": path, "method": method, "exp": exp.Unix()})
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "sub": path, "method": method,
+		"exp": exp.Unix(), "iat": time.Now().Unix(), "jti": ids.New()})
 	s, err := tok.SignedString([]byte(secret))
 	if err != nil {
 		t.Fatal(err)

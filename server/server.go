@@ -48,6 +48,9 @@ type Deps struct {
 	// (POST /api/v1/transactions/batches), which is streamed;
 	// 0 means DefaultIngestBodyBytes.
 	IngestBodyBytes int64
+	// PartnerKeyMaxLifetime caps the lifetime of JWT-wrapped keys
+	// (DefaultPartnerKeyMaxLifetime when zero).
+	PartnerKeyMaxLifetime time.Duration
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -68,6 +71,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.IngestBodyBytes <= 0 {
 		d.IngestBodyBytes = DefaultIngestBodyBytes
+	}
+	if d.PartnerKeyMaxLifetime <= 0 {
+		d.PartnerKeyMaxLifetime = DefaultPartnerKeyMaxLifetime
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +99,7 @@ func New(d Deps) http.Handler {
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		limitBodies(maxBodyBytes, d.IngestBodyBytes),
-		authenticate(d.Auth, d.UserTokens, d.Log, d.Now),
+		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime),
 	)
 }
 

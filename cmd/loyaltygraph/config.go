@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"loyaltygraph/secret"
 )
@@ -28,11 +29,31 @@ type config struct {
 	// IngestMaxBytes caps a transaction batch's body (INGEST_MAX_BYTES);
 	// 0 means the server's default, 1 GiB.
 	IngestMaxBytes int64
+	// SMSSender is how messages to people go out: "gateway" (SMS through
+	// SMS_GATEWAY_URL) or "log" (logged and kept for admins; outside
+	// development with codes and links redacted).
+	SMSSender string
+	// RedactMessages hides codes and links in logged and kept messages:
+	// everywhere but in development.
+	RedactMessages bool
+	// PartnerKeyMaxLifetime caps the lifetime of a partner's JWT-wrapped
+	// key (PARTNER_KEY_MAX_LIFETIME, default 5m).
+	PartnerKeyMaxLifetime time.Duration
+	// OTPPartnerSendsPerHour is each partner's hourly budget of one-time
+	// passwords (OTP_PARTNER_SENDS_PER_HOUR, default 1000).
+	OTPPartnerSendsPerHour int
+	// LoginFailuresPerMinute is how many failed logins a username or a
+	// client address may make in a minute before the next is answered 429
+	// (LOGIN_FAILURES_PER_MINUTE, default 32).
+	LoginFailuresPerMinute int
 }
 
 // needs says which settings a sub-command requires.
 type needs struct {
 	redis, secret bool
+	// sender: the command sends messages to people (serve), so it must
+	// have a real sender outside development.
+	sender bool
 }
 
 // loadConfig reads and checks the settings; every problem is reported at
@@ -117,6 +138,36 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		}
 		c.IngestMaxBytes = n
 	}
+	c.RedactMessages = !c.Dev
+	smsSender := strings.ToLower(strings.TrimSpace(getenv("SMS_SENDER")))
+	switch {
+	case smsSender != "" && smsSender != "log" && smsSender != "gateway":
+		bad("SMS_SENDER must be gateway or log")
+	case smsSender == "gateway" && c.SMSGatewayURL == "":
+		bad("SMS_SENDER=gateway needs SMS_GATEWAY_URL")
+	case smsSender == "log" && c.SMSGatewayURL != "":
+		bad("SMS_SENDER=log and SMS_GATEWAY_URL are both set; choose one")
+	case smsSender == "" && c.SMSGatewayURL != "":
+		c.SMSSender = "gateway"
+	case smsSender == "" && !c.Dev && n.sender:
+		// SECURITY: outside development, codes and links must not end up
+		// in the log or the database just because no gateway was set.
+		bad("SMS_GATEWAY_URL is required outside LG_ENV=dev (or set SMS_SENDER=log to log messages with codes and links redacted)")
+	case smsSender == "":
+		c.SMSSender = "log"
+	default:
+		c.SMSSender = smsSender
+	}
+	c.PartnerKeyMaxLifetime = 5 * time.Minute
+	if v := strings.TrimSpace(getenv("PARTNER_KEY_MAX_LIFETIME")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Second || d > time.Hour {
+			bad("PARTNER_KEY_MAX_LIFETIME must be a duration from 10s to 1h (for example 5m)")
+		}
+		c.PartnerKeyMaxLifetime = d
+	}
+	c.OTPPartnerSendsPerHour = positiveInt(getenv, "OTP_PARTNER_SENDS_PER_HOUR", 1000, bad)
+	c.LoginFailuresPerMinute = positiveInt(getenv, "LOGIN_FAILURES_PER_MINUTE", 32, bad)
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p
 	}
@@ -124,6 +175,20 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		return nil, fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// positiveInt reads a positive integer setting, def when unset.
+func positiveInt(getenv func(string) string, name string, def int, bad func(string, ...any)) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		bad("%s must be a whole number from 1 to 1000000", name)
+		return def
+	}
+	return n
 }
 
 func portSuffix(addr string) string {

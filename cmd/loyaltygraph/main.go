@@ -109,6 +109,11 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
 		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},
 		IngestMaxBytes:     cfg.IngestMaxBytes,
+		RedactMessages:     cfg.RedactMessages,
+
+		PartnerKeyMaxLifetime:  cfg.PartnerKeyMaxLifetime,
+		OTPPartnerSendsPerHour: cfg.OTPPartnerSendsPerHour,
+		LoginFailuresPerMinute: cfg.LoginFailuresPerMinute,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -124,7 +129,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 }
 
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv, needs{redis: true, secret: true})
+	cfg, err := loadConfig(getenv, needs{redis: true, secret: true, sender: true})
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,8 @@ func testEnv(t *testing.T) env {
 		"REDIS_PREFIX": prefix,
 		"SECRET_KEY":   testSecretKey,
 		"HTTP_ADDR":    "127.0.0.1:0",
+		// Production without an SMS gateway: messages are logged redacted.
+		"SMS_SENDER": "log",
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,58 @@ type Hasher interface {
 	Verify(ctx context.Context, encodedHash, secret string) (bool, error)
 }
 
+// PriorityVerifier is a Hasher that keeps capacity for verifying secrets
+// that verified before (secret.Argon2), so that a flood of bad logins does
+// not queue the owners of good credentials behind it.
+type PriorityVerifier interface {
+	VerifyReserved(ctx context.Context, encodedHash, secret string) (bool, error)
+}
+
+// FailureCounter counts failed logins per key (a username, a client
+// address) in fixed windows, in storage every replica shares (Redis). Its
+// methods do not check permissions.
+type FailureCounter interface {
+	// Blocked returns how long until the window ends of the first key with
+	// limit or more failures counted, or 0 when no key has.
+	Blocked(ctx context.Context, limit int, keys ...string) (time.Duration, error)
+	// AddFailure counts one failure against each key; the first failure of
+	// a key starts its window.
+	AddFailure(ctx context.Context, window time.Duration, keys ...string) error
+}
+
+// KeyIDStore remembers the ids of partners' JWT-wrapped keys while the keys
+// could still be presented. Its methods do not check permissions.
+type KeyIDStore interface {
+	// FirstUse records id of issuer for ttl and reports whether it was not
+	// recorded already, in one atomic step.
+	FirstUse(ctx context.Context, issuer, id string, ttl time.Duration) (bool, error)
+}
+
+// Defaults of Options.
+const (
+	DefaultFailuresPerWindow = 32
+	DefaultFailureWindow     = time.Minute
+)
+
+// Options configure the guards of a Service. Zero values take the
+// defaults; a nil Failures counts nothing and a nil KeyIDs refuses every
+// JWT-wrapped key.
+type Options struct {
+	// Failures counts failed logins.
+	Failures FailureCounter
+	// FailuresPerWindow is how many failed logins a username or a client
+	// address may make within FailureWindow before further logins are
+	// refused, without hashing, until the window ends (default 32 a
+	// minute).
+	FailuresPerWindow int
+	FailureWindow     time.Duration
+	// KeyIDs remembers the ids of used JWT-wrapped keys.
+	KeyIDs KeyIDStore
+	// OnGuardError is told when a guard's storage fails and the guard is
+	// skipped (fail open); nil ignores it.
+	OnGuardError func(ctx context.Context, err error)
+}
+
 // Sealer encrypts and decrypts values that the server must be able to read
 // back, with the server key.
 type Sealer interface {
@@ -68,6 +121,10 @@ const (
 	// verifiedTTL bounds how long a verified secret is trusted without
 	// running the slow hash again.
 	verifiedTTL = time.Minute
+	// knownTTL is how long a pair that verified is remembered as known
+	// good: it skips the failed-login throttle and uses the hasher's
+	// reserved capacity when it must be hashed again.
+	knownTTL = 24 * time.Hour
 	// maxVerified bounds the memory of the verification cache.
 	maxVerified = 10000
 )
@@ -78,6 +135,7 @@ type Service struct {
 	hasher Hasher
 	sealer Sealer
 	now    func() time.Time
+	opts   Options
 
 	cacheKey []byte
 	mu       sync.Mutex
@@ -86,15 +144,27 @@ type Service struct {
 
 type verifiedEntry struct {
 	principal Principal
-	expires   time.Time
+	// expires ends the trust without hashing; known ends the memory that
+	// the pair was good.
+	expires time.Time
+	known   time.Time
 }
 
-// NewService returns a credential service.
-func NewService(store CredentialStore, hasher Hasher, sealer Sealer, now func() time.Time) *Service {
+// NewService returns a credential service guarded as opts says.
+func NewService(store CredentialStore, hasher Hasher, sealer Sealer, now func() time.Time, opts Options) *Service {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
+	if opts.FailuresPerWindow <= 0 {
+		opts.FailuresPerWindow = DefaultFailuresPerWindow
+	}
+	if opts.FailureWindow <= 0 {
+		opts.FailureWindow = DefaultFailureWindow
+	}
+	if opts.OnGuardError == nil {
+		opts.OnGuardError = func(context.Context, error) {}
+	}
 	return &Service{
-		store: store, hasher: hasher, sealer: sealer, now: now,
+		store: store, hasher: hasher, sealer: sealer, now: now, opts: opts,
 		cacheKey: key, verified: make(map[[32]byte]verifiedEntry),
 	}
 }
@@ -137,34 +207,105 @@ func (s *Service) CreateCredential(ctx context.Context, kind Kind, name string) 
 
 // AuthenticateBasic checks a username and secret and returns the principal.
 // Unknown usernames and wrong secrets fail alike, with Unauthenticated.
+// Failures are counted against the username only; the HTTP edge calls
+// AuthenticateBasicFrom with the client address.
 func (s *Service) AuthenticateBasic(ctx context.Context, username, secret string) (*Principal, error) {
+	return s.AuthenticateBasicFrom(ctx, "", username, secret)
+}
+
+// AuthenticateBasicFrom checks a username and secret presented from client
+// (an IP address, "" when unknown) and returns the principal. Unknown
+// usernames and wrong secrets fail alike, with Unauthenticated.
+//
+// SECURITY: failed logins are counted per username and per client address;
+// once either has FailuresPerWindow failures in the current window, further
+// logins are RateLimited until the window ends, before any hashing, so that
+// a flood of bad credentials cannot take the hasher from real users. A pair
+// that verified within knownTTL on this replica skips the throttle (its
+// owner is not locked out by someone else's failures) and is hashed with
+// the hasher's reserved capacity. When the counters cannot be reached the
+// throttle is skipped (fail open): logins stay possible with Redis down,
+// bounded by the hasher's concurrency.
+func (s *Service) AuthenticateBasicFrom(ctx context.Context, client, username, secret string) (*Principal, error) {
 	if username == "" || secret == "" || len(username) > 256 || len(secret) > 256 {
 		return nil, errs.ErrUnauthenticated
 	}
 	key := s.verifiedKey(username, secret)
-	if p, ok := s.lookupVerified(key); ok {
+	p, fresh, known := s.lookupVerified(key)
+	if fresh {
 		return p, nil
+	}
+	counted := []string{"user:" + username}
+	if client != "" {
+		counted = append(counted, "addr:"+client)
+	}
+	if !known && s.opts.Failures != nil {
+		wait, err := s.opts.Failures.Blocked(ctx, s.opts.FailuresPerWindow, counted...)
+		if err != nil {
+			s.opts.OnGuardError(ctx, err)
+		} else if wait > 0 {
+			return nil, errs.RateLimitedf(wait, "too many failed logins; try again in %d seconds", int64((wait+time.Second-1)/time.Second))
+		}
+	}
+	verify := s.hasher.Verify
+	if pv, ok := s.hasher.(PriorityVerifier); ok && known {
+		verify = pv.VerifyReserved
 	}
 	c, err := s.store.FindCredentialByUsername(ctx, username)
 	if errs.Is(err, errs.NotFound) {
 		// Spend the same time as a real check, so that timing does not
 		// reveal which usernames exist.
-		_, _ = s.hasher.Verify(ctx, dummyHash, secret)
+		_, _ = verify(ctx, dummyHash, secret)
+		s.countFailure(ctx, counted)
 		return nil, errs.ErrUnauthenticated
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.hasher.Verify(ctx, c.SecretHash, secret)
+	ok, err := verify(ctx, c.SecretHash, secret)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
+		s.countFailure(ctx, counted)
 		return nil, errs.ErrUnauthenticated
 	}
-	p := principalOf(c)
-	s.rememberVerified(key, p)
-	return &p, nil
+	pp := principalOf(c)
+	s.rememberVerified(key, pp)
+	return &pp, nil
+}
+
+func (s *Service) countFailure(ctx context.Context, keys []string) {
+	if s.opts.Failures == nil {
+		return
+	}
+	if err := s.opts.Failures.AddFailure(ctx, s.opts.FailureWindow, keys...); err != nil {
+		s.opts.OnGuardError(ctx, err)
+	}
+}
+
+// UseKeyID records the id (jti) of a JWT-wrapped key of issuer that can be
+// presented for ttl more, and refuses an id seen before.
+//
+// SECURITY: a JWT-wrapped key is good for one request: a replayed key is
+// Unauthenticated. Unlike the login throttle this guard fails closed: when
+// the memory of ids cannot be reached, keys are Unavailable (Basic
+// credentials still work).
+func (s *Service) UseKeyID(ctx context.Context, issuer, id string, ttl time.Duration) error {
+	if id == "" || len(id) > 256 {
+		return errs.E(errs.Unauthenticated, "the key must have a jti claim of at most 256 characters")
+	}
+	if s.opts.KeyIDs == nil {
+		return errs.E(errs.Unavailable, "keys cannot be checked for reuse; try again later")
+	}
+	first, err := s.opts.KeyIDs.FirstUse(ctx, issuer, id, ttl)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errs.E(errs.Unavailable, "keys cannot be checked for reuse; try again later"), err)
+	}
+	if !first {
+		return errs.E(errs.Unauthenticated, "this key was used already; sign a new one with a new jti")
+	}
+	return nil
 }
 
 // PartnerSecret returns the principal of a partner and its plain secret, so
@@ -212,15 +353,21 @@ func (s *Service) verifiedKey(username, secret string) [32]byte {
 	return k
 }
 
-func (s *Service) lookupVerified(key [32]byte) (*Principal, bool) {
+// lookupVerified tells whether the pair of key verified within verifiedTTL
+// (fresh: trust it without hashing) or within knownTTL (known).
+func (s *Service) lookupVerified(key [32]byte) (p *Principal, fresh, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.verified[key]
-	if !ok || s.now().After(e.expires) {
-		return nil, false
+	now := s.now()
+	if !ok || now.After(e.known) {
+		return nil, false, false
 	}
-	p := e.principal
-	return &p, true
+	if now.After(e.expires) {
+		return nil, false, true
+	}
+	pp := e.principal
+	return &pp, true, true
 }
 
 // Forget drops every remembered verification, so that a revoked credential
@@ -237,7 +384,7 @@ func (s *Service) rememberVerified(key [32]byte, p Principal) {
 	if len(s.verified) >= maxVerified {
 		now := s.now()
 		for k, e := range s.verified {
-			if now.After(e.expires) {
+			if now.After(e.known) {
 				delete(s.verified, k)
 			}
 		}
@@ -245,7 +392,8 @@ func (s *Service) rememberVerified(key [32]byte, p Principal) {
 			clear(s.verified)
 		}
 	}
-	s.verified[key] = verifiedEntry{principal: p, expires: s.now().Add(verifiedTTL)}
+	now := s.now()
+	s.verified[key] = verifiedEntry{principal: p, expires: now.Add(verifiedTTL), known: now.Add(knownTTL)}
 }
 
 // dummyHash is an argon2id hash of a random value, verified against when the

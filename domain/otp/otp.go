@@ -2,6 +2,12 @@
 // SMS to prove that a person holds a phone number. Codes are stored only as
 // keyed hashes, live for a few minutes, are used at most once, die after a
 // few wrong tries, and are sent at a throttled rate per phone number.
+//
+// SECURITY: every code, try counter and send counter belongs to one partner
+// (the provider that asked for it) and one phone number: a code sent for one
+// partner never verifies for another, another partner cannot spend its
+// tries, and one partner using up a phone's quota leaves the others theirs.
+// Each partner also has an hourly budget of codes across all phones.
 package otp
 
 import (
@@ -11,6 +17,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"loyaltygraph/domain/errs"
@@ -39,6 +46,10 @@ const (
 	DefaultMaxTries     = 5
 	DefaultSendInterval = 30 * time.Second
 	DefaultSendsPerHour = 5
+	// DefaultPartnerSendsPerHour is generous, so that the budget stops
+	// abuse (texting random numbers at our cost) without stopping a busy
+	// partner.
+	DefaultPartnerSendsPerHour = 1000
 )
 
 // Bounds of Options.
@@ -81,8 +92,11 @@ type Options struct {
 	// number, whatever their purpose (default 30 seconds).
 	SendInterval time.Duration
 	// SendsPerHour is the most codes sent to one phone number within any
-	// hour, whatever their purpose (default 5).
+	// hour, whatever their purpose (default 5). It is counted per partner.
 	SendsPerHour int
+	// PartnerSendsPerHour is the most codes one partner sends, to all
+	// phone numbers together, within any hour (default 1000).
+	PartnerSendsPerHour int
 }
 
 // SendLimits bound how often codes are sent to one phone number.
@@ -93,6 +107,9 @@ type SendLimits struct {
 	PerWindow int
 	// Window is the length of the rolling window.
 	Window time.Duration
+	// PartnerPerWindow is the most sends of one partner, to all phone
+	// numbers, within any Window.
+	PartnerPerWindow int
 }
 
 // Result is what Store.CheckCode found.
@@ -115,18 +132,23 @@ const (
 // and applies each change atomically. The rules (lengths, limits,
 // durations) come from the Service as arguments. Its methods do not check
 // permissions.
+//
+// Codes, tries and the per-phone send counters are keyed by partner and
+// phone, so that no partner reaches another's.
 type Store interface {
-	// SaveCode checks the send limits of phone, across purposes, and when
-	// they allow a send stores hash as the only code of purpose and phone
-	// for ttl with no tries used, and records the send, all in one atomic
-	// step. When a limit forbids the send it changes nothing and returns how
-	// long to wait (> 0).
-	SaveCode(ctx context.Context, purpose Purpose, phone string, hash []byte, ttl time.Duration, limits SendLimits) (wait time.Duration, err error)
+	// SaveCode checks the send budget of partner and the send limits of
+	// partner and phone, across purposes, and when they allow a send
+	// stores hash as the only code of partner, purpose and phone for ttl
+	// with no tries used, and records the send. The phone's limits and the
+	// code change in one atomic step. When a limit forbids the send it
+	// changes nothing and returns how long to wait (> 0) and whether the
+	// partner's budget (rather than the phone's limits) was the cause.
+	SaveCode(ctx context.Context, partner int64, purpose Purpose, phone string, hash []byte, ttl time.Duration, limits SendLimits) (wait time.Duration, partnerBudget bool, err error)
 	// CheckCode compares hash in constant time with the live code of
-	// purpose and phone, in one atomic step: a match consumes the code; a
-	// mismatch counts one try, and the try that reaches maxTries deletes
-	// the code. tries is the number of wrong tries counted so far.
-	CheckCode(ctx context.Context, purpose Purpose, phone string, hash []byte, maxTries int) (res Result, tries int, err error)
+	// partner, purpose and phone, in one atomic step: a match consumes the
+	// code; a mismatch counts one try, and the try that reaches maxTries
+	// deletes the code. tries is the number of wrong tries counted so far.
+	CheckCode(ctx context.Context, partner int64, purpose Purpose, phone string, hash []byte, maxTries int) (res Result, tries int, err error)
 }
 
 // Service issues and verifies one-time passwords.
@@ -157,6 +179,9 @@ func NewService(store Store, opts Options) (*Service, error) {
 	if opts.SendsPerHour == 0 {
 		opts.SendsPerHour = DefaultSendsPerHour
 	}
+	if opts.PartnerSendsPerHour == 0 {
+		opts.PartnerSendsPerHour = DefaultPartnerSendsPerHour
+	}
 	switch {
 	case opts.Length < MinLength || opts.Length > MaxLength:
 		return nil, fmt.Errorf("otp: length must be %d to %d digits", MinLength, MaxLength)
@@ -168,6 +193,8 @@ func NewService(store Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("otp: send interval must be at least 1ms")
 	case opts.SendsPerHour < 1:
 		return nil, fmt.Errorf("otp: sends per hour must be positive")
+	case opts.PartnerSendsPerHour < 1:
+		return nil, fmt.Errorf("otp: partner sends per hour must be positive")
 	}
 	// Copy the key so that the caller cannot change it behind our back.
 	opts.Key = append([]byte(nil), opts.Key...)
@@ -180,22 +207,27 @@ func (s *Service) Length() int { return s.opts.Length }
 // TTL returns how long a code is valid.
 func (s *Service) TTL() time.Duration { return s.opts.TTL }
 
-// Issue makes a new code for purpose and phone (an MSISDN, digits only),
-// replacing any earlier one and its tries, and returns it for sending. A
-// send too soon after the last one, or beyond the hourly limit, of that
-// phone number is RateLimited with the wait.
-func (s *Service) Issue(ctx context.Context, purpose Purpose, phone string) (string, error) {
-	if err := validate(purpose, phone); err != nil {
+// Issue makes a new code of partner for purpose and phone (an MSISDN,
+// digits only), replacing any earlier one of that partner and its tries,
+// and returns it for sending. A send too soon after the last one, or beyond
+// the hourly limit, of that partner to that phone number, or beyond the
+// partner's hourly budget, is RateLimited with the wait.
+func (s *Service) Issue(ctx context.Context, partner int64, purpose Purpose, phone string) (string, error) {
+	if err := validate(partner, purpose, phone); err != nil {
 		return "", err
 	}
 	code, err := randomDigits(rand.Reader, s.opts.Length)
 	if err != nil {
 		return "", fmt.Errorf("otp: make code: %w", err)
 	}
-	limits := SendLimits{Interval: s.opts.SendInterval, PerWindow: s.opts.SendsPerHour, Window: sendWindow}
-	wait, err := s.store.SaveCode(ctx, purpose, phone, hashCode(s.key, purpose, phone, code), s.opts.TTL, limits)
+	limits := SendLimits{Interval: s.opts.SendInterval, PerWindow: s.opts.SendsPerHour, Window: sendWindow,
+		PartnerPerWindow: s.opts.PartnerSendsPerHour}
+	wait, budget, err := s.store.SaveCode(ctx, partner, purpose, phone, hashCode(s.key, partner, purpose, phone, code), s.opts.TTL, limits)
 	if err != nil {
 		return "", unavailable(err)
+	}
+	if wait > 0 && budget {
+		return "", errs.RateLimitedf(wait, "this partner has sent too many codes this hour; try again in %d seconds", ceilSeconds(wait))
 	}
 	if wait > 0 {
 		return "", errs.RateLimitedf(wait, "too many codes sent to this phone number; try again in %d seconds", ceilSeconds(wait))
@@ -203,11 +235,12 @@ func (s *Service) Issue(ctx context.Context, purpose Purpose, phone string) (str
 	return code, nil
 }
 
-// Verify succeeds exactly once for the right code of purpose and phone.
-// Every wrong try, including a malformed code, counts against the code, and
-// the MaxTries-th voids it. Failures are Invalid errors on field "otp".
-func (s *Service) Verify(ctx context.Context, purpose Purpose, phone, code string) error {
-	if err := validate(purpose, phone); err != nil {
+// Verify succeeds exactly once for the right code of partner, purpose and
+// phone. Every wrong try, including a malformed code, counts against that
+// partner's code, and the MaxTries-th voids it. Failures are Invalid errors
+// on field "otp".
+func (s *Service) Verify(ctx context.Context, partner int64, purpose Purpose, phone, code string) error {
+	if err := validate(partner, purpose, phone); err != nil {
 		return err
 	}
 	wellFormed := isDigits(code, s.opts.Length)
@@ -216,7 +249,7 @@ func (s *Service) Verify(ctx context.Context, purpose Purpose, phone, code strin
 		// issued, so its hash never matches.
 		code = ""
 	}
-	res, tries, err := s.store.CheckCode(ctx, purpose, phone, hashCode(s.key, purpose, phone, code), s.opts.MaxTries)
+	res, tries, err := s.store.CheckCode(ctx, partner, purpose, phone, hashCode(s.key, partner, purpose, phone, code), s.opts.MaxTries)
 	if err != nil {
 		return unavailable(err)
 	}
@@ -236,7 +269,14 @@ func (s *Service) Verify(ctx context.Context, purpose Purpose, phone, code strin
 	}
 }
 
-func validate(purpose Purpose, phone string) error {
+// NoCodeError is the error Verify gives when there is no live code, for callers
+// that know without asking the store that none can exist (an unknown user).
+func NoCodeError() error { return errs.InvalidField("otp", msgNoCode) }
+
+func validate(partner int64, purpose Purpose, phone string) error {
+	if partner <= 0 {
+		return errs.InvalidField("partner", "a one-time password belongs to a partner")
+	}
 	if !purpose.Valid() {
 		return errs.InvalidField("purpose", "purpose must be signup, authenticate or phone_change")
 	}
@@ -288,12 +328,14 @@ func randomDigits(r io.Reader, n int) (string, error) {
 	return string(out), nil
 }
 
-// hashCode binds code to its purpose and phone number, so that a stored
-// hash cannot be replayed for another phone number or purpose. The parts
-// are NUL-separated; none of them can contain NUL.
-func hashCode(key []byte, purpose Purpose, phone, code string) []byte {
+// hashCode binds code to its partner, purpose and phone number, so that a
+// stored hash cannot be replayed for another partner, phone number or
+// purpose. The parts are NUL-separated; none of them can contain NUL.
+func hashCode(key []byte, partner int64, purpose Purpose, phone, code string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("loyaltygraph otp v1\x00"))
+	m.Write([]byte("loyaltygraph otp v2\x00"))
+	m.Write([]byte(strconv.FormatInt(partner, 10)))
+	m.Write([]byte{0})
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write([]byte(phone))

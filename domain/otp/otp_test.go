@@ -102,31 +102,34 @@ func TestRandomDigitsDistribution(t *testing.T) {
 }
 
 func TestHashCodeBinding(t *testing.T) {
-	base := hashCode(testKey, PurposeSignup, "4511111111", "123456")
+	base := hashCode(testKey, 1, PurposeSignup, "4511111111", "123456")
 	if len(base) != 32 {
 		t.Fatalf("hash length %d, want 32", len(base))
 	}
-	if !bytes.Equal(base, hashCode(testKey, PurposeSignup, "4511111111", "123456")) {
+	if !bytes.Equal(base, hashCode(testKey, 1, PurposeSignup, "4511111111", "123456")) {
 		t.Fatal("hash is not deterministic")
 	}
 	otherKey := bytes.Repeat([]byte("x"), MinKeyLength)
 	cases := []struct {
 		name    string
 		key     []byte
+		partner int64
 		purpose Purpose
 		phone   string
 		code    string
 	}{
-		{"other code", testKey, PurposeSignup, "4511111111", "123457"},
-		{"other phone", testKey, PurposeSignup, "4511111112", "123456"},
-		{"other purpose", testKey, PurposeAuthenticate, "4511111111", "123456"},
-		{"phone change purpose", testKey, PurposePhoneChange, "4511111111", "123456"},
-		{"other key", otherKey, PurposeSignup, "4511111111", "123456"},
-		{"digits moved from code to phone", testKey, PurposeSignup, "45111111111", "23456"},
-		{"empty code", testKey, PurposeSignup, "4511111111", ""},
+		{"other code", testKey, 1, PurposeSignup, "4511111111", "123457"},
+		{"other phone", testKey, 1, PurposeSignup, "4511111112", "123456"},
+		{"other purpose", testKey, 1, PurposeAuthenticate, "4511111111", "123456"},
+		{"phone change purpose", testKey, 1, PurposePhoneChange, "4511111111", "123456"},
+		{"other key", otherKey, 1, PurposeSignup, "4511111111", "123456"},
+		{"digits moved from code to phone", testKey, 1, PurposeSignup, "45111111111", "23456"},
+		{"empty code", testKey, 1, PurposeSignup, "4511111111", ""},
+		{"other partner", testKey, 2, PurposeSignup, "4511111111", "123456"},
+		{"digits moved from partner to phone", testKey, 14, PurposeSignup, "511111111", "123456"},
 	}
 	for _, tc := range cases {
-		if bytes.Equal(base, hashCode(tc.key, tc.purpose, tc.phone, tc.code)) {
+		if bytes.Equal(base, hashCode(tc.key, tc.partner, tc.purpose, tc.phone, tc.code)) {
 			t.Errorf("%s: same hash as the base case", tc.name)
 		}
 	}
@@ -196,11 +199,11 @@ func TestNewServiceOptions(t *testing.T) {
 // failingStore is a Store whose backend is down.
 type failingStore struct{}
 
-func (failingStore) SaveCode(context.Context, Purpose, string, []byte, time.Duration, SendLimits) (time.Duration, error) {
-	return 0, errors.New("connection refused")
+func (failingStore) SaveCode(context.Context, int64, Purpose, string, []byte, time.Duration, SendLimits) (time.Duration, bool, error) {
+	return 0, false, errors.New("connection refused")
 }
 
-func (failingStore) CheckCode(context.Context, Purpose, string, []byte, int) (Result, int, error) {
+func (failingStore) CheckCode(context.Context, int64, Purpose, string, []byte, int) (Result, int, error) {
 	return Matched, 0, errors.New("connection refused")
 }
 
@@ -210,11 +213,11 @@ func TestStoreFailureIsUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := s.Issue(ctx, PurposeSignup, "4511111111"); !errs.Is(err, errs.Unavailable) {
+	if _, err := s.Issue(ctx, 1, PurposeSignup, "4511111111"); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("Issue with the store down: %v, want unavailable", err)
 	}
 	// The store says Matched along with its error: the error must win.
-	if err := s.Verify(ctx, PurposeSignup, "4511111111", "123456"); !errs.Is(err, errs.Unavailable) {
+	if err := s.Verify(ctx, 1, PurposeSignup, "4511111111", "123456"); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("Verify with the store down: %v, want unavailable", err)
 	}
 }
@@ -226,23 +229,26 @@ func TestInputValidation(t *testing.T) {
 	}
 	ctx := context.Background()
 	cases := []struct {
+		partner int64
 		purpose Purpose
 		phone   string
 		field   string
 	}{
-		{"login", "4511111111", "purpose"},
-		{PurposeSignup, "", "phone"},
-		{PurposeSignup, "+4511111111", "phone"},
-		{PurposeSignup, "451111", "phone"},
-		{PurposeSignup, strings.Repeat("4", 16), "phone"},
-		{PurposeSignup, "45{1}11111", "phone"},
+		{0, PurposeSignup, "4511111111", "partner"},
+		{-1, PurposeSignup, "4511111111", "partner"},
+		{1, "login", "4511111111", "purpose"},
+		{1, PurposeSignup, "", "phone"},
+		{1, PurposeSignup, "+4511111111", "phone"},
+		{1, PurposeSignup, "451111", "phone"},
+		{1, PurposeSignup, strings.Repeat("4", 16), "phone"},
+		{1, PurposeSignup, "45{1}11111", "phone"},
 	}
 	for _, tc := range cases {
-		_, err := s.Issue(ctx, tc.purpose, tc.phone)
+		_, err := s.Issue(ctx, tc.partner, tc.purpose, tc.phone)
 		if e := errs.As(err); e == nil || e.Code != errs.Invalid || e.Field != tc.field {
 			t.Errorf("Issue(%q, %q) = %v, want invalid %s", tc.purpose, tc.phone, err, tc.field)
 		}
-		err = s.Verify(ctx, tc.purpose, tc.phone, "123456")
+		err = s.Verify(ctx, tc.partner, tc.purpose, tc.phone, "123456")
 		if e := errs.As(err); e == nil || e.Code != errs.Invalid || e.Field != tc.field {
 			t.Errorf("Verify(%q, %q) = %v, want invalid %s", tc.purpose, tc.phone, err, tc.field)
 		}

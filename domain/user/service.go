@@ -18,10 +18,19 @@ type PhoneParser interface {
 	Normalize(field, raw string) (string, error)
 }
 
-// OTPs issues and verifies one-time passwords.
+// OTPs issues and verifies one-time passwords, each bound to the partner
+// that asked for it (otp.Service).
 type OTPs interface {
-	Issue(ctx context.Context, purpose otp.Purpose, phone string) (string, error)
-	Verify(ctx context.Context, purpose otp.Purpose, phone, code string) error
+	Issue(ctx context.Context, partner int64, purpose otp.Purpose, phone string) (string, error)
+	Verify(ctx context.Context, partner int64, purpose otp.Purpose, phone, code string) error
+}
+
+// Messages queues messages to people (SMS, e-mail) in the outbox, in a
+// transaction of their own, for delivery with retries. Messages that go
+// with a stored change travel with it instead (Store.CreateSignup,
+// Store.UpdateUser).
+type Messages interface {
+	QueueMessages(ctx context.Context, msgs ...notify.Message) error
 }
 
 // Vault seals card tokens with the server key and makes keyed look-up hashes.
@@ -38,13 +47,13 @@ type Tokens interface {
 
 // Service holds the User API rules.
 type Service struct {
-	store  Store
-	phones PhoneParser
-	otps   OTPs
-	sender notify.Sender
-	vault  Vault
-	tokens Tokens
-	now    func() time.Time
+	store    Store
+	phones   PhoneParser
+	otps     OTPs
+	messages Messages
+	vault    Vault
+	tokens   Tokens
+	now      func() time.Time
 	// baseURL is where end users reach our terms page.
 	baseURL string
 }
@@ -54,7 +63,7 @@ type Deps struct {
 	Store         Store
 	Phones        PhoneParser
 	OTPs          OTPs
-	Sender        notify.Sender
+	Messages      Messages
 	Vault         Vault
 	Tokens        Tokens
 	Now           func() time.Time
@@ -63,7 +72,7 @@ type Deps struct {
 
 // NewService returns the user service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, phones: d.Phones, otps: d.OTPs, sender: d.Sender, vault: d.Vault,
+	return &Service{store: d.Store, phones: d.Phones, otps: d.OTPs, messages: d.Messages, vault: d.Vault,
 		tokens: d.Tokens, now: d.Now, baseURL: strings.TrimRight(d.PublicBaseURL, "/")}
 }
 
@@ -123,15 +132,15 @@ func (s *Service) SignupWithCard(ctx context.Context, p Provider, in CardSignup,
 	return SignupVerificationSent, nil, nil
 }
 
-// startLinkSignup stores a pending signup and texts the link to phone.
+// startLinkSignup stores a pending signup and, in the same transaction,
+// queues the SMS with the link to phone: the signup is stored if and only
+// if its SMS will go out, and a failing SMS gateway delays the SMS (it is
+// retried) without failing the request.
 func (s *Service) startLinkSignup(ctx context.Context, p Provider, phone string, card *Card, storeID, memberID string) error {
 	now := s.now().UTC()
 	sg := &Signup{
 		LinkCode: ids.LowerAlnum(linkCodeLength), Provider: p, Phone: phone, Card: card,
 		StoreID: storeID, MemberID: memberID, CreatedAt: now, ExpiresAt: now.Add(linkCodeTTL),
-	}
-	if err := s.store.CreateSignup(ctx, sg); err != nil {
-		return err
 	}
 	link, err := s.signupLink(ctx, p, sg.LinkCode)
 	if err != nil {
@@ -141,7 +150,7 @@ func (s *Service) startLinkSignup(ctx context.Context, p Provider, phone string,
 	if storeID != "" {
 		body = fmt.Sprintf("%s (signed up at %s): confirm your membership here: %s", p.Name, storeID, link)
 	}
-	return s.sender.Send(ctx, notify.Message{To: phone, Channel: notify.ChannelSMS, Body: body})
+	return s.store.CreateSignup(ctx, sg, notify.Message{To: phone, Channel: notify.ChannelSMS, Body: body})
 }
 
 // signupLink is where the SMS sends the end user: our terms page, or the
@@ -209,7 +218,7 @@ func (s *Service) Signup(ctx context.Context, p Provider, rawPhone, memberID str
 	default:
 		return errs.InvalidField("smsType", "smsType must be 1 (OTP) or 2 (link)")
 	}
-	code, err := s.otps.Issue(ctx, otp.PurposeSignup, phone)
+	code, err := s.otps.Issue(ctx, p.ID, otp.PurposeSignup, phone)
 	if err != nil {
 		return err
 	}
@@ -218,7 +227,7 @@ func (s *Service) Signup(ctx context.Context, p Provider, rawPhone, memberID str
 			return err
 		}
 	}
-	return s.sender.Send(ctx, notify.Message{To: phone, Channel: notify.ChannelSMS,
+	return s.messages.QueueMessages(ctx, notify.Message{To: phone, Channel: notify.ChannelSMS,
 		Body: fmt.Sprintf("%s: your code is %s", p.Name, code)})
 }
 
@@ -234,8 +243,11 @@ func (s *Service) ValidateOTP(ctx context.Context, p Provider, rawPhone, code st
 	if code == "" {
 		return nil, errs.InvalidField("otp", "otp is required")
 	}
+	// SECURITY: the partner's own user is looked up first, and every code
+	// is checked under p: a code sent for another partner never verifies
+	// here, and no try of it is spent.
 	if u, err := s.store.FindUserByPendingPhone(ctx, p.ID, phone); err == nil {
-		if err := s.otps.Verify(ctx, otp.PurposePhoneChange, phone, code); err != nil {
+		if err := s.otps.Verify(ctx, p.ID, otp.PurposePhoneChange, phone, code); err != nil {
 			return nil, err
 		}
 		u.Phone, u.PhoneVerified, u.PendingPhone, u.UpdatedAt = phone, true, "", s.now().UTC()
@@ -246,7 +258,7 @@ func (s *Service) ValidateOTP(ctx context.Context, p Provider, rawPhone, code st
 	} else if !errs.Is(err, errs.NotFound) {
 		return nil, err
 	}
-	if err := s.otps.Verify(ctx, otp.PurposeSignup, phone, code); err != nil {
+	if err := s.otps.Verify(ctx, p.ID, otp.PurposeSignup, phone, code); err != nil {
 		return nil, err
 	}
 	if u, err := s.store.FindUserByPhone(ctx, p.ID, phone); err == nil {
@@ -430,7 +442,8 @@ func (s *Service) FindByPhone(ctx context.Context, p Provider, rawPhone string) 
 }
 
 // UpdateUser applies upd. A new phone with PhoneVerified false is texted an
-// OTP and assigned only when validated; parms replace the stored set.
+// OTP (queued with the update) and assigned only when validated; parms
+// replace the stored set.
 func (s *Service) UpdateUser(ctx context.Context, p Provider, userID string, upd Update) (*User, error) {
 	u, err := s.Find(ctx, p, userID)
 	if err != nil {
@@ -457,21 +470,18 @@ func (s *Service) UpdateUser(ctx context.Context, p Provider, userID string, upd
 			sendOTP = true
 		}
 	}
-	var code string
+	var msgs []notify.Message
 	if sendOTP {
-		if code, err = s.otps.Issue(ctx, otp.PurposePhoneChange, newPhone); err != nil {
+		code, err := s.otps.Issue(ctx, p.ID, otp.PurposePhoneChange, newPhone)
+		if err != nil {
 			return nil, err
 		}
+		msgs = append(msgs, notify.Message{To: newPhone, Channel: notify.ChannelSMS,
+			Body: fmt.Sprintf("%s: your code to confirm this phone number is %s", p.Name, code)})
 	}
 	u.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateUser(ctx, u, []notify.Event{updatedEvent(u)}); err != nil {
+	if err := s.store.UpdateUser(ctx, u, []notify.Event{updatedEvent(u)}, msgs...); err != nil {
 		return nil, err
-	}
-	if sendOTP {
-		if err := s.sender.Send(ctx, notify.Message{To: newPhone, Channel: notify.ChannelSMS,
-			Body: fmt.Sprintf("%s: your code to confirm this phone number is %s", p.Name, code)}); err != nil {
-			return nil, err
-		}
 	}
 	return u, nil
 }
@@ -535,11 +545,11 @@ func (s *Service) RequestToken(ctx context.Context, p Provider, rawPhone string)
 	} else if err != nil {
 		return err
 	}
-	code, err := s.otps.Issue(ctx, otp.PurposeAuthenticate, phone)
+	code, err := s.otps.Issue(ctx, p.ID, otp.PurposeAuthenticate, phone)
 	if err != nil {
 		return err
 	}
-	return s.sender.Send(ctx, notify.Message{To: phone, Channel: notify.ChannelSMS,
+	return s.messages.QueueMessages(ctx, notify.Message{To: phone, Channel: notify.ChannelSMS,
 		Body: fmt.Sprintf("%s: your login code is %s", p.Name, code)})
 }
 
@@ -553,15 +563,20 @@ func (s *Service) VerifyToken(ctx context.Context, p Provider, rawPhone, code st
 	if code == "" {
 		return "", errs.InvalidField("otp", "otp is required")
 	}
-	if err := s.otps.Verify(ctx, otp.PurposeAuthenticate, phone, code); err != nil {
+	// SECURITY: p's user is looked up before the code is checked, and the
+	// code is checked under p, so that no partner spends a try of a code
+	// sent for another partner's user. An unknown phone is checked alike
+	// (against p's own, absent, code) so that it answers as a phone without
+	// a live code, in the same time.
+	u, err := s.store.FindUserByPhone(ctx, p.ID, phone)
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return "", err
 	}
-	u, err := s.store.FindUserByPhone(ctx, p.ID, phone)
-	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return "", errs.InvalidField("otp", "the code is not valid")
-		}
+	if err := s.otps.Verify(ctx, p.ID, otp.PurposeAuthenticate, phone, code); err != nil {
 		return "", err
+	}
+	if u == nil { // a code issued before the user was deleted
+		return "", otp.NoCodeError()
 	}
 	return s.tokens.Issue(u.ID, u.Phone, p.ID)
 }

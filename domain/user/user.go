@@ -264,8 +264,9 @@ type Store interface {
 	FindUserByPhone(ctx context.Context, providerID int64, phone string) (*User, error)
 	// FindUserByPendingPhone returns the provider's user waiting to move to phone.
 	FindUserByPendingPhone(ctx context.Context, providerID int64, phone string) (*User, error)
-	// UpdateUser stores the changed user; events go to the outbox.
-	UpdateUser(ctx context.Context, u *User, events []notify.Event) error
+	// UpdateUser stores the changed user; events and msgs go to the
+	// outbox in the same transaction.
+	UpdateUser(ctx context.Context, u *User, events []notify.Event, msgs ...notify.Message) error
 	// DeleteUser removes the user and its cards.
 	DeleteUser(ctx context.Context, providerID int64, userID string, events []notify.Event) error
 	// AddCard registers card to its user; the same token again is a no-op
@@ -278,8 +279,9 @@ type Store interface {
 	FindCard(ctx context.Context, providerID int64, cardID string) (*Card, error)
 	// NewestCard returns the newest card of the provider's user with phone.
 	NewestCard(ctx context.Context, providerID int64, phone string) (*Card, error)
-	// CreateSignup stores a pending signup.
-	CreateSignup(ctx context.Context, s *Signup) error
+	// CreateSignup stores a pending signup; msgs go to the outbox in the
+	// same transaction.
+	CreateSignup(ctx context.Context, s *Signup, msgs ...notify.Message) error
 	// FindSignup returns a signup by link code, used or not.
 	FindSignup(ctx context.Context, linkCode string) (*Signup, error)
 	// CompleteSignup claims the unused, unexpired link code at now and, in

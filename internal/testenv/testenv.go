@@ -258,6 +258,30 @@ func AppWith(t testing.TB, opts wire.Options) *wire.App {
 	return a
 }
 
+// WaitMessages waits until the outbox holds no message to people that is
+// waiting for or in its first attempt, so that a test reads sentMessages
+// after the messages of the requests it made went out.
+func WaitMessages(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		err := DB(t).Pool.QueryRow(context.Background(), `
+			SELECT count(*) FROM river_job
+			WHERE kind = 'notify_message' AND state IN ('available', 'running', 'pending') AND attempt <= 1`).Scan(&n)
+		if err != nil {
+			t.Fatalf("wait for messages: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("wait for messages: %d still queued after 10s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Credential creates a credential of kind and returns it.
 func Credential(t testing.TB, a *wire.App, kind auth.Kind) *auth.NewCredential {
 	t.Helper()

@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -41,6 +42,18 @@ type Options struct {
 	// SMSGateway sends SMS through an HTTP gateway when its URL is set;
 	// otherwise messages are logged and kept for admins to read.
 	SMSGateway delivery.SMSGatewayConfig
+	// RedactMessages hides codes and links in the messages that are logged
+	// and kept (production without a gateway, and e-mail until an SMTP
+	// sender exists). The binary sets it outside LG_ENV=dev.
+	RedactMessages bool
+	// Sender replaces the senders of messages to people (tests).
+	Sender notify.Sender
+	// PartnerKeyMaxLifetime caps the lifetime of JWT-wrapped keys (default
+	// 5 minutes).
+	PartnerKeyMaxLifetime time.Duration
+	// LoginFailuresPerMinute is the failed-login threshold per username and
+	// per client address (default 32).
+	LoginFailuresPerMinute int
 	// Delivery overrides the webhook delivery settings (tests).
 	Delivery delivery.Config
 	// OTP overrides the one-time password settings; the key is derived.
@@ -48,6 +61,9 @@ type Options struct {
 	// IngestMaxBytes caps a transaction batch's body; 0 means
 	// server.DefaultIngestBodyBytes.
 	IngestMaxBytes int64
+	// OTPPartnerSendsPerHour is each partner's hourly budget of one-time
+	// passwords (default 1000); OTP.PartnerSendsPerHour wins when set.
+	OTPPartnerSendsPerHour int
 }
 
 // App is the assembled service.
@@ -82,19 +98,26 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if opts.Argon2 != nil {
 		params = *opts.Argon2
 	}
-	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now)
-
-	// Notifications: the outbox writes River jobs in the caller's
-	// transaction; the River client delivers them.
-	notifyStore := postgres.NewNotifyStore(db, keys)
-	dcfg := opts.Delivery
-	dcfg.Store, dcfg.AllowPrivate, dcfg.Log, dcfg.Now = notifyStore, opts.NotifyAllowPrivate, opts.Log, opts.Now
-	jobs, err := delivery.NewRiverClient(db.Pool, dcfg)
-	if err != nil {
-		return nil, err
+	log := opts.Log
+	guards := auth.Options{
+		FailuresPerWindow: opts.LoginFailuresPerMinute,
+		OnGuardError: func(ctx context.Context, err error) {
+			log.WarnContext(ctx, "login throttle skipped", "err", err)
+		},
 	}
-	outbox := postgres.NewOutbox(jobs)
-	var sender notify.Sender = delivery.NewLogSender(opts.Log, notifyStore, opts.Now)
+	if rc != nil { // commands without Redis (credentials, demo) serve no requests
+		guards.Failures, guards.KeyIDs = redis.NewLoginFailures(rc), redis.NewKeyIDs(rc)
+	}
+	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now, guards)
+
+	// Notifications and messages to people: the outbox writes River jobs
+	// in the caller's transaction; the River client delivers them.
+	notifyStore := postgres.NewNotifyStore(db, keys)
+	logSender := delivery.NewLogSender(opts.Log, notifyStore, opts.Now)
+	if opts.RedactMessages {
+		logSender = delivery.NewRedactingLogSender(opts.Log, notifyStore, opts.Now)
+	}
+	var sender notify.Sender = logSender
 	if opts.SMSGateway.URL != "" {
 		gw := opts.SMSGateway
 		gw.Log = opts.Log
@@ -103,12 +126,27 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 			return nil, err
 		}
 		// E-mail stays on the log sender until an SMTP sender exists.
-		sender = delivery.Channels{notify.ChannelSMS: sms, notify.ChannelEmail: sender}
+		sender = delivery.Channels{notify.ChannelSMS: sms, notify.ChannelEmail: logSender}
 	}
+	if opts.Sender != nil {
+		sender = opts.Sender
+	}
+	dcfg := opts.Delivery
+	dcfg.Store, dcfg.AllowPrivate, dcfg.Log, dcfg.Now = notifyStore, opts.NotifyAllowPrivate, opts.Log, opts.Now
+	dcfg.Sender, dcfg.Messages = sender, keys
+	jobs, err := delivery.NewRiverClient(db.Pool, dcfg)
+	if err != nil {
+		return nil, err
+	}
+	outbox := postgres.NewOutbox(jobs)
+	messages := postgres.NewMessageQueue(db, jobs, keys)
 	notifySvc := notify.NewService(notifyStore, opts.Now, notify.Options{AllowPrivate: opts.NotifyAllowPrivate})
 
 	otpOpts := opts.OTP
 	otpOpts.Key = keys.LookupHash([]byte("otp key v1"))
+	if otpOpts.PartnerSendsPerHour == 0 {
+		otpOpts.PartnerSendsPerHour = opts.OTPPartnerSendsPerHour
+	}
 	otps, err := otp.NewService(redis.NewOTPStore(rc), otpOpts)
 	if err != nil {
 		return nil, err
@@ -118,7 +156,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		return nil, err
 	}
 	users := user.NewService(user.Deps{
-		Store: postgres.NewUserStore(db, outbox), Phones: phone.Parser{}, OTPs: otps, Sender: sender,
+		Store: postgres.NewUserStore(db, outbox, messages), Phones: phone.Parser{}, OTPs: otps, Messages: messages,
 		Vault: keys, Tokens: userTokens, Now: opts.Now, PublicBaseURL: opts.PublicBaseURL,
 	})
 
@@ -138,7 +176,8 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Dev:        opts.Dev,
 		Now:        opts.Now,
 
-		IngestBodyBytes: opts.IngestMaxBytes,
+		IngestBodyBytes:       opts.IngestMaxBytes,
+		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants}, nil

@@ -48,6 +48,7 @@ func newWorld(t *testing.T) *world {
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("signup: %d %s", r.Status, r.Body)
 	}
+	testenv.WaitMessages(t) // the SMS goes out through the outbox
 	_, res := testenv.GraphQL(t, a.Handler, testenv.BasicAuth(ad.Username, ad.Secret), `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": phone})
 	code := regexp.MustCompile(`linkCode=([0-9a-z]+)`).FindStringSubmatch(string(res.Data))
 	if code == nil {

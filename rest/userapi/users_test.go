@@ -52,6 +52,7 @@ func (e *env) do(authz, method, path string, body any, headers ...string) *teste
 // through GraphQL.
 func (e *env) sms(phone string) []string {
 	e.t.Helper()
+	testenv.WaitMessages(e.t) // messages go out through the outbox
 	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { to channel body } }`, map[string]any{"to": phone})
 	if len(res.Errors) > 0 {
 		e.t.Fatalf("sentMessages: %+v", res.Errors)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,14 +19,34 @@ type EventWriter interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event) error
 }
 
-// UserStore implements user.Store.
-type UserStore struct {
-	db     *DB
-	outbox EventWriter
+// MessageWriter writes messages to people to the outbox inside a
+// transaction (MessageQueue).
+type MessageWriter interface {
+	EnqueueMessages(ctx context.Context, tx pgx.Tx, msgs ...notify.Message) error
 }
 
-// NewUserStore returns the user store of db; events go to outbox.
-func NewUserStore(db *DB, outbox EventWriter) *UserStore { return &UserStore{db: db, outbox: outbox} }
+// UserStore implements user.Store.
+type UserStore struct {
+	db       *DB
+	outbox   EventWriter
+	messages MessageWriter
+}
+
+// NewUserStore returns the user store of db; events go to outbox and
+// messages to people to messages, each in the transaction of its change.
+func NewUserStore(db *DB, outbox EventWriter, messages MessageWriter) *UserStore {
+	return &UserStore{db: db, outbox: outbox, messages: messages}
+}
+
+func (s *UserStore) enqueueMessages(ctx context.Context, tx pgx.Tx, msgs []notify.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	if s.messages == nil {
+		return errors.New("user store: no message outbox")
+	}
+	return s.messages.EnqueueMessages(ctx, tx, msgs...)
+}
 
 var _ user.Store = (*UserStore)(nil)
 
@@ -130,8 +151,8 @@ func (s *UserStore) FindUserByPendingPhone(ctx context.Context, providerID int64
 	return u, mapError(err, "user")
 }
 
-// UpdateUser stores u and its events in one transaction.
-func (s *UserStore) UpdateUser(ctx context.Context, u *user.User, events []notify.Event) error {
+// UpdateUser stores u, its events and msgs in one transaction.
+func (s *UserStore) UpdateUser(ctx context.Context, u *user.User, events []notify.Event, msgs ...notify.Message) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE users SET phone = $3, phone_verified = $4, parms = $5, pending_phone = $6, updated_at = $7
@@ -143,7 +164,10 @@ func (s *UserStore) UpdateUser(ctx context.Context, u *user.User, events []notif
 		if tag.RowsAffected() == 0 {
 			return pgx.ErrNoRows
 		}
-		return s.enqueue(ctx, tx, events)
+		if err := s.enqueue(ctx, tx, events); err != nil {
+			return err
+		}
+		return s.enqueueMessages(ctx, tx, msgs)
 	})
 	return mapError(err, "user")
 }
@@ -231,20 +255,25 @@ func (s *UserStore) NewestCard(ctx context.Context, providerID int64, phone stri
 	return c, nil
 }
 
-// CreateSignup stores a pending signup.
-func (s *UserStore) CreateSignup(ctx context.Context, sg *user.Signup) error {
+// CreateSignup stores a pending signup and msgs in one transaction.
+func (s *UserStore) CreateSignup(ctx context.Context, sg *user.Signup, msgs ...notify.Message) error {
 	var cardID, tokenType, pan *string
 	var payment *bool
 	var sealed, hash []byte
 	if c := sg.Card; c != nil {
 		cardID, tokenType, pan, payment, sealed, hash = &c.ID, &c.TokenType, &c.TruncatedPAN, &c.Payment, c.SealedToken, c.TokenHash
 	}
-	_, err := s.db.Pool.Exec(ctx, `
-		INSERT INTO signups (link_code, provider_id, phone, store_id, member_id, card_id, token_type, truncated_pan,
-			payment, sealed_token, token_hash, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		sg.LinkCode, sg.Provider.ID, sg.Phone, sg.StoreID, sg.MemberID, cardID, tokenType, pan, payment, sealed, hash,
-		sg.CreatedAt, sg.ExpiresAt)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO signups (link_code, provider_id, phone, store_id, member_id, card_id, token_type, truncated_pan,
+				payment, sealed_token, token_hash, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			sg.LinkCode, sg.Provider.ID, sg.Phone, sg.StoreID, sg.MemberID, cardID, tokenType, pan, payment, sealed, hash,
+			sg.CreatedAt, sg.ExpiresAt); err != nil {
+			return err
+		}
+		return s.enqueueMessages(ctx, tx, msgs)
+	})
 	return mapError(err, "signup")
 }
 

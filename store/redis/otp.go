@@ -3,23 +3,28 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/otp"
 )
 
 // OTPStore keeps one-time passwords (as hashes), their try counters and the
-// send counters of each phone number. Every change is one Lua script, so
-// concurrent requests on any replica see each step whole.
+// send counters of each partner and phone number. Every change is one Lua
+// script, so concurrent requests on any replica see each step whole.
 //
-// Keys, all with a TTL, share the hash tag {phone} so that one script's keys
-// live on one Redis Cluster slot:
+// SECURITY: every key names the partner, so that one partner never reads,
+// tries or throttles another's codes. Keys, all with a TTL; those of one
+// partner and phone share the hash tag {partner:phone} so that one script's
+// keys live on one Redis Cluster slot:
 //
-//	lg:otp:{phone}:purpose        the code's HMAC
-//	lg:otp:{phone}:purpose:tries  wrong tries counted against it
-//	lg:otp:{phone}:sends          sorted set of send times (ms), for throttling
+//	lg:otp:{partner:phone}:purpose        the code's HMAC
+//	lg:otp:{partner:phone}:purpose:tries  wrong tries counted against it
+//	lg:otp:{partner:phone}:sends          sorted set of send times (ms), for throttling
+//	lg:otp:budget:{partner}               sorted set of the partner's sends, for its hourly budget
 type OTPStore struct {
 	c *Client
 }
@@ -64,6 +69,26 @@ redis.call('PEXPIRE', KEYS[3], math.max(window, interval))
 return 0
 `)
 
+// budgetScript takes one send from a partner's budget of limit sends per
+// rolling window.
+//
+// KEYS: budget. ARGV: member (unique), limit, window ms. Returns 0 when the
+// send was counted, else the wait in ms (> 0).
+var budgetScript = goredis.NewScript(`
+local limit, window = tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+if n >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+  return math.max(tonumber(oldest[2]) + window - now, 1)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+`)
+
 // checkCodeScript compares a submitted hash with the stored one in constant
 // time and consumes the code, counts a wrong try or voids the code.
 //
@@ -104,29 +129,54 @@ end
 return {2, tries}
 `)
 
-func (s *OTPStore) codeKeys(purpose otp.Purpose, phone string) (code, tries string) {
-	code = s.c.Key("otp", "{"+phone+"}", string(purpose))
+func (s *OTPStore) codeKeys(partner int64, purpose otp.Purpose, phone string) (code, tries string) {
+	code = s.c.Key("otp", s.tag(partner, phone), string(purpose))
 	return code, code + ":tries"
 }
 
-func (s *OTPStore) sendsKey(phone string) string {
-	return s.c.Key("otp", "{"+phone+"}", "sends")
+func (s *OTPStore) tag(partner int64, phone string) string {
+	return "{" + strconv.FormatInt(partner, 10) + ":" + phone + "}"
 }
 
-// SaveCode implements otp.Store. It does not check permissions.
-func (s *OTPStore) SaveCode(ctx context.Context, purpose otp.Purpose, phone string, hash []byte, ttl time.Duration, limits otp.SendLimits) (time.Duration, error) {
-	code, tries := s.codeKeys(purpose, phone)
-	wait, err := saveCodeScript.Run(ctx, s.c.rdb, []string{code, tries, s.sendsKey(phone)},
-		string(hash), millis(ttl), millis(limits.Interval), limits.PerWindow, millis(limits.Window)).Int64()
+func (s *OTPStore) sendsKey(partner int64, phone string) string {
+	return s.c.Key("otp", s.tag(partner, phone), "sends")
+}
+
+func (s *OTPStore) budgetKey(partner int64) string {
+	return s.c.Key("otp", "budget", "{"+strconv.FormatInt(partner, 10)+"}")
+}
+
+// SaveCode implements otp.Store: it takes the send from the partner's
+// budget, then checks the phone's limits and stores the code in one
+// script; when the phone's limits refuse, the send goes back to the budget.
+// The budget lives on its own Redis Cluster slot, so the two steps are two
+// scripts. It does not check permissions.
+func (s *OTPStore) SaveCode(ctx context.Context, partner int64, purpose otp.Purpose, phone string, hash []byte, ttl time.Duration, limits otp.SendLimits) (time.Duration, bool, error) {
+	budget := s.budgetKey(partner)
+	member := ids.New()
+	wait, err := budgetScript.Run(ctx, s.c.rdb, []string{budget}, member, limits.PartnerPerWindow, millis(limits.Window)).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("save otp: %w", err)
+		return 0, false, fmt.Errorf("save otp: %w", err)
 	}
-	return time.Duration(wait) * time.Millisecond, nil
+	if wait > 0 {
+		return time.Duration(wait) * time.Millisecond, true, nil
+	}
+	code, tries := s.codeKeys(partner, purpose, phone)
+	wait, err = saveCodeScript.Run(ctx, s.c.rdb, []string{code, tries, s.sendsKey(partner, phone)},
+		string(hash), millis(ttl), millis(limits.Interval), limits.PerWindow, millis(limits.Window)).Int64()
+	if err != nil || wait > 0 {
+		// Nothing was sent: give the send back to the partner's budget.
+		_ = s.c.rdb.ZRem(context.WithoutCancel(ctx), budget, member).Err()
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("save otp: %w", err)
+	}
+	return time.Duration(wait) * time.Millisecond, false, nil
 }
 
 // CheckCode implements otp.Store. It does not check permissions.
-func (s *OTPStore) CheckCode(ctx context.Context, purpose otp.Purpose, phone string, hash []byte, maxTries int) (otp.Result, int, error) {
-	code, tries := s.codeKeys(purpose, phone)
+func (s *OTPStore) CheckCode(ctx context.Context, partner int64, purpose otp.Purpose, phone string, hash []byte, maxTries int) (otp.Result, int, error) {
+	code, tries := s.codeKeys(partner, purpose, phone)
 	out, err := checkCodeScript.Run(ctx, s.c.rdb, []string{code, tries}, string(hash), maxTries).Int64Slice()
 	if err != nil {
 		return otp.NoCode, 0, fmt.Errorf("check otp: %w", err)

@@ -46,7 +46,7 @@ func wrong(code string) string {
 
 func issue(t *testing.T, s *otp.Service, p otp.Purpose, phone string) string {
 	t.Helper()
-	code, err := s.Issue(context.Background(), p, phone)
+	code, err := s.Issue(context.Background(), p1, p, phone)
 	if err != nil {
 		t.Fatalf("Issue(%s, %s): %v", p, phone, err)
 	}
@@ -68,20 +68,26 @@ func wantOTPError(t *testing.T, err error, want string) {
 
 const noCode = "no valid code; request a new one"
 
+// The partners of these tests.
+const (
+	p1 int64 = 1
+	p2 int64 = 2
+)
+
 func TestOTPRightCodeWorksOnce(t *testing.T) {
 	s := newOTPService(t, otp.Options{})
 	ctx := context.Background()
 	phone := newPhone()
 	code := issue(t, s, otp.PurposeSignup, phone)
-	if err := s.Verify(ctx, otp.PurposeSignup, phone, code); err != nil {
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, code); err != nil {
 		t.Fatalf("right code: %v", err)
 	}
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, code), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, code), noCode)
 }
 
 func TestOTPNeverIssued(t *testing.T) {
 	s := newOTPService(t, otp.Options{})
-	wantOTPError(t, s.Verify(context.Background(), otp.PurposeAuthenticate, newPhone(), "123456"), noCode)
+	wantOTPError(t, s.Verify(context.Background(), p1, otp.PurposeAuthenticate, newPhone(), "123456"), noCode)
 }
 
 func TestOTPConcurrentVerifyConsumesOnce(t *testing.T) {
@@ -95,7 +101,7 @@ func TestOTPConcurrentVerifyConsumesOnce(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			results[i] = s.Verify(context.Background(), otp.PurposeAuthenticate, phone, code)
+			results[i] = s.Verify(context.Background(), p1, otp.PurposeAuthenticate, phone, code)
 		})
 	}
 	close(start)
@@ -120,7 +126,7 @@ func TestOTPExpiresAndEveryKeyHasATTL(t *testing.T) {
 	phone := newPhone()
 	code := issue(t, s, otp.PurposeSignup, phone)
 
-	keys, err := rc.Redis().Keys(ctx, rc.Key("otp", "{"+phone+"}")+"*").Result()
+	keys, err := rc.Redis().Keys(ctx, rc.Key("otp", "{1:"+phone+"}")+"*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +153,7 @@ func TestOTPExpiresAndEveryKeyHasATTL(t *testing.T) {
 	}
 
 	time.Sleep(1100 * time.Millisecond)
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, code), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, code), noCode)
 }
 
 func TestOTPWrongTriesVoidTheCode(t *testing.T) {
@@ -161,11 +167,11 @@ func TestOTPWrongTriesVoidTheCode(t *testing.T) {
 		if left == 1 {
 			want = "wrong code; 1 try left"
 		}
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, wrong(code)), want)
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, wrong(code)), want)
 	}
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, wrong(code)), "request a new code")
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, wrong(code)), "request a new code")
 	// Void: even the right code fails now.
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, code), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, code), noCode)
 }
 
 func TestOTPRightCodeAfterFewerThanMaxWrongTries(t *testing.T) {
@@ -174,9 +180,9 @@ func TestOTPRightCodeAfterFewerThanMaxWrongTries(t *testing.T) {
 	phone := newPhone()
 	code := issue(t, s, otp.PurposeSignup, phone)
 	for range otp.DefaultMaxTries - 1 {
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, wrong(code)), "wrong code")
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, wrong(code)), "wrong code")
 	}
-	if err := s.Verify(ctx, otp.PurposeSignup, phone, code); err != nil {
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, code); err != nil {
 		t.Fatalf("right code after %d wrong tries: %v", otp.DefaultMaxTries-1, err)
 	}
 }
@@ -187,10 +193,10 @@ func TestOTPMalformedCodesCountAsTries(t *testing.T) {
 	phone := newPhone()
 	code := issue(t, s, otp.PurposeSignup, phone)
 	for _, bad := range []string{"", "12345", "1234567", "12a456"} {
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, bad), "must be 6 digits")
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, bad), "must be 6 digits")
 	}
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, " "+code[1:]), "request a new code")
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, code), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, " "+code[1:]), "request a new code")
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, code), noCode)
 }
 
 func TestOTPConcurrentWrongTriesAllCount(t *testing.T) {
@@ -199,10 +205,10 @@ func TestOTPConcurrentWrongTriesAllCount(t *testing.T) {
 	code := issue(t, s, otp.PurposeSignup, phone)
 	var wg sync.WaitGroup
 	for range 50 {
-		wg.Go(func() { _ = s.Verify(context.Background(), otp.PurposeSignup, phone, wrong(code)) })
+		wg.Go(func() { _ = s.Verify(context.Background(), p1, otp.PurposeSignup, phone, wrong(code)) })
 	}
 	wg.Wait()
-	wantOTPError(t, s.Verify(context.Background(), otp.PurposeSignup, phone, code), noCode)
+	wantOTPError(t, s.Verify(context.Background(), p1, otp.PurposeSignup, phone, code), noCode)
 }
 
 func TestOTPPhonesAreIndependent(t *testing.T) {
@@ -212,15 +218,15 @@ func TestOTPPhonesAreIndependent(t *testing.T) {
 	codeA := issue(t, s, otp.PurposeSignup, a)
 	codeB := issue(t, s, otp.PurposeSignup, b)
 	for range otp.DefaultMaxTries {
-		_ = s.Verify(ctx, otp.PurposeSignup, a, wrong(codeA))
+		_ = s.Verify(ctx, p1, otp.PurposeSignup, a, wrong(codeA))
 	}
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, a, codeA), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, a, codeA), noCode)
 	// B's code is not A's code even when the digits agree, and A's tries
 	// did not touch it.
 	if codeA != codeB {
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, b, codeA), "wrong code; 4 tries left")
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, b, codeA), "wrong code; 4 tries left")
 	}
-	if err := s.Verify(ctx, otp.PurposeSignup, b, codeB); err != nil {
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, b, codeB); err != nil {
 		t.Fatalf("phone B after phone A was voided: %v", err)
 	}
 	// B was not throttled by A's send either: that was checked by Issue.
@@ -239,14 +245,14 @@ func TestOTPPurposesAreSeparate(t *testing.T) {
 	}
 	// The signup code does not verify for authenticate (and costs a try
 	// there), nor does anything for phone_change.
-	wantOTPError(t, s.Verify(ctx, otp.PurposeAuthenticate, phone, signup), "wrong code")
-	wantOTPError(t, s.Verify(ctx, otp.PurposePhoneChange, phone, signup), noCode)
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeAuthenticate, phone, signup), "wrong code")
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposePhoneChange, phone, signup), noCode)
 	// Voiding the authenticate code leaves the signup code alone.
 	for range otp.DefaultMaxTries {
-		_ = s.Verify(ctx, otp.PurposeAuthenticate, phone, wrong(auth))
+		_ = s.Verify(ctx, p1, otp.PurposeAuthenticate, phone, wrong(auth))
 	}
-	wantOTPError(t, s.Verify(ctx, otp.PurposeAuthenticate, phone, auth), noCode)
-	if err := s.Verify(ctx, otp.PurposeSignup, phone, signup); err != nil {
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeAuthenticate, phone, auth), noCode)
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, signup); err != nil {
 		t.Fatalf("signup code after the authenticate code was voided: %v", err)
 	}
 }
@@ -257,7 +263,7 @@ func TestOTPSendInterval(t *testing.T) {
 	phone := newPhone()
 	issue(t, s, otp.PurposeSignup, phone)
 	// Throttled across purposes.
-	_, err := s.Issue(context.Background(), otp.PurposeAuthenticate, phone)
+	_, err := s.Issue(context.Background(), p1, otp.PurposeAuthenticate, phone)
 	e := errs.As(err)
 	if e == nil || e.Code != errs.RateLimited {
 		t.Fatalf("second send within the interval: %v, want rate limited", err)
@@ -278,7 +284,7 @@ func TestOTPSendsPerHour(t *testing.T) {
 		issue(t, s, purposes[i%len(purposes)], phone)
 		time.Sleep(5 * time.Millisecond)
 	}
-	_, err := s.Issue(context.Background(), otp.PurposeSignup, phone)
+	_, err := s.Issue(context.Background(), p1, otp.PurposeSignup, phone)
 	e := errs.As(err)
 	if e == nil || e.Code != errs.RateLimited {
 		t.Fatalf("send %d within the hour: %v, want rate limited", perHour+1, err)
@@ -298,7 +304,7 @@ func TestOTPConcurrentIssueSendsOnce(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, results[i] = s.Issue(context.Background(), otp.PurposeSignup, phone)
+			_, results[i] = s.Issue(context.Background(), p1, otp.PurposeSignup, phone)
 		})
 	}
 	close(start)
@@ -322,7 +328,7 @@ func TestOTPReissueReplacesCodeAndResetsTries(t *testing.T) {
 	phone := newPhone()
 	first := issue(t, s, otp.PurposeSignup, phone)
 	for range otp.DefaultMaxTries - 1 {
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, wrong(first)), "wrong code")
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, wrong(first)), "wrong code")
 	}
 	time.Sleep(5 * time.Millisecond)
 	second := issue(t, s, otp.PurposeSignup, phone)
@@ -332,11 +338,11 @@ func TestOTPReissueReplacesCodeAndResetsTries(t *testing.T) {
 	}
 	// The old code is gone; had the tries not been reset, this would void
 	// the new code.
-	wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, first), "wrong code; 4 tries left")
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, first), "wrong code; 4 tries left")
 	for range otp.DefaultMaxTries - 2 {
-		wantOTPError(t, s.Verify(ctx, otp.PurposeSignup, phone, wrong(second)), "wrong code")
+		wantOTPError(t, s.Verify(ctx, p1, otp.PurposeSignup, phone, wrong(second)), "wrong code")
 	}
-	if err := s.Verify(ctx, otp.PurposeSignup, phone, second); err != nil {
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, second); err != nil {
 		t.Fatalf("new code after %d wrong tries: %v", otp.DefaultMaxTries-1, err)
 	}
 }
@@ -346,8 +352,8 @@ func TestOTPFourDigitCodes(t *testing.T) {
 	ctx := context.Background()
 	phone := newPhone()
 	code := issue(t, s, otp.PurposeAuthenticate, phone)
-	wantOTPError(t, s.Verify(ctx, otp.PurposeAuthenticate, phone, code+"0"), "must be 4 digits")
-	if err := s.Verify(ctx, otp.PurposeAuthenticate, phone, code); err != nil {
+	wantOTPError(t, s.Verify(ctx, p1, otp.PurposeAuthenticate, phone, code+"0"), "must be 4 digits")
+	if err := s.Verify(ctx, p1, otp.PurposeAuthenticate, phone, code); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -408,10 +414,83 @@ func TestOTPRedisDown(t *testing.T) {
 	code := issue(t, s, otp.PurposeSignup, phone)
 
 	stop()
-	if _, err := s.Issue(ctx, otp.PurposeSignup, newPhone()); !errs.Is(err, errs.Unavailable) {
+	if _, err := s.Issue(ctx, p1, otp.PurposeSignup, newPhone()); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("Issue with Redis down: %v, want unavailable", err)
 	}
-	if err := s.Verify(ctx, otp.PurposeSignup, phone, code); !errs.Is(err, errs.Unavailable) {
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, code); !errs.Is(err, errs.Unavailable) {
 		t.Errorf("Verify of the right code with Redis down: %v, want unavailable", err)
+	}
+}
+
+var partnerSeq atomic.Int64
+
+// newPartner returns a partner id that no other test uses.
+func newPartner() int64 { return 1000 + partnerSeq.Add(1) }
+
+// TestOTPCodeBelongsToItsPartner: a code sent for P1 does not verify for P2,
+// and P2's tries do not count against P1's code.
+func TestOTPCodeBelongsToItsPartner(t *testing.T) {
+	s := newOTPService(t, otp.Options{})
+	ctx := context.Background()
+	phone := newPhone()
+	code := issue(t, s, otp.PurposeSignup, phone) // for p1
+	// P2 presents P1's right code, and more wrong ones than P1's code
+	// survives: none reaches P1's code.
+	wantOTPError(t, s.Verify(ctx, p2, otp.PurposeSignup, phone, code), noCode)
+	for range otp.DefaultMaxTries + 1 {
+		wantOTPError(t, s.Verify(ctx, p2, otp.PurposeSignup, phone, wrong(code)), noCode)
+	}
+	if err := s.Verify(ctx, p1, otp.PurposeSignup, phone, code); err != nil {
+		t.Fatalf("P1's code after P2's tries: %v", err)
+	}
+}
+
+// TestOTPPhoneQuotaIsPerPartner: one partner using up a phone's hourly quota
+// leaves another partner its own.
+func TestOTPPhoneQuotaIsPerPartner(t *testing.T) {
+	s := newOTPService(t, otp.Options{SendInterval: time.Millisecond, SendsPerHour: 2})
+	ctx := context.Background()
+	phone, a, b := newPhone(), newPartner(), newPartner()
+	for range 2 {
+		if _, err := s.Issue(ctx, a, otp.PurposeSignup, phone); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := s.Issue(ctx, a, otp.PurposeSignup, phone); !errs.Is(err, errs.RateLimited) {
+		t.Fatalf("third send of A: %v, want rate limited", err)
+	}
+	if _, err := s.Issue(ctx, b, otp.PurposeSignup, phone); err != nil {
+		t.Fatalf("B blocked by A's quota: %v", err)
+	}
+}
+
+// TestOTPPartnerBudget: a partner's hourly budget across phones is refused
+// with a wait once spent; sends refused by a phone's limits do not spend it,
+// and other partners keep theirs.
+func TestOTPPartnerBudget(t *testing.T) {
+	s := newOTPService(t, otp.Options{PartnerSendsPerHour: 3})
+	ctx := context.Background()
+	a, b := newPartner(), newPartner()
+	phone := newPhone()
+	if _, err := s.Issue(ctx, a, otp.PurposeSignup, phone); err != nil {
+		t.Fatal(err)
+	}
+	// Refused by the phone's 30-second interval: no budget spent.
+	if _, err := s.Issue(ctx, a, otp.PurposeSignup, phone); !errs.Is(err, errs.RateLimited) {
+		t.Fatalf("second send to one phone: %v", err)
+	}
+	for range 2 {
+		if _, err := s.Issue(ctx, a, otp.PurposeSignup, newPhone()); err != nil {
+			t.Fatalf("send within the budget: %v", err)
+		}
+	}
+	_, err := s.Issue(ctx, a, otp.PurposeSignup, newPhone())
+	e := errs.As(err)
+	if e == nil || e.Code != errs.RateLimited || e.RetryAfter <= 0 || e.RetryAfter > time.Hour || !strings.Contains(e.Message, "partner") {
+		t.Fatalf("send beyond the budget: %v", err)
+	}
+	if _, err := s.Issue(ctx, b, otp.PurposeSignup, newPhone()); err != nil {
+		t.Fatalf("B blocked by A's budget: %v", err)
 	}
 }

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// baseEnv is a complete production environment without a message sender.
+func baseEnv(kv ...string) func(string) string {
+	e := map[string]string{
+		"DATABASE_URL": "postgres://lg@127.0.0.1:5432/lg",
+		"REDIS_URL":    "redis://127.0.0.1:6379/0",
+		"SECRET_KEY":   strings.Repeat("k", 64),
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		e[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return e[k] }
+}
+
+var serveNeeds = needs{redis: true, secret: true, sender: true}
+
+// TestConfigRefusesPlainTextSenderInProduction: outside LG_ENV=dev, serve
+// needs an SMS gateway or an explicit, redacting log sender.
+func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
+	if _, err := loadConfig(baseEnv(), serveNeeds); err == nil || !strings.Contains(err.Error(), "SMS_GATEWAY_URL") {
+		t.Fatalf("production without a sender: %v, want an error naming SMS_GATEWAY_URL", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		env    func(string) string
+		sender string
+		redact bool
+	}{
+		{"dev logs in clear", baseEnv("LG_ENV", "dev"), "log", false},
+		{"production log sender redacts", baseEnv("SMS_SENDER", "log"), "log", true},
+		{"production gateway", baseEnv("SMS_GATEWAY_URL", "https://sms.example/send"), "gateway", true},
+		{"explicit gateway", baseEnv("SMS_SENDER", "gateway", "SMS_GATEWAY_URL", "https://sms.example/send"), "gateway", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := loadConfig(tc.env, serveNeeds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SMSSender != tc.sender || c.RedactMessages != tc.redact {
+				t.Fatalf("sender %q redact %v, want %q %v", c.SMSSender, c.RedactMessages, tc.sender, tc.redact)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name, want string
+		env        func(string) string
+	}{
+		{"unknown sender", "SMS_SENDER", baseEnv("SMS_SENDER", "pigeon")},
+		{"gateway without URL", "SMS_GATEWAY_URL", baseEnv("SMS_SENDER", "gateway")},
+		{"log and gateway", "SMS_SENDER", baseEnv("SMS_SENDER", "log", "SMS_GATEWAY_URL", "https://sms.example/send")},
+		{"bad key lifetime", "PARTNER_KEY_MAX_LIFETIME", baseEnv("LG_ENV", "dev", "PARTNER_KEY_MAX_LIFETIME", "2h")},
+		{"bad partner budget", "OTP_PARTNER_SENDS_PER_HOUR", baseEnv("LG_ENV", "dev", "OTP_PARTNER_SENDS_PER_HOUR", "0")},
+		{"bad login threshold", "LOGIN_FAILURES_PER_MINUTE", baseEnv("LG_ENV", "dev", "LOGIN_FAILURES_PER_MINUTE", "x")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := loadConfig(tc.env, serveNeeds); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+	// Commands that send nothing do not need a sender.
+	if _, err := loadConfig(baseEnv(), needs{secret: true}); err != nil {
+		t.Fatalf("credentials command: %v", err)
+	}
+	c, err := loadConfig(baseEnv("LG_ENV", "dev", "PARTNER_KEY_MAX_LIFETIME", "2m"), serveNeeds)
+	if err != nil || c.PartnerKeyMaxLifetime != 2*time.Minute || c.OTPPartnerSendsPerHour != 1000 || c.LoginFailuresPerMinute != 32 {
+		t.Fatalf("config %+v, %v", c, err)
+	}
+}
