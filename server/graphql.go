@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -31,7 +33,34 @@ const (
 	complexityLimit  = 2000
 	parserTokenLimit = 15000
 	graphqlBodyLimit = 1 << 20
+	// graphqlTimeout bounds one GraphQL request, below the server's write
+	// timeout so that the caller still reads why it was cut short.
+	graphqlTimeout = 30 * time.Second
+	// rootFieldCost is the complexity every top-level query or mutation
+	// field adds to its own: each runs at least one SQL statement, however
+	// small its selection, so a thousand aliases of a cheap list no longer
+	// fit the complexity limit.
+	rootFieldCost = 20
+	// maxErrors caps the errors of one response; the rest are summed up in
+	// one last error.
+	maxErrors = 20
 )
+
+// documentLimits are checked on the document as written, before gqlgen
+// validates it or computes its complexity (both of which expand fragments);
+// validated is the query cache, whose documents passed them already.
+func documentLimits(validated graphql.Cache[*ast.QueryDocument]) gqlhttp.Limits {
+	return gqlhttp.Limits{
+		Selections:      2000,
+		FragmentSpreads: 250,
+		Aliases:         100,
+		Directives:      100,
+		RootFields:      30,
+		MutationFields:  10,
+		TokenLimit:      parserTokenLimit,
+		Validated:       validated,
+	}
+}
 
 // gqlCodes maps domain error codes to GraphQL extensions.code.
 var gqlCodes = map[errs.Code]string{
@@ -49,6 +78,41 @@ var gqlCodes = map[errs.Code]string{
 // newGraphQL builds the GraphQL server: explicit transports, query cache,
 // persisted queries, limits, gated introspection, and error presentation.
 func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, log *slog.Logger) http.Handler {
+	srv := handler.New(executableSchema(res))
+	srv.AddTransport(transport.Options{})
+	// GET and POST with GraphQL-over-HTTP status codes and media types.
+	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit})
+	cache := lru.New[*ast.QueryDocument](queryCacheSize)
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(parserTokenLimit)
+	srv.SetDisableSuggestion(!dev)
+	if apq != nil {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: registeredByCallers{apq}})
+	}
+	// After the persisted query is known and before anything walks it
+	// with its fragments expanded.
+	srv.Use(documentLimits(cache))
+	srv.Use(introspectionGate{dev: dev})
+	srv.Use(gqlhttp.TextInputs{})
+	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	// Each operation gets its own dataloaders, so relationship fields
+	// batch within it and cache nothing beyond it.
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(res.WithLoaders(ctx))
+	})
+	srv.AroundFields(markResolverErrors)
+	srv.AroundResponses(capErrors)
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		log.ErrorContext(ctx, "graphql panic", "panic", v, "request_id", RequestID(ctx))
+		return errs.E(errs.Internal, "internal error")
+	})
+	return guardGraphQL(refuseBadCredentials(srv), graphqlTimeout)
+}
+
+// executableSchema is the schema with the cost of each field for the
+// complexity limit.
+func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	cfg := graph.Config{Resolvers: res}
 	// A list costs its page size times its children, so a deep query over
 	// long pages is refused before it runs.
@@ -70,30 +134,92 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 	// time (no batch reader), so each costs like a small page of its own.
 	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
 	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
+	return rootCost{graph.NewExecutableSchema(cfg)}
+}
 
-	srv := handler.New(graph.NewExecutableSchema(cfg))
-	srv.AddTransport(transport.Options{})
-	// GET and POST with GraphQL-over-HTTP status codes and media types.
-	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
-	srv.SetParserTokenLimit(parserTokenLimit)
-	srv.SetDisableSuggestion(!dev)
-	srv.Use(introspectionGate{dev: dev})
-	if apq != nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+// guardGraphQL sets the headers of every /graphql answer and bounds the
+// time next may take: past timeout its context is cancelled and the caller
+// gets a 503 with a GraphQL error body.
+func guardGraphQL(next http.Handler, timeout time.Duration) http.Handler {
+	body := `{"errors":[{"message":"the request timed out","extensions":{"code":"UNAVAILABLE"}}]}`
+	timed := http.TimeoutHandler(next, timeout, body)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// Answers depend on the caller's credentials: no cache may keep
+		// them, and no browser may read them as anything but JSON.
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		// The timeout answer's type; an answer in time sets its own.
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		timed.ServeHTTP(w, r)
+	})
+}
+
+// rootCost adds rootFieldCost to the complexity of every top-level query
+// and mutation field.
+type rootCost struct{ graphql.ExecutableSchema }
+
+// Complexity is the schema's complexity, plus rootFieldCost for root fields.
+func (s rootCost) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+	if (typeName != "Query" && typeName != "Mutation") || strings.HasPrefix(field, "__") {
+		return c, ok
 	}
-	srv.Use(extension.FixedComplexityLimit(complexityLimit))
-	// Each operation gets its own dataloaders, so relationship fields
-	// batch within it and cache nothing beyond it.
-	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(res.WithLoaders(ctx))
+	if !ok || c < 1 {
+		c = child + 1
+	}
+	return c + rootFieldCost, true
+}
+
+// registeredByCallers is the persisted-query cache as anonymous callers
+// see it: they may run a persisted query, or send a new one with its hash
+// (which runs), but only an authenticated caller's query is stored.
+type registeredByCallers struct{ graphql.Cache[string] }
+
+// Add stores query under key when the caller is authenticated.
+func (c registeredByCallers) Add(ctx context.Context, key, query string) {
+	// SECURITY: persisted queries are shared by every caller and stored in
+	// Redis; an anonymous caller must not fill that store.
+	if auth.FromContext(ctx) == nil {
+		return
+	}
+	c.Cache.Add(ctx, key, query)
+}
+
+// resolverFault marks an error a resolver returned that is not a domain
+// error: a fault of the server, not of the request.
+type resolverFault struct{ err error }
+
+func (f *resolverFault) Error() string { return f.err.Error() }
+func (f *resolverFault) Unwrap() error { return f.err }
+
+// markResolverErrors tells the error presenter which errors come from
+// resolvers: gqlgen wraps them in a *gqlerror.Error like its own request
+// errors, which are the caller's.
+func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
+	v, err := next(ctx)
+	if err != nil {
+		var domainErr *errs.Error
+		if !errors.As(err, &domainErr) {
+			err = &resolverFault{err}
+		}
+	}
+	return v, err
+}
+
+// capErrors keeps the first maxErrors errors of a response and replaces the
+// rest with one error that counts them.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrors {
+		return resp
+	}
+	more := len(resp.Errors) - maxErrors
+	resp.Errors = append(resp.Errors[:maxErrors:maxErrors], &gqlerror.Error{
+		Message:    fmt.Sprintf("too many errors: %d more not shown", more),
+		Extensions: map[string]any{"code": "TOO_MANY_ERRORS"},
 	})
-	srv.SetErrorPresenter(presentError(log))
-	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
-		log.ErrorContext(ctx, "graphql panic", "panic", v, "request_id", RequestID(ctx))
-		return errs.E(errs.Internal, "internal error")
-	})
-	return refuseBadCredentials(srv)
+	return resp
 }
 
 // perMerchantReadCost is the complexity of a field that reads once per
@@ -121,30 +247,33 @@ func listCost(child int, first *int, def int) int {
 }
 
 // presentError sets extensions.code on every error. Domain errors keep
-// their message and field; gqlgen's own errors (parsing, validation, input
-// coercion) are the caller's fault; anything else is internal and its detail
-// goes to the log only.
+// their message and field, however deeply gqlgen wrapped them; gqlgen's own
+// errors (parsing, validation, limits, input coercion) are the caller's
+// fault; anything else — above all an error a resolver returned that is not
+// a domain error, such as a PostgreSQL one — is internal: the caller reads a
+// fixed message and the detail goes to the log with the request id.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		path := graphql.GetPath(ctx)
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && len(gqlErr.Path) > 0 {
+			path = gqlErr.Path
+		}
 		var domainErr *errs.Error
 		if errors.As(err, &domainErr) {
-			gqlErr := gqlerror.WrapPath(graphql.GetPath(ctx), domainErr)
-			var wrapped *gqlerror.Error
-			if errors.As(err, &wrapped) && len(wrapped.Path) > 0 {
-				gqlErr.Path = wrapped.Path
-			}
-			gqlErr.Message = domainErr.Message
-			gqlErr.Extensions = map[string]any{"code": gqlCodes[domainErr.Code]}
+			out := gqlerror.WrapPath(path, domainErr)
+			out.Message = domainErr.Message
+			out.Extensions = map[string]any{"code": gqlCodes[domainErr.Code]}
 			if domainErr.Field != "" {
-				gqlErr.Extensions["field"] = resolvers.FieldName(domainErr.Field)
+				out.Extensions["field"] = resolvers.FieldName(domainErr.Field)
 			}
 			if domainErr.RetryAfter > 0 {
-				gqlErr.Extensions["retryAfterSeconds"] = int((domainErr.RetryAfter + time.Second - 1) / time.Second)
+				out.Extensions["retryAfterSeconds"] = int((domainErr.RetryAfter + time.Second - 1) / time.Second)
 			}
-			return gqlErr
+			return out
 		}
-		var gqlErr *gqlerror.Error
-		if errors.As(err, &gqlErr) {
+		var fault *resolverFault
+		if gqlErr != nil && !errors.As(err, &fault) {
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
 			}
@@ -153,8 +282,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			log.WarnContext(ctx, "graphql resolver cut short", "err", err, "request_id", RequestID(ctx))
+			out := gqlerror.WrapPath(path, errors.New("the request timed out or was cancelled"))
+			out.Extensions = map[string]any{"code": "UNAVAILABLE"}
+			return out
+		}
 		log.ErrorContext(ctx, "graphql resolver failed", "err", err, "request_id", RequestID(ctx))
-		out := gqlerror.WrapPath(graphql.GetPath(ctx), errors.New("internal error"))
+		out := gqlerror.WrapPath(path, errors.New("internal error"))
 		out.Extensions = map[string]any{"code": "INTERNAL_SERVER_ERROR"}
 		return out
 	}

@@ -5,6 +5,7 @@
 package storebox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"time"
@@ -99,7 +101,14 @@ func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
 		return errs.InvalidField("Content-Type", "request body must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := checkText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -108,6 +117,87 @@ func DecodeJSON(r *http.Request, v any) error {
 		return errs.E(errs.Invalid, "request body must hold a single JSON value")
 	}
 	return nil
+}
+
+// checkText refuses a body with a string (or member name) that holds a NUL
+// character or invalid UTF-8, naming where it is, as in "parms[1].value".
+// Neither can be stored as text, and encoding/json would silently turn
+// invalid UTF-8 into U+FFFD. A body that is not valid JSON passes: decoding
+// reports it.
+func checkText(body []byte) error {
+	if utf8.Valid(body) && !bytes.Contains(body, []byte(`\u0000`)) {
+		return nil
+	}
+	type frame struct {
+		object, wantKey bool
+		key             string
+		index           int
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			if f.object {
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			} else {
+				fmt.Fprintf(&b, "[%d]", f.index)
+			}
+		}
+		return b.String()
+	}
+	// valueDone moves the innermost container past the value just read.
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var prev int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		raw := body[prev:dec.InputOffset()]
+		prev = dec.InputOffset()
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			n := len(stack)
+			isKey := n > 0 && stack[n-1].object && stack[n-1].wantKey
+			if isKey {
+				stack[n-1].key, stack[n-1].wantKey = t, false
+			}
+			if strings.ContainsRune(t, 0) || !utf8.Valid(raw) {
+				field := path()
+				if field == "" {
+					return errs.E(errs.Invalid, "request body must not contain NUL characters or invalid UTF-8")
+				}
+				return errs.InvalidField(field, "%s must not contain NUL characters or invalid UTF-8", field)
+			}
+			if !isKey {
+				valueDone()
+			}
+		default:
+			valueDone()
+		}
+	}
 }
 
 func decodeError(err error) error {

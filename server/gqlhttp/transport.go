@@ -82,6 +82,14 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
+	if resp == nil {
+		// gqlgen answers nothing once the request's context is done (the
+		// client left, or the request timed out).
+		writeErrors(w, mediaType, http.StatusServiceUnavailable, gqlerror.List{{
+			Message: "the request timed out or was cancelled", Extensions: map[string]any{"code": "UNAVAILABLE"},
+		}}, nil)
+		return
+	}
 	w.Header().Set("Content-Type", mediaType+"; charset=utf-8")
 	w.WriteHeader(http.StatusOK) // also when data is null after a field error
 	writeResponse(w, resp)
