@@ -68,10 +68,10 @@ func (h Header) MaskedValue() string {
 // Endpoint is where an owner wants notifications of one type delivered.
 type Endpoint struct {
 	// OwnerID is the credential id of the owner.
-	OwnerID   int64
-	Type      EventType
-	URL       string
-	Headers   []Header
+	OwnerID int64
+	Type    EventType
+	URL     string
+	Headers []Header
 	// SigningSecret ("whsec_" and the base64 of 32 random bytes) signs
 	// every delivery to the endpoint (webhook-signature, Standard Webhooks).
 	// It is stored sealed and shown once: it is set only on the endpoint

@@ -96,4 +96,3 @@ func TestMigration0006MasksStoredCardNumbers(t *testing.T) {
 		}
 	}
 }
-
