@@ -15,7 +15,9 @@
 // identifiers of card schemes: Mastercard 2-series, Amex, JCB, Diners,
 // Visa, Mastercard, Maestro, Discover, UnionPay) and that passes the Luhn
 // check. Phone numbers are not scanned: an MSISDN has at most 15 digits and
-// one in ten passes Luhn.
+// one in ten passes Luhn. Fields that hold product codes (EAN-13, GTIN-14:
+// 13 or 14 digits, one in ten passing Luhn) use CheckCode, which refuses
+// only card numbers of 15 to 19 digits.
 package pan
 
 import (
@@ -83,6 +85,21 @@ func onlyDigitsAndSeparators(v string) bool {
 // not echoing the value.
 func CheckText(field, v string) error {
 	if Contains(v) {
+		return errs.InvalidField(field, "%s must not contain a card number", field)
+	}
+	return nil
+}
+
+// CheckCode refuses a product code or similar number field that carries a
+// card number of 15 to 19 digits; shorter runs are taken for EAN-13 or
+// GTIN-14 codes.
+func CheckCode(field, v string) error {
+	found := false
+	scan(v, func(_, _ int, digits []byte) bool {
+		found = len(digits) >= 15
+		return !found
+	})
+	if found {
 		return errs.InvalidField(field, "%s must not contain a card number", field)
 	}
 	return nil

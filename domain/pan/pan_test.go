@@ -120,3 +120,17 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckCode(t *testing.T) {
+	// An EAN-13 that happens to pass Luhn is a product code, not a card.
+	for _, ok := range []string{"5701234567896", visa13, "57012345678903", "12345"} {
+		if err := CheckCode("productNumber", ok); err != nil {
+			t.Errorf("CheckCode(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{visa16, amex15, card19, "EAN " + visa16} {
+		if err := CheckCode("productNumber", bad); err == nil {
+			t.Errorf("CheckCode(%q) accepted", bad)
+		}
+	}
+}

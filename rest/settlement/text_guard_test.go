@@ -15,6 +15,8 @@ import (
 // number is not echoed, and nothing of the batch is stored.
 func TestIngestionRefusesCardNumbersNULAndBadUTF8(t *testing.T) {
 	c := newClient(t, auth.KindSettlement)
+	var before []any
+	c.do("GET", "/api/v1/transactions/batches", nil).JSON(t, &before)
 	const visa, visa19 = "4111111111111111", "4000000000000000006"
 	json := func(field, value string) string {
 		tx := map[string]string{"transactionId": "tg-1", "amount": "10.00", "currency": "DKK",
@@ -71,7 +73,7 @@ func TestIngestionRefusesCardNumbersNULAndBadUTF8(t *testing.T) {
 	// Nothing of the refused batches was stored.
 	var batches []any
 	c.do("GET", "/api/v1/transactions/batches", nil).JSON(t, &batches)
-	if len(batches) != 0 {
+	if len(batches) != len(before) {
 		t.Fatalf("refused batches stored: %v", batches)
 	}
 	// The masked form goes in and comes out as sent.
