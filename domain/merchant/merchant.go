@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"loyaltygraph/domain/errs"
-	"loyaltygraph/domain/pan"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/pan"
 )
 
 // Status is whether a merchant takes part in settlement.
