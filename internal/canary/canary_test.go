@@ -302,7 +302,9 @@ func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 	s.gql(s.partner, `mutation($v: String!) { requestUserToken(phonenumber: $v) { userErrors { field } } }`,
 		func(v string) map[string]any { return map[string]any{"v": v} })
 	s.gql(s.partner, `mutation($v: String!) { setPartnerSettings(input: {flow: STOREBOX, termsUrl: $v, landingUrl: $v}) { userErrors { field } } }`,
-		func(v string) map[string]any { return map[string]any{"v": "https://p.example/?c=" + url.QueryEscape(v)} })
+		func(v string) map[string]any {
+			return map[string]any{"v": "https://p.example/?c=" + url.QueryEscape(v)}
+		})
 	s.gql(s.partner, `mutation($v: String!) { setNotificationEndpoint(input: {type: USER_DELETED, url: $v}) { userErrors { field } } }`,
 		func(v string) map[string]any { return map[string]any{"v": hooks.URL + "/h/" + url.PathEscape(v)} })
 	s.gql(s.settle, `mutation($v: String!) { createMerchant(input: {merchantId: $v, merchantName: $v}) { userErrors { field } } }`,
