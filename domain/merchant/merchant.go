@@ -151,7 +151,7 @@ func validateName(name string) error {
 	if n == 0 || utf8.RuneCountInString(name) > MaxNameLength {
 		return errs.InvalidField("merchant.name", "merchantName must be 1 to %d characters", MaxNameLength)
 	}
-	return checkPAN("merchantName", name)
+	return checkPAN("merchant.name", name)
 }
 
 func validateStatus(s Status) error {

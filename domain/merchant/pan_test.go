@@ -17,7 +17,7 @@ func TestMerchantTextRefusesCardNumbers(t *testing.T) {
 		err   error
 	}{
 		{"merchantId", ValidateID("merchantId", "m-"+visa)},
-		{"merchantName", validateName("Shop " + visa)},
+		{"merchant.name", validateName("Shop " + visa)},
 		{"storeNumber", validateText("storeNumber", "4111-1111-1111-1111", 1, MaxTextLength)},
 		{"name", validateText("name", "4000000000000000006", 1, MaxTextLength)},
 		{"productNumber", validateText("productNumber", visa, 1, MaxTextLength)},

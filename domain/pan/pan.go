@@ -43,9 +43,18 @@ func CheckMasked(field, v string) error {
 		return nil
 	}
 	if Contains(v) || onlyDigitsAndSeparators(v) {
-		return errs.InvalidField(field, "%s must be masked (first 6 and last 4 digits, such as %s); a full card number is never accepted", field, Example)
+		return errs.InvalidField(field, "%s must be masked (first 6 and last 4 digits, such as %s); a full card number is never accepted", label(field), Example)
 	}
-	return errs.InvalidField(field, "%s must be a masked card number: 6 digits, 3 to 9 X or *, 4 digits, such as %s", field, Example)
+	return errs.InvalidField(field, "%s must be a masked card number: 6 digits, 3 to 9 X or *, 4 digits, such as %s", label(field), Example)
+}
+
+// label is how a message names a field path: its last segment
+// ("transactions[2].approvalCode" reads "approvalCode").
+func label(field string) string {
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		return field[i+1:]
+	}
+	return field
 }
 
 // IsMasked reports whether v is in the masked 6+4 form.
@@ -85,7 +94,7 @@ func onlyDigitsAndSeparators(v string) bool {
 // not echoing the value.
 func CheckText(field, v string) error {
 	if Contains(v) {
-		return errs.InvalidField(field, "%s must not contain a card number", field)
+		return errs.InvalidField(field, "%s must not contain a card number", label(field))
 	}
 	return nil
 }
@@ -100,7 +109,7 @@ func CheckCode(field, v string) error {
 		return !found
 	})
 	if found {
-		return errs.InvalidField(field, "%s must not contain a card number", field)
+		return errs.InvalidField(field, "%s must not contain a card number", label(field))
 	}
 	return nil
 }
