@@ -56,6 +56,9 @@ func TestMigration0006MasksStoredCardNumbers(t *testing.T) {
 		VALUES ($1, $2, '4520000002', 'store 4111111111111111', '', now(), now())`, ids.LowerAlnum(10), owner)
 	exec(`INSERT INTO notification_deliveries (event_id, owner_id, type, url, payload)
 		VALUES ($1, $2, 'USER_UPDATED', 'https://x.example/h', '{"memberId":"4111111111111111"}')`, ids.New(), owner)
+	exec(`INSERT INTO notification_deliveries (event_id, owner_id, type, url, state, last_error)
+		VALUES ($1, $2, 'USER_CREATED', 'https://x.example/h', 'failed', 'dial tcp 10.1.2.3:443: connect: connection refused'),
+		       ($3, $2, 'USER_CREATED', 'https://x.example/h', 'failed', 'receiver answered 503')`, ids.New(), owner, ids.New())
 
 	if err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, sql)
@@ -70,7 +73,7 @@ func TestMigration0006MasksStoredCardNumbers(t *testing.T) {
 		`SELECT member_id || '|' || parms::text FROM users WHERE user_id = '` + user + `'`,
 		`SELECT truncated_pan FROM cards WHERE user_id = '` + user + `'`,
 		`SELECT store_id FROM signups WHERE provider_id = ` + strconv.FormatInt(owner, 10),
-		`SELECT payload FROM notification_deliveries WHERE owner_id = ` + strconv.FormatInt(owner, 10),
+		`SELECT coalesce(payload, '') || '|' || last_error FROM notification_deliveries WHERE owner_id = ` + strconv.FormatInt(owner, 10),
 	} {
 		rows, err := db.Pool.Query(ctx, q)
 		if err != nil {
@@ -83,14 +86,14 @@ func TestMigration0006MasksStoredCardNumbers(t *testing.T) {
 		dump.WriteString(strings.Join(vals, "\n") + "\n")
 	}
 	got := dump.String()
-	for _, bad := range []string{"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "4000000000000000006", "4571000000000002"} {
+	for _, bad := range []string{"10.1.2.3", "dial tcp", "4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "4000000000000000006", "4571000000000002"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("card number %s left after migration:\n%s", bad, got)
 		}
 	}
 	for _, want := range []string{"tx-411111XXXXXX1111", "|411111XXXXXX1111|ok 411111XXXXXX1111|S-400000XXXXXXXXX0006",
 		"|457100XXXXXX0002|", "|457100XXXXXX0001|1234567|4611721", "m411111XXXXXX1111", `"value": "411111XXXXXX1111"`,
-		"store 411111XXXXXX1111", `{"memberId":"411111XXXXXX1111"}`} {
+		"store 411111XXXXXX1111", `{"memberId":"411111XXXXXX1111"}`, "|could not reach the receiver", "|receiver answered 503"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("want %s in:\n%s", want, got)
 		}

@@ -6,7 +6,8 @@
 --    the middle, last 4 digits). A card number is what package domain/pan
 --    finds: a run of 13 to 19 digits, groups joined by single spaces or
 --    dashes, not part of a longer run, first digit 2 to 6, passing Luhn.
--- 2. Each notification endpoint gets a signing secret, sealed with the
+-- 2. Delivery errors recorded with internal addresses are made generic.
+-- 3. Each notification endpoint gets a signing secret, sealed with the
 --    server key; endpoints set before this migration have none (NULL) and
 --    their deliveries go out unsigned until the endpoint is set again.
 
@@ -165,6 +166,11 @@ DROP FUNCTION pg_temp.lg_mask_card(text);
 DROP FUNCTION pg_temp.lg_mask_pans(text);
 DROP FUNCTION pg_temp.lg_mask_digits(text);
 DROP FUNCTION pg_temp.lg_luhn(text);
+
+-- Failed deliveries recorded before lastError was made generic may name
+-- the resolver, addresses and ports of a dial: keep only a fixed reason.
+UPDATE notification_deliveries SET last_error = 'could not reach the receiver'
+WHERE last_error ~ '(dial |lookup |[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+|\[[0-9a-fA-F:]+\]|:[0-9]+)';
 
 -- The signing secret of each endpoint, sealed with the server key.
 ALTER TABLE notification_endpoints ADD COLUMN IF NOT EXISTS sealed_secret bytea;
