@@ -76,6 +76,14 @@ func TestIngestionRefusesCardNumbersNULAndBadUTF8(t *testing.T) {
 	if len(batches) != len(before) {
 		t.Fatalf("refused batches stored: %v", batches)
 	}
+	// GraphQL ingestion runs the same domain rule.
+	for _, v := range []string{"a\x00b", visa} {
+		_, res := testenv.GraphQL(t, c.h, c.auth, `mutation($v: String!) { ingestTransactions(transactions: [{transactionId: "tg-g", amount: "1",
+			currency: "DKK", transactionDateTime: "2024-05-18T08:00:00Z", approvalCode: $v}]) { userErrors { field code } } }`, map[string]any{"v": v})
+		if !strings.Contains(string(res.Data), "approvalCode") || len(res.Errors) > 0 {
+			t.Fatalf("GraphQL ingestion of %q: %s %+v", v, res.Data, res.Errors)
+		}
+	}
 	// The masked form goes in and comes out as sent.
 	r := testenv.Do(t, c.h, "POST", "/api/v1/transactions/batches", header+good, "Authorization", c.auth, "Content-Type", "text/csv")
 	if r.Status != http.StatusCreated {
