@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -129,5 +130,40 @@ func TestUnauthorizedSendsNoBasicChallenge(t *testing.T) {
 				t.Fatalf("%s: %d WWW-Authenticate %q", path, rec.Code, rec.Header().Get("WWW-Authenticate"))
 			}
 		}
+	}
+}
+
+// TestBodyOfUnknownLength: a chunked body is judged by its bytes; an empty
+// one needs no Content-Type, a JSON one still arrives whole.
+func TestBodyOfUnknownLength(t *testing.T) {
+	f := newFixture(t)
+	chunked := func(body, ct string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/settlements/batches", strings.NewReader(body))
+		if body == "" {
+			req = httptest.NewRequest("POST", "/api/v1/merchants", io.NopCloser(strings.NewReader("")))
+		}
+		req.ContentLength = -1
+		req.Header.Set("Authorization", f.settlement)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		f.app.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	// An empty body of unknown length is no body: the merchant create
+	// answers its own 400 (no JSON), not 415.
+	if rec := chunked("", ""); rec.Code != http.StatusBadRequest {
+		t.Fatalf("empty chunked body: %d %s", rec.Code, rec.Body)
+	}
+	wantStoreboxError(t, chunked(`{"x":1}`, ""), http.StatusUnsupportedMediaType, "unsupported_media_type")
+	req := httptest.NewRequest("POST", "/api/v1/merchants", io.NopCloser(strings.NewReader(`{"merchantId":"m-chunk","merchantName":"Chunked"}`)))
+	req.ContentLength = -1
+	req.Header.Set("Authorization", f.settlement)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	f.app.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), "m-chunk") {
+		t.Fatalf("chunked JSON create: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -172,11 +175,32 @@ func isWrite(method string) bool {
 	return false
 }
 
-// hasBody reports whether r carries a body: a positive Content-Length or
-// one of unknown length (chunked).
+// hasBody reports whether r carries a body. A body of unknown length
+// (chunked, or HTTP/2 without Content-Length) is peeked at: an empty one
+// counts as none, so a body-less POST needs no Content-Type whatever the
+// client's framing.
 func hasBody(r *http.Request) bool {
-	return r.ContentLength > 0 || (r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody) ||
-		len(r.TransferEncoding) > 0
+	if r.ContentLength > 0 {
+		return true
+	}
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	var first [1]byte
+	n, err := io.ReadFull(r.Body, first[:])
+	if n == 0 {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			r.Body = http.NoBody
+			return false
+		}
+		// A read error: let the handler meet it.
+		return true
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(first[:n]), r.Body), r.Body}
+	return true
 }
 
 // refuseBrowserWrites keeps browsers from being used to write on a user's
