@@ -35,6 +35,8 @@ const (
 type Store interface {
 	// OpenHeaders decrypts an endpoint's sealed static headers.
 	OpenHeaders(sealed []byte) ([]notify.Header, error)
+	// OpenSecret decrypts an endpoint's sealed signing secret.
+	OpenSecret(sealed []byte) (string, error)
 	// RecordAttempt stores the outcome of one attempt.
 	RecordAttempt(ctx context.Context, a notify.Attempt) error
 	// PurgeBefore removes deliveries and sent messages older than before.

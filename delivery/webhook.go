@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -152,11 +153,27 @@ func (w *webhookWorker) post(ctx context.Context, args WebhookArgs) (int, error)
 	if len(args.Payload) > 0 {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	now := w.cfg.Now().Unix()
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("webhook-id", args.EventID)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(w.cfg.Now().Unix(), 10))
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(now, 10))
+	if len(args.SealedSecret) > 0 {
+		// SECURITY: receivers verify with the endpoint's secret that the
+		// notification comes from us, unchanged and recent (Standard
+		// Webhooks); each attempt is signed with its own timestamp.
+		secret, err := w.cfg.Store.OpenSecret(args.SealedSecret)
+		if err != nil {
+			return 0, fmt.Errorf("%w: endpoint signing secret cannot be read", errPermanent)
+		}
+		sig, err := notify.Sign(secret, args.EventID, now, []byte(args.Payload))
+		if err != nil {
+			return 0, fmt.Errorf("%w: endpoint signing secret is not valid", errPermanent)
+		}
+		req.Header.Set("webhook-signature", sig)
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
+		w.cfg.Log.DebugContext(ctx, "notification transport error", "event_id", args.EventID, "err", err)
 		return 0, describe(err)
 	}
 	defer resp.Body.Close()
@@ -171,13 +188,19 @@ func (w *webhookWorker) post(ctx context.Context, args WebhookArgs) (int, error)
 	}
 }
 
-// describe turns a transport error into a short reason without the URL,
-// which may carry query parameters the owner considers private.
+// describe turns a transport error into a short, fixed reason for the
+// owner to read (lastError): never the URL, which may carry query
+// parameters the owner considers private, nor the addresses, host names,
+// resolver or ports of the dial, which would map our network.
 func describe(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.Is(err, ErrAddressRefused):
 		return ErrAddressRefused
@@ -185,8 +208,18 @@ func describe(err error) error {
 		return errors.New("receiver did not answer in time")
 	case errors.Is(err, context.Canceled):
 		return errors.New("attempt interrupted")
+	case errors.As(err, &dnsErr):
+		return errors.New("receiver host name could not be resolved")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return errors.New("receiver refused the connection")
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("receiver closed the connection")
+	case errors.As(err, &certErr), errors.As(err, &recordErr):
+		return errors.New("TLS handshake with the receiver failed")
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return errors.New("could not connect to the receiver")
 	}
-	return err
+	return errors.New("could not reach the receiver")
 }
 
 func isTimeout(err error) bool {

@@ -634,6 +634,29 @@ func (ec *executionContext) fieldContext_SetNotificationEndpointPayload_endpoint
 	return fc, nil
 }
 
+func (ec *executionContext) _SetNotificationEndpointPayload_signingSecret(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetNotificationEndpointPayload_signingSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SigningSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetNotificationEndpointPayload_signingSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetNotificationEndpointPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _SetNotificationEndpointPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SetNotificationEndpointPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1059,6 +1082,11 @@ func (ec *executionContext) _SetNotificationEndpointPayload(ctx context.Context,
 			out.Values[i] = graphql.MarshalString("SetNotificationEndpointPayload")
 		case "endpoint":
 			out.Values[i] = ec._SetNotificationEndpointPayload_endpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signingSecret":
+			out.Values[i] = ec._SetNotificationEndpointPayload_signingSecret(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -441,8 +441,9 @@ type ComplexityRoot struct {
 	}
 
 	SetNotificationEndpointPayload struct {
-		Endpoint   func(childComplexity int) int
-		UserErrors func(childComplexity int) int
+		Endpoint      func(childComplexity int) int
+		SigningSecret func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	SetPartnerSettingsPayload struct {
@@ -2493,6 +2494,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint(childComplexity), true
+	case "SetNotificationEndpointPayload.signingSecret":
+		if e.ComplexityRoot.SetNotificationEndpointPayload.SigningSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetNotificationEndpointPayload.SigningSecret(childComplexity), true
 	case "SetNotificationEndpointPayload.userErrors":
 		if e.ComplexityRoot.SetNotificationEndpointPayload.UserErrors == nil {
 			break
@@ -4082,6 +4089,16 @@ input SetNotificationEndpointInput {
 
 type SetNotificationEndpointPayload {
   endpoint: NotificationEndpoint
+  """
+  The endpoint's signing secret (whsec_ and base64), shown once: only when
+  this call created the endpoint, null when it replaced one (which keeps its
+  secret; delete and set the endpoint again for a new one). Every delivery
+  carries webhook-id, webhook-timestamp and webhook-signature
+  ("v1," + base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}"
+  keyed with the base64-decoded part after whsec_), per the Standard
+  Webhooks specification.
+  """
+  signingSecret: String
   userErrors: [UserError!]!
 }
 
@@ -4108,6 +4125,7 @@ type NotificationDelivery {
   attempts: Int!
   state: DeliveryState!
   lastStatus: Int
+  "Why the last attempt failed, in words that name no address or host."
   lastError: String
   createdAt: DateTime!
   updatedAt: DateTime!
@@ -5309,6 +5327,8 @@ func (ec *executionContext) childFields_SetNotificationEndpointPayload(ctx conte
 	switch field.Name {
 	case "endpoint":
 		return ec.fieldContext_SetNotificationEndpointPayload_endpoint(ctx, field)
+	case "signingSecret":
+		return ec.fieldContext_SetNotificationEndpointPayload_signingSecret(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_SetNotificationEndpointPayload_userErrors(ctx, field)
 	}

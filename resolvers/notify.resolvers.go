@@ -22,7 +22,12 @@ func (r *mutationResolver) SetNotificationEndpoint(ctx context.Context, input mo
 		ue, err := userErrors(err)
 		return &model.SetNotificationEndpointPayload{UserErrors: ue}, err
 	}
-	return &model.SetNotificationEndpointPayload{Endpoint: ep, UserErrors: noUserErrors()}, nil
+	out := &model.SetNotificationEndpointPayload{Endpoint: ep, UserErrors: noUserErrors()}
+	if ep.SigningSecret != "" {
+		secret := ep.SigningSecret
+		out.SigningSecret = &secret
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) DeleteNotificationEndpoint(ctx context.Context, typeArg notify.EventType) (*model.DeleteNotificationEndpointPayload, error) {

@@ -1,14 +1,21 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/pan"
+	"loyaltygraph/rest/storebox"
 )
 
 // middleware wraps a handler.
@@ -32,13 +39,16 @@ func RequestID(ctx context.Context) string {
 }
 
 // withRequestID takes a sane X-Request-Id from the caller or makes one, and
-// echoes it on the response.
+// echoes it on the response. A card number in the caller's id is masked
+// before the id is logged or echoed.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
 			id = ids.LowerAlnum(20)
 		}
+		// SECURITY: a full card number is never logged (DESIGN "PAN guard").
+		id = pan.Redact(id)
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})
@@ -144,4 +154,107 @@ func limitBody(max int64) middleware {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// bodyMediaTypes lists, per write route, the media types its body may
+// have besides application/json; the key is "METHOD path".
+var bodyMediaTypes = map[string][]string{
+	// Transaction ingestion takes CSV as documented.
+	"POST /api/v1/transactions/batches": {"text/csv", "application/csv"},
+	// The terms page's own Accept form, submitted by the end user's browser
+	// from our page (same origin).
+	"POST /api/v1/signup/terms": {"application/x-www-form-urlencoded"},
+}
+
+// isWrite reports whether method changes state.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// hasBody reports whether r carries a body. A body of unknown length
+// (chunked, or HTTP/2 without Content-Length) is peeked at: an empty one
+// counts as none, so a body-less POST needs no Content-Type whatever the
+// client's framing.
+func hasBody(r *http.Request) bool {
+	if r.ContentLength > 0 {
+		return true
+	}
+	if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	var first [1]byte
+	n, err := io.ReadFull(r.Body, first[:])
+	if n == 0 {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			r.Body = http.NoBody
+			return false
+		}
+		// A read error: let the handler meet it.
+		return true
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(first[:n]), r.Body), r.Body}
+	return true
+}
+
+// refuseBrowserWrites keeps browsers from being used to write on a user's
+// behalf:
+//   - a write (POST, PUT, PATCH, DELETE) that a browser says comes from
+//     another site (Sec-Fetch-Site: cross-site) is refused with 403;
+//   - a REST write that carries a body must declare it application/json
+//     (or a media type its route documents: CSV for transaction ingestion,
+//     a form for the terms page's Accept button); otherwise 415. HTML forms
+//     can only send form, multipart or text/plain bodies, so no form on
+//     another site can post to the JSON API. /graphql checks its own media
+//     types. Body-less writes (create a settlement batch, settle merchants)
+//     need no Content-Type.
+//
+// SECURITY: this is the CSRF guard of the API; the API keeps no cookies and
+// sends no Basic challenge, so browsers hold no ambient credentials for it.
+func refuseBrowserWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isWrite(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gql := r.URL.Path == "/graphql"
+		if strings.EqualFold(r.Header.Get("Sec-Fetch-Site"), "cross-site") {
+			const msg = "cross-site requests may not write"
+			if gql {
+				writeJSON(w, http.StatusForbidden, map[string]any{"errors": []map[string]any{
+					{"message": msg, "extensions": map[string]string{"code": "FORBIDDEN"}}}})
+				return
+			}
+			storebox.WriteJSON(w, http.StatusForbidden, storebox.ErrorBody{Code: "forbidden", Message: msg})
+			return
+		}
+		if gql || !hasBody(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err == nil && mt == "application/json" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		allowed := bodyMediaTypes[r.Method+" "+r.URL.Path]
+		for _, a := range allowed {
+			if err == nil && mt == a {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		msg := "a request body must be sent as application/json"
+		if len(allowed) > 0 {
+			msg = "a request body must be sent as application/json or " + strings.Join(allowed, " or ")
+		}
+		storebox.WriteJSON(w, http.StatusUnsupportedMediaType, storebox.ErrorBody{
+			Code: "unsupported_media_type", Message: msg, Field: "Content-Type"})
+	})
 }

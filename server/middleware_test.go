@@ -73,3 +73,29 @@ func TestBodyLimit(t *testing.T) {
 		t.Fatalf("oversized body read: %d", rec.Code)
 	}
 }
+
+// TestRequestIDRedactsCardNumbers: a card number sent as X-Request-Id is
+// neither echoed nor logged, nor is one in the path.
+func TestRequestIDRedactsCardNumbers(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	var seen string
+	h := chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = RequestID(r.Context()) }),
+		withRequestID, accessLog(log))
+	for _, id := range []string{"4111111111111111", "req-4000000000000000006", "4111-1111-1111-1111"} {
+		logs.Reset()
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Header.Set("X-Request-Id", id)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := rec.Header().Get("X-Request-Id")
+		for _, s := range []string{got, seen, logs.String()} {
+			if strings.Contains(s, "1111111111") || strings.Contains(s, "0000000000") {
+				t.Fatalf("request id %q kept its card number: %q", id, s)
+			}
+		}
+		if !strings.Contains(got, "XXXXXX") || got != seen {
+			t.Fatalf("request id %q became %q (context %q)", id, got, seen)
+		}
+	}
+}

@@ -98,6 +98,7 @@ func New(d Deps) http.Handler {
 		withRequestID,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
+		refuseBrowserWrites,
 		limitBodies(maxBodyBytes, d.IngestBodyBytes),
 		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime),
 	)

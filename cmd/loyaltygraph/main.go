@@ -21,6 +21,7 @@ import (
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/internal/panlog"
 	"loyaltygraph/internal/wire"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
@@ -88,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(panlog.Wrap(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
 // open connects to PostgreSQL and, when wanted, Redis, and builds the app.

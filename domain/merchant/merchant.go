@@ -10,6 +10,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/pan"
 )
 
 // Status is whether a merchant takes part in settlement.
@@ -111,7 +112,20 @@ func ValidateID(field, id string) error {
 	if !utf8.ValidString(id) || strings.ContainsFunc(id, isControlOrSpace) || strings.Contains(id, "/") {
 		return errs.InvalidField(field, "%s must not contain spaces, slashes or control characters", name)
 	}
-	return nil
+	return checkPAN(field, id)
+}
+
+// codeFields hold product codes (EAN-13, GTIN-14), which may pass Luhn.
+var codeFields = map[string]bool{"productId": true, "productNumber": true}
+
+// checkPAN refuses a card number in a caller-given id or text.
+//
+// SECURITY: a card number is never stored (DESIGN "PAN guard").
+func checkPAN(field, v string) error {
+	if codeFields[field] {
+		return pan.CheckCode(field, v)
+	}
+	return pan.CheckText(field, v)
 }
 
 // label is how a message names a field path: "merchant.id" reads
@@ -137,7 +151,7 @@ func validateName(name string) error {
 	if n == 0 || utf8.RuneCountInString(name) > MaxNameLength {
 		return errs.InvalidField("merchant.name", "merchantName must be 1 to %d characters", MaxNameLength)
 	}
-	return nil
+	return checkPAN("merchant.name", name)
 }
 
 func validateStatus(s Status) error {

@@ -484,7 +484,7 @@ func validateText(field, v string, minLen, maxLen int) error {
 		}
 		return errs.InvalidField(field, "%s must be %d to %d characters", field, minLen, maxLen)
 	}
-	return nil
+	return checkPAN(field, v)
 }
 
 // validateOptional checks an optional scope field; empty means none.

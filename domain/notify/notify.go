@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/pan"
 )
 
 // EventType is the kind of a notification; an owner sets one endpoint per
@@ -67,12 +68,17 @@ func (h Header) MaskedValue() string {
 // Endpoint is where an owner wants notifications of one type delivered.
 type Endpoint struct {
 	// OwnerID is the credential id of the owner.
-	OwnerID   int64
-	Type      EventType
-	URL       string
-	Headers   []Header
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	OwnerID int64
+	Type    EventType
+	URL     string
+	Headers []Header
+	// SigningSecret ("whsec_" and the base64 of 32 random bytes) signs
+	// every delivery to the endpoint (webhook-signature, Standard Webhooks).
+	// It is stored sealed and shown once: it is set only on the endpoint
+	// returned by the SetEndpoint call that created it, "" everywhere else.
+	SigningSecret string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Event is one notification to its owner, written to the outbox in the same
@@ -181,7 +187,9 @@ type Sender interface {
 // not check permissions.
 type Store interface {
 	// SetEndpoint creates or replaces the owner's endpoint of e.Type and
-	// fills in CreatedAt and UpdatedAt.
+	// fills in CreatedAt and UpdatedAt. e.SigningSecret is stored only when
+	// the endpoint has no secret yet; when it keeps the secret it had,
+	// e.SigningSecret is cleared.
 	SetEndpoint(ctx context.Context, e *Endpoint) error
 	// DeleteEndpoint removes the owner's endpoint of type t, or returns a
 	// not-found error.
@@ -248,7 +256,9 @@ func NewService(store Store, now func() time.Time, opts Options) *Service {
 }
 
 // SetEndpoint validates and stores the endpoint of type t for the owner,
-// replacing the one it had.
+// replacing the one it had. A new endpoint gets a signing secret, returned
+// in SigningSecret this once; a replaced one keeps its secret (delete and
+// set the endpoint again to get a new one).
 //
 // SECURITY: ownerID must be the credential id of the authenticated caller;
 // the caller (resolver) checks that it is a partner, settlement client or
@@ -264,7 +274,11 @@ func (s *Service) SetEndpoint(ctx context.Context, ownerID int64, t EventType, r
 	if err := ValidateHeaders(headers); err != nil {
 		return nil, err
 	}
-	e := &Endpoint{OwnerID: ownerID, Type: t, URL: u, Headers: append([]Header(nil), headers...)}
+	secret, err := NewSigningSecret()
+	if err != nil {
+		return nil, err
+	}
+	e := &Endpoint{OwnerID: ownerID, Type: t, URL: u, Headers: append([]Header(nil), headers...), SigningSecret: secret}
 	now := s.now().UTC()
 	e.CreatedAt, e.UpdatedAt = now, now
 	if err := s.store.SetEndpoint(ctx, e); err != nil {
@@ -365,6 +379,10 @@ func ValidateURL(raw string, allowPrivate bool) (string, error) {
 	}
 	if !allowPrivate && !publicHost(u.Hostname()) {
 		return "", errs.InvalidField("url", "url must not point at a loopback, private or link-local address")
+	}
+	// SECURITY: a card number is never stored (DESIGN "PAN guard").
+	if err := pan.CheckText("url", raw); err != nil {
+		return "", err
 	}
 	return raw, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/pan"
 )
 
 // RawTransaction is one card transaction as the card acquirer delivers it.
@@ -40,9 +41,17 @@ const maxTextField = 128
 
 // Validate checks a raw transaction; field names in errors carry prefix
 // (such as "transactions[3].").
+//
+// Text fields must be valid UTF-8 without NUL bytes and carry no card
+// number; truncatedCardNumber must be in the masked 6+4 form (package pan).
+// cardToken is exempt from the card-number scan: it is never stored, only
+// its keyed hash.
 func (t *RawTransaction) Validate(prefix string) error {
 	if t.TransactionID == "" || utf8.RuneCountInString(t.TransactionID) > 64 {
 		return errs.InvalidField(prefix+"transactionId", "transactionId is required (1 to 64 characters)")
+	}
+	if err := checkText(prefix, "transactionId", t.TransactionID, true); err != nil {
+		return err
 	}
 	if t.Currency == "" || len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency {
 		return errs.InvalidField(prefix+"currency", "currency must be a 3-letter ISO 4217 code such as DKK")
@@ -53,15 +62,43 @@ func (t *RawTransaction) Validate(prefix string) error {
 	if t.Amount.Exponent() < -4 || t.Amount.Abs().GreaterThan(decimal.NewFromInt(1_000_000_000)) {
 		return errs.InvalidField(prefix+"amount", "amount must be a decimal with at most 4 decimals")
 	}
-	for name, v := range map[string]string{
-		"cardAcceptorId": t.CardAcceptorID, "companyRegistrationNumber": t.CompanyRegistrationNumber,
-		"cardToken": t.CardToken, "truncatedCardNumber": t.TruncatedCardNumber, "cardType": t.CardType,
-		"approvalCode": t.ApprovalCode, "cardAcceptorTerminalId": t.CardAcceptorTerminalID,
-		"systemTraceAuditNumber": t.SystemTraceAuditNumber, "retrievalReferenceNumber": t.RetrievalReferenceNumber,
+	for _, f := range [...]struct {
+		name, value string
+		scan        bool
+	}{
+		{"cardAcceptorId", t.CardAcceptorID, true}, {"companyRegistrationNumber", t.CompanyRegistrationNumber, true},
+		{"cardToken", t.CardToken, false}, {"truncatedCardNumber", t.TruncatedCardNumber, false},
+		{"cardType", t.CardType, true}, {"approvalCode", t.ApprovalCode, true},
+		{"cardAcceptorTerminalId", t.CardAcceptorTerminalID, true},
+		{"systemTraceAuditNumber", t.SystemTraceAuditNumber, true},
+		{"retrievalReferenceNumber", t.RetrievalReferenceNumber, true},
 	} {
-		if utf8.RuneCountInString(v) > maxTextField || !utf8.ValidString(v) {
-			return errs.InvalidField(prefix+name, "%s must be at most %d characters", name, maxTextField)
+		if utf8.RuneCountInString(f.value) > maxTextField {
+			return errs.InvalidField(prefix+f.name, "%s must be at most %d characters", f.name, maxTextField)
 		}
+		if err := checkText(prefix, f.name, f.value, f.scan); err != nil {
+			return err
+		}
+	}
+	// SECURITY: a full card number is never stored (DESIGN "PAN guard").
+	if err := pan.CheckMasked(prefix+"truncatedCardNumber", t.TruncatedCardNumber); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkText refuses invalid UTF-8, NUL bytes (PostgreSQL text cannot hold
+// them) and, when scan is set, a card number in a text field.
+func checkText(prefix, name, v string, scan bool) error {
+	if !utf8.ValidString(v) {
+		return errs.InvalidField(prefix+name, "%s must be valid UTF-8", name)
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return errs.InvalidField(prefix+name, "%s must not contain NUL bytes", name)
+	}
+	if scan && pan.Contains(v) {
+		// SECURITY: refused without echoing the value.
+		return errs.InvalidField(prefix+name, "%s must not contain a card number", name)
 	}
 	return nil
 }

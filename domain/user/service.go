@@ -108,8 +108,8 @@ func (s *Service) SignupWithCard(ctx context.Context, p Provider, in CardSignup,
 	if err := ValidateCard(in.Card, tokenTypeRequired); err != nil {
 		return "", nil, err
 	}
-	if len(in.StoreID) > maxStoreID {
-		return "", nil, errs.InvalidField("storeId", "storeId must be at most %d characters", maxStoreID)
+	if err := validateStoreID(in.StoreID); err != nil {
+		return "", nil, err
 	}
 	card, err := s.sealCard(in.Card)
 	if err != nil {
@@ -402,9 +402,8 @@ func (s *Service) SetSettings(ctx context.Context, st PartnerSettings) (*Partner
 		if raw == "" {
 			continue
 		}
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2048 {
-			return nil, errs.InvalidField(field, "%s must be an absolute http(s) URL", field)
+		if err := validatePartnerURL(field, raw); err != nil {
+			return nil, err
 		}
 	}
 	if st.Flow == FlowCustomer && st.LandingURL == "" {

@@ -5,6 +5,9 @@ package user
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +15,7 @@ import (
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/pan"
 )
 
 // Provider is the partner that owns users: the credential that created them.
@@ -128,26 +132,66 @@ func validateMemberID(id string) error {
 	if n < minMemberID || n > maxMemberID || !utf8.ValidString(id) || strings.ContainsFunc(id, isControlOrSpace) {
 		return errs.InvalidField("memberId", "memberId must be %d to %d characters without spaces", minMemberID, maxMemberID)
 	}
+	// SECURITY: a card number is never stored (DESIGN "PAN guard").
+	return pan.CheckText("memberId", id)
+}
+
+// validateStoreID checks the storeId a till sends with a card signup.
+func validateStoreID(id string) error {
+	if len(id) > maxStoreID {
+		return errs.InvalidField("storeId", "storeId must be at most %d characters", maxStoreID)
+	}
+	if err := checkText("storeId", id); err != nil {
+		return err
+	}
+	return pan.CheckText("storeId", id)
+}
+
+// checkText refuses invalid UTF-8 and NUL bytes, which PostgreSQL text
+// cannot hold, naming field.
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return errs.InvalidField(field, "%s must be valid UTF-8", field)
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return errs.InvalidField(field, "%s must not contain NUL bytes", field)
+	}
 	return nil
 }
 
 func isControlOrSpace(r rune) bool { return r <= ' ' || r == 0x7f || r == utf8.RuneError }
 
-// validateParms checks a replacement set of parms.
+// validateParms checks a replacement set of parms: names and values are
+// valid UTF-8 without NUL bytes and carry no card number. Errors name the
+// parm by its index (parms[2].value).
 func validateParms(parms []Parm) error {
 	if len(parms) > maxParms {
 		return errs.InvalidField("parms", "at most %d parms", maxParms)
 	}
 	seen := make(map[string]bool, len(parms))
-	for _, p := range parms {
-		if p.Name == "" || utf8.RuneCountInString(p.Name) > maxParmName || !utf8.ValidString(p.Name) {
-			return errs.InvalidField("parms", "a parm name must be 1 to %d characters", maxParmName)
+	for i, p := range parms {
+		name, value := fmt.Sprintf("parms[%d].name", i), fmt.Sprintf("parms[%d].value", i)
+		if err := checkText(name, p.Name); err != nil {
+			return err
 		}
-		if utf8.RuneCountInString(p.Value) > maxParmValue || !utf8.ValidString(p.Value) {
-			return errs.InvalidField("parms", "a parm value must be at most %d characters", maxParmValue)
+		if err := checkText(value, p.Value); err != nil {
+			return err
+		}
+		if p.Name == "" || utf8.RuneCountInString(p.Name) > maxParmName {
+			return errs.InvalidField(name, "a parm name must be 1 to %d characters", maxParmName)
+		}
+		if utf8.RuneCountInString(p.Value) > maxParmValue {
+			return errs.InvalidField(value, "a parm value must be at most %d characters", maxParmValue)
+		}
+		// SECURITY: a card number is never stored (DESIGN "PAN guard").
+		if err := pan.CheckText(name, p.Name); err != nil {
+			return err
+		}
+		if err := pan.CheckText(value, p.Value); err != nil {
+			return err
 		}
 		if seen[p.Name] {
-			return errs.InvalidField("parms", "parm %q is given twice", p.Name)
+			return errs.InvalidField(name, "parm %q is given twice", p.Name)
 		}
 		seen[p.Name] = true
 	}
@@ -160,7 +204,7 @@ func ValidateCard(c CardInput, tokenTypeRequired bool) error {
 	if c.Token == "" || len(c.Token) > maxToken || strings.ContainsFunc(c.Token, func(r rune) bool { return r <= ' ' || r > '~' }) {
 		return errs.InvalidField("token", "token must be 1 to %d printable characters", maxToken)
 	}
-	if isDigits(c.Token) && len(c.Token) >= 12 && len(c.Token) <= 19 && luhn(c.Token) {
+	if isDigits(c.Token) && len(c.Token) >= 12 && len(c.Token) <= 19 && pan.Luhn(c.Token) {
 		return errs.InvalidField("token", "token looks like a card number; a full card number is never accepted")
 	}
 	if tokenTypeRequired && c.TokenType == "" {
@@ -171,33 +215,11 @@ func ValidateCard(c CardInput, tokenTypeRequired bool) error {
 	})) {
 		return errs.InvalidField("tokenType", "tokenType must be 1 to %d letters, digits, '_', '-' or '.'", maxTokenType)
 	}
-	if c.TruncatedPAN != "" {
-		if err := validateTruncatedPAN(c.TruncatedPAN); err != nil {
-			return err
-		}
+	// SECURITY: a full card number is never stored (DESIGN "PAN guard").
+	if err := pan.CheckText("tokenType", c.TokenType); err != nil {
+		return err
 	}
-	return nil
-}
-
-func validateTruncatedPAN(pan string) error {
-	if len(pan) < 12 || len(pan) > 19 {
-		return errs.InvalidField("truncatedPan", "truncatedPan must be a masked card number such as 457100XXXXXX0001")
-	}
-	digits, masked := 0, 0
-	for i := 0; i < len(pan); i++ {
-		switch c := pan[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == 'X' || c == 'x' || c == '*':
-			masked++
-		default:
-			return errs.InvalidField("truncatedPan", "truncatedPan must be digits and X, such as 457100XXXXXX0001")
-		}
-	}
-	if masked == 0 || digits > 10 {
-		return errs.InvalidField("truncatedPan", "truncatedPan must be masked (at most the first 6 and last 4 digits); a full card number is never accepted")
-	}
-	return nil
+	return pan.CheckMasked("truncatedPan", c.TruncatedPAN)
 }
 
 func isDigits(s string) bool {
@@ -209,20 +231,72 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// luhn reports whether a digit string passes the Luhn check of card numbers.
-func luhn(s string) bool {
-	sum := 0
-	for i := 0; i < len(s); i++ {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
+// validatePartnerURL checks a partner's termsUrl or landingUrl: an absolute
+// http(s) URL of at most 2048 characters. A termsUrl is framed by the terms
+// page, whose Content-Security-Policy names its origin: it must be https
+// with a plain host name or address (and port), nothing that could add a
+// directive to the policy.
+func validatePartnerURL(field, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2048 {
+		return errs.InvalidField(field, "%s must be an absolute http(s) URL", field)
+	}
+	if field == "termsUrl" && FrameOrigin(raw) == "" {
+		return errs.InvalidField(field, "termsUrl must be an https URL with a plain host name, such as https://partner.example/terms")
+	}
+	return pan.CheckText(field, raw)
+}
+
+// FrameOrigin returns the origin (https://host[:port]) of a termsUrl that
+// may be framed and named in a Content-Security-Policy, or "" when it may
+// not: only https URLs whose host is a DNS name of letters, digits, dashes
+// and dots, or a bracketed IPv6 address, with an optional numeric port.
+func FrameOrigin(raw string) string {
+	if raw == "" || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Opaque != "" || u.User != nil || u.Host == "" {
+		return ""
+	}
+	host, port := u.Hostname(), u.Port()
+	if host == "" || len(host) > 253 {
+		return ""
+	}
+	if strings.Contains(u.Host, "[") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return ""
+		}
+	} else if !isDNSName(host) {
+		return ""
+	}
+	if port != "" && (!isDigits(port) || len(port) > 5) {
+		return ""
+	}
+	if u.Host != host && u.Host != "["+host+"]" && u.Host != host+":"+port && u.Host != "["+host+"]:"+port {
+		return ""
+	}
+	return "https://" + strings.ToLower(u.Host)
+}
+
+// isDNSName reports whether host is dot-separated labels of letters,
+// digits and dashes.
+func isDNSName(host string) bool {
+	for label := range strings.SplitSeq(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
 			}
 		}
-		sum += d
 	}
-	return sum%10 == 0
+	return true
 }
 
 // newMemberID returns a generated memberId.

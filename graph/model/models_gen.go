@@ -212,8 +212,16 @@ type SetNotificationEndpointInput struct {
 }
 
 type SetNotificationEndpointPayload struct {
-	Endpoint   *notify.Endpoint `json:"endpoint,omitempty"`
-	UserErrors []*UserError     `json:"userErrors"`
+	Endpoint *notify.Endpoint `json:"endpoint,omitempty"`
+	// The endpoint's signing secret (whsec_ and base64), shown once: only when
+	// this call created the endpoint, null when it replaced one (which keeps its
+	// secret; delete and set the endpoint again for a new one). Every delivery
+	// carries webhook-id, webhook-timestamp and webhook-signature
+	// ("v1," + base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}"
+	// keyed with the base64-decoded part after whsec_), per the Standard
+	// Webhooks specification.
+	SigningSecret *string      `json:"signingSecret,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
 }
 
 type SetPartnerSettingsPayload struct {

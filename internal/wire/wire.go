@@ -20,6 +20,7 @@ import (
 	"loyaltygraph/domain/otp"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
+	"loyaltygraph/internal/panlog"
 	"loyaltygraph/phone"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
@@ -90,6 +91,8 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	// SECURITY: card numbers in anything logged are masked.
+	opts.Log = panlog.New(opts.Log)
 	keys, err := secret.NewKeys(opts.SecretKey)
 	if err != nil {
 		return nil, err

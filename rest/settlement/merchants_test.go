@@ -136,8 +136,9 @@ func TestMerchantsNeedSettlementOrAdminCredentials(t *testing.T) {
 
 	r := testenv.Do(t, a.Handler, "GET", "/api/v1/merchants", nil)
 	wantError(t, r, http.StatusUnauthorized, "unauthenticated", "")
-	if r.Header.Get("WWW-Authenticate") == "" {
-		t.Fatal("401 without WWW-Authenticate")
+	// No Basic challenge: browsers must not cache and replay credentials.
+	if h := r.Header.Get("WWW-Authenticate"); h != "" {
+		t.Fatalf("401 with WWW-Authenticate %q", h)
 	}
 	r = testenv.Do(t, a.Handler, "GET", "/api/v1/merchants", nil, "Authorization", testenv.BasicAuth(settlement.Username, settlement.Secret+"x"))
 	wantError(t, r, http.StatusUnauthorized, "unauthenticated", "")

@@ -81,9 +81,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if e.Code == errs.RateLimited && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
-	if e.Code == errs.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", `Basic realm="loyaltygraph", charset="UTF-8"`)
-	}
+	// SECURITY: no WWW-Authenticate challenge on 401: a Basic challenge
+	// makes browsers prompt, cache the credentials and send them with
+	// requests that other sites trigger.
 	WriteJSON(w, Status(e.Code), ErrorBody{Code: string(e.Code), Message: e.Message, Field: Fields.Name(e.Field)})
 }
 

@@ -81,16 +81,19 @@ func (h *Handler) termsPage(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, err)
 		return
 	}
-	frame := ""
-	if u, err := url.Parse(settings.TermsURL); err == nil && settings.TermsURL != "" {
-		frame = u.Scheme + "://" + u.Host
+	// SECURITY: the frame-src origin comes only from a termsUrl that is an
+	// https URL with a plain host; anything else (a termsUrl stored before
+	// the check, such as "https://evil.example;sandbox") is not framed.
+	frame, termsURL := user.FrameOrigin(settings.TermsURL), settings.TermsURL
+	if frame == "" {
+		termsURL = ""
 	}
 	tail := sg.Phone
 	if len(tail) > 4 {
 		tail = tail[len(tail)-4:]
 	}
 	writeHTML(w, http.StatusOK, termsTemplate, map[string]string{
-		"Provider": sg.Provider.Name, "PhoneTail": tail, "TermsURL": settings.TermsURL, "LinkCode": sg.LinkCode,
+		"Provider": sg.Provider.Name, "PhoneTail": tail, "TermsURL": termsURL, "LinkCode": sg.LinkCode,
 	}, frame)
 }
 

@@ -367,7 +367,7 @@ func TestUserTokensAndUserAccess(t *testing.T) {
 	}
 	wantError(t, e.do(e.partner, "PUT", "/api/v1/users/"+u1, map[string]any{"phonenumber": "12"}), http.StatusBadRequest, "phonenumber")
 	wantError(t, e.do(e.partner, "PUT", "/api/v1/users/"+u1, map[string]any{"parms": "x"}), http.StatusBadRequest, "parms")
-	wantError(t, e.do(e.partner, "PUT", "/api/v1/users/"+u1, map[string]any{"parms": []map[string]string{{"name": "a", "value": "1"}, {"name": "a", "value": "2"}}}), http.StatusBadRequest, "parms")
+	wantError(t, e.do(e.partner, "PUT", "/api/v1/users/"+u1, map[string]any{"parms": []map[string]string{{"name": "a", "value": "1"}, {"name": "a", "value": "2"}}}), http.StatusBadRequest, "parms[1].name")
 	// Moving onto another user's phone is a conflict.
 	wantError(t, e.do(e.partner, "PUT", "/api/v1/users/"+u1, map[string]any{"phonenumber": "4520000011", "phonenumberValid": true}), http.StatusConflict, "phonenumber")
 

@@ -74,22 +74,47 @@ func (s *NotifyStore) OpenHeaders(sealed []byte) ([]notify.Header, error) {
 	return out, nil
 }
 
-// SetEndpoint creates or replaces the owner's endpoint of e.Type. It does not
-// check permissions.
+// SetEndpoint creates or replaces the owner's endpoint of e.Type. The
+// signing secret e.SigningSecret is sealed and stored only when the endpoint
+// has none yet; when the stored one is kept, e.SigningSecret is cleared. It
+// does not check permissions.
 func (s *NotifyStore) SetEndpoint(ctx context.Context, e *notify.Endpoint) error {
 	sealed, err := s.sealHeaders(e.Headers)
 	if err != nil {
 		return fmt.Errorf("seal notification headers: %w", err)
 	}
+	var sealedSecret []byte
+	if e.SigningSecret != "" {
+		if sealedSecret, err = s.sealer.Seal([]byte(e.SigningSecret)); err != nil {
+			return fmt.Errorf("seal signing secret: %w", err)
+		}
+	}
+	var ours bool
 	err = s.db.Pool.QueryRow(ctx, `
-		INSERT INTO notification_endpoints (owner_id, type, url, sealed_headers, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5)
+		INSERT INTO notification_endpoints (owner_id, type, url, sealed_headers, sealed_secret, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $6, $5, $5)
 		ON CONFLICT (owner_id, type) DO UPDATE
-		SET url = EXCLUDED.url, sealed_headers = EXCLUDED.sealed_headers, updated_at = EXCLUDED.updated_at
-		RETURNING created_at, updated_at`,
-		e.OwnerID, string(e.Type), e.URL, sealed, e.UpdatedAt,
-	).Scan(&e.CreatedAt, &e.UpdatedAt)
-	return mapError(err, "notification endpoint")
+		SET url = EXCLUDED.url, sealed_headers = EXCLUDED.sealed_headers, updated_at = EXCLUDED.updated_at,
+		    sealed_secret = COALESCE(notification_endpoints.sealed_secret, EXCLUDED.sealed_secret)
+		RETURNING created_at, updated_at, sealed_secret IS NOT DISTINCT FROM $6::bytea`,
+		e.OwnerID, string(e.Type), e.URL, sealed, e.UpdatedAt, sealedSecret,
+	).Scan(&e.CreatedAt, &e.UpdatedAt, &ours)
+	if err != nil {
+		return mapError(err, "notification endpoint")
+	}
+	if !ours {
+		e.SigningSecret = ""
+	}
+	return nil
+}
+
+// OpenSecret decrypts an endpoint's sealed signing secret.
+func (s *NotifyStore) OpenSecret(sealed []byte) (string, error) {
+	plain, err := s.sealer.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("open signing secret: %w", err)
+	}
+	return string(plain), nil
 }
 
 // DeleteEndpoint removes the owner's endpoint of type t. It does not check
@@ -268,6 +293,10 @@ type WebhookArgs struct {
 	// SealedHeaders are the static headers, sealed with the server key as in
 	// notification_endpoints (NotifyStore.OpenHeaders opens them).
 	SealedHeaders []byte `json:"sealed_headers"`
+	// SealedSecret is the endpoint's signing secret, sealed
+	// (NotifyStore.OpenSecret opens it); nil for an endpoint set before
+	// secrets existed, whose deliveries go out unsigned.
+	SealedSecret []byte `json:"sealed_secret,omitempty"`
 	// Payload is the JSON body, "" for an empty body. It is kept as a
 	// string so that the receiver gets the bytes encoded at enqueue time
 	// (River stores args as jsonb, which would reorder keys).
@@ -313,10 +342,11 @@ func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event)
 	type endpoint struct {
 		url    string
 		sealed []byte
+		secret []byte
 	}
 	endpoints := map[endpointKey]endpoint{}
 	rows, err := tx.Query(ctx, `
-		SELECT owner_id, type, url, sealed_headers FROM notification_endpoints
+		SELECT owner_id, type, url, sealed_headers, sealed_secret FROM notification_endpoints
 		WHERE (owner_id, type) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`, owners, types)
 	if err != nil {
 		return fmt.Errorf("enqueue notification: %w", err)
@@ -324,7 +354,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event)
 	for rows.Next() {
 		var k endpointKey
 		var e endpoint
-		if err := rows.Scan(&k.owner, &k.typ, &e.url, &e.sealed); err != nil {
+		if err := rows.Scan(&k.owner, &k.typ, &e.url, &e.sealed, &e.secret); err != nil {
 			rows.Close()
 			return fmt.Errorf("enqueue notification: %w", err)
 		}
@@ -345,7 +375,8 @@ func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event)
 		if !ok {
 			continue
 		}
-		args := WebhookArgs{EventID: ids.New(), OwnerID: ev.OwnerID, Type: ev.Type, URL: e.url, SealedHeaders: e.sealed}
+		args := WebhookArgs{EventID: ids.New(), OwnerID: ev.OwnerID, Type: ev.Type, URL: e.url, SealedHeaders: e.sealed,
+			SealedSecret: e.secret}
 		if len(ev.Query) > 0 {
 			if args.URL, err = withQuery(e.url, ev.Query); err != nil {
 				return fmt.Errorf("enqueue notification: %w", err)
