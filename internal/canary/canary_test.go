@@ -363,6 +363,7 @@ var linkCodeRe = regexp.MustCompile(`linkCode=([0-9a-z]+)`)
 
 func (s *sweep) linkCode(phone string) string {
 	s.t.Helper()
+	testenv.WaitMessages(s.t) // messages to people go out through the outbox
 	rec := s.must(s.admin, "POST", "/graphql", map[string]any{"query": `query($to: String!) { sentMessages(to: $to) { body } }`, "variables": map[string]any{"to": phone}}, http.StatusOK)
 	m := linkCodeRe.FindStringSubmatch(rec.Body.String())
 	if m == nil {
