@@ -2,9 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"loyaltygraph/app/merchants"
-	"strconv"
-	"time"
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
@@ -31,14 +28,6 @@ const (
 	typeInvoice               = "Invoice" // settle run/merchantId/type/currency
 	typeSettleRun             = "SettleRun"
 	typeSettlementSourceState = "SettlementSourceState" // merchantId/source
-)
-
-// scanPage is the page size, and maxScanPages the most pages, of a node
-// lookup that can only page through a list (blocked products, and the
-// settlements that share a merchant and processing time).
-const (
-	scanPage     = 1000
-	maxScanPages = 100
 )
 
 // resolveNodes loads objects by global id, and returns them in the order
@@ -204,74 +193,37 @@ func (r *Resolver) findProducts(ctx context.Context, ids []string) (map[string]g
 	return keyed(list, err, func(p *merchant.Product) string { return productNativeID(p.CategoryID, p.ID) })
 }
 
-// findBlockedProducts pages through the blocked products: the operations
-// find them by page only.
+// findBlockedProducts looks the blocked products up by id.
 func (r *Resolver) findBlockedProducts(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
+	list, err := r.MerchantOps.BlockedProductsByID(ctx, ids)
+	return keyed(list, err, func(b *merchant.BlockedProduct) string { return b.ID })
+}
+
+// findSettlements looks the settlements up by id, in one query; the global
+// id also names the settlement's merchant and processing time, which must
+// match.
+func (r *Resolver) findSettlements(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
+	settlementIDs := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if parts, ok := splitNativeID(id, 3); ok {
+			settlementIDs = append(settlementIDs, parts[2])
+		}
+	}
+	if len(settlementIDs) == 0 {
+		return nil, nil
+	}
+	list, _, err := r.SettlementOps.Settlements(ctx, settlement.SettlementFilter{IDs: settlementIDs, Limit: len(settlementIDs)})
+	if err != nil {
+		return nil, err
+	}
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
 	}
 	found := map[string]gqltypes.Node{}
-	for page := range maxScanPages {
-		list, err := r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: page * scanPage, Limit: scanPage})
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range list {
-			if want[b.ID] {
-				found[b.ID] = b
-			}
-		}
-		if len(list) < scanPage || len(found) == len(want) {
-			break
-		}
-	}
-	return found, nil
-}
-
-// findSettlements finds settlements through their merchant and processing
-// time, which their global ids carry: the settlement filter has no id.
-func (r *Resolver) findSettlements(ctx context.Context, ids []string) (map[string]gqltypes.Node, error) {
-	type group struct {
-		merchantID string
-		at         int64
-	}
-	groups := map[group]map[string]bool{}
-	for _, id := range ids {
-		parts, ok := splitNativeID(id, 3)
-		if !ok {
-			continue
-		}
-		at, err := strconv.ParseInt(parts[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		g := group{parts[0], at}
-		if groups[g] == nil {
-			groups[g] = map[string]bool{}
-		}
-		groups[g][parts[2]] = true
-	}
-	found := map[string]gqltypes.Node{}
-	for g, want := range groups {
-		at := time.UnixMicro(g.at).UTC()
-		seen := 0
-		for page := range maxScanPages {
-			list, _, err := r.SettlementOps.Settlements(ctx, settlement.SettlementFilter{
-				From: &at, To: &at, MerchantIDs: []string{g.merchantID}, Offset: page * scanPage, Limit: scanPage,
-			})
-			if err != nil {
-				return nil, err
-			}
-			for _, s := range list {
-				if want[s.SettlementID] {
-					found[settlementNativeID(s)] = s
-					seen++
-				}
-			}
-			if len(list) < scanPage || seen == len(want) {
-				break
-			}
+	for _, s := range list {
+		if id := settlementNativeID(s); want[id] {
+			found[id] = s
 		}
 	}
 	return found, nil

@@ -51,7 +51,7 @@ var policy = authz.NewPolicy("merchants", map[string]authz.Rule{
 	"CreateDerivedShare": admins, "DerivedShare": admins, "MerchantDerivedShares": admins,
 	"DerivedSharesOf": admins, "UpdateDerivedShare": admins, "DeleteDerivedShare": admins,
 	"ReplaceDerivedShares": admins,
-	"BlockedProducts":      admins, "CreateBlockedProduct": admins, "CreateBlockedProducts": admins,
+	"BlockedProducts":      admins, "BlockedProductsByID": admins, "CreateBlockedProduct": admins, "CreateBlockedProducts": admins,
 	"DeleteBlockedProduct": admins,
 })
 

@@ -334,6 +334,15 @@ func (o *Ops) BlockedProducts(ctx context.Context, p Page) ([]*merchant.BlockedP
 	return o.svc.FindBlockedProducts(ctx, merchant.ListFilter{Offset: p.Offset, Limit: &p.Limit})
 }
 
+// BlockedProductsByID returns the blocked products among ids.
+func (o *Ops) BlockedProductsByID(ctx context.Context, ids []string) ([]*merchant.BlockedProduct, error) {
+	if _, err := authorize(ctx, "BlockedProductsByID"); err != nil {
+		return nil, err
+	}
+	limit := len(ids)
+	return o.svc.FindBlockedProducts(ctx, merchant.ListFilter{ProductIDs: ids, Limit: &limit})
+}
+
 // CreateBlockedProduct blocks one product number.
 func (o *Ops) CreateBlockedProduct(ctx context.Context, in merchant.BlockedProductCreate) (*merchant.BlockedProduct, error) {
 	if _, err := authorize(ctx, "CreateBlockedProduct"); err != nil {

@@ -167,7 +167,8 @@ type ListFilter struct {
 	// CategoryIDs limits products to these categories; nil means every
 	// category.
 	CategoryIDs []string
-	// ProductIDs limits products to these ids; nil means every product.
+	// ProductIDs limits products and blocked products to these ids; nil
+	// means every one.
 	ProductIDs []string
 	// OwnerID limits every list to the merchants of one settlement client;
 	// 0 means every merchant.

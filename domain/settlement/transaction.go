@@ -186,7 +186,9 @@ type Settlement struct {
 
 // SettlementFilter selects settlements.
 type SettlementFilter struct {
-	From, To    *time.Time // on ProcessedDateTime, inclusive
+	From, To *time.Time // on ProcessedDateTime, inclusive
+	// IDs limits the page to these settlements; empty means every one.
+	IDs         []string
 	BatchID     string
 	MerchantIDs []string // empty: all
 	Offset      int

@@ -41,6 +41,9 @@ func (s *MerchantStore) CreateBlockedProducts(ctx context.Context, bs []*merchan
 // check permissions.
 func (s *MerchantStore) FindBlockedProducts(ctx context.Context, f merchant.ListFilter) ([]*merchant.BlockedProduct, error) {
 	q := &filterSQL{}
+	if f.ProductIDs != nil {
+		q.add("product_id = ANY(?)", f.ProductIDs)
+	}
 	sql := q.query(`SELECT `+blockedColumns+` FROM blocked_products`, "product_id", f)
 	return findAll(ctx, s.db, "blocked products", sql, q.args, scanBlocked)
 }

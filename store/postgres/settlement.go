@@ -866,6 +866,9 @@ func (s *SettlementStore) Settlements(ctx context.Context, f settlement.Settleme
 	if len(f.MerchantIDs) > 0 {
 		add("merchant_id = ANY($%d)", f.MerchantIDs)
 	}
+	if len(f.IDs) > 0 {
+		add("settlement_id = ANY($%d)", f.IDs)
+	}
 	args = append(args, f.Offset, f.Limit)
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+settlementColumns+`, count(*) OVER () FROM settlements WHERE `+where+
 		fmt.Sprintf(` ORDER BY processed_at, settlement_id OFFSET $%d LIMIT $%d`, len(args)-1, len(args)), args...)
