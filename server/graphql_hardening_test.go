@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -151,26 +150,8 @@ func TestRESTRefusesNULAndInvalidUTF8(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink that tests read while the app writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestGraphQLInternalErrorsAreHiddenAndLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	a := testenv.AppWith(t, wire.Options{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ad := testenv.Credential(t, a, auth.KindAdmin)
 	// A resolver meets a PostgreSQL error that is no domain error.

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,25 +91,6 @@ func testEnv(t *testing.T) env {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that the server goroutine writes while the
-// test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runCmd runs one command to completion and returns what it printed.
 func runCmd(t *testing.T, e env, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
@@ -150,7 +130,7 @@ func basicAuth(user, secret string) string {
 type server struct {
 	addr   string // host:port it listens on
 	base   string // http://addr
-	logs   *syncBuffer
+	logs   *testenv.LogBuffer
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
@@ -162,7 +142,7 @@ func startServer(t *testing.T, e env) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{
-		logs: &syncBuffer{}, cancel: cancel, done: make(chan error, 1),
+		logs: &testenv.LogBuffer{}, cancel: cancel, done: make(chan error, 1),
 		client: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
 	go func() { s.done <- run(ctx, []string{"serve"}, e.getenv, io.Discard, s.logs) }()
@@ -700,7 +680,7 @@ func startRedis(t *testing.T) (url string, proc *os.Process) {
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no")
 	cmd.Dir = t.TempDir()
-	out := &syncBuffer{}
+	out := &testenv.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)

@@ -20,7 +20,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,24 +42,6 @@ var canaries = []string{c16, c19, c15, "4111 1111 1111 1111", "4111-1111-1111-11
 
 // variants are the forms a canary is posted in; each field gets each.
 var variants = []string{c16, c19, "4111 1111 1111 1111", "4111-1111-1111-1111", "id-" + c16, c15}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type sweep struct {
 	t        *testing.T
@@ -154,7 +135,7 @@ func (s *sweep) gql(authz, query string, vars func(v string) map[string]any) {
 }
 
 func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	app := testenv.AppWith(t, wire.Options{Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	p := testenv.Credential(t, app, auth.KindPartner)
 	st := testenv.Credential(t, app, auth.KindSettlement)
