@@ -5,9 +5,10 @@ import (
 	"slices"
 
 	"encoding/base64"
-	"github.com/99designs/gqlgen/graphql"
 	"strconv"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/graph/model"
@@ -74,19 +75,47 @@ func edges[T, E any](ctx context.Context, offset int, list []T, edge func(cursor
 	return out
 }
 
-// pageOfMore is a page of a list without a total: the operation was asked
-// for one item more than the page, to learn whether another page follows.
-func pageOfMore[T any](list []T, offset, limit int) ([]T, *model.PageInfo) {
-	more := len(list) > limit
-	if more {
-		list = list[:limit]
+// connection is what every Relay connection holds.
+type connection[T, E any] struct {
+	Nodes    []T
+	Edges    []*E
+	PageInfo *model.PageInfo
+	Total    int
+}
+
+// connect reads the page that first and after select through fetch (an
+// offset page and the total it is part of) and builds a connection: the
+// nodes, edges only when the selection asks for them, the page info and
+// the total.
+func connect[T, E any](ctx context.Context, first *int, after *string, fetch func(offset, limit int) ([]T, int, error), edge func(cursor string, node T) E) (*connection[T, E], error) {
+	offset, limit, err := pageWindow(first, after)
+	if err != nil {
+		return nil, err
+	}
+	list, total, err := fetch(offset, limit)
+	if err != nil {
+		return nil, err
 	}
 	if list == nil {
 		list = []T{}
 	}
-	total := offset + len(list)
-	if more {
-		total++
+	return &connection[T, E]{Nodes: list, Edges: edges(ctx, offset, list, edge),
+		PageInfo: pageInfo(offset, len(list), total), Total: total}, nil
+}
+
+// withoutTotal adapts a list that has no total: it asks for one item more
+// than the page, to learn whether another page follows, and counts the
+// total as the items up to the page's end, plus one when more follow.
+func withoutTotal[T any](fetch func(offset, limit int) ([]T, error)) func(offset, limit int) ([]T, int, error) {
+	return func(offset, limit int) ([]T, int, error) {
+		list, err := fetch(offset, limit+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		total := offset + len(list)
+		if len(list) > limit {
+			list = list[:limit]
+		}
+		return list, total, nil
 	}
-	return list, pageInfo(offset, len(list), total)
 }

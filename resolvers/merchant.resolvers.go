@@ -254,24 +254,15 @@ func (r *queryResolver) Merchant(ctx context.Context, merchantID string) (*merch
 }
 
 func (r *queryResolver) Merchants(ctx context.Context, first *int, after *string) (*model.MerchantConnection, error) {
-	offset, limit, err := pageWindow(first, after)
-	if err != nil {
-		return nil, err
-	}
-	list, total, err := r.MerchantOps.List(ctx, merchant.Filter{Offset: offset, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.MerchantConnection{
-		Edges:      []*model.MerchantEdge{},
-		Nodes:      list,
-		PageInfo:   pageInfo(offset, len(list), total),
-		TotalCount: total,
-	}
-	conn.Edges = edges(ctx, offset, list, func(c string, m *merchant.Merchant) model.MerchantEdge {
-		return model.MerchantEdge{Cursor: c, Node: m}
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*merchant.Merchant, int, error) {
+		return r.MerchantOps.List(ctx, merchant.Filter{Offset: offset, Limit: limit})
+	}, func(cursor string, m *merchant.Merchant) model.MerchantEdge {
+		return model.MerchantEdge{Cursor: cursor, Node: m}
 	})
-	return conn, nil
+	if err != nil {
+		return nil, err
+	}
+	return &model.MerchantConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *queryResolver) Company(ctx context.Context, companyID string) (*merchant.Company, error) {
@@ -295,39 +286,27 @@ func (r *queryResolver) DerivedShare(ctx context.Context, derivedShareID string)
 }
 
 func (r *queryResolver) Campaigns(ctx context.Context, first *int, after *string) (*model.CampaignConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, withoutTotal(func(offset, limit int) ([]*merchant.Campaign, error) {
+		return r.MerchantOps.CurrentCampaigns(ctx, merchants.Page{Offset: offset, Limit: limit})
+	}), func(cursor string, n *merchant.Campaign) model.CampaignEdge {
+		return model.CampaignEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.MerchantOps.CurrentCampaigns(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
-	if err != nil {
-		return nil, err
-	}
-	list, pi := pageOfMore(list, offset, limit)
-	return &model.CampaignConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *merchant.Campaign) model.CampaignEdge {
-			return model.CampaignEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pi,
-	}, nil
+	return &model.CampaignConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo}, nil
 }
 
 func (r *queryResolver) BlockedProducts(ctx context.Context, first *int, after *string) (*model.BlockedProductConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, withoutTotal(func(offset, limit int) ([]*merchant.BlockedProduct, error) {
+		return r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: offset, Limit: limit})
+	}), func(cursor string, n *merchant.BlockedProduct) model.BlockedProductEdge {
+		return model.BlockedProductEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.MerchantOps.BlockedProducts(ctx, merchants.Page{Offset: offset, Limit: limit + 1})
-	if err != nil {
-		return nil, err
-	}
-	list, pi := pageOfMore(list, offset, limit)
-	return &model.BlockedProductConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *merchant.BlockedProduct) model.BlockedProductEdge {
-			return model.BlockedProductEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pi,
-	}, nil
+	return &model.BlockedProductConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo}, nil
 }
 
 func (r *storeResolver) ID(ctx context.Context, obj *merchant.Shop) (string, error) {

@@ -67,37 +67,27 @@ func (r *queryResolver) Settlements(ctx context.Context, filter *settlement.Sett
 }
 
 func (r *queryResolver) SettlementBatches(ctx context.Context, first *int, after *string) (*model.SettlementBatchConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*settlement.SettlementBatch, int, error) {
+		return r.SettlementOps.Batches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
+	}, func(cursor string, n *settlement.SettlementBatch) model.SettlementBatchEdge {
+		return model.SettlementBatchEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := r.SettlementOps.Batches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	return &model.SettlementBatchConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.SettlementBatch) model.SettlementBatchEdge {
-			return model.SettlementBatchEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
-	}, nil
+	return &model.SettlementBatchConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *queryResolver) TransactionBatches(ctx context.Context, first *int, after *string) (*model.TransactionBatchConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*settlement.TransactionBatch, int, error) {
+		return r.SettlementOps.TransactionBatches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
+	}, func(cursor string, n *settlement.TransactionBatch) model.TransactionBatchEdge {
+		return model.TransactionBatchEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := r.SettlementOps.TransactionBatches(ctx, settlement.BatchFilter{Offset: offset, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	return &model.TransactionBatchConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.TransactionBatch) model.TransactionBatchEdge {
-			return model.TransactionBatchEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
-	}, nil
+	return &model.TransactionBatchConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *queryResolver) Transactions(ctx context.Context, batchID string, first *int, after *string) (*model.TransactionConnection, error) {

@@ -25,45 +25,29 @@ func nonEmpty(s string) *string {
 
 // settlementConnection pages the settlements that f selects.
 func (r *Resolver) settlementConnection(ctx context.Context, f settlement.SettlementFilter, first *int, after *string) (*model.SettlementConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*settlement.Settlement, int, error) {
+		f.Offset, f.Limit = offset, limit
+		return r.SettlementOps.Settlements(ctx, f)
+	}, func(cursor string, n *settlement.Settlement) model.SettlementEdge {
+		return model.SettlementEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	f.Offset, f.Limit = offset, limit
-	list, total, err := r.SettlementOps.Settlements(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	if list == nil {
-		list = []*settlement.Settlement{}
-	}
-	return &model.SettlementConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.Settlement) model.SettlementEdge {
-			return model.SettlementEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
-	}, nil
+	return &model.SettlementConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 // transactionConnection pages a transaction batch's transactions.
 func (r *Resolver) transactionConnection(ctx context.Context, batchID string, first *int, after *string) (*model.TransactionConnection, error) {
-	offset, limit, err := pageWindow(first, after)
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*settlement.StoredTransaction, int, error) {
+		return r.SettlementOps.Transactions(ctx, batchID, offset, limit)
+	}, func(cursor string, n *settlement.StoredTransaction) model.TransactionEdge {
+		return model.TransactionEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	list, total, err := r.SettlementOps.Transactions(ctx, batchID, offset, limit)
-	if err != nil {
-		return nil, err
-	}
-	if list == nil {
-		list = []*settlement.StoredTransaction{}
-	}
-	return &model.TransactionConnection{
-		Edges: edges(ctx, offset, list, func(c string, n *settlement.StoredTransaction) model.TransactionEdge {
-			return model.TransactionEdge{Cursor: c, Node: n}
-		}),
-		Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total,
-	}, nil
+	return &model.TransactionConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 // sliceTransactions reads a GraphQL list of transactions as a
