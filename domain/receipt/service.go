@@ -1,0 +1,223 @@
+package receipt
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/ids"
+)
+
+// Status tells what posting a receipt did.
+type Status string
+
+// The outcomes of posting a receipt.
+const (
+	// StatusCreated: a new receipt.
+	StatusCreated Status = "CREATED"
+	// StatusUpdated: the same external id and type again; the content was
+	// replaced and the receipt id kept.
+	StatusUpdated Status = "UPDATED"
+)
+
+// OrderField is what a receipt list is ordered by.
+type OrderField string
+
+// The orders of a receipt list.
+const (
+	OrderByDate  OrderField = "date"
+	OrderByStore OrderField = "store"
+	OrderByTotal OrderField = "total"
+)
+
+// Valid reports whether f is a known order.
+func (f OrderField) Valid() bool { return f == OrderByDate || f == OrderByStore || f == OrderByTotal }
+
+// Direction is ascending or descending.
+type Direction string
+
+// The directions of a receipt list.
+const (
+	Asc  Direction = "asc"
+	Desc Direction = "desc"
+)
+
+// Valid reports whether d is a known direction.
+func (d Direction) Valid() bool { return d == Asc || d == Desc }
+
+// DefaultPageSize is the page size of a receipt list when none is asked;
+// MaxPageSize the largest.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+	maxSearch       = 100
+)
+
+// Filter selects and orders one user's receipts. Ranges are inclusive.
+type Filter struct {
+	OrderBy    OrderField
+	Direction  Direction
+	Search     string
+	MerchantID string
+	From, To   *time.Time
+	MinTotal   *decimal.Decimal
+	MaxTotal   *decimal.Decimal
+	Offset     int
+	Limit      int
+}
+
+// Validate checks the filter; paths are the list's parameters.
+func (f *Filter) Validate() error {
+	if f.OrderBy == "" {
+		return errs.InvalidField("orderBy", "orderBy is required: store, date or total")
+	}
+	if !f.OrderBy.Valid() {
+		return errs.InvalidField("orderBy", "orderBy must be store, date or total")
+	}
+	if f.Direction == "" {
+		return errs.InvalidField("direction", "direction is required: asc or desc")
+	}
+	if !f.Direction.Valid() {
+		return errs.InvalidField("direction", "direction must be asc or desc")
+	}
+	f.Search = NormalizeSearch(f.Search)
+	if len([]rune(f.Search)) > maxSearch {
+		return errs.InvalidField("search", "search must be at most %d characters", maxSearch)
+	}
+	if f.Offset < 0 {
+		return errs.InvalidField("offset", "offset must not be negative")
+	}
+	if f.Limit < 0 || f.Limit > MaxPageSize {
+		return errs.InvalidField("limit", "limit must be between 0 and %d", MaxPageSize)
+	}
+	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
+		return errs.InvalidField("endDate", "endDate must not be before startDate")
+	}
+	if f.MinTotal != nil && f.MaxTotal != nil && f.MaxTotal.LessThan(*f.MinTotal) {
+		return errs.InvalidField("endGrandTotal", "endGrandTotal must not be less than startGrandTotal")
+	}
+	return nil
+}
+
+// Match is a card of a user that a receipt's card token hash matched.
+type Match struct {
+	UserID string
+	Card   MatchedCard
+}
+
+// Store persists receipts. Its methods do not check permissions: callers
+// have checked that the user is the caller's.
+type Store interface {
+	// SaveReceipt inserts r, or, when the merchant has a receipt with the
+	// same external id and type, replaces that receipt's content and sets
+	// r.ID and r.CreatedAt to the stored ones. In the same transaction it
+	// finds the users' cards whose token hash is among r.TokenHashes and
+	// links the receipt to their users. It reports whether r was created.
+	SaveReceipt(ctx context.Context, r *Receipt) (created bool, matches []Match, err error)
+	// FindUserReceipts returns a page of the user's receipts and the total.
+	FindUserReceipts(ctx context.Context, userID string, f Filter) ([]*Receipt, int, error)
+	// FindUserReceipt returns one receipt of the user with the user's
+	// matched cards and the copy history, or not found.
+	FindUserReceipt(ctx context.Context, userID, receiptID string) (*Receipt, error)
+	// DeleteUserReceipt removes the receipt from the user's receipts, or
+	// reports not found.
+	DeleteUserReceipt(ctx context.Context, userID, receiptID string) error
+	// CopyReceipt stores copy (a receipt with CopyOf set) for toUserID and
+	// records c, in one transaction.
+	CopyReceipt(ctx context.Context, copy *Receipt, toUserID string, c Copy) error
+}
+
+// Hasher makes the keyed look-up hash of a card token, the same hash that
+// users' cards are found by.
+type Hasher interface {
+	LookupHash(value []byte) []byte
+}
+
+// Service holds the receipt rules.
+type Service struct {
+	store  Store
+	hasher Hasher
+	now    func() time.Time
+}
+
+// NewService returns the receipt service.
+func NewService(store Store, hasher Hasher, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, now: now}
+}
+
+// Merchant is the merchant a receipt is posted for.
+type Merchant struct {
+	ID   string
+	Name string
+}
+
+// Ingest validates a receipt posted for merchant m and stores it, replacing
+// the content of an earlier receipt with the same external id and type. It
+// returns the stored receipt, whether it was created or updated, and the
+// users it was matched to. Nothing is stored when the input is bad.
+func (s *Service) Ingest(ctx context.Context, m Merchant, in Input) (*Receipt, Status, []Match, error) {
+	r, err := New(m.ID, m.Name, in, s.now().UTC(), s.hasher.LookupHash)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	created, matches, err := s.store.SaveReceipt(ctx, r)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if created {
+		return r, StatusCreated, matches, nil
+	}
+	return r, StatusUpdated, matches, nil
+}
+
+// List returns a page of the user's receipts and the total.
+func (s *Service) List(ctx context.Context, userID string, f Filter) ([]*Receipt, int, error) {
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultPageSize
+	}
+	return s.store.FindUserReceipts(ctx, userID, f)
+}
+
+// Find returns one of the user's receipts.
+func (s *Service) Find(ctx context.Context, userID, receiptID string) (*Receipt, error) {
+	if !validID(receiptID) {
+		return nil, errs.NotFoundf("receipt not found")
+	}
+	return s.store.FindUserReceipt(ctx, userID, receiptID)
+}
+
+// Delete removes one of the user's receipts from the user's list.
+func (s *Service) Delete(ctx context.Context, userID, receiptID string) error {
+	if !validID(receiptID) {
+		return errs.NotFoundf("receipt not found")
+	}
+	return s.store.DeleteUserReceipt(ctx, userID, receiptID)
+}
+
+// Copy copies one of fromUserID's receipts to toUserID (the caller has
+// checked that both users are its own) and returns the copy.
+func (s *Service) Copy(ctx context.Context, fromUserID, receiptID, toUserID string) (*Receipt, error) {
+	orig, err := s.Find(ctx, fromUserID, receiptID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	cp := *orig
+	cp.ID, cp.CopyOf, cp.CreatedAt, cp.UpdatedAt = ids.New(), orig.ID, now, now
+	cp.TokenHashes, cp.MatchedCards, cp.CopyHistory = nil, nil, nil
+	c := Copy{FromUserID: fromUserID, ToUserID: toUserID, From: orig.ID, To: cp.ID, CopiedAt: now}
+	if err := s.store.CopyReceipt(ctx, &cp, toUserID, c); err != nil {
+		return nil, err
+	}
+	cp.CopyHistory = []Copy{c}
+	return &cp, nil
+}
+
+// validID reports whether id can be a receipt id, so that malformed ids
+// answer not found without a query.
+func validID(id string) bool { return len(id) == ids.StoreboxLength && ids.IsLowerAlnum(id) }
