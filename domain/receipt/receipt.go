@@ -58,8 +58,9 @@ type Payment struct {
 	CardAcceptorTerminalID   string          `json:"cardAcceptorTerminalId,omitempty"`
 	SystemTraceAuditNumber   string          `json:"systemTraceAuditNumber,omitempty"`
 	RetrievalReferenceNumber string          `json:"retrievalReferenceNumber,omitempty"`
-	// Matched says the payment's card token matched a card of a user.
-	Matched bool `json:"matched,omitempty"`
+	// CardID is, in the view of one user, that user's card whose token
+	// the payment carried; it is never stored with the receipt.
+	CardID string `json:"-"`
 }
 
 // PaymentInput is a payment as the till posts it, with its card token.
@@ -132,7 +133,8 @@ type Receipt struct {
 	// SearchText is what free-text search matches: the merchant's name,
 	// the store's name and the line names, lower-cased (Unicode rules).
 	SearchText string
-	// TokenHashes are the keyed hashes of the payments' card tokens.
+	// TokenHashes are the keyed hashes of the payments' card tokens, one
+	// per payment (nil for a payment without a token).
 	TokenHashes [][]byte
 
 	// The rest is the view of one user.
@@ -314,7 +316,7 @@ func New(merchantID, merchantName string, in Input, now time.Time, hash func([]b
 		ExternalID: in.ExternalID, ExternalIDType: in.ExternalIDType,
 		PurchaseDateTime: in.PurchaseDateTime.Truncate(time.Second), StoreID: in.StoreID, StoreName: in.StoreName,
 		Optionals: in.Optionals, Total: in.Total, VATRates: in.VATRates, Lines: in.Lines,
-		Payments: make([]Payment, 0, len(in.Payments)), Barcode: in.Barcode, Customer: in.Customer,
+		Payments: make([]Payment, 0, len(in.Payments)), TokenHashes: make([][]byte, len(in.Payments)), Barcode: in.Barcode, Customer: in.Customer,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	for i, p := range in.Payments {
@@ -322,7 +324,7 @@ func New(merchantID, merchantName string, in Input, now time.Time, hash func([]b
 			return nil, errs.Item("payments", i, err)
 		}
 		if p.CardToken != "" {
-			r.TokenHashes = append(r.TokenHashes, hash([]byte(p.CardToken)))
+			r.TokenHashes[i] = hash([]byte(p.CardToken))
 		}
 		r.Payments = append(r.Payments, p.Payment)
 	}
@@ -443,7 +445,7 @@ func checkPayment(p *PaymentInput, currency string) error {
 			return err
 		}
 	}
-	p.Matched = false
+	p.CardID = ""
 	return nil
 }
 

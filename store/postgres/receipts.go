@@ -1,0 +1,357 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/receipt"
+)
+
+// ReceiptStore implements receipt.Store.
+type ReceiptStore struct{ db *DB }
+
+// NewReceiptStore returns the receipt store of db.
+func NewReceiptStore(db *DB) *ReceiptStore { return &ReceiptStore{db: db} }
+
+var _ receipt.Store = (*ReceiptStore)(nil)
+
+// receiptBody is the JSONB document of a receipt: what is read and written
+// whole and never queried inside.
+type receiptBody struct {
+	VATRates  []receipt.VATRate `json:"vatRates"`
+	Lines     []receipt.Line    `json:"lines"`
+	Payments  []receipt.Payment `json:"payments"`
+	Barcode   *receipt.Barcode  `json:"barcode,omitempty"`
+	Customer  *receipt.Customer `json:"customer,omitempty"`
+	Optionals receipt.Optionals `json:"optionals"`
+}
+
+func bodyOf(r *receipt.Receipt) ([]byte, error) {
+	return json.Marshal(receiptBody{VATRates: r.VATRates, Lines: r.Lines, Payments: r.Payments, Barcode: r.Barcode,
+		Customer: r.Customer, Optionals: r.Optionals})
+}
+
+func (b *receiptBody) into(r *receipt.Receipt) {
+	r.VATRates, r.Lines, r.Payments, r.Barcode, r.Customer, r.Optionals = b.VATRates, b.Lines, b.Payments, b.Barcode, b.Customer, b.Optionals
+}
+
+// sortName is what the list orders "by store" by: the store's name, else
+// the merchant's.
+func sortName(r *receipt.Receipt) string {
+	if r.StoreName != "" {
+		return strings.ToLower(r.StoreName)
+	}
+	return strings.ToLower(r.MerchantName)
+}
+
+func offsetOf(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
+
+// SaveReceipt inserts r or replaces the content of the merchant's receipt
+// with the same external id and type, stores the card token hashes, and
+// links the receipt to every user with a card of one of those hashes, in
+// one transaction. It does not check permissions.
+func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt) (bool, []receipt.Match, error) {
+	body, err := bodyOf(r)
+	if err != nil {
+		return false, nil, err
+	}
+	var created bool
+	var matches []receipt.Match
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO receipts (receipt_id, merchant_id, external_id_type, external_id, purchased_at, purchase_offset,
+				store_id, store_name, grand_total, currency, vat_total, body, search_text, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+			ON CONFLICT (merchant_id, external_id_type, external_id) WHERE NOT is_copy DO UPDATE SET
+				purchased_at = EXCLUDED.purchased_at, purchase_offset = EXCLUDED.purchase_offset,
+				store_id = EXCLUDED.store_id, store_name = EXCLUDED.store_name, grand_total = EXCLUDED.grand_total,
+				currency = EXCLUDED.currency, vat_total = EXCLUDED.vat_total, body = EXCLUDED.body,
+				search_text = EXCLUDED.search_text, updated_at = EXCLUDED.updated_at
+			RETURNING receipt_id, created_at, (xmax = 0)`,
+			r.ID, r.MerchantID, r.ExternalIDType, r.ExternalID, r.PurchaseDateTime, offsetOf(r.PurchaseDateTime),
+			r.StoreID, r.StoreName, r.Total.Amount, r.Total.Currency, r.VAT(), body, r.SearchText, r.UpdatedAt,
+		).Scan(&r.ID, &r.CreatedAt, &created)
+		if err != nil {
+			return err
+		}
+		// The users who have the receipt already see the new content.
+		if _, err := tx.Exec(ctx, `UPDATE receipt_users SET purchased_at = $2, grand_total = $3, store_name = $4
+			WHERE receipt_id = $1`, r.ID, r.PurchaseDateTime, r.Total.Amount, sortName(r)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM receipt_card_tokens WHERE receipt_id = $1`, r.ID); err != nil {
+			return err
+		}
+		var idx []int32
+		var hashes [][]byte
+		for i, h := range r.TokenHashes {
+			if h != nil {
+				idx, hashes = append(idx, int32(i)), append(hashes, h)
+			}
+		}
+		if len(hashes) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO receipt_card_tokens (receipt_id, payment_index, token_hash)
+			SELECT $1, i, h FROM unnest($2::int[], $3::bytea[]) AS t(i, h)`, r.ID, idx, hashes); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT user_id, card_id, truncated_pan FROM cards WHERE token_hash = ANY($1)
+			ORDER BY user_id, card_id`, hashes)
+		if err != nil {
+			return err
+		}
+		matches, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (receipt.Match, error) {
+			var m receipt.Match
+			err := row.Scan(&m.UserID, &m.Card.CardID, &m.Card.TruncatedCardNumber)
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
+		users := make([]string, 0, len(matches))
+		for _, m := range matches {
+			if len(users) == 0 || users[len(users)-1] != m.UserID {
+				users = append(users, m.UserID)
+			}
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO receipt_users (user_id, receipt_id, merchant_id, purchased_at, grand_total, store_name, created_at)
+			SELECT u, $2, $3, $4, $5, $6, $7 FROM unnest($1::text[]) AS u
+			ON CONFLICT (user_id, receipt_id) DO NOTHING`,
+			users, r.ID, r.MerchantID, r.PurchaseDateTime, r.Total.Amount, sortName(r), r.UpdatedAt)
+		return err
+	})
+	if err != nil {
+		return false, nil, mapReceiptError(err)
+	}
+	return created, matches, nil
+}
+
+// mapReceiptError maps a broken merchant reference to invalid input.
+func mapReceiptError(err error) error {
+	if e := mapError(err, "receipt"); errs.Is(e, errs.Conflict) && errs.As(e).Field == "" {
+		return errs.InvalidField("merchantId", "merchant does not exist")
+	}
+	return mapError(err, "receipt")
+}
+
+// orderColumns are the receipt_users columns of each list order; only
+// these names are ever put into the SQL text.
+var orderColumns = map[receipt.OrderField]string{
+	receipt.OrderByDate:  "ru.purchased_at",
+	receipt.OrderByStore: "ru.store_name",
+	receipt.OrderByTotal: "ru.grand_total",
+}
+
+// likePattern escapes a search term for LIKE and wraps it in wildcards.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+const receiptSummaryColumns = `r.receipt_id, r.merchant_id, m.name, r.external_id_type, r.external_id, r.purchased_at,
+	r.purchase_offset, r.store_id, r.store_name, r.grand_total, r.currency, r.vat_total, r.is_copy,
+	COALESCE(r.copy_of, ''), r.created_at, r.updated_at`
+
+func scanReceiptSummary(row pgx.Row, extra ...any) (*receipt.Receipt, error) {
+	var r receipt.Receipt
+	var offset int
+	var vat decimal.Decimal
+	var isCopy bool
+	dest := append([]any{&r.ID, &r.MerchantID, &r.MerchantName, &r.ExternalIDType, &r.ExternalID, &r.PurchaseDateTime,
+		&offset, &r.StoreID, &r.StoreName, &r.Total.Amount, &r.Total.Currency, &vat, &isCopy, &r.CopyOf,
+		&r.CreatedAt, &r.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	r.PurchaseDateTime = r.PurchaseDateTime.In(time.FixedZone("", offset))
+	if !vat.IsZero() {
+		// The list shows the VAT total without the rates.
+		r.VATRates = []receipt.VATRate{{Value: vat}}
+	}
+	return &r, nil
+}
+
+// FindUserReceipts returns a page of the user's receipts and the total. It
+// does not check permissions.
+func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f receipt.Filter) ([]*receipt.Receipt, int, error) {
+	where := []string{"ru.user_id = $1"}
+	args := []any{userID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.MerchantID != "" {
+		add("ru.merchant_id = $%d", f.MerchantID)
+	}
+	if f.From != nil {
+		add("ru.purchased_at >= $%d", *f.From)
+	}
+	if f.To != nil {
+		add("ru.purchased_at <= $%d", *f.To)
+	}
+	if f.MinTotal != nil {
+		add("ru.grand_total >= $%d", *f.MinTotal)
+	}
+	if f.MaxTotal != nil {
+		add("ru.grand_total <= $%d", *f.MaxTotal)
+	}
+	if f.Search != "" {
+		add(`r.search_text LIKE $%d`, likePattern(f.Search))
+	}
+	col, ok := orderColumns[f.OrderBy]
+	if !ok {
+		return nil, 0, errs.InvalidField("orderBy", "orderBy must be store, date or total")
+	}
+	dir := "ASC"
+	if f.Direction == receipt.Desc {
+		dir = "DESC"
+	}
+	cond := strings.Join(where, " AND ")
+	args = append(args, f.Offset, f.Limit)
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT `+receiptSummaryColumns+`, COUNT(*) OVER ()
+		FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
+			JOIN merchants m ON m.merchant_id = r.merchant_id
+		WHERE `+cond+`
+		ORDER BY `+col+` `+dir+`, ru.receipt_id `+dir+`
+		OFFSET $`+fmt.Sprint(len(args)-1)+` LIMIT $`+fmt.Sprint(len(args)), args...)
+	if err != nil {
+		return nil, 0, mapError(err, "receipts")
+	}
+	total := 0
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*receipt.Receipt, error) {
+		return scanReceiptSummary(row, &total)
+	})
+	if err != nil {
+		return nil, 0, mapError(err, "receipts")
+	}
+	if len(out) == 0 && f.Offset > 0 {
+		// Past the end: the window count saw no row.
+		err := s.db.Pool.QueryRow(ctx, `SELECT COUNT(*) FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
+			WHERE `+cond, args[:len(args)-2]...).Scan(&total)
+		if err != nil {
+			return nil, 0, mapError(err, "receipts")
+		}
+	}
+	return out, total, nil
+}
+
+// FindUserReceipt returns one receipt of the user with the user's matched
+// cards and the copy history. It does not check permissions.
+func (s *ReceiptStore) FindUserReceipt(ctx context.Context, userID, receiptID string) (*receipt.Receipt, error) {
+	var raw []byte
+	r, err := scanReceiptSummary(s.db.Pool.QueryRow(ctx, `
+		SELECT `+receiptSummaryColumns+`, r.body
+		FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
+			JOIN merchants m ON m.merchant_id = r.merchant_id
+		WHERE ru.user_id = $1 AND ru.receipt_id = $2`, userID, receiptID), &raw)
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	var b receiptBody
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("receipt %s body: %w", receiptID, err)
+	}
+	b.into(r)
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT t.payment_index, c.card_id, c.truncated_pan
+		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
+		WHERE t.receipt_id = $1 ORDER BY t.payment_index, c.card_id`, receiptID, userID)
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	seen := map[string]bool{}
+	r.MatchedCards = []receipt.MatchedCard{}
+	var idx int
+	var card receipt.MatchedCard
+	_, err = pgx.ForEachRow(rows, []any{&idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
+		if idx < len(r.Payments) && r.Payments[idx].CardID == "" {
+			r.Payments[idx].CardID = card.CardID
+		}
+		if !seen[card.CardID] {
+			seen[card.CardID] = true
+			r.MatchedCards = append(r.MatchedCards, card)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	rows, err = s.db.Pool.Query(ctx, `
+		SELECT from_receipt, to_receipt, from_user_id, to_user_id, copied_at FROM receipt_copies
+		WHERE from_receipt = $1 OR to_receipt = $1 ORDER BY copied_at, to_receipt`, receiptID)
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	r.CopyHistory, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (receipt.Copy, error) {
+		var c receipt.Copy
+		err := row.Scan(&c.From, &c.To, &c.FromUserID, &c.ToUserID, &c.CopiedAt)
+		return c, err
+	})
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	return r, nil
+}
+
+// DeleteUserReceipt removes the receipt from the user's receipts; a copy
+// that no user has any more goes too. It does not check permissions.
+func (s *ReceiptStore) DeleteUserReceipt(ctx context.Context, userID, receiptID string) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM receipt_users WHERE user_id = $1 AND receipt_id = $2`, userID, receiptID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return pgx.ErrNoRows
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM receipts r WHERE r.receipt_id = $1 AND r.is_copy
+			AND NOT EXISTS (SELECT 1 FROM receipt_users ru WHERE ru.receipt_id = r.receipt_id)`, receiptID)
+		return err
+	})
+	return mapError(err, "receipt")
+}
+
+// CopyReceipt stores cp for toUserID and records the copy, in one
+// transaction. It does not check permissions.
+func (s *ReceiptStore) CopyReceipt(ctx context.Context, cp *receipt.Receipt, toUserID string, c receipt.Copy) error {
+	body, err := bodyOf(cp)
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO receipts (receipt_id, merchant_id, external_id_type, external_id, purchased_at, purchase_offset,
+				store_id, store_name, grand_total, currency, vat_total, body, search_text, copy_of, is_copy, created_at, updated_at)
+			SELECT $1, merchant_id, external_id_type, external_id, purchased_at, purchase_offset, store_id, store_name,
+				grand_total, currency, vat_total, $3, search_text, receipt_id, true, $4, $4
+			FROM receipts WHERE receipt_id = $2`, cp.ID, cp.CopyOf, body, cp.CreatedAt)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO receipt_users (user_id, receipt_id, merchant_id, purchased_at, grand_total, store_name, created_at)
+			SELECT $1, $2, merchant_id, purchased_at, grand_total, store_name, $4
+			FROM receipt_users WHERE receipt_id = $3 AND user_id = $5`,
+			toUserID, cp.ID, cp.CopyOf, cp.CreatedAt, c.FromUserID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO receipt_copies (from_receipt, to_receipt, from_user_id, to_user_id, copied_at)
+			VALUES ($1, $2, $3, $4, $5)`, c.From, c.To, c.FromUserID, c.ToUserID, c.CopiedAt)
+		return err
+	})
+	return mapError(err, "receipt")
+}
