@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +34,8 @@ commands:
   serve                          serve HTTP on HTTP_ADDR (default :8080)
   migrate                        apply the database migrations
   credentials create KIND NAME   create a credential (KIND: partner, settlement, admin, seller)
+  credentials create pos NAME --merchant MERCHANTID
+                                 create a till's credential that posts receipts for one merchant
                                  and print it once as JSON
   demo                           load the demo data (idempotent) and print the demo credentials
 
@@ -72,11 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return migrate(ctx, getenv, stdout)
 	case "credentials":
-		if len(args) != 4 || args[1] != "create" {
+		if len(args) < 4 || args[1] != "create" {
 			fmt.Fprint(stderr, usage)
 			return errors.New("usage: loyaltygraph credentials create KIND NAME")
 		}
-		return createCredential(ctx, getenv, auth.Kind(args[2]), args[3], stdout)
+		name, merchantID, err := credentialArgs(auth.Kind(args[2]), args[3:])
+		if err != nil {
+			fmt.Fprint(stderr, usage)
+			return err
+		}
+		return createCredential(ctx, getenv, auth.Kind(args[2]), name, merchantID, stdout)
 	case "demo":
 		return demo(ctx, getenv, stdout)
 	case "help", "-h", "--help":
@@ -208,9 +216,35 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	return nil
 }
 
-func createCredential(ctx context.Context, getenv func(string) string, kind auth.Kind, name string, stdout io.Writer) error {
+// credentialArgs reads NAME and, for a pos credential, --merchant ID (or
+// --merchant=ID) from the arguments after KIND.
+func credentialArgs(kind auth.Kind, args []string) (name, merchantID string, err error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--merchant" && i+1 < len(args):
+			merchantID = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--merchant="):
+			merchantID = strings.TrimPrefix(a, "--merchant=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	switch {
+	case len(rest) != 1:
+		return "", "", errors.New("usage: loyaltygraph credentials create KIND NAME [--merchant MERCHANTID]")
+	case kind == auth.KindPOS && merchantID == "":
+		return "", "", errors.New("usage: loyaltygraph credentials create pos NAME --merchant MERCHANTID")
+	case kind != auth.KindPOS && merchantID != "":
+		return "", "", errors.New("--merchant is for pos credentials only")
+	}
+	return rest[0], merchantID, nil
+}
+
+func createCredential(ctx context.Context, getenv func(string) string, kind auth.Kind, name, merchantID string, stdout io.Writer) error {
 	if !kind.Valid() {
-		return fmt.Errorf("KIND must be one of partner, settlement, admin, seller; got %q", kind)
+		return fmt.Errorf("KIND must be one of partner, settlement, admin, seller, pos; got %q", kind)
 	}
 	cfg, err := loadConfig(getenv, needs{secret: true})
 	if err != nil {
@@ -221,7 +255,12 @@ func createCredential(ctx context.Context, getenv func(string) string, kind auth
 		return err
 	}
 	defer closeAll()
-	nc, err := a.Auth.CreateCredential(ctx, kind, name)
+	var nc *auth.NewCredential
+	if kind == auth.KindPOS {
+		nc, err = a.Auth.CreatePOSCredential(ctx, name, merchantID)
+	} else {
+		nc, err = a.Auth.CreateCredential(ctx, kind, name)
+	}
 	if err != nil {
 		if e := errs.As(err); e.Code != errs.Internal {
 			return errors.New(e.Message)

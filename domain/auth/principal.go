@@ -14,19 +14,24 @@ const (
 	KindSettlement Kind = "settlement"
 	KindAdmin      Kind = "admin"
 	KindSeller     Kind = "seller"
+	// KindPOS is a merchant's till: it posts receipts for the one
+	// merchant its credential is bound to.
+	KindPOS Kind = "pos"
 )
 
 // KindUser is an end user holding an access token from the OTP login. It
 // is a principal kind, not a credential kind: operators cannot create it.
 const KindUser Kind = "user"
 
-// Kinds lists every credential kind, in the order the CLI documents them.
+// Kinds lists the credential kinds that CreateCredential makes, in the
+// order the CLI documents them. KindPOS, bound to a merchant, is made by
+// CreatePOSCredential.
 var Kinds = []Kind{KindPartner, KindSettlement, KindAdmin, KindSeller}
 
 // Valid reports whether k is a known credential kind.
 func (k Kind) Valid() bool {
 	switch k {
-	case KindPartner, KindSettlement, KindAdmin, KindSeller:
+	case KindPartner, KindSettlement, KindAdmin, KindSeller, KindPOS:
 		return true
 	}
 	return false
@@ -43,6 +48,9 @@ type Principal struct {
 	// partner credential that owns it.
 	UserID     string
 	ProviderID int64
+	// MerchantID is set for POS principals: the merchant the till posts
+	// receipts for.
+	MerchantID string
 }
 
 // IsAdmin reports whether p is an admin.

@@ -26,7 +26,9 @@ type Credential struct {
 	SecretHash   string
 	SealedSecret []byte
 	SealedSalt   []byte
-	CreatedAt    time.Time
+	// MerchantID is the merchant a POS credential posts receipts for.
+	MerchantID string
+	CreatedAt  time.Time
 }
 
 // NewCredential is what the operator sees once, when a credential is created.
@@ -36,6 +38,8 @@ type NewCredential struct {
 	Username string `json:"username"`
 	Secret   string `json:"secret"`
 	Salt     string `json:"salt,omitempty"`
+	// MerchantID is the merchant of a POS credential.
+	MerchantID string `json:"merchantId,omitempty"`
 }
 
 // CredentialStore persists credentials. Its methods do not check permissions.
@@ -174,6 +178,9 @@ func NewService(store CredentialStore, hasher Hasher, sealer Sealer, now func() 
 func (s *Service) CreateCredential(ctx context.Context, kind Kind, name string) (*NewCredential, error) {
 	if !kind.Valid() {
 		return nil, errs.InvalidField("kind", "kind must be one of partner, settlement, admin, seller")
+	}
+	if kind == KindPOS {
+		return nil, errs.InvalidField("merchant", "a pos credential is bound to a merchant: use CreatePOSCredential")
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameLength || !utf8.ValidString(name) {
@@ -334,7 +341,7 @@ func (s *Service) PartnerSecret(ctx context.Context, username string) (*Principa
 }
 
 func principalOf(c *Credential) Principal {
-	p := Principal{CredentialID: c.ID, Kind: c.Kind, Name: c.Name, Username: c.Username}
+	p := Principal{CredentialID: c.ID, Kind: c.Kind, Name: c.Name, Username: c.Username, MerchantID: c.MerchantID}
 	if c.Kind == KindPartner {
 		p.ProviderID = c.ID
 	}
@@ -416,7 +423,7 @@ func (s *Service) EnsureCredential(ctx context.Context, in NewCredential) (creat
 	if err != nil {
 		return false, err
 	}
-	c := &Credential{Kind: in.Kind, Name: in.Name, Username: in.Username, SecretHash: hash}
+	c := &Credential{Kind: in.Kind, Name: in.Name, Username: in.Username, SecretHash: hash, MerchantID: in.MerchantID}
 	if in.Kind == KindPartner {
 		if c.SealedSecret, err = s.sealer.Seal([]byte(in.Secret)); err != nil {
 			return false, err

@@ -14,8 +14,8 @@ import (
 )
 
 // Principals are the callers every operation is tried with: anonymous
-// (nil), two partners, a settlement client, an admin, a seller and an end
-// user of the first partner.
+// (nil), two partners, a settlement client, an admin, a seller, a till
+// (POS) and an end user of the first partner.
 var Principals = map[string]*auth.Principal{
 	"anonymous":         nil,
 	"partner":           {CredentialID: 1, Kind: auth.KindPartner, Username: "partner-1"},
@@ -23,6 +23,7 @@ var Principals = map[string]*auth.Principal{
 	"settlement client": {CredentialID: 3, Kind: auth.KindSettlement, Username: "settlement-3"},
 	"admin":             {CredentialID: 4, Kind: auth.KindAdmin, Username: "admin-4"},
 	"seller":            {CredentialID: 5, Kind: auth.KindSeller, Username: "seller-5"},
+	"pos":               {CredentialID: 6, Kind: auth.KindPOS, Username: "pos-6", MerchantID: "m1"},
 	"end user":          {Kind: auth.KindUser, UserID: "u1", ProviderID: 1},
 }
 
