@@ -1,6 +1,6 @@
 // Package app is the application layer: the one room behind both doors.
 // Each sub-package serves one bounded context (merchants, settlements,
-// users, notifications); every operation in it authorizes the principal by
+// users, notifications, receipts); every operation in it authorizes the principal by
 // the rule declared for it (app/authz), validates, and makes the domain
 // call. It imports the domain and nothing of HTTP, GraphQL, PostgreSQL or
 // Redis; the GraphQL resolvers and the REST families call it alike.
@@ -9,10 +9,12 @@ package app
 import (
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
+	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
 	"loyaltygraph/app/users"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 )
@@ -23,6 +25,7 @@ type Ops struct {
 	Settlements   *settlements.Ops
 	Users         *users.Ops
 	Notifications *notifications.Ops
+	Receipts      *receipts.Ops
 }
 
 // Services are the domain services the operations call.
@@ -32,6 +35,7 @@ type Services struct {
 	User       *user.Service
 	Notify     *notify.Service
 	Settlement *settlement.Service
+	Receipt    *receipt.Service
 }
 
 // New returns the operations over the domain services.
@@ -41,5 +45,6 @@ func New(s Services) Ops {
 		Settlements:   settlements.New(s.Settlement, s.Merchant),
 		Users:         users.New(s.User, s.Partners),
 		Notifications: notifications.New(s.Notify),
+		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant),
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/resolvers"
+	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
 	"loyaltygraph/secret"
@@ -89,6 +90,7 @@ func New(d Deps) http.Handler {
 
 	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
 	userapi.Register(mux, d.Ops.Users, d.Log)
+	receiptdata.Register(mux, d.Ops.Receipts, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})

@@ -231,7 +231,7 @@ func checkCurrency(path, c string) error {
 // checkAmount bounds an amount so that it fits NUMERIC(17,2)-like columns
 // and stays printable.
 func checkAmount(path string, d decimal.Decimal) error {
-	if d.Exponent() < -4 || len(d.Abs().Truncate(0).String()) > maxAmountDigits {
+	if d.Exponent() < -4 || d.Exponent() > maxAmountDigits || len(d.Abs().Truncate(0).String()) > maxAmountDigits {
 		return errs.InvalidField(path, "%s must have at most %d integer and 4 decimal digits", path, maxAmountDigits)
 	}
 	return nil
@@ -239,7 +239,7 @@ func checkAmount(path string, d decimal.Decimal) error {
 
 // checkRate checks a VAT rate in percent.
 func checkRate(path string, d decimal.Decimal) error {
-	if d.IsNegative() || d.GreaterThan(decimal.NewFromInt(100)) || d.Exponent() < -4 {
+	if d.IsNegative() || d.Exponent() < -4 || d.GreaterThan(decimal.NewFromInt(100)) {
 		return errs.InvalidField(path, "%s must be a percentage between 0 and 100", path)
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/otp"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/internal/panlog"
@@ -166,8 +167,9 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
+	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements})
+		Settlement: settlements, Receipt: receipts})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Ops:        ops,

@@ -1,0 +1,227 @@
+package receiptdata
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/receipt"
+	"loyaltygraph/rest/storebox"
+)
+
+// ingestBody is a receipt as the POS API documents it. Money members stay
+// raw so that a JSON number or a decimal string is read exactly and a bad
+// one is named by its path.
+type ingestBody struct {
+	ExternalReceiptID     string        `json:"externalReceiptId"`
+	ExternalReceiptIDType string        `json:"externalReceiptIdType"`
+	PurchaseDateTime      string        `json:"purchaseDateTime"`
+	StoreID               string        `json:"storeId"`
+	StoreName             string        `json:"storeName"`
+	OrderNumber           string        `json:"orderNumber"`
+	TerminalID            string        `json:"terminalId"`
+	SalesEmployeeName     string        `json:"salesEmployeeName"`
+	HeaderText            []string      `json:"headerText"`
+	FooterText            []string      `json:"footerText"`
+	TotalOrderPrice       *totalBody    `json:"totalOrderPrice"`
+	ReceiptLines          []lineBody    `json:"receiptLines"`
+	Payments              []paymentBody `json:"payments"`
+	Barcode               *barcodeBody  `json:"barcode"`
+	Customer              *customerBody `json:"customer"`
+}
+
+type totalBody struct {
+	Amount   json.RawMessage `json:"amount"`
+	Currency string          `json:"currency"`
+	VATRates []struct {
+		Rate  json.RawMessage `json:"rate"`
+		Value json.RawMessage `json:"value"`
+	} `json:"vatRates"`
+}
+
+type lineBody struct {
+	LineNumber    *int            `json:"lineNumber"`
+	ProductNumber string          `json:"productNumber"`
+	Name          string          `json:"name"`
+	Description   string          `json:"description"`
+	Count         json.RawMessage `json:"count"`
+	ItemPrice     json.RawMessage `json:"itemPrice"`
+	TotalPrice    json.RawMessage `json:"totalPrice"`
+	VATRate       json.RawMessage `json:"vatRate"`
+	Category      string          `json:"category"`
+}
+
+type paymentBody struct {
+	Type                     string          `json:"type"`
+	Amount                   json.RawMessage `json:"amount"`
+	Currency                 string          `json:"currency"`
+	CardToken                string          `json:"cardToken"`
+	TruncatedCardNumber      string          `json:"truncatedCardNumber"`
+	TransactionID            string          `json:"transactionId"`
+	ApprovalCode             string          `json:"approvalCode"`
+	CardAcceptorID           string          `json:"cardAcceptorId"`
+	CardAcceptorTerminalID   string          `json:"cardAcceptorTerminalId"`
+	SystemTraceAuditNumber   string          `json:"systemTraceAuditNumber"`
+	RetrievalReferenceNumber string          `json:"retrievalReferenceNumber"`
+}
+
+type barcodeBody struct {
+	Type         string `json:"type"`
+	Value        string `json:"value"`
+	DisplayValue string `json:"displayValue"`
+}
+
+type customerBody struct {
+	UserIDType string `json:"userIdType"`
+	CID        string `json:"cid"`
+}
+
+// maxExponent bounds the decimal exponent of a number in a request.
+const maxExponent = 30
+
+// number reads a decimal given as a JSON number or a numeric string; null
+// or absent is not present.
+func number(path string, raw json.RawMessage, required bool) (decimal.Decimal, bool, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		if required {
+			return decimal.Zero, false, errs.InvalidField(path, "%s is required", path)
+		}
+		return decimal.Zero, false, nil
+	}
+	s := string(raw)
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return decimal.Zero, false, errs.InvalidField(path, "%s must be a number", path)
+		}
+	}
+	d, err := decimal.NewFromString(strings.TrimSpace(s))
+	// A huge exponent ("1e999999999") is refused before anything prints it.
+	if err != nil || d.Exponent() < -maxExponent || d.Exponent() > maxExponent {
+		return decimal.Zero, false, errs.InvalidField(path, "%s must be a number", path)
+	}
+	return d, true, nil
+}
+
+func optNumber(path string, raw json.RawMessage) (*decimal.Decimal, error) {
+	d, ok, err := number(path, raw, false)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// parseTime reads an ISO-8601 time with a UTC offset.
+func parseTime(path, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, errs.InvalidField(path, "%s must be an ISO-8601 time with offset such as 2018-11-01T10:34:23+02:00", path)
+	}
+	return t, nil
+}
+
+// input turns the body into the domain's input; errors name the path.
+func (b *ingestBody) input() (receipt.Input, error) {
+	in := receipt.Input{
+		ExternalID: b.ExternalReceiptID, ExternalIDType: b.ExternalReceiptIDType,
+		StoreID: b.StoreID, StoreName: b.StoreName,
+		Optionals: receipt.Optionals{OrderNumber: b.OrderNumber, TerminalID: b.TerminalID,
+			SalesEmployeeName: b.SalesEmployeeName, HeaderText: b.HeaderText, FooterText: b.FooterText},
+	}
+	if in.ExternalID == "" {
+		return in, errs.InvalidField("externalReceiptId", "externalReceiptId is required")
+	}
+	if in.ExternalIDType == "" {
+		return in, errs.InvalidField("externalReceiptIdType", "externalReceiptIdType is required")
+	}
+	if b.PurchaseDateTime == "" {
+		return in, errs.InvalidField("purchaseDateTime", "purchaseDateTime is required")
+	}
+	var err error
+	if in.PurchaseDateTime, err = parseTime("purchaseDateTime", b.PurchaseDateTime); err != nil {
+		return in, err
+	}
+	if b.TotalOrderPrice == nil {
+		return in, errs.InvalidField("totalOrderPrice", "totalOrderPrice is required")
+	}
+	if in.Total.Amount, _, err = number("totalOrderPrice.amount", b.TotalOrderPrice.Amount, true); err != nil {
+		return in, err
+	}
+	in.Total.Currency = b.TotalOrderPrice.Currency
+	for i, v := range b.TotalOrderPrice.VATRates {
+		path := fmt.Sprintf("totalOrderPrice.vatRates[%d]", i)
+		var vr receipt.VATRate
+		if vr.Rate, _, err = number(path+".rate", v.Rate, true); err != nil {
+			return in, err
+		}
+		if vr.Value, _, err = number(path+".value", v.Value, true); err != nil {
+			return in, err
+		}
+		in.VATRates = append(in.VATRates, vr)
+	}
+	for i, l := range b.ReceiptLines {
+		line := receipt.Line{LineNumber: l.LineNumber, ProductNumber: l.ProductNumber, Name: l.Name,
+			Description: l.Description, Category: l.Category}
+		path := fmt.Sprintf("receiptLines[%d]", i)
+		if line.TotalPrice, _, err = number(path+".totalPrice", l.TotalPrice, true); err != nil {
+			return in, err
+		}
+		if line.Count, err = optNumber(path+".count", l.Count); err != nil {
+			return in, err
+		}
+		if line.ItemPrice, err = optNumber(path+".itemPrice", l.ItemPrice); err != nil {
+			return in, err
+		}
+		if line.VATRate, err = optNumber(path+".vatRate", l.VATRate); err != nil {
+			return in, err
+		}
+		in.Lines = append(in.Lines, line)
+	}
+	for i, p := range b.Payments {
+		pay := receipt.PaymentInput{Payment: receipt.Payment{Type: p.Type, Currency: p.Currency,
+			TruncatedCardNumber: p.TruncatedCardNumber, TransactionID: p.TransactionID, ApprovalCode: p.ApprovalCode,
+			CardAcceptorID: p.CardAcceptorID, CardAcceptorTerminalID: p.CardAcceptorTerminalID,
+			SystemTraceAuditNumber: p.SystemTraceAuditNumber, RetrievalReferenceNumber: p.RetrievalReferenceNumber},
+			CardToken: p.CardToken}
+		if pay.Amount, _, err = number(fmt.Sprintf("payments[%d].amount", i), p.Amount, true); err != nil {
+			return in, err
+		}
+		in.Payments = append(in.Payments, pay)
+	}
+	if b.Barcode != nil {
+		in.Barcode = &receipt.Barcode{Type: b.Barcode.Type, Value: b.Barcode.Value, DisplayValue: b.Barcode.DisplayValue}
+	}
+	if b.Customer != nil {
+		in.Customer = &receipt.Customer{UserIDType: b.Customer.UserIDType, CID: b.Customer.CID}
+	}
+	return in, nil
+}
+
+// ingest is "POST /api/receipt-receiver/v2/receipts": 201 CREATED for a new
+// receipt, 200 UPDATED with the same receiptId for a re-post.
+func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
+	var body ingestBody
+	if err := storebox.DecodeJSON(r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, err := body.input()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rec, status, _, err := h.receipts.Ingest(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	code := http.StatusOK
+	if status == receipt.StatusCreated {
+		code = http.StatusCreated
+	}
+	storebox.WriteJSON(w, code, map[string]string{"receiptId": rec.ID, "status": string(status)})
+}

@@ -1,0 +1,47 @@
+// Package receiptdata serves the receipts of the Storebox Receipt Data API
+// (seed 001) under /receipt-data/v1, and the POS receipt receiver at
+// /api/receipt-receiver/v2/receipts. Every handler decodes the legacy
+// request, calls the same application-layer operation as GraphQL, and
+// encodes the legacy response.
+package receiptdata
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"loyaltygraph/domain/receipt"
+	"loyaltygraph/rest/storebox"
+)
+
+// Receipts are the receipt operations this family calls (app/receipts).
+type Receipts interface {
+	Ingest(ctx context.Context, in receipt.Input) (*receipt.Receipt, receipt.Status, []receipt.Match, error)
+	List(ctx context.Context, userID string, f receipt.Filter) ([]*receipt.Receipt, int, error)
+	Get(ctx context.Context, userID, receiptID string) (*receipt.Receipt, error)
+	Delete(ctx context.Context, userID, receiptID string) error
+	Copy(ctx context.Context, userID, receiptID, toUserID string) (*receipt.Receipt, error)
+}
+
+// Handler serves the Receipt Data API's receipts.
+type Handler struct {
+	receipts Receipts
+	log      *slog.Logger
+}
+
+// Register adds the whole surface of the family to mux.
+func Register(mux *http.ServeMux, receipts Receipts, log *slog.Logger) {
+	h := &Handler{receipts: receipts, log: log}
+	handle := func(pattern string, fn http.HandlerFunc) {
+		mux.Handle(pattern, storebox.Require(log, fn))
+	}
+	handle("POST /api/receipt-receiver/v2/receipts", h.ingest)
+	handle("GET /receipt-data/v1/users/{userId}/receipts", h.list)
+	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.details)
+	handle("DELETE /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.delete)
+	handle("POST /receipt-data/v1/users/{userId}/receipts/{receiptId}/copy", h.copy)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	storebox.WriteError(w, r, h.log, err)
+}
