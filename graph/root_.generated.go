@@ -38,6 +38,9 @@ type ResolverRoot interface {
 	NotificationDelivery() NotificationDeliveryResolver
 	Product() ProductResolver
 	Query() QueryResolver
+	Receipt() ReceiptResolver
+	ReceiptLine() ReceiptLineResolver
+	ReceiptPayment() ReceiptPaymentResolver
 	SettleRun() SettleRunResolver
 	Settlement() SettlementResolver
 	SettlementBatch() SettlementBatchResolver
@@ -55,6 +58,12 @@ type ComplexityRoot struct {
 	AddProductsPayload struct {
 		Products   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	Barcode struct {
+		DisplayValue func(childComplexity int) int
+		Type         func(childComplexity int) int
+		Value        func(childComplexity int) int
 	}
 
 	BlockedProduct struct {
@@ -136,6 +145,11 @@ type ComplexityRoot struct {
 		UpdatedAt          func(childComplexity int) int
 		UserShare          func(childComplexity int) int
 		UserShareType      func(childComplexity int) int
+	}
+
+	CopyReceiptPayload struct {
+		Receipt    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CreateBlockedProductPayload struct {
@@ -228,6 +242,11 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	DeleteReceiptPayload struct {
+		DeletedReceiptID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	DeleteStorePayload struct {
 		DeletedStoreID func(childComplexity int) int
 		UserErrors     func(childComplexity int) int
@@ -248,9 +267,21 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	GrandTotal struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Vat      func(childComplexity int) int
+	}
+
 	Header struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	IngestReceiptPayload struct {
+		ReceiptID  func(childComplexity int) int
+		Status     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	IngestTransactionsPayload struct {
@@ -306,6 +337,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
+		CopyReceipt                func(childComplexity int, receiptID string, userID *string, toUserID *string) int
 		CreateBlockedProduct       func(childComplexity int, input merchant.BlockedProductCreate) int
 		CreateBlockedProducts      func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
 		CreateCampaign             func(childComplexity int, input merchant.CampaignCreate) int
@@ -324,8 +356,10 @@ type ComplexityRoot struct {
 		DeleteMerchant             func(childComplexity int, merchantID string) int
 		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
 		DeleteProduct              func(childComplexity int, productID string) int
+		DeleteReceipt              func(childComplexity int, receiptID string, userID *string) int
 		DeleteStore                func(childComplexity int, storeID string) int
 		DeleteUser                 func(childComplexity int, userID string) int
+		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
@@ -411,6 +445,7 @@ type ComplexityRoot struct {
 		NotificationDeliveries func(childComplexity int, first *int) int
 		NotificationEndpoints  func(childComplexity int) int
 		PartnerSettings        func(childComplexity int) int
+		Receipt                func(childComplexity int, receiptID string, userID *string) int
 		SentMessages           func(childComplexity int, to string) int
 		SettleRun              func(childComplexity int, settlementID string) int
 		SettlementBatches      func(childComplexity int, first *int, after *string) int
@@ -421,6 +456,74 @@ type ComplexityRoot struct {
 		User                   func(childComplexity int, userID string) int
 		UserByPhone            func(childComplexity int, phonenumber string) int
 		Viewer                 func(childComplexity int) int
+	}
+
+	Receipt struct {
+		Barcode          func(childComplexity int) int
+		CopyHistory      func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		GrandTotal       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lines            func(childComplexity int) int
+		MatchedCards     func(childComplexity int) int
+		Merchant         func(childComplexity int) int
+		Optionals        func(childComplexity int) int
+		Payments         func(childComplexity int) int
+		PurchaseDateTime func(childComplexity int) int
+		StoreID          func(childComplexity int) int
+		StoreName        func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		UserID           func(childComplexity int) int
+		VATRates         func(childComplexity int) int
+	}
+
+	ReceiptConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReceiptCopy struct {
+		CopiedAt   func(childComplexity int) int
+		FromUserID func(childComplexity int) int
+		ToUserID   func(childComplexity int) int
+	}
+
+	ReceiptEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReceiptLine struct {
+		Category      func(childComplexity int) int
+		Count         func(childComplexity int) int
+		Description   func(childComplexity int) int
+		ItemPrice     func(childComplexity int) int
+		LineNumber    func(childComplexity int) int
+		Name          func(childComplexity int) int
+		ProductNumber func(childComplexity int) int
+		TotalPrice    func(childComplexity int) int
+		VATRate       func(childComplexity int) int
+	}
+
+	ReceiptOptionals struct {
+		ExternalReceiptID     func(childComplexity int) int
+		ExternalReceiptIDType func(childComplexity int) int
+		FooterText            func(childComplexity int) int
+		HeaderText            func(childComplexity int) int
+		OrderNumber           func(childComplexity int) int
+		SalesEmployeeName     func(childComplexity int) int
+		TerminalID            func(childComplexity int) int
+	}
+
+	ReceiptPayment struct {
+		Amount              func(childComplexity int) int
+		Card                func(childComplexity int) int
+		Currency            func(childComplexity int) int
+		TransactionID       func(childComplexity int) int
+		TruncatedCardNumber func(childComplexity int) int
+		Type                func(childComplexity int) int
 	}
 
 	ReplaceDerivedSharesPayload struct {
@@ -646,6 +749,7 @@ type ComplexityRoot struct {
 		PendingPhoneNumber func(childComplexity int) int
 		Phone              func(childComplexity int) int
 		PhoneVerified      func(childComplexity int) int
+		Receipts           func(childComplexity int, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) int
 		UpdatedAt          func(childComplexity int) int
 	}
 
@@ -659,6 +763,11 @@ type ComplexityRoot struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 		UserID     func(childComplexity int) int
+	}
+
+	VatRate struct {
+		Rate  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	VerifyLinkCodePayload struct {
@@ -699,6 +808,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddProductsPayload.UserErrors(childComplexity), true
+
+	case "Barcode.displayValue":
+		if e.ComplexityRoot.Barcode.DisplayValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Barcode.DisplayValue(childComplexity), true
+	case "Barcode.type":
+		if e.ComplexityRoot.Barcode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Barcode.Type(childComplexity), true
+	case "Barcode.value":
+		if e.ComplexityRoot.Barcode.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Barcode.Value(childComplexity), true
 
 	case "BlockedProduct.createdAt":
 		if e.ComplexityRoot.BlockedProduct.CreatedAt == nil {
@@ -1033,6 +1161,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Company.UserShareType(childComplexity), true
 
+	case "CopyReceiptPayload.receipt":
+		if e.ComplexityRoot.CopyReceiptPayload.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyReceiptPayload.Receipt(childComplexity), true
+	case "CopyReceiptPayload.userErrors":
+		if e.ComplexityRoot.CopyReceiptPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CopyReceiptPayload.UserErrors(childComplexity), true
+
 	case "CreateBlockedProductPayload.blockedProduct":
 		if e.ComplexityRoot.CreateBlockedProductPayload.BlockedProduct == nil {
 			break
@@ -1267,6 +1408,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteProductPayload.UserErrors(childComplexity), true
 
+	case "DeleteReceiptPayload.deletedReceiptId":
+		if e.ComplexityRoot.DeleteReceiptPayload.DeletedReceiptID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteReceiptPayload.DeletedReceiptID(childComplexity), true
+	case "DeleteReceiptPayload.userErrors":
+		if e.ComplexityRoot.DeleteReceiptPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteReceiptPayload.UserErrors(childComplexity), true
+
 	case "DeleteStorePayload.deletedStoreId":
 		if e.ComplexityRoot.DeleteStorePayload.DeletedStoreID == nil {
 			break
@@ -1336,6 +1490,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DerivedShare.UpdatedAt(childComplexity), true
 
+	case "GrandTotal.amount":
+		if e.ComplexityRoot.GrandTotal.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrandTotal.Amount(childComplexity), true
+	case "GrandTotal.currency":
+		if e.ComplexityRoot.GrandTotal.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrandTotal.Currency(childComplexity), true
+	case "GrandTotal.vat":
+		if e.ComplexityRoot.GrandTotal.Vat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrandTotal.Vat(childComplexity), true
+
 	case "Header.name":
 		if e.ComplexityRoot.Header.Name == nil {
 			break
@@ -1348,6 +1521,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Header.Value(childComplexity), true
+
+	case "IngestReceiptPayload.receiptId":
+		if e.ComplexityRoot.IngestReceiptPayload.ReceiptID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestReceiptPayload.ReceiptID(childComplexity), true
+	case "IngestReceiptPayload.status":
+		if e.ComplexityRoot.IngestReceiptPayload.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestReceiptPayload.Status(childComplexity), true
+	case "IngestReceiptPayload.userErrors":
+		if e.ComplexityRoot.IngestReceiptPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestReceiptPayload.UserErrors(childComplexity), true
 
 	case "IngestTransactionsPayload.batch":
 		if e.ComplexityRoot.IngestTransactionsPayload.Batch == nil {
@@ -1564,6 +1756,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProducts(childComplexity, args["categoryId"].(string), args["products"].([]*merchant.ProductCreate)), true
+	case "Mutation.copyReceipt":
+		if e.ComplexityRoot.Mutation.CopyReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_copyReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CopyReceipt(childComplexity, args["receiptId"].(string), args["userId"].(*string), args["toUserId"].(*string)), true
 	case "Mutation.createBlockedProduct":
 		if e.ComplexityRoot.Mutation.CreateBlockedProduct == nil {
 			break
@@ -1757,6 +1960,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["productId"].(string)), true
+	case "Mutation.deleteReceipt":
+		if e.ComplexityRoot.Mutation.DeleteReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteReceipt(childComplexity, args["receiptId"].(string), args["userId"].(*string)), true
 	case "Mutation.deleteStore":
 		if e.ComplexityRoot.Mutation.DeleteStore == nil {
 			break
@@ -1779,6 +1993,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["userId"].(string)), true
+	case "Mutation.ingestReceipt":
+		if e.ComplexityRoot.Mutation.IngestReceipt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestReceipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestReceipt(childComplexity, args["input"].(model.IngestReceiptInput)), true
 	case "Mutation.ingestTransactions":
 		if e.ComplexityRoot.Mutation.IngestTransactions == nil {
 			break
@@ -2331,6 +2556,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PartnerSettings(childComplexity), true
+	case "Query.receipt":
+		if e.ComplexityRoot.Query.Receipt == nil {
+			break
+		}
+
+		args, err := ec.field_Query_receipt_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Receipt(childComplexity, args["receiptId"].(string), args["userId"].(*string)), true
 	case "Query.sentMessages":
 		if e.ComplexityRoot.Query.SentMessages == nil {
 			break
@@ -2436,6 +2672,295 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "Receipt.barcode":
+		if e.ComplexityRoot.Receipt.Barcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Barcode(childComplexity), true
+	case "Receipt.copyHistory":
+		if e.ComplexityRoot.Receipt.CopyHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.CopyHistory(childComplexity), true
+	case "Receipt.createdAt":
+		if e.ComplexityRoot.Receipt.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.CreatedAt(childComplexity), true
+	case "Receipt.grandTotal":
+		if e.ComplexityRoot.Receipt.GrandTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.GrandTotal(childComplexity), true
+	case "Receipt.id", "Receipt.receiptId":
+		if e.ComplexityRoot.Receipt.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.ID(childComplexity), true
+	case "Receipt.receiptLines":
+		if e.ComplexityRoot.Receipt.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Lines(childComplexity), true
+	case "Receipt.matchedCards":
+		if e.ComplexityRoot.Receipt.MatchedCards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.MatchedCards(childComplexity), true
+	case "Receipt.merchant":
+		if e.ComplexityRoot.Receipt.Merchant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Merchant(childComplexity), true
+	case "Receipt.optionals":
+		if e.ComplexityRoot.Receipt.Optionals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Optionals(childComplexity), true
+	case "Receipt.payments":
+		if e.ComplexityRoot.Receipt.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.Payments(childComplexity), true
+	case "Receipt.purchaseDateTime":
+		if e.ComplexityRoot.Receipt.PurchaseDateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.PurchaseDateTime(childComplexity), true
+	case "Receipt.storeId":
+		if e.ComplexityRoot.Receipt.StoreID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.StoreID(childComplexity), true
+	case "Receipt.storeName":
+		if e.ComplexityRoot.Receipt.StoreName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.StoreName(childComplexity), true
+	case "Receipt.updatedAt":
+		if e.ComplexityRoot.Receipt.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.UpdatedAt(childComplexity), true
+	case "Receipt.userId":
+		if e.ComplexityRoot.Receipt.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.UserID(childComplexity), true
+	case "Receipt.vatRates":
+		if e.ComplexityRoot.Receipt.VATRates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.VATRates(childComplexity), true
+
+	case "ReceiptConnection.edges":
+		if e.ComplexityRoot.ReceiptConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptConnection.Edges(childComplexity), true
+	case "ReceiptConnection.nodes":
+		if e.ComplexityRoot.ReceiptConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptConnection.Nodes(childComplexity), true
+	case "ReceiptConnection.pageInfo":
+		if e.ComplexityRoot.ReceiptConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptConnection.PageInfo(childComplexity), true
+	case "ReceiptConnection.totalCount":
+		if e.ComplexityRoot.ReceiptConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptConnection.TotalCount(childComplexity), true
+
+	case "ReceiptCopy.copiedAt":
+		if e.ComplexityRoot.ReceiptCopy.CopiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptCopy.CopiedAt(childComplexity), true
+	case "ReceiptCopy.fromUserId":
+		if e.ComplexityRoot.ReceiptCopy.FromUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptCopy.FromUserID(childComplexity), true
+	case "ReceiptCopy.toUserId":
+		if e.ComplexityRoot.ReceiptCopy.ToUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptCopy.ToUserID(childComplexity), true
+
+	case "ReceiptEdge.cursor":
+		if e.ComplexityRoot.ReceiptEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptEdge.Cursor(childComplexity), true
+	case "ReceiptEdge.node":
+		if e.ComplexityRoot.ReceiptEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptEdge.Node(childComplexity), true
+
+	case "ReceiptLine.category":
+		if e.ComplexityRoot.ReceiptLine.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.Category(childComplexity), true
+	case "ReceiptLine.count":
+		if e.ComplexityRoot.ReceiptLine.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.Count(childComplexity), true
+	case "ReceiptLine.description":
+		if e.ComplexityRoot.ReceiptLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.Description(childComplexity), true
+	case "ReceiptLine.itemPrice":
+		if e.ComplexityRoot.ReceiptLine.ItemPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.ItemPrice(childComplexity), true
+	case "ReceiptLine.lineNumber":
+		if e.ComplexityRoot.ReceiptLine.LineNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.LineNumber(childComplexity), true
+	case "ReceiptLine.name":
+		if e.ComplexityRoot.ReceiptLine.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.Name(childComplexity), true
+	case "ReceiptLine.productNumber":
+		if e.ComplexityRoot.ReceiptLine.ProductNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.ProductNumber(childComplexity), true
+	case "ReceiptLine.totalPrice":
+		if e.ComplexityRoot.ReceiptLine.TotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.TotalPrice(childComplexity), true
+	case "ReceiptLine.vatRate":
+		if e.ComplexityRoot.ReceiptLine.VATRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptLine.VATRate(childComplexity), true
+
+	case "ReceiptOptionals.externalReceiptId":
+		if e.ComplexityRoot.ReceiptOptionals.ExternalReceiptID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.ExternalReceiptID(childComplexity), true
+	case "ReceiptOptionals.externalReceiptIdType":
+		if e.ComplexityRoot.ReceiptOptionals.ExternalReceiptIDType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.ExternalReceiptIDType(childComplexity), true
+	case "ReceiptOptionals.footerText":
+		if e.ComplexityRoot.ReceiptOptionals.FooterText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.FooterText(childComplexity), true
+	case "ReceiptOptionals.headerText":
+		if e.ComplexityRoot.ReceiptOptionals.HeaderText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.HeaderText(childComplexity), true
+	case "ReceiptOptionals.orderNumber":
+		if e.ComplexityRoot.ReceiptOptionals.OrderNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.OrderNumber(childComplexity), true
+	case "ReceiptOptionals.salesEmployeeName":
+		if e.ComplexityRoot.ReceiptOptionals.SalesEmployeeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.SalesEmployeeName(childComplexity), true
+	case "ReceiptOptionals.terminalId":
+		if e.ComplexityRoot.ReceiptOptionals.TerminalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptOptionals.TerminalID(childComplexity), true
+
+	case "ReceiptPayment.amount":
+		if e.ComplexityRoot.ReceiptPayment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.Amount(childComplexity), true
+	case "ReceiptPayment.card":
+		if e.ComplexityRoot.ReceiptPayment.Card == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.Card(childComplexity), true
+	case "ReceiptPayment.currency":
+		if e.ComplexityRoot.ReceiptPayment.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.Currency(childComplexity), true
+	case "ReceiptPayment.transactionId":
+		if e.ComplexityRoot.ReceiptPayment.TransactionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.TransactionID(childComplexity), true
+	case "ReceiptPayment.truncatedCardNumber":
+		if e.ComplexityRoot.ReceiptPayment.TruncatedCardNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.TruncatedCardNumber(childComplexity), true
+	case "ReceiptPayment.type":
+		if e.ComplexityRoot.ReceiptPayment.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptPayment.Type(childComplexity), true
 
 	case "ReplaceDerivedSharesPayload.derivedShares":
 		if e.ComplexityRoot.ReplaceDerivedSharesPayload.DerivedShares == nil {
@@ -3286,6 +3811,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.PhoneVerified(childComplexity), true
+	case "User.receipts":
+		if e.ComplexityRoot.User.Receipts == nil {
+			break
+		}
+
+		args, err := ec.field_User_receipts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Receipts(childComplexity, args["filter"].(*model.ReceiptFilter), args["orderBy"].(*model.ReceiptOrder), args["first"].(*int), args["after"].(*string)), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -3331,6 +3867,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ValidateOtpPayload.UserID(childComplexity), true
 
+	case "VatRate.rate":
+		if e.ComplexityRoot.VatRate.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VatRate.Rate(childComplexity), true
+	case "VatRate.value":
+		if e.ComplexityRoot.VatRate.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VatRate.Value(childComplexity), true
+
 	case "VerifyLinkCodePayload.state":
 		if e.ComplexityRoot.VerifyLinkCodePayload.State == nil {
 			break
@@ -3372,6 +3921,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BarcodeInput", ec.unmarshalInputBarcodeInput),
 			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
 			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
@@ -3382,14 +3932,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateStoreInput", ec.unmarshalInputCreateStoreInput),
 			graphql.NewInputUnmarshaler("DerivedShareInput", ec.unmarshalInputDerivedShareInput),
 			graphql.NewInputUnmarshaler("HeaderInput", ec.unmarshalInputHeaderInput),
+			graphql.NewInputUnmarshaler("IngestReceiptInput", ec.unmarshalInputIngestReceiptInput),
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
 			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
+			graphql.NewInputUnmarshaler("ReceiptCustomerInput", ec.unmarshalInputReceiptCustomerInput),
+			graphql.NewInputUnmarshaler("ReceiptFilter", ec.unmarshalInputReceiptFilter),
+			graphql.NewInputUnmarshaler("ReceiptLineInput", ec.unmarshalInputReceiptLineInput),
+			graphql.NewInputUnmarshaler("ReceiptOrder", ec.unmarshalInputReceiptOrder),
+			graphql.NewInputUnmarshaler("ReceiptPaymentInput", ec.unmarshalInputReceiptPaymentInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
 			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
 			graphql.NewInputUnmarshaler("SignupInput", ec.unmarshalInputSignupInput),
 			graphql.NewInputUnmarshaler("SignupWithCardInput", ec.unmarshalInputSignupWithCardInput),
 			graphql.NewInputUnmarshaler("SignupWithCardTokenInput", ec.unmarshalInputSignupWithCardTokenInput),
+			graphql.NewInputUnmarshaler("TotalOrderPriceInput", ec.unmarshalInputTotalOrderPriceInput),
 			graphql.NewInputUnmarshaler("TransactionInput", ec.unmarshalInputTransactionInput),
 			graphql.NewInputUnmarshaler("UpdateCampaignInput", ec.unmarshalInputUpdateCampaignInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
@@ -3398,6 +3955,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
 			graphql.NewInputUnmarshaler("UpdateStoreInput", ec.unmarshalInputUpdateStoreInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("VatRateInput", ec.unmarshalInputVatRateInput),
 		)
 	}
 	first := true
@@ -4161,6 +4719,252 @@ extend type Mutation {
   deleteNotificationEndpoint(type: NotificationType!): DeleteNotificationEndpointPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/receipt.graphqls", Input: `# --- Receipts (Receipt Data API, seed 001) ---
+# A merchant's till posts receipts (ingestReceipt, POS credentials); a
+# payment's card token gives the receipt to every user with that card.
+# Partners reach their users' receipts, an end user its own.
+
+"A receipt from a merchant's till, as one user sees it. Never holds a card token."
+type Receipt implements Node {
+  id: ID!
+  "32 of [0-9a-z], as in the REST API."
+  receiptId: ID!
+  "The user whose receipt this is."
+  userId: ID!
+  merchant: Merchant!
+  "The time of purchase, with the till's UTC offset."
+  purchaseDateTime: DateTime!
+  storeId: String
+  storeName: String
+  grandTotal: GrandTotal!
+  vatRates: [VatRate!]!
+  receiptLines: [ReceiptLine!]!
+  payments: [ReceiptPayment!]!
+  barcode: Barcode
+  optionals: ReceiptOptionals!
+  "The user's cards that paid for the receipt."
+  matchedCards: [Card!]!
+  "Copies made from or to this receipt."
+  copyHistory: [ReceiptCopy!]!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+
+"A receipt's total."
+type GrandTotal {
+  amount: Decimal!
+  "ISO 4217 code."
+  currency: String!
+  "The sum of the VAT rates' values."
+  vat: Decimal!
+}
+
+"The VAT of one rate."
+type VatRate {
+  "Percent."
+  rate: Decimal!
+  value: Decimal!
+}
+
+type ReceiptLine {
+  lineNumber: Int
+  productNumber: String
+  name: String!
+  description: String
+  count: Decimal
+  itemPrice: Decimal
+  totalPrice: Decimal!
+  "Percent."
+  vatRate: Decimal
+  category: String
+}
+
+type ReceiptPayment {
+  type: String!
+  transactionId: String
+  amount: Decimal!
+  currency: String!
+  "Masked, such as 457100XXXXXX0001."
+  truncatedCardNumber: String
+  "The user's card that made the payment, when it is one."
+  card: Card
+}
+
+type Barcode {
+  type: String
+  value: String!
+  displayValue: String
+}
+
+"The till's own details of a receipt."
+type ReceiptOptionals {
+  orderNumber: String
+  terminalId: String
+  salesEmployeeName: String
+  headerText: [String!]!
+  footerText: [String!]!
+  externalReceiptId: String!
+  externalReceiptIdType: String!
+}
+
+type ReceiptCopy {
+  fromUserId: ID!
+  toUserId: ID!
+  copiedAt: DateTime!
+}
+
+type ReceiptEdge {
+  cursor: String!
+  node: Receipt!
+}
+
+type ReceiptConnection {
+  edges: [ReceiptEdge!]!
+  nodes: [Receipt!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum ReceiptOrderField {
+  DATE
+  "The store's name, else the merchant's."
+  STORE
+  TOTAL
+}
+
+enum OrderDirection {
+  ASC
+  DESC
+}
+
+input ReceiptOrder {
+  field: ReceiptOrderField!
+  direction: OrderDirection!
+}
+
+"Which receipts to list; ranges are inclusive."
+input ReceiptFilter {
+  "Free text over line names and merchant and store names, case-insensitive."
+  search: String
+  merchantId: ID
+  from: DateTime
+  to: DateTime
+  minTotal: Decimal
+  maxTotal: Decimal
+}
+
+extend type User {
+  "The user's receipts; first is at most 100. Newest first unless orderBy says otherwise."
+  receipts(filter: ReceiptFilter, orderBy: ReceiptOrder, first: Int = 20, after: String): ReceiptConnection!
+}
+
+"What posting a receipt did."
+enum ReceiptStatus {
+  CREATED
+  "The same externalReceiptId and type again: the content was replaced, the receiptId kept."
+  UPDATED
+}
+
+input TotalOrderPriceInput {
+  amount: Decimal!
+  currency: String!
+  vatRates: [VatRateInput!]
+}
+
+input VatRateInput {
+  rate: Decimal!
+  value: Decimal!
+}
+
+input ReceiptLineInput {
+  lineNumber: Int
+  productNumber: String
+  name: String!
+  description: String
+  count: Decimal
+  itemPrice: Decimal
+  totalPrice: Decimal!
+  vatRate: Decimal
+  category: String
+}
+
+input ReceiptPaymentInput {
+  type: String!
+  amount: Decimal!
+  currency: String
+  "The card's token from the acquirer: kept only as a keyed hash, to match users' cards."
+  cardToken: String
+  "Masked (first 6 and last 4 digits). A full card number is refused."
+  truncatedCardNumber: String
+  transactionId: String
+  approvalCode: String
+  cardAcceptorId: String
+  cardAcceptorTerminalId: String
+  systemTraceAuditNumber: String
+  retrievalReferenceNumber: String
+}
+
+input BarcodeInput {
+  type: String
+  value: String!
+  displayValue: String
+}
+
+input ReceiptCustomerInput {
+  userIdType: String!
+  cid: String!
+}
+
+"A receipt as the till posts it (the POS API's body)."
+input IngestReceiptInput {
+  externalReceiptId: String!
+  externalReceiptIdType: String!
+  purchaseDateTime: DateTime!
+  storeId: String
+  storeName: String
+  orderNumber: String
+  terminalId: String
+  salesEmployeeName: String
+  headerText: [String!]
+  footerText: [String!]
+  totalOrderPrice: TotalOrderPriceInput!
+  receiptLines: [ReceiptLineInput!]
+  payments: [ReceiptPaymentInput!]
+  barcode: BarcodeInput
+  customer: ReceiptCustomerInput
+}
+
+type IngestReceiptPayload {
+  receiptId: ID
+  status: ReceiptStatus
+  userErrors: [UserError!]!
+}
+
+type DeleteReceiptPayload {
+  deletedReceiptId: ID
+  userErrors: [UserError!]!
+}
+
+type CopyReceiptPayload {
+  "The copy."
+  receipt: Receipt
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "One receipt of a user: a partner names its user; an end user may omit userId. Null when not found."
+  receipt(receiptId: ID!, userId: ID): Receipt
+}
+
+extend type Mutation {
+  "Posts a receipt for the merchant of the calling till (POS credentials only)."
+  ingestReceipt(input: IngestReceiptInput!): IngestReceiptPayload!
+  "Removes a receipt from the user's receipts."
+  deleteReceipt(receiptId: ID!, userId: ID): DeleteReceiptPayload!
+  "Copies a receipt to another user of the same partner (toUserId), or to the same user."
+  copyReceipt(receiptId: ID!, userId: ID, toUserId: ID): CopyReceiptPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 An object with a globally unique id, fetchable through ` + "`" + `Query.node` + "`" + `.
 """
@@ -4683,6 +5487,18 @@ func (ec *executionContext) childFields_AddProductsPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type AddProductsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Barcode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_Barcode_type(ctx, field)
+	case "value":
+		return ec.fieldContext_Barcode_value(ctx, field)
+	case "displayValue":
+		return ec.fieldContext_Barcode_displayValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Barcode", field.Name)
+}
+
 func (ec *executionContext) childFields_BlockedProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4853,6 +5669,16 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
+}
+
+func (ec *executionContext) childFields_CopyReceiptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receipt":
+		return ec.fieldContext_CopyReceiptPayload_receipt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CopyReceiptPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CopyReceiptPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateBlockedProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5035,6 +5861,16 @@ func (ec *executionContext) childFields_DeleteProductPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type DeleteProductPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteReceiptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedReceiptId":
+		return ec.fieldContext_DeleteReceiptPayload_deletedReceiptId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteReceiptPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteReceiptPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteStorePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedStoreId":
@@ -5077,6 +5913,18 @@ func (ec *executionContext) childFields_DerivedShare(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DerivedShare", field.Name)
 }
 
+func (ec *executionContext) childFields_GrandTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_GrandTotal_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_GrandTotal_currency(ctx, field)
+	case "vat":
+		return ec.fieldContext_GrandTotal_vat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrandTotal", field.Name)
+}
+
 func (ec *executionContext) childFields_Header(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -5085,6 +5933,18 @@ func (ec *executionContext) childFields_Header(ctx context.Context, field graphq
 		return ec.fieldContext_Header_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Header", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestReceiptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receiptId":
+		return ec.fieldContext_IngestReceiptPayload_receiptId(ctx, field)
+	case "status":
+		return ec.fieldContext_IngestReceiptPayload_status(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IngestReceiptPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestReceiptPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_IngestTransactionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5287,6 +6147,144 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_Receipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Receipt_id(ctx, field)
+	case "receiptId":
+		return ec.fieldContext_Receipt_receiptId(ctx, field)
+	case "userId":
+		return ec.fieldContext_Receipt_userId(ctx, field)
+	case "merchant":
+		return ec.fieldContext_Receipt_merchant(ctx, field)
+	case "purchaseDateTime":
+		return ec.fieldContext_Receipt_purchaseDateTime(ctx, field)
+	case "storeId":
+		return ec.fieldContext_Receipt_storeId(ctx, field)
+	case "storeName":
+		return ec.fieldContext_Receipt_storeName(ctx, field)
+	case "grandTotal":
+		return ec.fieldContext_Receipt_grandTotal(ctx, field)
+	case "vatRates":
+		return ec.fieldContext_Receipt_vatRates(ctx, field)
+	case "receiptLines":
+		return ec.fieldContext_Receipt_receiptLines(ctx, field)
+	case "payments":
+		return ec.fieldContext_Receipt_payments(ctx, field)
+	case "barcode":
+		return ec.fieldContext_Receipt_barcode(ctx, field)
+	case "optionals":
+		return ec.fieldContext_Receipt_optionals(ctx, field)
+	case "matchedCards":
+		return ec.fieldContext_Receipt_matchedCards(ctx, field)
+	case "copyHistory":
+		return ec.fieldContext_Receipt_copyHistory(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Receipt_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Receipt_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Receipt", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReceiptConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ReceiptConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReceiptConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReceiptConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptCopy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromUserId":
+		return ec.fieldContext_ReceiptCopy_fromUserId(ctx, field)
+	case "toUserId":
+		return ec.fieldContext_ReceiptCopy_toUserId(ctx, field)
+	case "copiedAt":
+		return ec.fieldContext_ReceiptCopy_copiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptCopy", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReceiptEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReceiptEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lineNumber":
+		return ec.fieldContext_ReceiptLine_lineNumber(ctx, field)
+	case "productNumber":
+		return ec.fieldContext_ReceiptLine_productNumber(ctx, field)
+	case "name":
+		return ec.fieldContext_ReceiptLine_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ReceiptLine_description(ctx, field)
+	case "count":
+		return ec.fieldContext_ReceiptLine_count(ctx, field)
+	case "itemPrice":
+		return ec.fieldContext_ReceiptLine_itemPrice(ctx, field)
+	case "totalPrice":
+		return ec.fieldContext_ReceiptLine_totalPrice(ctx, field)
+	case "vatRate":
+		return ec.fieldContext_ReceiptLine_vatRate(ctx, field)
+	case "category":
+		return ec.fieldContext_ReceiptLine_category(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptOptionals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderNumber":
+		return ec.fieldContext_ReceiptOptionals_orderNumber(ctx, field)
+	case "terminalId":
+		return ec.fieldContext_ReceiptOptionals_terminalId(ctx, field)
+	case "salesEmployeeName":
+		return ec.fieldContext_ReceiptOptionals_salesEmployeeName(ctx, field)
+	case "headerText":
+		return ec.fieldContext_ReceiptOptionals_headerText(ctx, field)
+	case "footerText":
+		return ec.fieldContext_ReceiptOptionals_footerText(ctx, field)
+	case "externalReceiptId":
+		return ec.fieldContext_ReceiptOptionals_externalReceiptId(ctx, field)
+	case "externalReceiptIdType":
+		return ec.fieldContext_ReceiptOptionals_externalReceiptIdType(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptOptionals", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptPayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_ReceiptPayment_type(ctx, field)
+	case "transactionId":
+		return ec.fieldContext_ReceiptPayment_transactionId(ctx, field)
+	case "amount":
+		return ec.fieldContext_ReceiptPayment_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_ReceiptPayment_currency(ctx, field)
+	case "truncatedCardNumber":
+		return ec.fieldContext_ReceiptPayment_truncatedCardNumber(ctx, field)
+	case "card":
+		return ec.fieldContext_ReceiptPayment_card(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptPayment", field.Name)
 }
 
 func (ec *executionContext) childFields_ReplaceDerivedSharesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5741,6 +6739,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "receipts":
+		return ec.fieldContext_User_receipts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -5767,6 +6767,16 @@ func (ec *executionContext) childFields_ValidateOtpPayload(ctx context.Context, 
 		return ec.fieldContext_ValidateOtpPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ValidateOtpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_VatRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rate":
+		return ec.fieldContext_VatRate_rate(ctx, field)
+	case "value":
+		return ec.fieldContext_VatRate_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VatRate", field.Name)
 }
 
 func (ec *executionContext) childFields_VerifyLinkCodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -142,6 +142,8 @@ func (r *Resolver) nodeFinder(typ string) func(context.Context, []string) (map[s
 		return r.findInvoices
 	case typeSettlementSourceState:
 		return r.findSourceStates
+	case typeReceipt:
+		return r.findReceipts
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"loyaltygraph/app"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
+	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
 	"loyaltygraph/app/users"
 )
@@ -18,10 +19,11 @@ type Resolver struct {
 	SettlementOps *settlements.Ops
 	UserOps       *users.Ops
 	NotifyOps     *notifications.Ops
+	ReceiptOps    *receipts.Ops
 }
 
 // New returns the root resolver over the application layer's operations.
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
-		NotifyOps: ops.Notifications}
+		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts}
 }

@@ -54,29 +54,36 @@ var policy = authz.NewPolicy("receipts", map[string]authz.Rule{
 // Policy returns the rules of the receipt operations.
 func Policy() *authz.Policy { return policy }
 
-// reachUser checks op's rule and that the caller reaches userID, and
-// returns the partner that owns the user.
+// reachUser checks op's rule and that the caller reaches userID (for an
+// end user, empty means itself), and returns the partner that owns the
+// user and the user's id.
 // SECURITY: a partner reaches only the users it created, an end user only
 // itself; any other user is not found, so that ids reveal nothing.
-func (o *Ops) reachUser(ctx context.Context, op, userID string) (user.Provider, error) {
+func (o *Ops) reachUser(ctx context.Context, op, userID string) (user.Provider, string, error) {
 	p, err := policy.Authorize(ctx, op)
 	if err != nil {
-		return user.Provider{}, err
+		return user.Provider{}, "", err
 	}
 	prov := user.Provider{ID: p.CredentialID, Name: p.Name}
 	if p.Kind == auth.KindUser {
+		if userID == "" {
+			userID = p.UserID
+		}
 		if p.UserID != userID {
-			return user.Provider{}, errs.NotFoundf("user not found")
+			return user.Provider{}, "", errs.NotFoundf("user not found")
 		}
 		prov = user.Provider{ID: p.ProviderID}
 	}
+	if userID == "" {
+		return user.Provider{}, "", errs.InvalidField("userId", "userId is required")
+	}
 	if _, err := o.users.Find(ctx, prov, userID); err != nil {
 		if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Invalid) {
-			return user.Provider{}, errs.NotFoundf("user not found")
+			return user.Provider{}, "", errs.NotFoundf("user not found")
 		}
-		return user.Provider{}, err
+		return user.Provider{}, "", err
 	}
-	return prov, nil
+	return prov, userID, nil
 }
 
 // Ingest stores a receipt posted by a till for its merchant; the same
@@ -102,9 +109,11 @@ func (o *Ops) Ingest(ctx context.Context, in receipt.Input) (*receipt.Receipt, r
 	return o.svc.Ingest(ctx, receipt.Merchant{ID: m.ID, Name: m.Name}, in)
 }
 
-// List returns a page of the user's receipts and the total.
+// List returns a page of the user's receipts and the total. For an end
+// user, every userID here may be empty: the user itself.
 func (o *Ops) List(ctx context.Context, userID string, f receipt.Filter) ([]*receipt.Receipt, int, error) {
-	if _, err := o.reachUser(ctx, "List", userID); err != nil {
+	_, userID, err := o.reachUser(ctx, "List", userID)
+	if err != nil {
 		return nil, 0, err
 	}
 	return o.svc.List(ctx, userID, f)
@@ -112,7 +121,8 @@ func (o *Ops) List(ctx context.Context, userID string, f receipt.Filter) ([]*rec
 
 // Get returns one of the user's receipts with its details.
 func (o *Ops) Get(ctx context.Context, userID, receiptID string) (*receipt.Receipt, error) {
-	if _, err := o.reachUser(ctx, "Get", userID); err != nil {
+	_, userID, err := o.reachUser(ctx, "Get", userID)
+	if err != nil {
 		return nil, err
 	}
 	return o.svc.Find(ctx, userID, receiptID)
@@ -120,7 +130,8 @@ func (o *Ops) Get(ctx context.Context, userID, receiptID string) (*receipt.Recei
 
 // Delete removes one of the user's receipts.
 func (o *Ops) Delete(ctx context.Context, userID, receiptID string) error {
-	if _, err := o.reachUser(ctx, "Delete", userID); err != nil {
+	_, userID, err := o.reachUser(ctx, "Delete", userID)
+	if err != nil {
 		return err
 	}
 	return o.svc.Delete(ctx, userID, receiptID)
@@ -131,7 +142,7 @@ func (o *Ops) Delete(ctx context.Context, userID, receiptID string) error {
 // SECURITY: toUserID must be a user of the same partner; any other is not
 // found.
 func (o *Ops) Copy(ctx context.Context, userID, receiptID, toUserID string) (*receipt.Receipt, error) {
-	prov, err := o.reachUser(ctx, "Copy", userID)
+	prov, userID, err := o.reachUser(ctx, "Copy", userID)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/merchant"
 )
 
 // Money is an amount in a currency (ISO 4217 code).
@@ -139,8 +140,10 @@ type Receipt struct {
 
 	// The rest is the view of one user.
 
-	// MerchantName is the merchant's current name.
-	MerchantName string
+	// UserID is the user whose view this is.
+	UserID string
+	// Merchant is the merchant as it is now (at ingestion: its id and name).
+	Merchant merchant.Merchant
 	// MatchedCards are the user's cards that matched the payments.
 	MatchedCards []MatchedCard
 	// CopyHistory lists the copies made from or to this receipt.
@@ -312,7 +315,7 @@ func New(merchantID, merchantName string, in Input, now time.Time, hash func([]b
 		return nil, errs.InvalidField("payments", "payments must have at most %d payments", maxPayments)
 	}
 	r := &Receipt{
-		ID: ids.New(), MerchantID: merchantID, MerchantName: merchantName,
+		ID: ids.New(), MerchantID: merchantID, Merchant: merchant.Merchant{ID: merchantID, Name: merchantName},
 		ExternalID: in.ExternalID, ExternalIDType: in.ExternalIDType,
 		PurchaseDateTime: in.PurchaseDateTime.Truncate(time.Second), StoreID: in.StoreID, StoreName: in.StoreName,
 		Optionals: in.Optionals, Total: in.Total, VATRates: in.VATRates, Lines: in.Lines,

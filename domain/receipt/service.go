@@ -95,6 +95,16 @@ func (f *Filter) Validate() error {
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		return errs.InvalidField("endDate", "endDate must not be before startDate")
 	}
+	for _, b := range []struct {
+		name string
+		d    *decimal.Decimal
+	}{{"startGrandTotal", f.MinTotal}, {"endGrandTotal", f.MaxTotal}} {
+		if b.d != nil {
+			if err := checkAmount(b.name, *b.d); err != nil {
+				return err
+			}
+		}
+	}
 	if f.MinTotal != nil && f.MaxTotal != nil && f.MaxTotal.LessThan(*f.MinTotal) {
 		return errs.InvalidField("endGrandTotal", "endGrandTotal must not be less than startGrandTotal")
 	}
@@ -208,8 +218,14 @@ func (s *Service) Copy(ctx context.Context, fromUserID, receiptID, toUserID stri
 	}
 	now := s.now().UTC()
 	cp := *orig
-	cp.ID, cp.CopyOf, cp.CreatedAt, cp.UpdatedAt = ids.New(), orig.ID, now, now
-	cp.TokenHashes, cp.MatchedCards, cp.CopyHistory = nil, nil, nil
+	cp.ID, cp.CopyOf, cp.CreatedAt, cp.UpdatedAt, cp.UserID = ids.New(), orig.ID, now, now, toUserID
+	cp.TokenHashes, cp.MatchedCards, cp.CopyHistory = nil, []MatchedCard{}, nil
+	// The copy carries no card of the original's user.
+	cp.Payments = make([]Payment, len(orig.Payments))
+	for i, p := range orig.Payments {
+		p.CardID = ""
+		cp.Payments[i] = p
+	}
 	c := Copy{FromUserID: fromUserID, ToUserID: toUserID, From: orig.ID, To: cp.ID, CopiedAt: now}
 	if err := s.store.CopyReceipt(ctx, &cp, toUserID, c); err != nil {
 		return nil, err

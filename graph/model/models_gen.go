@@ -8,15 +8,25 @@ import (
 	"io"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/resolvers/gqltypes"
 	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 type AddProductsPayload struct {
 	Products   []*merchant.Product `json:"products,omitempty"`
 	UserErrors []*UserError        `json:"userErrors"`
+}
+
+type BarcodeInput struct {
+	Type         *string `json:"type,omitempty"`
+	Value        string  `json:"value"`
+	DisplayValue *string `json:"displayValue,omitempty"`
 }
 
 type BlockedProductConnection struct {
@@ -39,6 +49,12 @@ type CampaignConnection struct {
 type CampaignEdge struct {
 	Cursor string             `json:"cursor"`
 	Node   *merchant.Campaign `json:"node"`
+}
+
+type CopyReceiptPayload struct {
+	// The copy.
+	Receipt    *receipt.Receipt `json:"receipt,omitempty"`
+	UserErrors []*UserError     `json:"userErrors"`
 }
 
 type CreateBlockedProductPayload struct {
@@ -139,6 +155,11 @@ type DeleteProductPayload struct {
 	UserErrors       []*UserError `json:"userErrors"`
 }
 
+type DeleteReceiptPayload struct {
+	DeletedReceiptID *string      `json:"deletedReceiptId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
 type DeleteStorePayload struct {
 	DeletedStoreID *string      `json:"deletedStoreId,omitempty"`
 	UserErrors     []*UserError `json:"userErrors"`
@@ -147,6 +168,40 @@ type DeleteStorePayload struct {
 type DeleteUserPayload struct {
 	DeletedUserID *string      `json:"deletedUserId,omitempty"`
 	UserErrors    []*UserError `json:"userErrors"`
+}
+
+// A receipt's total.
+type GrandTotal struct {
+	Amount decimal.Decimal `json:"amount"`
+	// ISO 4217 code.
+	Currency string `json:"currency"`
+	// The sum of the VAT rates' values.
+	Vat decimal.Decimal `json:"vat"`
+}
+
+// A receipt as the till posts it (the POS API's body).
+type IngestReceiptInput struct {
+	ExternalReceiptID     string                 `json:"externalReceiptId"`
+	ExternalReceiptIDType string                 `json:"externalReceiptIdType"`
+	PurchaseDateTime      time.Time              `json:"purchaseDateTime"`
+	StoreID               *string                `json:"storeId,omitempty"`
+	StoreName             *string                `json:"storeName,omitempty"`
+	OrderNumber           *string                `json:"orderNumber,omitempty"`
+	TerminalID            *string                `json:"terminalId,omitempty"`
+	SalesEmployeeName     *string                `json:"salesEmployeeName,omitempty"`
+	HeaderText            []string               `json:"headerText,omitempty"`
+	FooterText            []string               `json:"footerText,omitempty"`
+	TotalOrderPrice       *TotalOrderPriceInput  `json:"totalOrderPrice"`
+	ReceiptLines          []*ReceiptLineInput    `json:"receiptLines,omitempty"`
+	Payments              []*ReceiptPaymentInput `json:"payments,omitempty"`
+	Barcode               *BarcodeInput          `json:"barcode,omitempty"`
+	Customer              *ReceiptCustomerInput  `json:"customer,omitempty"`
+}
+
+type IngestReceiptPayload struct {
+	ReceiptID  *string         `json:"receiptId,omitempty"`
+	Status     *receipt.Status `json:"status,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
 }
 
 type IngestTransactionsPayload struct {
@@ -191,6 +246,78 @@ type PartnerSettingsInput struct {
 }
 
 type Query struct {
+}
+
+type ReceiptConnection struct {
+	Edges      []*ReceiptEdge     `json:"edges"`
+	Nodes      []*receipt.Receipt `json:"nodes"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+type ReceiptCustomerInput struct {
+	UserIDType string `json:"userIdType"`
+	Cid        string `json:"cid"`
+}
+
+type ReceiptEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *receipt.Receipt `json:"node"`
+}
+
+// Which receipts to list; ranges are inclusive.
+type ReceiptFilter struct {
+	// Free text over line names and merchant and store names, case-insensitive.
+	Search     *string          `json:"search,omitempty"`
+	MerchantID *string          `json:"merchantId,omitempty"`
+	From       *time.Time       `json:"from,omitempty"`
+	To         *time.Time       `json:"to,omitempty"`
+	MinTotal   *decimal.Decimal `json:"minTotal,omitempty"`
+	MaxTotal   *decimal.Decimal `json:"maxTotal,omitempty"`
+}
+
+type ReceiptLineInput struct {
+	LineNumber    *int             `json:"lineNumber,omitempty"`
+	ProductNumber *string          `json:"productNumber,omitempty"`
+	Name          string           `json:"name"`
+	Description   *string          `json:"description,omitempty"`
+	Count         *decimal.Decimal `json:"count,omitempty"`
+	ItemPrice     *decimal.Decimal `json:"itemPrice,omitempty"`
+	TotalPrice    decimal.Decimal  `json:"totalPrice"`
+	VatRate       *decimal.Decimal `json:"vatRate,omitempty"`
+	Category      *string          `json:"category,omitempty"`
+}
+
+// The till's own details of a receipt.
+type ReceiptOptionals struct {
+	OrderNumber           *string  `json:"orderNumber,omitempty"`
+	TerminalID            *string  `json:"terminalId,omitempty"`
+	SalesEmployeeName     *string  `json:"salesEmployeeName,omitempty"`
+	HeaderText            []string `json:"headerText"`
+	FooterText            []string `json:"footerText"`
+	ExternalReceiptID     string   `json:"externalReceiptId"`
+	ExternalReceiptIDType string   `json:"externalReceiptIdType"`
+}
+
+type ReceiptOrder struct {
+	Field     receipt.OrderField `json:"field"`
+	Direction receipt.Direction  `json:"direction"`
+}
+
+type ReceiptPaymentInput struct {
+	Type     string          `json:"type"`
+	Amount   decimal.Decimal `json:"amount"`
+	Currency *string         `json:"currency,omitempty"`
+	// The card's token from the acquirer: kept only as a keyed hash, to match users' cards.
+	CardToken *string `json:"cardToken,omitempty"`
+	// Masked (first 6 and last 4 digits). A full card number is refused.
+	TruncatedCardNumber      *string `json:"truncatedCardNumber,omitempty"`
+	TransactionID            *string `json:"transactionId,omitempty"`
+	ApprovalCode             *string `json:"approvalCode,omitempty"`
+	CardAcceptorID           *string `json:"cardAcceptorId,omitempty"`
+	CardAcceptorTerminalID   *string `json:"cardAcceptorTerminalId,omitempty"`
+	SystemTraceAuditNumber   *string `json:"systemTraceAuditNumber,omitempty"`
+	RetrievalReferenceNumber *string `json:"retrievalReferenceNumber,omitempty"`
 }
 
 type ReplaceDerivedSharesPayload struct {
@@ -292,6 +419,12 @@ type SignupWithCardTokenInput struct {
 	TruncatedPan *string `json:"truncatedPan,omitempty"`
 }
 
+type TotalOrderPriceInput struct {
+	Amount   decimal.Decimal `json:"amount"`
+	Currency string          `json:"currency"`
+	VatRates []*VatRateInput `json:"vatRates,omitempty"`
+}
+
 type TransactionBatchConnection struct {
 	Edges      []*TransactionBatchEdge        `json:"edges"`
 	Nodes      []*settlement.TransactionBatch `json:"nodes"`
@@ -378,6 +511,11 @@ type ValidateOtpPayload struct {
 	UserID     *string      `json:"userId,omitempty"`
 	User       *user.User   `json:"user,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type VatRateInput struct {
+	Rate  decimal.Decimal `json:"rate"`
+	Value decimal.Decimal `json:"value"`
 }
 
 type VerifyLinkCodePayload struct {

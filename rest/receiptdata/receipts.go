@@ -44,7 +44,7 @@ func totalOf(r *receipt.Receipt) grandTotal {
 
 func summaryOf(r *receipt.Receipt) summary {
 	return summary{ReceiptID: r.ID, MerchantID: r.MerchantID, PurchaseDateTime: r.PurchaseDateTime.Format(timeLayout),
-		GrandTotal: totalOf(r), StoreName: r.StoreName, Merchant: merchantRef{MerchantID: r.MerchantID, Name: r.MerchantName}}
+		GrandTotal: totalOf(r), StoreName: r.StoreName, Merchant: merchantRef{MerchantID: r.MerchantID, Name: r.Merchant.Name}}
 }
 
 // filterOf reads the list's query parameters; errors name the parameter.
@@ -213,7 +213,7 @@ func detailsOf(r *receipt.Receipt) detailsOut {
 	out := detailsOut{
 		ReceiptID: r.ID, MerchantID: r.MerchantID, PurchaseDateTime: r.PurchaseDateTime.Format(timeLayout),
 		GrandTotal: totalOf(r), VATRates: []vatOut{},
-		Merchant:     merchantRef{MerchantID: r.MerchantID, StoreID: r.StoreID, Name: r.MerchantName},
+		Merchant:     merchantRef{MerchantID: r.MerchantID, StoreID: r.StoreID, Name: r.Merchant.Name},
 		ReceiptLines: []lineOut{}, Payments: []paymentOut{}, Barcode: r.Barcode, ReceiptCopyHistory: []copyOut{},
 		Optionals: optionalsOut{OrderNumber: r.Optionals.OrderNumber, TerminalID: r.Optionals.TerminalID,
 			SalesEmployeeName: r.Optionals.SalesEmployeeName, HeaderText: orEmpty(r.Optionals.HeaderText),

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
 )
 
@@ -48,7 +48,7 @@ func sortName(r *receipt.Receipt) string {
 	if r.StoreName != "" {
 		return strings.ToLower(r.StoreName)
 	}
-	return strings.ToLower(r.MerchantName)
+	return strings.ToLower(r.Merchant.Name)
 }
 
 func offsetOf(t time.Time) int {
@@ -160,26 +160,24 @@ func likePattern(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
-const receiptSummaryColumns = `r.receipt_id, r.merchant_id, m.name, r.external_id_type, r.external_id, r.purchased_at,
-	r.purchase_offset, r.store_id, r.store_name, r.grand_total, r.currency, r.vat_total, r.is_copy,
+const receiptColumns = `ru.user_id, r.receipt_id, r.merchant_id, m.name, m.status, COALESCE(m.owner_id, 0),
+	m.created_at, m.updated_at, r.external_id_type, r.external_id, r.purchased_at, r.purchase_offset, r.store_id, r.store_name, r.grand_total, r.currency, r.is_copy,
 	COALESCE(r.copy_of, ''), r.created_at, r.updated_at`
 
-func scanReceiptSummary(row pgx.Row, extra ...any) (*receipt.Receipt, error) {
+func scanReceiptRow(row pgx.Row, extra ...any) (*receipt.Receipt, error) {
 	var r receipt.Receipt
 	var offset int
-	var vat decimal.Decimal
 	var isCopy bool
-	dest := append([]any{&r.ID, &r.MerchantID, &r.MerchantName, &r.ExternalIDType, &r.ExternalID, &r.PurchaseDateTime,
-		&offset, &r.StoreID, &r.StoreName, &r.Total.Amount, &r.Total.Currency, &vat, &isCopy, &r.CopyOf,
+	var status string
+	dest := append([]any{&r.UserID, &r.ID, &r.MerchantID, &r.Merchant.Name, &status, &r.Merchant.OwnerID, &r.Merchant.CreatedAt,
+		&r.Merchant.UpdatedAt, &r.ExternalIDType, &r.ExternalID, &r.PurchaseDateTime,
+		&offset, &r.StoreID, &r.StoreName, &r.Total.Amount, &r.Total.Currency, &isCopy, &r.CopyOf,
 		&r.CreatedAt, &r.UpdatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	r.PurchaseDateTime = r.PurchaseDateTime.In(time.FixedZone("", offset))
-	if !vat.IsZero() {
-		// The list shows the VAT total without the rates.
-		r.VATRates = []receipt.VATRate{{Value: vat}}
-	}
+	r.Merchant.ID, r.Merchant.Status = r.MerchantID, merchant.Status(status)
 	return &r, nil
 }
 
@@ -221,7 +219,7 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 	cond := strings.Join(where, " AND ")
 	args = append(args, f.Offset, f.Limit)
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT `+receiptSummaryColumns+`, COUNT(*) OVER ()
+		SELECT `+receiptColumns+`, r.body, COUNT(*) OVER ()
 		FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
 			JOIN merchants m ON m.merchant_id = r.merchant_id
 		WHERE `+cond+`
@@ -232,10 +230,18 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 	}
 	total := 0
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*receipt.Receipt, error) {
-		return scanReceiptSummary(row, &total)
+		var raw []byte
+		r, err := scanReceiptRow(row, &raw, &total)
+		if err != nil {
+			return nil, err
+		}
+		return r, withBody(r, raw)
 	})
 	if err != nil {
 		return nil, 0, mapError(err, "receipts")
+	}
+	if err := s.completeReceipts(ctx, userID, out); err != nil {
+		return nil, 0, err
 	}
 	if len(out) == 0 && f.Offset > 0 {
 		// Past the end: the window count saw no row.
@@ -252,58 +258,91 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 // cards and the copy history. It does not check permissions.
 func (s *ReceiptStore) FindUserReceipt(ctx context.Context, userID, receiptID string) (*receipt.Receipt, error) {
 	var raw []byte
-	r, err := scanReceiptSummary(s.db.Pool.QueryRow(ctx, `
-		SELECT `+receiptSummaryColumns+`, r.body
+	r, err := scanReceiptRow(s.db.Pool.QueryRow(ctx, `
+		SELECT `+receiptColumns+`, r.body
 		FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
 			JOIN merchants m ON m.merchant_id = r.merchant_id
 		WHERE ru.user_id = $1 AND ru.receipt_id = $2`, userID, receiptID), &raw)
 	if err != nil {
 		return nil, mapError(err, "receipt")
 	}
+	if err := withBody(r, raw); err != nil {
+		return nil, err
+	}
+	if err := s.completeReceipts(ctx, userID, []*receipt.Receipt{r}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// withBody reads the JSONB body into r.
+func withBody(r *receipt.Receipt, raw []byte) error {
 	var b receiptBody
 	if err := json.Unmarshal(raw, &b); err != nil {
-		return nil, fmt.Errorf("receipt %s body: %w", receiptID, err)
+		return fmt.Errorf("receipt %s body: %w", r.ID, err)
 	}
 	b.into(r)
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT t.payment_index, c.card_id, c.truncated_pan
-		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
-		WHERE t.receipt_id = $1 ORDER BY t.payment_index, c.card_id`, receiptID, userID)
-	if err != nil {
-		return nil, mapError(err, "receipt")
+	if r.VATRates == nil {
+		r.VATRates = []receipt.VATRate{}
 	}
-	seen := map[string]bool{}
-	r.MatchedCards = []receipt.MatchedCard{}
+	return nil
+}
+
+// completeReceipts adds, to receipts of one user, the user's cards that
+// matched their payments and their copy history: two statements for any
+// number of receipts.
+func (s *ReceiptStore) completeReceipts(ctx context.Context, userID string, rs []*receipt.Receipt) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*receipt.Receipt, len(rs))
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		byID[r.ID], ids[i] = r, r.ID
+		r.MatchedCards, r.CopyHistory = []receipt.MatchedCard{}, []receipt.Copy{}
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT t.receipt_id, t.payment_index, c.card_id, c.truncated_pan
+		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
+		WHERE t.receipt_id = ANY($1) ORDER BY t.receipt_id, t.payment_index, c.card_id`, ids, userID)
+	if err != nil {
+		return mapError(err, "receipt")
+	}
+	var receiptID string
 	var idx int
 	var card receipt.MatchedCard
-	_, err = pgx.ForEachRow(rows, []any{&idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&receiptID, &idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
+		r := byID[receiptID]
 		if idx < len(r.Payments) && r.Payments[idx].CardID == "" {
 			r.Payments[idx].CardID = card.CardID
 		}
-		if !seen[card.CardID] {
-			seen[card.CardID] = true
-			r.MatchedCards = append(r.MatchedCards, card)
+		for _, m := range r.MatchedCards {
+			if m.CardID == card.CardID {
+				return nil
+			}
 		}
+		r.MatchedCards = append(r.MatchedCards, card)
 		return nil
 	})
 	if err != nil {
-		return nil, mapError(err, "receipt")
+		return mapError(err, "receipt")
 	}
 	rows, err = s.db.Pool.Query(ctx, `
 		SELECT from_receipt, to_receipt, from_user_id, to_user_id, copied_at FROM receipt_copies
-		WHERE from_receipt = $1 OR to_receipt = $1 ORDER BY copied_at, to_receipt`, receiptID)
+		WHERE from_receipt = ANY($1) OR to_receipt = ANY($1) ORDER BY copied_at, to_receipt`, ids)
 	if err != nil {
-		return nil, mapError(err, "receipt")
+		return mapError(err, "receipt")
 	}
-	r.CopyHistory, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (receipt.Copy, error) {
-		var c receipt.Copy
-		err := row.Scan(&c.From, &c.To, &c.FromUserID, &c.ToUserID, &c.CopiedAt)
-		return c, err
+	var c receipt.Copy
+	_, err = pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.FromUserID, &c.ToUserID, &c.CopiedAt}, func() error {
+		for _, id := range []string{c.From, c.To} {
+			if r, ok := byID[id]; ok {
+				r.CopyHistory = append(r.CopyHistory, c)
+			}
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, mapError(err, "receipt")
-	}
-	return r, nil
+	return mapError(err, "receipt")
 }
 
 // DeleteUserReceipt removes the receipt from the user's receipts; a copy
