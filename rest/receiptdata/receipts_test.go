@@ -84,7 +84,7 @@ func (e *env) newUser(provider int64, tok string) (userID, cardID string) {
 			TokenHash: e.app.Keys.LookupHash([]byte(tok)), CreatedAt: now}
 		cardID = card.ID
 	}
-	if err := postgres.NewUserStore(e.db, nil).CreateUser(context.Background(), u, card, nil); err != nil {
+	if err := postgres.NewUserStore(e.db, nil, nil).CreateUser(context.Background(), u, card, nil); err != nil {
 		e.t.Fatal(err)
 	}
 	return u.ID, cardID

@@ -41,7 +41,7 @@ func newReceiptFixture(t *testing.T) *receiptFixture {
 		t.Fatal(err)
 	}
 	partner := newOwner(t, db)
-	users := postgres.NewUserStore(db, nil)
+	users := postgres.NewUserStore(db, nil, nil)
 	for i, id := range []*string{&f.alice, &f.bob} {
 		*id = ids.New()
 		u := &user.User{ID: *id, Provider: user.Provider{ID: partner}, Phone: "4512345" + string(rune('0'+i)) + "00",
