@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -66,7 +67,8 @@ func filterOf(r *http.Request) (receipt.Filter, error) {
 		dst  **time.Time
 	}{{"startDate", &f.From}, {"endDate", &f.To}} {
 		if s := q.Get(p.name); s != "" {
-			t, err := parseTime(p.name, s)
+			// An offset's "+" often arrives unescaped and decodes as a space.
+			t, err := parseTime(p.name, strings.ReplaceAll(s, " ", "+"))
 			if err != nil {
 				return f, err
 			}

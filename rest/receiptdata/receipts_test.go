@@ -361,6 +361,10 @@ func TestListSearchPagesAndFilters(t *testing.T) {
 	if p := get("orderBy=date&direction=asc&startDate=2026-10-01T08:00:00Z&endDate=2026-10-01T08:00:00Z"); p.TotalSize != 1 {
 		t.Errorf("inclusive date range: %v", idsOf(p))
 	}
+	// The seed's example offset, with its "+" unescaped.
+	if p := get("orderBy=date&direction=asc&startDate=2026-11-01T10:34:23+02:00"); p.TotalSize != 1 || p.Receipts[0].ReceiptID != a {
+		t.Errorf("startDate with an unescaped offset: %v", idsOf(p))
+	}
 	first := get("orderBy=date&direction=asc&limit=1")
 	if first.TotalSize != 2 || len(first.Receipts) != 1 || first.Previous != nil || first.Next == nil {
 		t.Fatalf("first page: %+v", first)
