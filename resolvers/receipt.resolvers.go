@@ -113,22 +113,18 @@ func (r *receiptPaymentResolver) Card(ctx context.Context, obj *receipt.Payment)
 }
 
 func (r *userResolver) Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error) {
-	offset, limit, err := pageWindow(first, after)
-	if err != nil {
-		return nil, err
-	}
-	f := receiptFilter(filter, orderBy)
-	f.Offset, f.Limit = offset, max(limit, 1) // the domain reads a zero limit as its default page
-	list, total, err := r.ReceiptOps.List(ctx, obj.ID, f)
-	if err != nil {
-		return nil, err
-	}
-	list = list[:min(len(list), limit)]
-	conn := &model.ReceiptConnection{Nodes: list, PageInfo: pageInfo(offset, len(list), total), TotalCount: total}
-	conn.Edges = edges(ctx, offset, list, func(c string, rc *receipt.Receipt) model.ReceiptEdge {
-		return model.ReceiptEdge{Cursor: c, Node: rc}
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*receipt.Receipt, int, error) {
+		f := receiptFilter(filter, orderBy)
+		f.Offset, f.Limit = offset, max(limit, 1) // the domain reads a zero limit as its default page
+		list, total, err := r.ReceiptOps.List(ctx, obj.ID, f)
+		return list[:min(len(list), limit)], total, err
+	}, func(cursor string, rc *receipt.Receipt) model.ReceiptEdge {
+		return model.ReceiptEdge{Cursor: cursor, Node: rc}
 	})
-	return conn, nil
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReceiptConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *Resolver) Receipt() graph.ReceiptResolver { return &receiptResolver{r} }
