@@ -273,7 +273,10 @@ func (s *Service) ValidateOTP(ctx context.Context, p Provider, rawPhone, code st
 	u := s.newUser(p, phone, memberID)
 	if err := s.store.CreateUser(ctx, u, nil, []notify.Event{createdEvent(u)}); err != nil {
 		if errs.Is(err, errs.Conflict) { // created concurrently
-			return s.store.FindUserByPhone(ctx, p.ID, phone)
+			if u, ferr := s.store.FindUserByPhone(ctx, p.ID, phone); ferr == nil || !errs.Is(ferr, errs.NotFound) {
+				return u, ferr
+			}
+			// Not the phone: the memberId given at signup is taken.
 		}
 		return nil, err
 	}

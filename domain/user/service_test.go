@@ -765,3 +765,17 @@ func TestSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateOTPWithATakenMemberIDIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	first := f.signedUp(t, acme, phoneA, "tok-1")
+	if err := f.svc.Signup(ctx, acme, phoneB, first.MemberID, SMSTypeOTP); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.ValidateOTP(ctx, acme, phoneB, f.lastOTP(t, phoneB))
+	wantCode(t, "taken memberId", err, errs.Conflict, "memberId")
+	if f.store.userCount(acme.ID) != 1 {
+		t.Fatal("a second user with the memberId")
+	}
+}
