@@ -401,11 +401,11 @@ func (s *Service) SetSettings(ctx context.Context, st PartnerSettings) (*Partner
 	if !st.Flow.Valid() {
 		return nil, errs.InvalidField("flow", "flow must be storebox or customer")
 	}
-	for field, raw := range map[string]string{"termsUrl": st.TermsURL, "landingUrl": st.LandingURL} {
-		if raw == "" {
+	for _, f := range []struct{ field, raw string }{{"termsUrl", st.TermsURL}, {"landingUrl", st.LandingURL}} {
+		if f.raw == "" {
 			continue
 		}
-		if err := validatePartnerURL(field, raw); err != nil {
+		if err := validatePartnerURL(f.field, f.raw); err != nil {
 			return nil, err
 		}
 	}

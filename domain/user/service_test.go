@@ -779,3 +779,13 @@ func TestValidateOTPWithATakenMemberIDIsAConflict(t *testing.T) {
 		t.Fatal("a second user with the memberId")
 	}
 }
+
+func TestSettingsNameTheSameFieldEveryTime(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	bad := PartnerSettings{ProviderID: acme.ID, Flow: FlowStorebox, TermsURL: "http://acme.example/t", LandingURL: "ftp://acme.example/l"}
+	for range 50 {
+		_, err := f.svc.SetSettings(ctx, bad)
+		wantCode(t, "both URLs bad", err, errs.Invalid, "termsUrl")
+	}
+}
