@@ -273,7 +273,10 @@ func (s *Service) ValidateOTP(ctx context.Context, p Provider, rawPhone, code st
 	u := s.newUser(p, phone, memberID)
 	if err := s.store.CreateUser(ctx, u, nil, []notify.Event{createdEvent(u)}); err != nil {
 		if errs.Is(err, errs.Conflict) { // created concurrently
-			return s.store.FindUserByPhone(ctx, p.ID, phone)
+			if u, ferr := s.store.FindUserByPhone(ctx, p.ID, phone); ferr == nil || !errs.Is(ferr, errs.NotFound) {
+				return u, ferr
+			}
+			// Not the phone: the memberId given at signup is taken.
 		}
 		return nil, err
 	}
@@ -398,11 +401,11 @@ func (s *Service) SetSettings(ctx context.Context, st PartnerSettings) (*Partner
 	if !st.Flow.Valid() {
 		return nil, errs.InvalidField("flow", "flow must be storebox or customer")
 	}
-	for field, raw := range map[string]string{"termsUrl": st.TermsURL, "landingUrl": st.LandingURL} {
-		if raw == "" {
+	for _, f := range []struct{ field, raw string }{{"termsUrl", st.TermsURL}, {"landingUrl", st.LandingURL}} {
+		if f.raw == "" {
 			continue
 		}
-		if err := validatePartnerURL(field, raw); err != nil {
+		if err := validatePartnerURL(f.field, f.raw); err != nil {
 			return nil, err
 		}
 	}
