@@ -462,7 +462,7 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 		}
 	}
 	w.gql(`mutation { settleMerchants(merchantId: "nope") { settlementId userErrors { field code message } } }`, nil, &bad)
-	wantUserError(t, bad.SettleMerchants.UserErrors, "INVALID", "merchantId")
+	wantUserError(t, bad.SettleMerchants.UserErrors, "NOT_FOUND", "merchantId")
 	var unknownRun struct {
 		SettleRun *struct{ SettlementID string }
 	}
