@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/internal/testenv"
 	"loyaltygraph/rest/settlement"
 )
 
@@ -210,4 +212,37 @@ func TestDeleteMerchantWithSettlementsIsConflict(t *testing.T) {
 	w.must("GET", "/api/v1/merchants/"+w.id("m1"), nil, http.StatusOK)
 	w.must("GET", "/api/v1/stores/"+w.id("s1"), nil, http.StatusOK)
 	w.must("GET", "/api/v1/companies/"+w.id("c1"), nil, http.StatusOK)
+}
+
+// TestGraphQLClearsLimitsExplicitly: REST updates never clear a limit
+// (empty values are omitted); GraphQL has the explicit clear input.
+func TestGraphQLClearsLimitsExplicitly(t *testing.T) {
+	w := newWorld(t)
+	cat := exact(t, w.must("POST", "/api/v1/categories", map[string]any{"merchantId": w.id("m1"), "name": "C", "userShare": 1,
+		"providerShare": 1, "storeNumber": w.num("2")}, http.StatusCreated))
+	path := "/api/v1/categories/" + cat["categoryId"].(string)
+	w.must("PATCH", path, raw(`{"storeNumber": null}`), http.StatusOK)
+	w.must("PATCH", path, raw(`{"storeNumber": ""}`), http.StatusOK)
+	if got := exact(t, w.must("GET", path, nil, http.StatusOK)); got["storeNumber"] != w.num("2") {
+		t.Fatalf("REST cleared the limit: %v", got)
+	}
+	const update = `mutation($c: ID!, $in: UpdateCategoryInput!) { updateCategory(categoryId: $c, input: $in) { category { storeNumber } userErrors { field code } } }`
+	_, res := testenv.GraphQL(t, w.c.h, w.c.auth, update, map[string]any{"c": cat["categoryId"], "in": map[string]any{"storeNumber": "1", "clear": []string{"STORE_NUMBER"}}})
+	if len(res.Errors) == 0 || !strings.Contains(string(res.Errors[0].Message), "clear") {
+		t.Fatalf("value and clear of one limit: %+v %s", res.Errors, res.Data)
+	}
+	_, res = testenv.GraphQL(t, w.c.h, w.c.auth, update, map[string]any{"c": cat["categoryId"], "in": map[string]any{"clear": []string{"CATEGORY_ID"}}})
+	if len(res.Errors) == 0 {
+		t.Fatalf("a limit the category does not have: %s", res.Data)
+	}
+	var out struct {
+		UpdateCategory struct{ Category struct{ StoreNumber *string } }
+	}
+	w.gql(update, map[string]any{"c": cat["categoryId"], "in": map[string]any{"name": "D", "clear": []string{"STORE_NUMBER"}}}, &out)
+	if out.UpdateCategory.Category.StoreNumber != nil {
+		t.Fatalf("clear: %+v", out)
+	}
+	if got := exact(t, w.must("GET", path, nil, http.StatusOK)); got["storeNumber"] != nil || got["name"] != "D" {
+		t.Fatalf("after clear: %v", got)
+	}
 }
