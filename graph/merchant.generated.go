@@ -54,6 +54,13 @@ type StoreResolver interface {
 	ID(ctx context.Context, obj *merchant.Shop) (string, error)
 }
 
+type UpdateCampaignInputResolver interface {
+	Clear(ctx context.Context, obj *merchant.CampaignUpdate, data []model.ScopeLimit) error
+}
+type UpdateCategoryInputResolver interface {
+	Clear(ctx context.Context, obj *merchant.CategoryUpdate, data []model.ScopeLimit) error
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -4802,7 +4809,7 @@ func (ec *executionContext) unmarshalInputUpdateCampaignInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "campaignStart", "campaignEnd", "userShare", "userShareType", "providerShare", "providerShareType", "storeNumber", "categoryId", "productNumber"}
+	fieldsInOrder := [...]string{"name", "campaignStart", "campaignEnd", "userShare", "userShareType", "providerShare", "providerShareType", "storeNumber", "categoryId", "productNumber", "clear"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4879,6 +4886,15 @@ func (ec *executionContext) unmarshalInputUpdateCampaignInput(ctx context.Contex
 				return it, err
 			}
 			it.ProductNumber = data
+		case "clear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clear"))
+			data, err := ec.unmarshalOScopeLimit2ᚕloyaltygraphᚋgraphᚋmodelᚐScopeLimitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateCampaignInput().Clear(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -4907,7 +4923,7 @@ func (ec *executionContext) unmarshalInputUpdateCategoryInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "storeNumber", "userShare", "userShareType", "providerShare", "providerShareType"}
+	fieldsInOrder := [...]string{"name", "storeNumber", "userShare", "userShareType", "providerShare", "providerShareType", "clear"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4956,6 +4972,15 @@ func (ec *executionContext) unmarshalInputUpdateCategoryInput(ctx context.Contex
 				return it, err
 			}
 			it.ProviderShareType = data
+		case "clear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clear"))
+			data, err := ec.unmarshalOScopeLimit2ᚕloyaltygraphᚋgraphᚋmodelᚐScopeLimitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UpdateCategoryInput().Clear(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -7638,6 +7663,16 @@ func (ec *executionContext) marshalNReplaceDerivedSharesPayload2ᚖloyaltygraph�
 	return ec._ReplaceDerivedSharesPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNScopeLimit2loyaltygraphᚋgraphᚋmodelᚐScopeLimit(ctx context.Context, v any) (model.ScopeLimit, error) {
+	var res model.ScopeLimit
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScopeLimit2loyaltygraphᚋgraphᚋmodelᚐScopeLimit(ctx context.Context, sel ast.SelectionSet, v model.ScopeLimit) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNShareType2loyaltygraphᚋdomainᚋmerchantᚐShareType(ctx context.Context, v any) (merchant.ShareType, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNShareType2loyaltygraphᚋdomainᚋmerchantᚐShareType[tmp]
@@ -7928,6 +7963,42 @@ func (ec *executionContext) marshalOProduct2ᚖloyaltygraphᚋdomainᚋmerchant�
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScopeLimit2ᚕloyaltygraphᚋgraphᚋmodelᚐScopeLimitᚄ(ctx context.Context, v any) ([]model.ScopeLimit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ScopeLimit, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScopeLimit2loyaltygraphᚋgraphᚋmodelᚐScopeLimit(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOScopeLimit2ᚕloyaltygraphᚋgraphᚋmodelᚐScopeLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ScopeLimit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScopeLimit2loyaltygraphᚋgraphᚋmodelᚐScopeLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOShareType2ᚖloyaltygraphᚋdomainᚋmerchantᚐShareType(ctx context.Context, v any) (*merchant.ShareType, error) {

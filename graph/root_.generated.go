@@ -49,6 +49,8 @@ type ResolverRoot interface {
 	Transaction() TransactionResolver
 	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
+	UpdateCampaignInput() UpdateCampaignInputResolver
+	UpdateCategoryInput() UpdateCategoryInputResolver
 }
 
 type DirectiveRoot struct {
@@ -4101,7 +4103,7 @@ extend type Mutation {
   createMerchant(input: CreateMerchantInput!): CreateMerchantPayload!
   "Changes the fields given; the merchantId never changes. Settlement clients and admins."
   updateMerchant(merchantId: ID!, input: UpdateMerchantInput!): UpdateMerchantPayload!
-  "Deletes a merchant. Settlement clients and admins."
+  "Deletes a merchant with its model (companies, stores, categories and products, campaigns, derived shares; blocked products are global and stay). A CONFLICT while settlements or invoices of it exist. Settlement clients and admins."
   deleteMerchant(merchantId: ID!): DeleteMerchantPayload!
 }
 
@@ -4340,12 +4342,21 @@ input CreateCategoryInput {
 "The fields to change; those absent or null stay."
 input UpdateCategoryInput {
   name: String
-  "An empty string makes the category apply in every store."
+  "A new store limit; to remove it, use clear."
   storeNumber: String
   userShare: Decimal
   userShareType: ShareType
   providerShare: Decimal
   providerShareType: ShareType
+  "Limits to remove (only STORE_NUMBER applies): the category then applies in every store. Not with a new value for the same limit."
+  clear: [ScopeLimit!]
+}
+
+"A limit of a campaign or category to one store, category or product, as the clear input of an update names it."
+enum ScopeLimit {
+  STORE_NUMBER
+  CATEGORY_ID
+  PRODUCT_NUMBER
 }
 
 "A product to add to the category that addProducts names."
@@ -4384,7 +4395,7 @@ input CreateCampaignInput {
   productNumber: String
 }
 
-"The fields to change; those absent or null stay. An empty scope field removes that limit."
+"The fields to change; those absent or null stay. A limit is removed with clear."
 input UpdateCampaignInput {
   name: String
   campaignStart: DateTime
@@ -4396,6 +4407,8 @@ input UpdateCampaignInput {
   storeNumber: String
   categoryId: ID
   productNumber: String
+  "Limits to remove: the campaign then applies in every store, category or product. Not with a new value for the same limit."
+  clear: [ScopeLimit!]
 }
 
 input CreateDerivedShareInput {

@@ -1,6 +1,8 @@
 package resolvers
 
 import (
+	"strconv"
+
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
@@ -32,4 +34,23 @@ func (r *Resolver) signupPayload(res user.SignupResult, u *user.User, err error)
 		}
 		return p
 	})
+}
+
+// clearLimits removes (sets to "", which the domain reads as "no limit")
+// each limit list names, among those the entity has; a limit the same
+// input also gives a new value is refused, naming the clear item.
+func clearLimits(list []model.ScopeLimit, limits map[model.ScopeLimit]**string) error {
+	for i, l := range list {
+		field := "clear[" + strconv.Itoa(i) + "]"
+		p, ok := limits[l]
+		if !ok {
+			return errs.InvalidField(field, "%s is not a limit of this entity", l)
+		}
+		if *p != nil && **p != "" {
+			return errs.InvalidField(field, "%s is both given a value and cleared", l)
+		}
+		empty := ""
+		*p = &empty
+	}
+	return nil
 }

@@ -313,6 +313,17 @@ func (r *storeResolver) ID(ctx context.Context, obj *merchant.Shop) (string, err
 	return GlobalID(typeStore, obj.ID), nil
 }
 
+// Clear removes the campaign's limits that data names.
+func (r *updateCampaignInputResolver) Clear(ctx context.Context, obj *merchant.CampaignUpdate, data []model.ScopeLimit) error {
+	return clearLimits(data, map[model.ScopeLimit]**string{model.ScopeLimitStoreNumber: &obj.StoreNumber,
+		model.ScopeLimitCategoryID: &obj.CategoryID, model.ScopeLimitProductNumber: &obj.ProductNumber})
+}
+
+// Clear removes the category's store limit when data names it.
+func (r *updateCategoryInputResolver) Clear(ctx context.Context, obj *merchant.CategoryUpdate, data []model.ScopeLimit) error {
+	return clearLimits(data, map[model.ScopeLimit]**string{model.ScopeLimitStoreNumber: &obj.StoreNumber})
+}
+
 func (r *Resolver) BlockedProduct() graph.BlockedProductResolver { return &blockedProductResolver{r} }
 
 func (r *Resolver) Campaign() graph.CampaignResolver { return &campaignResolver{r} }
@@ -329,13 +340,23 @@ func (r *Resolver) Product() graph.ProductResolver { return &productResolver{r} 
 
 func (r *Resolver) Store() graph.StoreResolver { return &storeResolver{r} }
 
+func (r *Resolver) UpdateCampaignInput() graph.UpdateCampaignInputResolver {
+	return &updateCampaignInputResolver{r}
+}
+
+func (r *Resolver) UpdateCategoryInput() graph.UpdateCategoryInputResolver {
+	return &updateCategoryInputResolver{r}
+}
+
 type (
-	blockedProductResolver struct{ *Resolver }
-	campaignResolver       struct{ *Resolver }
-	categoryResolver       struct{ *Resolver }
-	companyResolver        struct{ *Resolver }
-	derivedShareResolver   struct{ *Resolver }
-	merchantResolver       struct{ *Resolver }
-	productResolver        struct{ *Resolver }
-	storeResolver          struct{ *Resolver }
+	blockedProductResolver      struct{ *Resolver }
+	campaignResolver            struct{ *Resolver }
+	categoryResolver            struct{ *Resolver }
+	companyResolver             struct{ *Resolver }
+	derivedShareResolver        struct{ *Resolver }
+	merchantResolver            struct{ *Resolver }
+	productResolver             struct{ *Resolver }
+	storeResolver               struct{ *Resolver }
+	updateCampaignInputResolver struct{ *Resolver }
+	updateCategoryInputResolver struct{ *Resolver }
 )

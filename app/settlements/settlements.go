@@ -76,7 +76,7 @@ func reach(ids []string, all bool, merchantID, field string) error {
 	if all || merchantID == "" || slices.Contains(ids, merchantID) {
 		return nil
 	}
-	return errs.InvalidField(field, "no merchant with this id")
+	return &errs.Error{Code: errs.NotFound, Field: field, Message: "no merchant with this id"}
 }
 
 // Ingest stores a batch of raw transactions for the caller and settles
@@ -107,37 +107,50 @@ func (o *Ops) Transactions(ctx context.Context, batchID string, offset, limit in
 	if err != nil {
 		return nil, 0, err
 	}
-	if t != 0 {
-		// SECURITY: another client's batch answers like an unknown one.
-		mine, _, err := o.svc.TransactionBatches(ctx, settlement.BatchFilter{IDs: []string{batchID}, OwnerID: t, Limit: 1})
-		if err != nil {
-			return nil, 0, err
-		}
-		if len(mine) == 0 {
-			return nil, 0, errs.NotFoundf("transaction batch not found")
-		}
+	// SECURITY: another client's batch answers like an unknown one (404).
+	mine, _, err := o.svc.TransactionBatches(ctx, settlement.BatchFilter{IDs: []string{batchID}, OwnerID: t, Limit: 1})
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(mine) == 0 {
+		return nil, 0, errs.NotFoundf("transaction batch not found")
 	}
 	return o.svc.Transactions(ctx, batchID, offset, limit)
 }
 
 // Settlements returns a page of the settlements of the merchants within
-// reach.
+// reach. Those of one batch (f.BatchID) are not found when the batch is
+// unknown and holds none of them.
 func (o *Ops) Settlements(ctx context.Context, f settlement.SettlementFilter) ([]*settlement.Settlement, int, error) {
-	_, ids, all, err := o.owned(ctx, "Settlements")
+	t, ids, all, err := o.owned(ctx, "Settlements")
 	if err != nil {
 		return nil, 0, err
 	}
+	list, total := []*settlement.Settlement{}, 0
 	if !all {
 		if len(f.MerchantIDs) > 0 {
 			f.MerchantIDs = slices.DeleteFunc(slices.Clone(f.MerchantIDs), func(id string) bool { return !slices.Contains(ids, id) })
 		} else {
 			f.MerchantIDs = ids
 		}
-		if len(f.MerchantIDs) == 0 {
-			return []*settlement.Settlement{}, 0, nil
+	}
+	if all || len(f.MerchantIDs) > 0 {
+		if list, total, err = o.svc.Settlements(ctx, f); err != nil {
+			return nil, 0, err
 		}
 	}
-	return o.svc.Settlements(ctx, f)
+	if f.BatchID != "" && total == 0 {
+		// SECURITY: another client's batch answers like an unknown one
+		// (404), unless it holds settlements of the caller's merchants.
+		mine, _, err := o.svc.SettlementBatches(ctx, settlement.BatchFilter{IDs: []string{f.BatchID}, OwnerID: t, Limit: 1})
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(mine) == 0 {
+			return nil, 0, errs.NotFoundf("settlement batch not found")
+		}
+	}
+	return list, total, nil
 }
 
 // CreateBatch batches every unbatched settlement of the caller's merchants.

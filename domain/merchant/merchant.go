@@ -86,7 +86,8 @@ type Store interface {
 	// UpdateMerchant applies upd at time now and returns the result, or a
 	// not-found error.
 	UpdateMerchant(ctx context.Context, id string, upd Update, now time.Time) (*Merchant, error)
-	// DeleteMerchant removes the merchant or returns a not-found error.
+	// DeleteMerchant removes the merchant and its model, or returns a
+	// not-found error, or a conflict while settlements or invoices exist.
 	DeleteMerchant(ctx context.Context, id string) error
 	// ModelStore persists the merchant's settlement model (model.go).
 	ModelStore
@@ -237,7 +238,8 @@ func (s *Service) UpdateMerchant(ctx context.Context, id string, upd Update) (*M
 	return s.store.UpdateMerchant(ctx, id, upd, s.now().UTC())
 }
 
-// DeleteMerchant removes a merchant.
+// DeleteMerchant removes a merchant and its model; settlements or invoices
+// of it (financial records) make it a conflict.
 func (s *Service) DeleteMerchant(ctx context.Context, id string) error {
 	if err := ValidateID("merchant.id", id); err != nil {
 		return err

@@ -154,7 +154,7 @@ func (s *Service) IngestTransactions(ctx context.Context, ownerID int64, r Trans
 		all = slices.DeleteFunc(all, func(r *Rules) bool { return r.OwnerID != ownerID })
 	}
 	rt := newRouter(all)
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Microsecond) // as stored
 	batch := &TransactionBatch{BatchID: ids.New(), Created: now, OwnerID: ownerID}
 	const (
 		timeLen, seqLen = 9, 6
@@ -246,7 +246,7 @@ func (s *Service) Settlements(ctx context.Context, f SettlementFilter) ([]*Settl
 // CreateSettlementBatch batches every unbatched settlement of the merchants
 // of ownerID (0: of every merchant).
 func (s *Service) CreateSettlementBatch(ctx context.Context, ownerID int64) (*SettlementBatch, error) {
-	return s.store.CreateSettlementBatch(ctx, ids.New(), ownerID, s.now().UTC())
+	return s.store.CreateSettlementBatch(ctx, ids.New(), ownerID, s.now().UTC().Truncate(time.Microsecond))
 }
 
 // SettlementBatches returns a page of the settlement batches, newest
@@ -268,11 +268,11 @@ func (s *Service) SettleMerchants(ctx context.Context, ownerID int64, merchantID
 			return "", err
 		}
 		if !ok {
-			return "", errs.InvalidField("settleRun.merchantId", "no merchant with this id")
+			return "", &errs.Error{Code: errs.NotFound, Field: "settleRun.merchantId", Message: "no merchant with this id"}
 		}
 	}
 	runID := ids.New()
-	return runID, s.store.Settle(ctx, runID, merchantID, ownerID, s.now().UTC())
+	return runID, s.store.Settle(ctx, runID, merchantID, ownerID, s.now().UTC().Truncate(time.Microsecond))
 }
 
 // Invoices returns a settle run's invoices, or a merchant's.

@@ -531,6 +531,64 @@ type VerifyUserTokenPayload struct {
 	UserErrors  []*UserError `json:"userErrors"`
 }
 
+// A limit of a campaign or category to one store, category or product, as the clear input of an update names it.
+type ScopeLimit string
+
+const (
+	ScopeLimitStoreNumber   ScopeLimit = "STORE_NUMBER"
+	ScopeLimitCategoryID    ScopeLimit = "CATEGORY_ID"
+	ScopeLimitProductNumber ScopeLimit = "PRODUCT_NUMBER"
+)
+
+var AllScopeLimit = []ScopeLimit{
+	ScopeLimitStoreNumber,
+	ScopeLimitCategoryID,
+	ScopeLimitProductNumber,
+}
+
+func (e ScopeLimit) IsValid() bool {
+	switch e {
+	case ScopeLimitStoreNumber, ScopeLimitCategoryID, ScopeLimitProductNumber:
+		return true
+	}
+	return false
+}
+
+func (e ScopeLimit) String() string {
+	return string(e)
+}
+
+func (e *ScopeLimit) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScopeLimit(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScopeLimit", str)
+	}
+	return nil
+}
+
+func (e ScopeLimit) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScopeLimit) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScopeLimit) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Why a mutation's input was refused.
 type UserErrorCode string
 

@@ -3,6 +3,7 @@ package settlement
 import (
 	"net/http"
 
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/rest/storebox"
 )
@@ -34,11 +35,9 @@ func decodeBlockedProduct(obj storebox.Object) (in merchant.BlockedProductCreate
 }
 
 func (h *Handler) blockedProducts(w http.ResponseWriter, r *http.Request) {
-	p, err := modelPage(r)
-	var list []*merchant.BlockedProduct
-	if err == nil {
-		list, err = h.merchants.BlockedProducts(r.Context(), p)
-	}
+	list, err := allOf(r, func(p merchants.Page) ([]*merchant.BlockedProduct, error) {
+		return h.merchants.BlockedProducts(r.Context(), p)
+	})
 	writeList(h, w, r, list, err, toBlockedProductJSON)
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/rest/storebox"
 )
@@ -118,10 +119,8 @@ func campaignUpdate(obj storebox.Object, id string) (upd merchant.CampaignUpdate
 }
 
 func (h *Handler) currentCampaigns(w http.ResponseWriter, r *http.Request) {
-	p, err := modelPage(r)
-	var list []*merchant.Campaign
-	if err == nil {
-		list, err = h.merchants.CurrentCampaigns(r.Context(), p)
-	}
+	list, err := allOf(r, func(p merchants.Page) ([]*merchant.Campaign, error) {
+		return h.merchants.CurrentCampaigns(r.Context(), p)
+	})
 	writeList(h, w, r, list, err, toCampaignJSON)
 }

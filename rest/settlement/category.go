@@ -3,6 +3,7 @@ package settlement
 import (
 	"net/http"
 
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/rest/storebox"
 )
@@ -143,11 +144,9 @@ func (h *Handler) addCategoryProducts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) categoryProducts(w http.ResponseWriter, r *http.Request) {
-	p, err := modelPage(r)
-	var list []*merchant.Product
-	if err == nil {
-		list, err = h.merchants.CategoryProducts(r.Context(), r.PathValue("categoryId"), &p)
-	}
+	list, err := allOf(r, func(p merchants.Page) ([]*merchant.Product, error) {
+		return h.merchants.CategoryProducts(r.Context(), r.PathValue("categoryId"), &p)
+	})
 	writeList(h, w, r, list, err, toProductJSON)
 }
 

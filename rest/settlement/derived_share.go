@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/shopspring/decimal"
@@ -98,24 +99,40 @@ func derivedShareUpdate(obj storebox.Object, id string) (upd merchant.DerivedSha
 	return upd, nil
 }
 
-// replaceDerivedShares replaces all derived shares of the merchant with the
-// body's {"derivedShares": [...]}, in one transaction.
+// replaceDerivedShares replaces all derived shares of the merchant with
+// the body, in one transaction. The body is the seed's body schema, a bare
+// JSON array of derived shares, or its sample, {"derivedShares": [...]}.
 func (h *Handler) replaceDerivedShares(w http.ResponseWriter, r *http.Request) {
-	obj, err := storebox.DecodeObject(r)
+	var raw json.RawMessage
+	err := storebox.DecodeJSON(r, &raw)
+	field := ""
+	if err == nil {
+		switch {
+		case len(raw) > 0 && raw[0] == '[':
+		case len(raw) > 0 && raw[0] == '{':
+			var obj storebox.Object
+			if json.Unmarshal(raw, &obj) != nil {
+				err = errs.E(errs.Invalid, "request body must be a JSON array or object")
+				break
+			}
+			var ok bool
+			if raw, ok = obj["derivedShares"]; !ok {
+				err = errs.InvalidField("derivedShares", "derivedShares is required")
+			}
+			field = "derivedShares"
+		default:
+			err = errs.E(errs.Invalid, "request body must be a JSON array of derived shares or {\"derivedShares\": [...]}")
+		}
+	}
 	var in []merchant.DerivedShareCreate
 	if err == nil {
-		raw, ok := obj["derivedShares"]
-		if !ok {
-			err = errs.InvalidField("derivedShares", "derivedShares is required")
-		} else {
-			in, err = decodeEach(raw, "derivedShares", func(item storebox.Object) (merchant.DerivedShareCreate, error) {
-				req, err := decodeDerivedShareObject(item, "")
-				if err != nil {
-					return merchant.DerivedShareCreate{}, err
-				}
-				return req.create(false)
-			})
-		}
+		in, err = decodeEach(raw, field, func(item storebox.Object) (merchant.DerivedShareCreate, error) {
+			req, err := decodeDerivedShareObject(item, "")
+			if err != nil {
+				return merchant.DerivedShareCreate{}, err
+			}
+			return req.create(false)
+		})
 	}
 	var list []*merchant.DerivedShare
 	if err == nil {

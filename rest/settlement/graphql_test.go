@@ -462,7 +462,7 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 		}
 	}
 	w.gql(`mutation { settleMerchants(merchantId: "nope") { settlementId userErrors { field code message } } }`, nil, &bad)
-	wantUserError(t, bad.SettleMerchants.UserErrors, "INVALID", "merchantId")
+	wantUserError(t, bad.SettleMerchants.UserErrors, "NOT_FOUND", "merchantId")
 	var unknownRun struct {
 		SettleRun *struct{ SettlementID string }
 	}
@@ -634,7 +634,7 @@ func TestGraphQLModelLifecycle(t *testing.T) {
 		DeleteCampaign struct{ DeletedCampaignID *string }
 	}
 	w.gql(`mutation($c: ID!) {
-	  updateCampaign(campaignId: $c, input: {name: "Autumn", categoryId: ""}) { campaign { name categoryId } userErrors { field code message } }
+	  updateCampaign(campaignId: $c, input: {name: "Autumn", clear: [CATEGORY_ID]}) { campaign { name categoryId } userErrors { field code message } }
 	  deleteCampaign(campaignId: $c) { deletedCampaignId }
 	}`, map[string]any{"c": w.id("camp")}, &cu)
 	if cu.UpdateCampaign.Campaign.Name != "Autumn" || cu.UpdateCampaign.Campaign.CategoryID != nil || cu.DeleteCampaign.DeletedCampaignID == nil {

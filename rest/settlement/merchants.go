@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/rest/storebox"
@@ -102,10 +103,14 @@ type merchantRequest struct {
 }
 
 // decodeMerchant reads a merchant body, naming the field of any error.
-func decodeMerchant(r *http.Request) (req merchantRequest, err error) {
+// On update, empty members are omitted (omitEmpty).
+func decodeMerchant(r *http.Request, update bool) (req merchantRequest, err error) {
 	obj, err := storebox.DecodeObject(r)
 	if err != nil {
 		return req, err
+	}
+	if update {
+		obj = omitEmpty(obj)
 	}
 	if req.id, req.hasID, err = obj.String("merchantId"); err != nil {
 		return req, err
@@ -120,7 +125,7 @@ func decodeMerchant(r *http.Request) (req merchantRequest, err error) {
 }
 
 func (h *Handler) createMerchant(w http.ResponseWriter, r *http.Request) {
-	req, err := decodeMerchant(r)
+	req, err := decodeMerchant(r, false)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -147,12 +152,10 @@ func (h *Handler) createMerchant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
-	offset, limit, err := storebox.Page(r, merchant.MaxPageSize)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	list, _, err := h.merchants.List(r.Context(), merchant.Filter{Offset: offset, Limit: limit})
+	list, err := allOf(r, func(p merchants.Page) ([]*merchant.Merchant, error) {
+		list, _, err := h.merchants.List(r.Context(), merchant.Filter{Offset: p.Offset, Limit: p.Limit})
+		return list, err
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -176,7 +179,7 @@ func (h *Handler) getMerchant(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) updateMerchant(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("merchantId")
-	req, err := decodeMerchant(r)
+	req, err := decodeMerchant(r, true)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -210,8 +213,9 @@ func (h *Handler) writeMerchantDetail(w http.ResponseWriter, r *http.Request, m 
 	storebox.WriteJSON(w, http.StatusOK, out)
 }
 
-// deleteMerchant refuses (409) a merchant that still has companies,
-// stores, categories or campaigns; its derived shares go with it.
+// deleteMerchant deletes a merchant with its model (companies, stores,
+// categories and products, campaigns, derived shares); it refuses (409)
+// while settlements or invoices of the merchant exist.
 func (h *Handler) deleteMerchant(w http.ResponseWriter, r *http.Request) {
 	if err := h.merchants.Delete(r.Context(), r.PathValue("merchantId")); err != nil {
 		h.fail(w, r, err)

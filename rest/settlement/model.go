@@ -141,6 +141,22 @@ func textMember(obj storebox.Object, field string) (string, bool, error) {
 	return obj.String(field)
 }
 
+// omitEmpty drops the members of an update body that are null or the
+// empty string: the seed's "empty values will be omitted", so such a
+// member leaves its field unchanged. It is neither an error nor a way to
+// clear a field or a limit (the REST family has none; GraphQL has an
+// explicit input for it).
+func omitEmpty(obj storebox.Object) storebox.Object {
+	out := make(storebox.Object, len(obj))
+	for k, raw := range obj {
+		if v := strings.TrimSpace(string(raw)); v == "null" || v == `""` {
+			continue
+		}
+		out[k] = raw
+	}
+	return out
+}
+
 // optionalMember reads an optional scope member: absent is nil; null or ""
 // is a pointer to "" (no scope, or remove it on update).
 func optionalMember(obj storebox.Object, field string, read func(storebox.Object, string) (string, bool, error)) (*string, error) {
@@ -316,6 +332,41 @@ func atIndex(prefix string, i int, err error) error {
 func modelPage(r *http.Request) (merchants.Page, error) {
 	offset, limit, err := storebox.Page(r, merchant.MaxPageSize)
 	return merchants.Page{Offset: offset, Limit: limit}, err
+}
+
+// listPageSize is the page in which a whole list is read (a variable so
+// that a test can make it small).
+var listPageSize = merchant.MaxPageSize
+
+// pagedRequest reports whether the caller asked for a page of a list the
+// seed documents whole (offset or limit, an extension of this service).
+func pagedRequest(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Has("offset") || q.Has("limit")
+}
+
+// allOf answers a list the seed documents whole ("get all …"): every
+// item, read listPageSize at a time, never silently cut short. A caller
+// that gives offset or limit gets that page instead.
+func allOf[T any](r *http.Request, list func(merchants.Page) ([]T, error)) ([]T, error) {
+	if pagedRequest(r) {
+		p, err := modelPage(r)
+		if err != nil {
+			return nil, err
+		}
+		return list(p)
+	}
+	out := []T{}
+	for {
+		page, err := list(merchants.Page{Offset: len(out), Limit: listPageSize})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < listPageSize {
+			return out, nil
+		}
+	}
 }
 
 // writeList answers a list (200, or the status given), or the error that

@@ -243,7 +243,8 @@ func TestUpdatesKeepIDsAndChangeNothingWhenRefused(t *testing.T) {
 			wantError(t, c.do(method, path, raw(`{"userShare": 7.555}`)), http.StatusBadRequest, "invalid", "userShare")
 			wantError(t, c.do(method, path, raw(`{"providerShare": 101}`)), http.StatusBadRequest, "invalid", "providerShare")
 			wantError(t, c.do(method, path, raw(`{"userShareType": "derived", "providerShareType": "derived"}`)), http.StatusBadRequest, "invalid", "providerShareType")
-			wantError(t, c.do(method, path, raw(`{"name": null}`)), http.StatusBadRequest, "invalid", "name")
+			// Empty values are omitted (seed 002): null and "" change nothing.
+			c.must(method, path, raw(`{"name": null, "companyRegistrationNumber": ""}`), http.StatusOK)
 			wantError(t, c.do(method, "/api/v1/companies/missing", map[string]any{"name": "x"}), http.StatusNotFound, "not_found", "")
 		})
 	}
@@ -326,10 +327,10 @@ func TestCategoriesAndProducts(t *testing.T) {
 	r = c.must("PUT", "/api/v1/categories/"+cat, map[string]any{"providerShare": 3}, http.StatusOK)
 	want["providerShare"] = json.Number("3")
 	wantFields(t, exact(t, r), want)
-	// null removes the store: the category applies in every store.
-	got := exact(t, c.must("PATCH", "/api/v1/categories/"+cat, raw(`{"storeNumber": null}`), http.StatusOK))
-	if _, ok := got["storeNumber"]; ok || got["name"] != "Magazines" {
-		t.Fatalf("storeNumber not removed: %v", got)
+	// Empty values are omitted (seed 002): null or "" keeps the store.
+	got := exact(t, c.must("PATCH", "/api/v1/categories/"+cat, raw(`{"storeNumber": null, "name": ""}`), http.StatusOK))
+	if got["storeNumber"] != "39898634" || got["name"] != "Magazines" {
+		t.Fatalf("empty values changed the category: %v", got)
 	}
 	list := exactList(t, c.must("GET", "/api/v1/merchants/"+m+"/categories", nil, http.StatusOK))
 	if len(list) != 1 || list[0]["categoryId"] != cat {
@@ -407,9 +408,10 @@ func TestCampaignSeedSampleAndPeriod(t *testing.T) {
 	// equal to it, is refused.
 	wantError(t, c.do("PATCH", "/api/v1/campaigns/"+id, map[string]any{"campaignEnd": "2018-11-08T17:32:28Z"}), http.StatusBadRequest, "invalid", "campaignEnd")
 	wantError(t, c.do("PUT", "/api/v1/campaigns/"+id, map[string]any{"campaignStart": "2018-11-11T00:00:00Z"}), http.StatusBadRequest, "invalid", "campaignEnd")
-	r = c.must("PUT", "/api/v1/campaigns/"+id, raw(`{"name": "Cola", "storeNumber": null}`), http.StatusOK)
+	// Empty values are omitted (seed 002): null or "" keeps the limit.
+	r = c.must("PUT", "/api/v1/campaigns/"+id, raw(`{"name": "Cola", "storeNumber": null, "categoryId": "", "campaignEnd": null}`), http.StatusOK)
 	got := exact(t, r)
-	if _, ok := got["storeNumber"]; ok || got["name"] != "Cola" || got["productNumber"] != "1000" || got["campaignStart"] != "2018-11-08T17:32:28Z" {
+	if got["storeNumber"] != "100" || got["categoryId"] != cat || got["name"] != "Cola" || got["productNumber"] != "1000" || got["campaignStart"] != "2018-11-08T17:32:28Z" {
 		t.Fatalf("after PUT: %v", got)
 	}
 
@@ -632,19 +634,43 @@ func TestMerchantShowsItsModel(t *testing.T) {
 	}
 }
 
-func TestDeleteMerchantWithModelIsConflict(t *testing.T) {
+// TestDeleteMerchantDeletesItsModel: the seed sets no precondition, so a
+// merchant goes with its companies, stores, categories and products,
+// campaigns and derived shares; blocked products are global and stay.
+func TestDeleteMerchantDeletesItsModel(t *testing.T) {
 	c := newClient(t, auth.KindSettlement)
 	m := newMerchant(t, c)
 	company := exact(t, c.must("POST", "/api/v1/companies", raw(companyBody(m, uniqueNumber())), http.StatusCreated))
-	c.must("POST", "/api/v1/derivedshares", map[string]any{"merchantId": m, "share": 1, "derivedShare": 2}, http.StatusCreated)
-	r := c.do("DELETE", "/api/v1/merchants/"+m, nil)
-	wantError(t, r, http.StatusConflict, "conflict", "")
-	c.must("GET", "/api/v1/merchants/"+m, nil, http.StatusOK)
-	// Without companies, stores, categories or campaigns it goes, with its
-	// derived shares.
-	c.must("DELETE", "/api/v1/companies/"+company["companyId"].(string), nil, http.StatusNoContent)
+	store := exact(t, c.must("POST", "/api/v1/stores", map[string]any{"merchantId": m, "storeNumber": uniqueNumber(), "name": "S",
+		"userShare": 1, "providerShare": 1}, http.StatusCreated))
+	cat := exact(t, c.must("POST", "/api/v1/categories", map[string]any{"merchantId": m, "name": "C", "userShare": 1, "providerShare": 1}, http.StatusCreated))
+	catID := cat["categoryId"].(string)
+	product := exactList(t, c.must("POST", "/api/v1/categories/"+catID+"/products", raw(`[{"name": "P", "productNumber": "`+uniqueNumber()+`"}]`), http.StatusCreated))
+	campaign := exact(t, c.must("POST", "/api/v1/campaigns", map[string]any{"merchantId": m, "campaignStart": "2030-01-01T00:00:00Z",
+		"campaignEnd": "2030-02-01T00:00:00Z", "userShare": 1, "providerShare": 1, "categoryId": catID}, http.StatusCreated))
+	share := exact(t, c.must("POST", "/api/v1/derivedshares", map[string]any{"merchantId": m, "share": 1, "derivedShare": 2}, http.StatusCreated))
+	blocked := exact(t, c.must("POST", "/api/v1/blockedproducts", map[string]any{"productNumber": uniqueNumber()}, http.StatusCreated))
+
 	c.must("DELETE", "/api/v1/merchants/"+m, nil, http.StatusNoContent)
-	wantError(t, c.do("GET", "/api/v1/merchants/"+m+"/derivedshares", nil), http.StatusNotFound, "not_found", "")
+	wantError(t, c.do("GET", "/api/v1/merchants/"+m, nil), http.StatusNotFound, "not_found", "")
+	for _, path := range []string{"/api/v1/companies/" + company["companyId"].(string), "/api/v1/stores/" + store["storeId"].(string),
+		"/api/v1/categories/" + catID, "/api/v1/categories/" + catID + "/products",
+		"/api/v1/campaigns/" + campaign["campaignId"].(string), "/api/v1/derivedshares/" + share["derivedShareId"].(string)} {
+		wantError(t, c.do("GET", path, nil), http.StatusNotFound, "not_found", "")
+	}
+	wantError(t, c.do("DELETE", "/api/v1/products/"+product[0]["productId"].(string), nil), http.StatusNotFound, "not_found", "")
+	found := false
+	for _, b := range exactList(t, c.must("GET", "/api/v1/blockedproducts", nil, http.StatusOK)) {
+		found = found || b["productId"] == blocked["productId"]
+	}
+	if !found {
+		t.Fatalf("the blocked product went with the merchant")
+	}
+	// A merchant with the same id starts with an empty model.
+	c.must("POST", "/api/v1/merchants", map[string]any{"merchantId": m, "merchantName": "Again"}, http.StatusCreated)
+	if list := exactList(t, c.must("GET", "/api/v1/merchants/"+m+"/companies", nil, http.StatusOK)); len(list) != 0 {
+		t.Fatalf("companies of the new merchant: %v", list)
+	}
 }
 
 func TestModelNeedsSettlementOrAdminCredentials(t *testing.T) {

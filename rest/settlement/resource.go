@@ -20,7 +20,8 @@ type resource[T, C, U, J any] struct {
 	// in the path and the body ("companyId").
 	path, idParam string
 	// decodeCreate reads a create body; decodeUpdate an update body of
-	// the instance id, which the body may repeat but not change.
+	// the instance id, which the body may repeat but not change, once
+	// its empty members are omitted (omitEmpty).
 	decodeCreate func(obj storebox.Object) (C, error)
 	decodeUpdate func(obj storebox.Object, id string) (U, error)
 	create       func(context.Context, C) (T, error)
@@ -76,7 +77,7 @@ func (rs *resource[T, C, U, J]) updateHandler(h *Handler) http.HandlerFunc {
 		obj, err := storebox.DecodeObject(r)
 		var upd U
 		if err == nil {
-			upd, err = rs.decodeUpdate(obj, id)
+			upd, err = rs.decodeUpdate(omitEmpty(obj), id)
 		}
 		var v T
 		if err == nil {
@@ -94,11 +95,9 @@ func (rs *resource[T, C, U, J]) deleteHandler(h *Handler) http.HandlerFunc {
 
 func (rs *resource[T, C, U, J]) listHandler(h *Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := modelPage(r)
-		var list []T
-		if err == nil {
-			list, err = rs.ofMerchant(r.Context(), r.PathValue("merchantId"), &p)
-		}
+		list, err := allOf(r, func(p merchants.Page) ([]T, error) {
+			return rs.ofMerchant(r.Context(), r.PathValue("merchantId"), &p)
+		})
 		writeList(h, w, r, list, err, rs.toJSON)
 	}
 }

@@ -58,17 +58,49 @@ func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
 	list, err := allPages(func(offset, limit int) ([]*settlement.TransactionBatch, int, error) {
 		return h.settlements.TransactionBatches(r.Context(), settlement.BatchFilter{Offset: offset, Limit: limit})
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	writeList(h, w, r, list, err, func(b *settlement.TransactionBatch) transactionBatchJSON {
+		return transactionBatchJSON{BatchID: b.BatchID, Transactions: b.Transactions, Created: seedTime(b.Created)}
+	})
+}
+
+// seedTime is a time as the seed writes it: UTC, whole seconds, "Z"
+// (2019-08-24T14:15:22Z), so that it reads the same wherever it appears.
+type seedTime time.Time
+
+// MarshalJSON writes the time in the seed's format.
+func (t seedTime) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05Z") + `"`), nil
+}
+
+// optionalSeedTime is a seedTime that may be absent (null).
+func optionalSeedTime(t *time.Time) *seedTime {
+	if t == nil {
+		return nil
 	}
-	storebox.WriteJSON(w, http.StatusOK, list)
+	st := seedTime(*t)
+	return &st
+}
+
+type transactionBatchJSON struct {
+	BatchID      string   `json:"batchId"`
+	Transactions int      `json:"transactions"`
+	Created      seedTime `json:"created"`
+}
+
+type settlementBatchJSON struct {
+	BatchID     string   `json:"batchId"`
+	Settlements int      `json:"settlements"`
+	Created     seedTime `json:"created"`
+}
+
+func toSettlementBatchJSON(b *settlement.SettlementBatch) settlementBatchJSON {
+	return settlementBatchJSON{BatchID: b.BatchID, Settlements: b.Settlements, Created: seedTime(b.Created)}
 }
 
 // allPages reads a list the seed documents whole ("get all batches") one
-// page of 1000 at a time.
+// page of listPageSize at a time.
 func allPages[T any](page func(offset, limit int) ([]T, int, error)) ([]T, error) {
-	const size = 1000
+	size := listPageSize
 	out := []T{}
 	for {
 		list, total, err := page(len(out), size)
@@ -86,7 +118,7 @@ type transactionJSON struct {
 	TransactionID             string          `json:"transactionId"`
 	Amount                    storebox.Number `json:"amount"`
 	Currency                  string          `json:"currency"`
-	TransactionDateTime       time.Time       `json:"transactionDateTime"`
+	TransactionDateTime       seedTime        `json:"transactionDateTime"`
 	CardAcceptorID            string          `json:"cardAcceptorId"`
 	CompanyRegistrationNumber string          `json:"companyRegistrationNumber"`
 	TruncatedCardNumber       string          `json:"truncatedCardNumber"`
@@ -123,7 +155,7 @@ func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {
 	out := make([]transactionJSON, len(list))
 	for i, t := range list {
 		out[i] = transactionJSON{TransactionID: t.TransactionID, Amount: storebox.Number(t.Amount), Currency: t.Currency,
-			TransactionDateTime: t.TransactionDateTime, CardAcceptorID: t.CardAcceptorID,
+			TransactionDateTime: seedTime(t.TransactionDateTime), CardAcceptorID: t.CardAcceptorID,
 			CompanyRegistrationNumber: t.CompanyRegistrationNumber, TruncatedCardNumber: t.TruncatedCardNumber,
 			CardType: t.CardType, ApprovalCode: t.ApprovalCode, CardAcceptorTerminalID: t.CardAcceptorTerminalID,
 			SystemTraceAuditNumber: t.SystemTraceAuditNumber, RetrievalReferenceNumber: t.RetrievalReferenceNumber,
@@ -142,8 +174,8 @@ type settlementJSON struct {
 	CampaignID          string          `json:"campaignId,omitempty"`
 	Source              string          `json:"source"`
 	TransactionID       string          `json:"transactionId"`
-	TransactionDateTime time.Time       `json:"transactionDateTime"`
-	ProcessedDateTime   time.Time       `json:"processedDateTime"`
+	TransactionDateTime seedTime        `json:"transactionDateTime"`
+	ProcessedDateTime   seedTime        `json:"processedDateTime"`
 	Amount              storebox.Number `json:"amount"`
 	Currency            string          `json:"currency"`
 	UserShare           storebox.Number `json:"userShare"`
@@ -158,7 +190,7 @@ type settlementJSON struct {
 func toSettlementJSON(s *settlement.Settlement) settlementJSON {
 	return settlementJSON{SettlementID: s.SettlementID, BatchID: s.BatchID, MerchantID: s.MerchantID, CompanyID: s.CompanyID,
 		StoreID: s.StoreID, CampaignID: s.CampaignID, Source: string(s.Source), TransactionID: s.TransactionID,
-		TransactionDateTime: s.TransactionDateTime, ProcessedDateTime: s.ProcessedDateTime, Amount: storebox.Number(s.Amount),
+		TransactionDateTime: seedTime(s.TransactionDateTime), ProcessedDateTime: seedTime(s.ProcessedDateTime), Amount: storebox.Number(s.Amount),
 		Currency: s.Currency, UserShare: storebox.Number(s.UserShare), ProviderShare: storebox.Number(s.ProviderShare),
 		UserShareType: string(s.UserShareType), ProviderShareType: string(s.ProviderShareType), CardType: s.CardType,
 		TruncatedCardNumber: s.TruncatedCardNumber, UserID: s.UserID}
@@ -244,22 +276,14 @@ func (h *Handler) settlementsByBatch(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) createSettlementBatch(w http.ResponseWriter, r *http.Request) {
 	b, err := h.settlements.CreateBatch(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	storebox.WriteJSON(w, http.StatusCreated, b)
+	writeOne(h, w, r, http.StatusCreated, b, err, toSettlementBatchJSON)
 }
 
 func (h *Handler) settlementBatches(w http.ResponseWriter, r *http.Request) {
 	list, err := allPages(func(offset, limit int) ([]*settlement.SettlementBatch, int, error) {
 		return h.settlements.Batches(r.Context(), settlement.BatchFilter{Offset: offset, Limit: limit})
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	storebox.WriteJSON(w, http.StatusOK, list)
+	writeList(h, w, r, list, err, toSettlementBatchJSON)
 }
 
 func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
@@ -280,7 +304,7 @@ func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, m
 	out := make([]invoiceJSON, len(list))
 	for i, inv := range list {
 		out[i] = invoiceJSON{SettlementID: inv.SettlementID, MerchantID: inv.MerchantID, Type: string(inv.Type),
-			Amount: storebox.Number(inv.Amount), Currency: inv.Currency, SettlementCount: inv.SettlementCount, Created: inv.Created}
+			Amount: storebox.Number(inv.Amount), Currency: inv.Currency, SettlementCount: inv.SettlementCount, Created: seedTime(inv.Created)}
 	}
 	storebox.WriteJSON(w, http.StatusOK, out)
 }
@@ -293,7 +317,7 @@ type invoiceJSON struct {
 	Amount          storebox.Number `json:"amount"`
 	Currency        string          `json:"currency"`
 	SettlementCount int             `json:"settlementCount"`
-	Created         time.Time       `json:"created"`
+	Created         seedTime        `json:"created"`
 }
 
 func (h *Handler) invoices(w http.ResponseWriter, r *http.Request) {
@@ -314,9 +338,19 @@ func (h *Handler) sourceStates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := h.settlements.SourceStates(r.Context(), r.PathValue("merchantId"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	storebox.WriteJSON(w, http.StatusOK, list)
+	writeList(h, w, r, list, err, func(s *settlement.SourceState) sourceStateJSON {
+		return sourceStateJSON{MerchantID: s.MerchantID, Source: string(s.Source), Settled: s.Settled, Unmatched: s.Unmatched,
+			LastReceived: optionalSeedTime(s.LastReceived), LastSettled: optionalSeedTime(s.LastSettled), Unbatched: s.UnbatchedCount}
+	})
+}
+
+// sourceStateJSON is how far a merchant's settlement source has come.
+type sourceStateJSON struct {
+	MerchantID   string    `json:"merchantId"`
+	Source       string    `json:"source"`
+	Settled      int       `json:"settled"`
+	Unmatched    int       `json:"unmatched"`
+	LastReceived *seedTime `json:"lastReceived"`
+	LastSettled  *seedTime `json:"lastSettled"`
+	Unbatched    int       `json:"unbatched"`
 }

@@ -223,7 +223,7 @@ func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
 	wantError(t, w.c.do("GET", "/api/v1/settlements?enddate=2024-05-18T10:00:00Z", nil), 400, "invalid", "startdate")
 	wantError(t, w.c.do("GET", "/api/v1/settlements?startdate=nope&enddate=2024-05-18T10:00:00Z", nil), 400, "invalid", "startdate")
 	wantError(t, w.c.do("GET", "/api/v1/settlements?startdate=2024-05-18T10:00:00Z&enddate=2024-05-18T10:00:00Z&limit=1001", nil), 400, "invalid", "limit")
-	wantError(t, w.c.do("POST", "/api/v1/merchants/settle?externalMerchantId=nope", nil), 400, "invalid", "externalMerchantId")
+	wantError(t, w.c.do("POST", "/api/v1/merchants/settle?externalMerchantId=nope", nil), 404, "not_found", "externalMerchantId")
 	wantError(t, w.c.do("GET", "/api/v1/invoices/nope", nil), 404, "not_found", "")
 	wantError(t, w.c.do("GET", "/api/v1/transactions/nope", nil), 404, "not_found", "")
 }

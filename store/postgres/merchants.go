@@ -130,14 +130,44 @@ func (s *MerchantStore) UpdateMerchant(ctx context.Context, id string, upd merch
 	return m, mapError(err, "merchant")
 }
 
-// DeleteMerchant removes one merchant. It does not check permissions.
+// DeleteMerchant removes one merchant with its model (companies, stores,
+// categories and their products, campaigns, derived shares), or refuses
+// (conflict) while settlements or invoices of it exist. It does not check
+// permissions.
 func (s *MerchantStore) DeleteMerchant(ctx context.Context, id string) error {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM merchants WHERE merchant_id = $1`, id)
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var found bool
+		if err := tx.QueryRow(ctx, `SELECT true FROM merchants WHERE merchant_id = $1 FOR UPDATE`, id).Scan(&found); err != nil {
+			return err
+		}
+		// Settlements and invoices are financial records: while any
+		// exists the merchant stays (409). Its model goes with it;
+		// blocked products are global and stay.
+		var financial bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settlements WHERE merchant_id = $1)
+			OR EXISTS (SELECT 1 FROM invoices WHERE merchant_id = $1)
+			OR EXISTS (SELECT 1 FROM settlement_lots WHERE merchant_id = $1)`, id).Scan(&financial); err != nil {
+			return err
+		}
+		if financial {
+			return errs.Conflictf("merchantId", "merchant has settlements or invoices; it cannot be deleted")
+		}
+		for _, q := range []string{
+			`DELETE FROM campaigns WHERE merchant_id = $1`,
+			`DELETE FROM categories WHERE merchant_id = $1`, // and their products
+			`DELETE FROM stores WHERE merchant_id = $1`,
+			`DELETE FROM companies WHERE merchant_id = $1`,
+			`DELETE FROM derived_shares WHERE merchant_id = $1`,
+			`DELETE FROM merchants WHERE merchant_id = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return mapError(err, "merchant")
-	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("merchant not found")
 	}
 	return nil
 }
