@@ -51,10 +51,14 @@ type Card struct {
 	UserID       string
 	TokenType    string
 	TruncatedPAN string
-	Payment      bool
-	SealedToken  []byte
-	TokenHash    []byte
-	CreatedAt    time.Time
+	// Token is the card token from the terminal, opened only for a card
+	// signed up without a truncated PAN: seed 000 returns the token in its
+	// place when a user's cards are read.
+	Token       string
+	Payment     bool
+	SealedToken []byte
+	TokenHash   []byte
+	CreatedAt   time.Time
 }
 
 // CardInput is a card as a till or app sends it.
