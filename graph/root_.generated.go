@@ -118,8 +118,9 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Payment      func(childComplexity int) int
+		Token        func(childComplexity int) int
 		TokenType    func(childComplexity int) int
-		TruncatedPAN func(childComplexity int) int
+		TruncatedPan func(childComplexity int) int
 	}
 
 	Category struct {
@@ -1022,6 +1023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Card.Payment(childComplexity), true
+	case "Card.token":
+		if e.ComplexityRoot.Card.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.Token(childComplexity), true
 	case "Card.tokenType":
 		if e.ComplexityRoot.Card.TokenType == nil {
 			break
@@ -1029,11 +1036,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Card.TokenType(childComplexity), true
 	case "Card.truncatedPan":
-		if e.ComplexityRoot.Card.TruncatedPAN == nil {
+		if e.ComplexityRoot.Card.TruncatedPan == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Card.TruncatedPAN(childComplexity), true
+		return e.ComplexityRoot.Card.TruncatedPan(childComplexity), true
 
 	case "Category.createdAt":
 		if e.ComplexityRoot.Category.CreatedAt == nil {
@@ -5314,12 +5321,18 @@ type User implements Node {
   updatedAt: DateTime!
 }
 
-"A payment card of a user. The card token is never shown here."
+"""
+A payment card of a user. The card token is shown only for a card signed up
+without a truncated PAN (seed 000: "If not set token will be returned when
+getting a users cards").
+"""
 type Card implements Node {
   id: ID!
   cardId: ID!
   "Masked card number, such as 457100XXXXXX0001."
   truncatedPan: String
+  "The card token from the terminal, only when the card has no truncatedPan."
+  token: String
   tokenType: String
   "Whether the card is used for recurring payments."
   payment: Boolean!
@@ -5616,6 +5629,8 @@ func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.
 		return ec.fieldContext_Card_cardId(ctx, field)
 	case "truncatedPan":
 		return ec.fieldContext_Card_truncatedPan(ctx, field)
+	case "token":
+		return ec.fieldContext_Card_token(ctx, field)
 	case "tokenType":
 		return ec.fieldContext_Card_tokenType(ctx, field)
 	case "payment":

@@ -19,6 +19,9 @@ import (
 
 type CardResolver interface {
 	ID(ctx context.Context, obj *user.Card) (string, error)
+
+	TruncatedPan(ctx context.Context, obj *user.Card) (*string, error)
+	Token(ctx context.Context, obj *user.Card) (*string, error)
 }
 type LinkCodeResolver interface {
 	Provider(ctx context.Context, obj *user.Signup) (string, error)
@@ -134,18 +137,41 @@ func (ec *executionContext) _Card_truncatedPan(ctx context.Context, field graphq
 			return ec.fieldContext_Card_truncatedPan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TruncatedPAN, nil
+			return ec.Resolvers.Card().TruncatedPan(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Card_truncatedPan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Card", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Card", field, true, true, "String")
+}
+
+func (ec *executionContext) _Card_token(ctx context.Context, field graphql.CollectedField, obj *user.Card) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Card_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Card().Token(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Card_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Card", field, true, true, "String")
 }
 
 func (ec *executionContext) _Card_tokenType(ctx context.Context, field graphql.CollectedField, obj *user.Card) (ret graphql.Marshaler) {
@@ -1685,10 +1711,17 @@ func (ec *executionContext) _Card(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "truncatedPan":
-			out.Values[i] = ec._Card_truncatedPan(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Card_truncatedPan(ctx, field, obj)
+				})
+		case "token":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Card_token(ctx, field, obj)
+				})
 		case "tokenType":
 			out.Values[i] = ec._Card_tokenType(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

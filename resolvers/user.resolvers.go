@@ -17,6 +17,20 @@ func (r *cardResolver) ID(ctx context.Context, obj *user.Card) (string, error) {
 	return GlobalID(typeCard, obj.ID), nil
 }
 
+func (r *cardResolver) TruncatedPan(ctx context.Context, obj *user.Card) (*string, error) {
+	if obj.TruncatedPAN == "" {
+		return nil, nil
+	}
+	return &obj.TruncatedPAN, nil
+}
+
+func (r *cardResolver) Token(ctx context.Context, obj *user.Card) (*string, error) {
+	if obj.Token == "" {
+		return nil, nil
+	}
+	return &obj.Token, nil
+}
+
 func (r *linkCodeResolver) Provider(ctx context.Context, obj *user.Signup) (string, error) {
 	return obj.Provider.Name, nil
 }

@@ -41,21 +41,13 @@ func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger
 			}
 			var p *auth.Principal
 			var err error
-			if userToken != "" {
-				// An end user's token restricts the request to that user.
-				p, err = endUser(tokens, userToken)
-				if err == nil && header != "" {
-					// SECURITY: partner credentials sent with the token
-					// must be good, and the token's partner's: bad ones are
-					// refused, not ignored.
-					var partner *auth.Principal
-					if partner, err = principalOf(r, header, svc, now, maxKeyLifetime); err == nil &&
-						partner.Kind == auth.KindPartner && partner.ProviderID != p.ProviderID {
-						err = errs.E(errs.Unauthenticated, "the user token belongs to another partner")
-					}
-				}
-			} else {
+			if header != "" {
+				// SECURITY: partner credentials are checked first, and a
+				// bad one is refused (401) whatever token comes with it.
 				p, err = principalOf(r, header, svc, now, maxKeyLifetime)
+			}
+			if err == nil && userToken != "" {
+				p, err = withUserToken(p, tokens, userToken)
 			}
 			ctx := r.Context()
 			if err != nil {
@@ -71,11 +63,43 @@ func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger
 	}
 }
 
+// withUserToken applies an end user's access token to the principal of the
+// request's other credentials, p (nil when there are none). Alone, the
+// token makes the end user the principal. With a partner's credentials, the
+// principal is the partner narrowed to the token's user, which must be the
+// partner's. With other credentials, the end user is the principal.
+//
+// SECURITY: an invalid or expired token is refused with "Invalid security
+// token" (403, the seeds' status table); a token of another partner's user
+// is refused as bad partner credentials (401).
+func withUserToken(p *auth.Principal, tokens *secret.UserTokens, token string) (*auth.Principal, error) {
+	u, err := endUser(tokens, token)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || p.Kind != auth.KindPartner {
+		return u, nil
+	}
+	if p.CredentialID != u.ProviderID {
+		return nil, errs.E(errs.Unauthenticated, "the user token belongs to another partner")
+	}
+	narrowed := *p
+	narrowed.UserID, narrowed.ProviderID = u.UserID, u.ProviderID
+	return &narrowed, nil
+}
+
+// errInvalidUserToken answers an end user's token that is malformed,
+// forged or expired.
+var errInvalidUserToken = errs.E(errs.Forbidden, "Invalid security token")
+
 // endUser checks an end user's access token.
 func endUser(tokens *secret.UserTokens, token string) (*auth.Principal, error) {
 	userID, msisdn, providerID, err := tokens.Parse(strings.TrimSpace(token))
 	if err != nil {
-		return nil, err
+		if c := errs.CodeOf(err); c == errs.Unavailable || c == errs.Internal {
+			return nil, err
+		}
+		return nil, errInvalidUserToken
 	}
 	return &auth.Principal{Kind: auth.KindUser, Name: msisdn, Username: userID, UserID: userID, ProviderID: providerID}, nil
 }
@@ -169,5 +193,7 @@ func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Se
 	if err := svc.UseKeyID(ctx, principal.Username, claims.ID, ttl); err != nil {
 		return nil, err
 	}
-	return principal, nil
+	wrapped := *principal
+	wrapped.KeyWrapped = true
+	return &wrapped, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -91,10 +92,9 @@ func New(d Deps) http.Handler {
 	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
 	userapi.Register(mux, d.Ops.Users, d.Log)
 	receiptdata.Register(mux, d.Ops.Receipts, d.Log)
-	// Unknown paths answer in JSON too, not in the mux's plain text.
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
-	})
+	// Unknown paths answer in JSON too, not in the mux's plain text, and a
+	// known path asked with another method answers 405.
+	mux.Handle("/", notFound(mux))
 
 	return chain(mux,
 		withRequestID,
@@ -104,6 +104,37 @@ func New(d Deps) http.Handler {
 		limitBodies(maxBodyBytes, d.IngestBodyBytes),
 		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime),
 	)
+}
+
+// probeMethods are the methods tried to tell a wrong method on a known
+// path from an unknown path.
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// notFound is the catch-all route: it answers 405 with Allow, in the
+// Storebox JSON shape, when the path is routed for other methods, and 404
+// otherwise. The catch-all takes every request no other pattern matches,
+// which hides the mux's own 405, so the mux is asked which methods match.
+func notFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range probeMethods {
+			if m == r.Method {
+				continue
+			}
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"code": "method_not_allowed",
+				"message": fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
+	})
 }
 
 // limitBodies caps request bodies: a transaction batch's at ingest bytes,

@@ -31,12 +31,11 @@ func New(svc *user.Service, partners Partners) *Ops { return &Ops{svc: svc, part
 var (
 	partners   = authz.Allow(authz.ScopeOwnUsers, auth.KindPartner)
 	userOwners = authz.Allow(authz.ScopeOwnUsers, auth.KindPartner, auth.KindUser)
-	endUser    = authz.Allow(authz.ScopeOwnUsers, auth.KindUser)
 )
 
 var policy = authz.NewPolicy("users", map[string]authz.Rule{
 	"SignupWithCard": partners, "Signup": partners, "LinkCode": partners, "VerifyLinkCode": partners,
-	"Get": userOwners, "ByPhone": partners, "Viewer": endUser, "Update": userOwners, "Delete": userOwners,
+	"Get": userOwners, "ByPhone": partners, "Viewer": userOwners, "Update": userOwners, "Delete": userOwners,
 	"Cards": userOwners, "Card": userOwners,
 	"CardTokenByPhone": partners, "ValidateOTP": partners, "RequestToken": partners, "VerifyToken": partners,
 	"Settings":    partners,
@@ -60,19 +59,35 @@ func asPartner(ctx context.Context, op string) (user.Provider, error) {
 // userScope checks op's rule and returns the partner through which the
 // caller reaches userID.
 // SECURITY: a user is reached by its partner, or by the end user itself;
-// any other user is not found, so that ids reveal nothing.
+// any other user is not found, so that ids reveal nothing. A partner whose
+// request carries a user token reaches that user only, and one that
+// authenticated with a JWT-wrapped key reaches a user only with its token.
 func userScope(ctx context.Context, op, userID string) (user.Provider, error) {
 	p, err := policy.Authorize(ctx, op)
 	if err != nil {
 		return user.Provider{}, err
 	}
+	if err := needsUserToken(p); err != nil {
+		return user.Provider{}, err
+	}
+	if p.UserID != "" && p.UserID != userID {
+		return user.Provider{}, errs.NotFoundf("user not found")
+	}
 	if p.Kind == auth.KindUser {
-		if p.UserID != userID {
-			return user.Provider{}, errs.NotFoundf("user not found")
-		}
 		return user.Provider{ID: p.ProviderID}, nil
 	}
 	return user.Provider{ID: p.CredentialID, Name: p.Name}, nil
+}
+
+// needsUserToken refuses a partner that authenticated with a JWT-wrapped
+// key and sent no user token.
+// SECURITY: seed 000: "If used from a hostile environment using bearer
+// token authentication the header X-Storebox-user-token is required".
+func needsUserToken(p *auth.Principal) error {
+	if p.Kind == auth.KindPartner && p.KeyWrapped && p.UserID == "" {
+		return errs.E(errs.Forbidden, "X-Storebox-user-token is required with a JWT-wrapped key")
+	}
+	return nil
 }
 
 // SignupWithCard is "signup with card" (tokenTypeRequired false) and "signup
@@ -130,11 +145,15 @@ func (o *Ops) ByPhone(ctx context.Context, phone string) (*user.User, error) {
 	return o.svc.FindByPhone(ctx, p, phone)
 }
 
-// Viewer returns the end user of the access token.
+// Viewer returns the end user of the access token (sent alone or with its
+// partner's credentials).
 func (o *Ops) Viewer(ctx context.Context) (*user.User, error) {
 	p, err := policy.Authorize(ctx, "Viewer")
 	if err != nil {
 		return nil, err
+	}
+	if p.UserID == "" {
+		return nil, errs.NotFoundf("no end user: the request carries no user token")
 	}
 	return o.svc.Find(ctx, user.Provider{ID: p.ProviderID}, p.UserID)
 }
@@ -173,6 +192,9 @@ func (o *Ops) Cards(ctx context.Context, u *user.User) ([]*user.Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := needsUserToken(p); err != nil {
+		return nil, err
+	}
 	if u == nil || !owns(p, u) {
 		return nil, errs.NotFoundf("user not found")
 	}
@@ -181,6 +203,9 @@ func (o *Ops) Cards(ctx context.Context, u *user.User) ([]*user.Card, error) {
 
 // owns reports whether principal p reaches user u.
 func owns(p *auth.Principal, u *user.User) bool {
+	if p.UserID != "" && p.UserID != u.ID {
+		return false
+	}
 	if p.Kind == auth.KindUser {
 		return p.UserID == u.ID && p.ProviderID == u.Provider.ID
 	}
@@ -193,10 +218,13 @@ func (o *Ops) Card(ctx context.Context, cardID string) (*user.Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := needsUserToken(p); err != nil {
+		return nil, err
+	}
 	if p.Kind == auth.KindUser {
 		return o.svc.Card(ctx, user.Provider{ID: p.ProviderID}, p.UserID, cardID)
 	}
-	return o.svc.Card(ctx, user.Provider{ID: p.CredentialID}, "", cardID)
+	return o.svc.Card(ctx, user.Provider{ID: p.CredentialID}, p.UserID, cardID)
 }
 
 // CardTokenByPhone is "card token by phone".

@@ -45,12 +45,18 @@ type Principal struct {
 	Name         string
 	Username     string
 	// UserID and ProviderID are set for end users: the user, and the
-	// partner credential that owns it.
+	// partner credential that owns it. A partner whose request also carries
+	// an end user's token (X-Storebox-user-token) has them set too: the
+	// request is narrowed to that user of the partner.
 	UserID     string
 	ProviderID int64
 	// MerchantID is set for POS principals: the merchant the till posts
 	// receipts for.
 	MerchantID string
+	// KeyWrapped is set when a partner authenticated with a JWT-wrapped key,
+	// the credential of an app in a hostile environment (seed 000): it
+	// reaches a user only with that user's token.
+	KeyWrapped bool
 }
 
 // IsAdmin reports whether p is an admin.

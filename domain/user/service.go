@@ -499,7 +499,31 @@ func (s *Service) DeleteUser(ctx context.Context, p Provider, userID string) err
 
 // Cards returns a user's cards, newest first.
 func (s *Service) Cards(ctx context.Context, userID string) ([]*Card, error) {
-	return s.store.ListCards(ctx, userID)
+	cards, err := s.store.ListCards(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cards {
+		if err := s.openToken(c); err != nil {
+			return nil, err
+		}
+	}
+	return cards, nil
+}
+
+// openToken sets the Token of a card signed up without a truncated PAN
+// (seed 000: "If not set token will be returned when getting a users
+// cards").
+func (s *Service) openToken(c *Card) error {
+	if c.TruncatedPAN != "" || len(c.SealedToken) == 0 {
+		return nil
+	}
+	token, err := s.vault.Open(c.SealedToken)
+	if err != nil {
+		return err
+	}
+	c.Token = string(token)
+	return nil
 }
 
 // Card returns a card of one of p's users; with userID set, of that user only.
@@ -513,6 +537,9 @@ func (s *Service) Card(ctx context.Context, p Provider, userID, cardID string) (
 	}
 	if userID != "" && c.UserID != userID {
 		return nil, errs.NotFoundf("card not found")
+	}
+	if err := s.openToken(c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -31,7 +31,21 @@ func TestParmsRefuseCardNumbersNULAndBadUTF8(t *testing.T) {
 	wantInvalid(t, "NUL value", validateParms([]Parm{{"a", "x\x00y"}}), "parms[0].value")
 	wantInvalid(t, "NUL name", validateParms([]Parm{{"a\x00", "x"}}), "parms[0].name")
 	wantInvalid(t, "bad UTF-8", validateParms([]Parm{{"a", "\xff\xfe"}}), "parms[0].value")
-	wantInvalid(t, "duplicate", validateParms([]Parm{{"a", "1"}, {"a", "2"}}), "parms[1].name")
+	// No other rule: empty and repeated names pass (seed 000: "There is
+	// no validation of the parameters"); only generous limits remain.
+	if err := validateParms([]Parm{{"a", "1"}, {"a", "2"}, {"", ""}}); err != nil {
+		t.Fatalf("repeated and empty names: %v", err)
+	}
+	many := make([]Parm, maxParms)
+	for i := range many {
+		many[i] = Parm{strings.Repeat("n", maxParmName), strings.Repeat("v", maxParmValue)}
+	}
+	if err := validateParms(many); err != nil {
+		t.Fatalf("at the limits: %v", err)
+	}
+	wantInvalid(t, "too many", validateParms(append(many, Parm{"x", "y"})), "parms")
+	wantInvalid(t, "long name", validateParms([]Parm{{strings.Repeat("n", maxParmName+1), ""}}), "parms[0].name")
+	wantInvalid(t, "long value", validateParms([]Parm{{"a", strings.Repeat("v", maxParmValue+1)}}), "parms[0].value")
 }
 
 func TestMemberIDAndStoreIDRefuseCardNumbers(t *testing.T) {

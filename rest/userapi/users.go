@@ -163,7 +163,7 @@ type linkCodeJSON struct {
 func (h *Handler) linkCode(w http.ResponseWriter, r *http.Request) {
 	sg, err := h.users.LinkCode(r.Context(), r.PathValue("linkCode"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, usedAsUnknown(err))
 		return
 	}
 	storebox.WriteJSON(w, http.StatusOK, linkCodeJSON{
@@ -183,10 +183,19 @@ func (h *Handler) verifyLinkCode(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, err := h.users.VerifyLinkCode(r.Context(), r.PathValue("linkCode"), memberID); err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, usedAsUnknown(err))
 		return
 	}
 	storebox.WriteJSON(w, http.StatusOK, map[string]int{"state": 0})
+}
+
+// usedAsUnknown answers a used or expired link code (Gone) as not found,
+// like an unknown one: the seed documents no 410.
+func usedAsUnknown(err error) error {
+	if e := errs.As(err); e.Code == errs.Gone {
+		return &errs.Error{Code: errs.NotFound, Message: e.Message, Field: e.Field}
+	}
+	return err
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) {
