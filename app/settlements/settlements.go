@@ -7,18 +7,18 @@ package settlements
 
 import (
 	"context"
-	"slices"
 
 	"loyaltygraph/app/authz"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/settlement"
 )
 
-// Merchants tells which merchants a settlement client owns.
+// Merchants finds a merchant, to tell which settlement client owns it.
 type Merchants interface {
-	// FindMerchantIDsByOwner returns the ids of the merchants of ownerID.
-	FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error)
+	// FindMerchantByID returns the merchant, or a not-found error.
+	FindMerchantByID(ctx context.Context, id string) (*merchant.Merchant, error)
 }
 
 // Ops are the settlement operations.
@@ -60,23 +60,21 @@ func tenant(ctx context.Context, op string) (int64, error) {
 // Policy returns the rules of the settlement operations.
 func Policy() *authz.Policy { return policy }
 
-// owned checks op's rule and returns the caller's tenant and the ids of
-// its merchants; all is set for an admin, who reaches every merchant.
-func (o *Ops) owned(ctx context.Context, op string) (t int64, ids []string, all bool, err error) {
-	if t, err = tenant(ctx, op); err != nil || t == 0 {
-		return 0, nil, err == nil, err
+// reaches reports whether tenant t reaches merchant merchantID: an admin
+// (t = 0) every merchant, a settlement client its own.
+// SECURITY: another client's merchant is reported like an unknown one.
+func (o *Ops) reaches(ctx context.Context, t int64, merchantID string) (bool, error) {
+	if t == 0 {
+		return true, nil
 	}
-	ids, err = o.merchants.FindMerchantIDsByOwner(ctx, t)
-	return t, ids, false, err
-}
-
-// reach checks that merchantID ("" for none) is within reach.
-// SECURITY: another client's merchant answers like an unknown one.
-func reach(ids []string, all bool, merchantID, field string) error {
-	if all || merchantID == "" || slices.Contains(ids, merchantID) {
-		return nil
+	m, err := o.merchants.FindMerchantByID(ctx, merchantID)
+	if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Invalid) {
+		return false, nil
 	}
-	return &errs.Error{Code: errs.NotFound, Field: field, Message: "no merchant with this id"}
+	if err != nil {
+		return false, err
+	}
+	return m.OwnerID == t, nil
 }
 
 // Ingest stores a batch of raw transactions for the caller and settles
@@ -122,22 +120,14 @@ func (o *Ops) Transactions(ctx context.Context, batchID string, offset, limit in
 // reach. Those of one batch (f.BatchID) are not found when the batch is
 // unknown and holds none of them.
 func (o *Ops) Settlements(ctx context.Context, f settlement.SettlementFilter) ([]*settlement.Settlement, int, error) {
-	t, ids, all, err := o.owned(ctx, "Settlements")
+	t, err := tenant(ctx, "Settlements")
 	if err != nil {
 		return nil, 0, err
 	}
-	list, total := []*settlement.Settlement{}, 0
-	if !all {
-		if len(f.MerchantIDs) > 0 {
-			f.MerchantIDs = slices.DeleteFunc(slices.Clone(f.MerchantIDs), func(id string) bool { return !slices.Contains(ids, id) })
-		} else {
-			f.MerchantIDs = ids
-		}
-	}
-	if all || len(f.MerchantIDs) > 0 {
-		if list, total, err = o.svc.Settlements(ctx, f); err != nil {
-			return nil, 0, err
-		}
+	f.OwnerID = t
+	list, total, err := o.svc.Settlements(ctx, f)
+	if err != nil {
+		return nil, 0, err
 	}
 	if f.BatchID != "" && total == 0 {
 		// SECURITY: another client's batch answers like an unknown one
@@ -175,12 +165,18 @@ func (o *Ops) Batches(ctx context.Context, f settlement.BatchFilter) ([]*settlem
 // Settle invoices the settlements not yet invoiced, of one merchant within
 // reach or, for "", of every merchant within reach.
 func (o *Ops) Settle(ctx context.Context, merchantID string) (string, error) {
-	t, ids, all, err := o.owned(ctx, "Settle")
+	t, err := tenant(ctx, "Settle")
 	if err != nil {
 		return "", err
 	}
-	if err := reach(ids, all, merchantID, "settleRun.merchantId"); err != nil {
-		return "", err
+	if merchantID != "" {
+		ok, err := o.reaches(ctx, t, merchantID)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", &errs.Error{Code: errs.NotFound, Field: "settleRun.merchantId", Message: "no merchant with this id"}
+		}
 	}
 	return o.svc.SettleMerchants(ctx, t, merchantID)
 }
@@ -188,29 +184,22 @@ func (o *Ops) Settle(ctx context.Context, merchantID string) (string, error) {
 // Invoices returns a settle run's or a merchant's invoices, of the
 // merchants within reach.
 func (o *Ops) Invoices(ctx context.Context, runID, merchantID string) ([]*settlement.Invoice, error) {
-	_, ids, all, err := o.owned(ctx, "Invoices")
+	t, err := tenant(ctx, "Invoices")
 	if err != nil {
 		return nil, err
 	}
-	if !all && merchantID != "" && !slices.Contains(ids, merchantID) {
-		return []*settlement.Invoice{}, nil
-	}
-	list, err := o.svc.Invoices(ctx, runID, merchantID)
-	if err != nil || all {
-		return list, err
-	}
-	return slices.DeleteFunc(list, func(inv *settlement.Invoice) bool { return !slices.Contains(ids, inv.MerchantID) }), nil
+	return o.svc.Invoices(ctx, t, runID, merchantID)
 }
 
 // SourceStates returns the settlement source states of a merchant within
 // reach.
 func (o *Ops) SourceStates(ctx context.Context, merchantID string) ([]*settlement.SourceState, error) {
-	_, ids, all, err := o.owned(ctx, "SourceStates")
+	t, err := tenant(ctx, "SourceStates")
 	if err != nil {
 		return nil, err
 	}
-	if !all && !slices.Contains(ids, merchantID) {
-		return []*settlement.SourceState{}, nil
+	if ok, err := o.reaches(ctx, t, merchantID); err != nil || !ok {
+		return []*settlement.SourceState{}, err
 	}
 	return o.svc.SourceStates(ctx, merchantID)
 }

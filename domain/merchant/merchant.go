@@ -80,9 +80,6 @@ type Store interface {
 	FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error)
 	// FindMerchantsByIDs returns the merchants that exist among ids, in any order.
 	FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error)
-	// FindMerchantIDsByOwner returns the ids of every merchant of one
-	// settlement client.
-	FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error)
 	// UpdateMerchant applies upd at time now and returns the result, or a
 	// not-found error.
 	UpdateMerchant(ctx context.Context, id string, upd Update, now time.Time) (*Merchant, error)
@@ -201,12 +198,6 @@ func (s *Service) FindMerchantByID(ctx context.Context, id string) (*Merchant, e
 // FindMerchantsByIDs returns the merchants among ids that exist.
 func (s *Service) FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error) {
 	return s.store.FindMerchantsByIDs(ctx, ids)
-}
-
-// FindMerchantIDsByOwner returns the ids of every merchant that settlement
-// client ownerID owns.
-func (s *Service) FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error) {
-	return s.store.FindMerchantIDsByOwner(ctx, ownerID)
 }
 
 // FindMerchants returns a page of merchants and the total count.

@@ -57,7 +57,9 @@ type Store interface {
 	// atomically, and writes its notification.
 	// ownerID (0: every merchant) limits it to one client's merchants.
 	Settle(ctx context.Context, runID, merchantID string, ownerID int64, now time.Time) error
-	Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error)
+	// Invoices returns a settle run's and/or a merchant's invoices, of the
+	// merchants of ownerID (0: of every merchant).
+	Invoices(ctx context.Context, ownerID int64, runID, merchantID string) ([]*Invoice, error)
 	SourceStates(ctx context.Context, merchantID string) ([]*SourceState, error)
 	MerchantExists(ctx context.Context, merchantID string) (bool, error)
 }
@@ -275,9 +277,10 @@ func (s *Service) SettleMerchants(ctx context.Context, ownerID int64, merchantID
 	return runID, s.store.Settle(ctx, runID, merchantID, ownerID, s.now().UTC().Truncate(time.Microsecond))
 }
 
-// Invoices returns a settle run's invoices, or a merchant's.
-func (s *Service) Invoices(ctx context.Context, runID, merchantID string) ([]*Invoice, error) {
-	return s.store.Invoices(ctx, runID, merchantID)
+// Invoices returns a settle run's invoices, or a merchant's, of the
+// merchants of ownerID (0: of every merchant).
+func (s *Service) Invoices(ctx context.Context, ownerID int64, runID, merchantID string) ([]*Invoice, error) {
+	return s.store.Invoices(ctx, ownerID, runID, merchantID)
 }
 
 // SourceStates returns a merchant's settlement source states.

@@ -188,7 +188,10 @@ type Settlement struct {
 type SettlementFilter struct {
 	From, To *time.Time // on ProcessedDateTime, inclusive
 	// IDs limits the page to these settlements; empty means every one.
-	IDs         []string
+	IDs []string
+	// OwnerID limits the page to the merchants of one settlement client;
+	// 0 means every merchant.
+	OwnerID     int64
 	BatchID     string
 	MerchantIDs []string // empty: all
 	Offset      int

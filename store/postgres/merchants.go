@@ -58,17 +58,6 @@ func (s *MerchantStore) FindMerchantsByIDs(ctx context.Context, ids []string) ([
 	return out, mapError(err, "merchants")
 }
 
-// FindMerchantIDsByOwner returns the ids of one settlement client's
-// merchants. It does not check permissions.
-func (s *MerchantStore) FindMerchantIDsByOwner(ctx context.Context, ownerID int64) ([]string, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT merchant_id FROM merchants WHERE owner_id = $1 ORDER BY merchant_id`, ownerID)
-	if err != nil {
-		return nil, mapError(err, "merchants")
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, mapError(err, "merchants")
-}
-
 // FindMerchants returns a page of merchants ordered by id and the total
 // number of merchants. It does not check permissions.
 func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant, int, error) {

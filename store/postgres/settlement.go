@@ -869,6 +869,9 @@ func (s *SettlementStore) Settlements(ctx context.Context, f settlement.Settleme
 	if len(f.IDs) > 0 {
 		add("settlement_id = ANY($%d)", f.IDs)
 	}
+	if f.OwnerID != 0 {
+		add("merchant_id IN (SELECT merchant_id FROM merchants WHERE owner_id = $%d)", f.OwnerID)
+	}
 	args = append(args, f.Offset, f.Limit)
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+settlementColumns+`, count(*) OVER () FROM settlements WHERE `+where+
 		fmt.Sprintf(` ORDER BY processed_at, settlement_id OFFSET $%d LIMIT $%d`, len(args)-1, len(args)), args...)
@@ -991,7 +994,7 @@ func (s *SettlementStore) Settle(ctx context.Context, runID, merchantID string, 
 }
 
 // Invoices returns the invoices of a settle run and/or a merchant.
-func (s *SettlementStore) Invoices(ctx context.Context, runID, merchantID string) ([]*settlement.Invoice, error) {
+func (s *SettlementStore) Invoices(ctx context.Context, ownerID int64, runID, merchantID string) ([]*settlement.Invoice, error) {
 	if runID != "" {
 		var exists bool
 		if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settle_runs WHERE settlement_id = $1)`, runID).Scan(&exists); err != nil {
@@ -1004,7 +1007,8 @@ func (s *SettlementStore) Invoices(ctx context.Context, runID, merchantID string
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT settlement_id, merchant_id, type, amount, currency, settlement_count, created_at FROM invoices
 		WHERE ($1 = '' OR settlement_id = $1) AND ($2 = '' OR merchant_id = $2)
-		ORDER BY created_at, settlement_id, merchant_id, type DESC, currency`, runID, merchantID)
+			AND ($3::bigint = 0 OR merchant_id IN (SELECT merchant_id FROM merchants WHERE owner_id = $3))
+		ORDER BY created_at, settlement_id, merchant_id, type DESC, currency`, runID, merchantID, ownerID)
 	if err != nil {
 		return nil, mapError(err, "invoices")
 	}
