@@ -38,9 +38,32 @@ type Merchant struct {
 	Status Status
 	// OwnerID is the settlement client that created the merchant and
 	// administers it; 0 for a merchant that only admins administer.
-	OwnerID   int64
+	OwnerID int64
+	// Profile is what receipts print about the merchant (seed 001).
+	Profile Profile
+	// Logo is the merchant's current logo, nil when it has none.
+	Logo      *Logo
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Profile is the merchant's public profile that receipts show (seed 001).
+// Every field may be empty.
+type Profile struct {
+	// Country is an ISO 3166-1 alpha-2 code, upper case.
+	Country            string
+	Address            string
+	ZipCode            string
+	City               string
+	PhoneNumber        string
+	RegistrationNumber string
+}
+
+// Logo identifies the merchant's current logo; the bytes are kept apart.
+type Logo struct {
+	// Version changes with every new logo.
+	Version     string
+	ContentType string
 }
 
 // Create is the input to create a merchant. A nil ID asks for a generated one.
