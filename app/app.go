@@ -36,6 +36,9 @@ type Services struct {
 	Notify     *notify.Service
 	Settlement *settlement.Service
 	Receipt    *receipt.Service
+	// ReceiptOptions add the receipts' HTML view signatures, PDF rendering
+	// and PDF sessions.
+	ReceiptOptions []receipts.Option
 }
 
 // New returns the operations over the domain services.
@@ -45,6 +48,6 @@ func New(s Services) Ops {
 		Settlements:   settlements.New(s.Settlement, s.Merchant),
 		Users:         users.New(s.User, s.Partners),
 		Notifications: notifications.New(s.Notify),
-		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant),
+		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...),
 	}
 }

@@ -32,11 +32,20 @@ type Ops struct {
 	svc       *receipt.Service
 	users     Users
 	merchants Merchants
+
+	secrets       PartnerSecrets
+	renderer      Renderer
+	sessions      *receipt.PDFSessions
+	publicBaseURL string
 }
 
 // New returns the receipt operations.
-func New(svc *receipt.Service, users Users, merchants Merchants) *Ops {
-	return &Ops{svc: svc, users: users, merchants: merchants}
+func New(svc *receipt.Service, users Users, merchants Merchants, opts ...Option) *Ops {
+	o := &Ops{svc: svc, users: users, merchants: merchants}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
 }
 
 var (
@@ -49,6 +58,7 @@ var (
 var policy = authz.NewPolicy("receipts", map[string]authz.Rule{
 	"Ingest": tills,
 	"List":   userOwners, "Get": userOwners, "Delete": userOwners, "Copy": userOwners,
+	"ViewExternal": partners, "PDF": userOwners, "CreatePDFSession": userOwners, "PDFBySession": sessionHolders,
 })
 
 // Policy returns the rules of the receipt operations.

@@ -137,6 +137,12 @@ type Store interface {
 	// CopyReceipt stores copy (a receipt with CopyOf set) for toUserID and
 	// records c, in one transaction.
 	CopyReceipt(ctx context.Context, copy *Receipt, toUserID string, c Copy) error
+	// FindProviderReceiptByExternalID returns, in the view of the user who
+	// has it, the receipt with the till's external id and type that a user
+	// of the partner providerID has (only userID's when userID is set), or
+	// not found. When several match, the till's original wins over a
+	// copy, then the latest updated.
+	FindProviderReceiptByExternalID(ctx context.Context, providerID int64, userID, externalID, idType string) (*Receipt, error)
 }
 
 // Hasher makes the keyed look-up hash of a card token, the same hash that

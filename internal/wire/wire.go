@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"loyaltygraph/app"
+	receiptops "loyaltygraph/app/receipts"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/merchant"
@@ -23,6 +24,7 @@ import (
 	"loyaltygraph/domain/user"
 	"loyaltygraph/internal/panlog"
 	"loyaltygraph/phone"
+	"loyaltygraph/render/receiptpdf"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
@@ -66,6 +68,9 @@ type Options struct {
 	// OTPPartnerSendsPerHour is each partner's hourly budget of one-time
 	// passwords (default 1000); OTP.PartnerSendsPerHour wins when set.
 	OTPPartnerSendsPerHour int
+	// PDFSessionTTL is how long a receipt's PDF session lasts (default
+	// 15 minutes, receipt.DefaultPDFSessionTTL).
+	PDFSessionTTL time.Duration
 }
 
 // App is the assembled service.
@@ -168,8 +173,12 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
 	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
+	pdfSessions := receipt.NewPDFSessions(redis.NewPDFSessions(rc), opts.PDFSessionTTL, opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements, Receipt: receipts})
+		Settlement: settlements, Receipt: receipts, ReceiptOptions: []receiptops.Option{
+			receiptops.WithPartnerSecrets(authSvc),
+			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
+		}})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Ops:        ops,

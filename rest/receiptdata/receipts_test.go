@@ -34,11 +34,18 @@ type env struct {
 	aliceCard           string
 	partnerID           int64
 	seq                 int
+	// The partners' secrets (they sign views by external id) and the
+	// other partner's credential id.
+	partnerSecret, otherSecret string
+	otherID                    int64
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, wire.Options{}) }
+
+// newEnvWith is newEnv on an app built with opts.
+func newEnvWith(t *testing.T, opts wire.Options) *env {
 	ctx := context.Background()
-	a := testenv.App(t)
+	a := testenv.AppWith(t, opts)
 	e := &env{t: t, app: a, db: testenv.DB(t), merchant: "m" + ids.LowerAlnum(10)}
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO merchants (merchant_id, name) VALUES ($1, 'Ærø Bageri')`, e.merchant); err != nil {
 		t.Fatal(err)
@@ -59,7 +66,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.partnerID = pp.CredentialID
+	e.partnerID, e.otherID = pp.CredentialID, op.CredentialID
+	e.partnerSecret, e.otherSecret = p.Secret, o.Secret
 	e.alice, e.aliceCard = e.newUser(pp.CredentialID, "tok-a")
 	e.bob, _ = e.newUser(pp.CredentialID, "")
 	e.carol, _ = e.newUser(op.CredentialID, "tok-a")

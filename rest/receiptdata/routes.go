@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"loyaltygraph/app/receipts"
 	"loyaltygraph/domain/receipt"
 	"loyaltygraph/rest/storebox"
 )
@@ -21,6 +22,10 @@ type Receipts interface {
 	Get(ctx context.Context, userID, receiptID string) (*receipt.Receipt, error)
 	Delete(ctx context.Context, userID, receiptID string) error
 	Copy(ctx context.Context, userID, receiptID, toUserID string) (*receipt.Receipt, error)
+	ViewExternal(ctx context.Context, externalID, idType, signature string) (*receipt.Receipt, error)
+	PDF(ctx context.Context, userID, receiptID, lang string) ([]byte, error)
+	CreatePDFSession(ctx context.Context, userID, receiptID string) (*receipts.PDFLink, error)
+	PDFBySession(ctx context.Context, userID, receiptID, sessionID, lang string) ([]byte, error)
 }
 
 // Handler serves the Receipt Data API's receipts.
@@ -40,6 +45,12 @@ func Register(mux *http.ServeMux, receipts Receipts, log *slog.Logger) {
 	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.details)
 	handle("DELETE /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.delete)
 	handle("POST /receipt-data/v1/users/{userId}/receipts/{receiptId}/copy", h.copy)
+	handle("GET /receipt-data/v1/receipts/external/{externalReceiptId}", h.external)
+	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdf", h.pdf)
+	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdfsession", h.pdfSession)
+	// No credentials: the session id is the capability (the operation
+	// checks it).
+	mux.HandleFunc("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdf/{sessionId}", h.pdfBySession)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -394,3 +394,23 @@ func (s *ReceiptStore) CopyReceipt(ctx context.Context, cp *receipt.Receipt, toU
 	})
 	return mapError(err, "receipt")
 }
+
+// FindProviderReceiptByExternalID returns, in the view of the user who has
+// it, the receipt with the till's external id and type that a user of the
+// partner has (only userID's when userID is set): the till's original
+// before a copy, then the latest updated. It does not check permissions.
+func (s *ReceiptStore) FindProviderReceiptByExternalID(ctx context.Context, providerID int64, userID, externalID, idType string) (*receipt.Receipt, error) {
+	var holder, receiptID string
+	err := s.db.Pool.QueryRow(ctx, `
+		SELECT ru.user_id, r.receipt_id
+		FROM receipts r JOIN receipt_users ru ON ru.receipt_id = r.receipt_id
+			JOIN users u ON u.user_id = ru.user_id
+		WHERE r.external_id = $1 AND r.external_id_type = $2 AND u.provider_id = $3
+			AND ($4 = '' OR ru.user_id = $4)
+		ORDER BY r.is_copy, r.updated_at DESC, ru.created_at, ru.user_id
+		LIMIT 1`, externalID, idType, providerID, userID).Scan(&holder, &receiptID)
+	if err != nil {
+		return nil, mapError(err, "receipt")
+	}
+	return s.FindUserReceipt(ctx, holder, receiptID)
+}
