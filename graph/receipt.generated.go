@@ -31,6 +31,8 @@ type ReceiptResolver interface {
 
 	Optionals(ctx context.Context, obj *receipt.Receipt) (*model.ReceiptOptionals, error)
 	MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error)
+
+	PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error)
 }
 type ReceiptLineResolver interface {
 	ProductNumber(ctx context.Context, obj *receipt.Line) (*string, error)
@@ -177,6 +179,107 @@ func (ec *executionContext) _CopyReceiptPayload_userErrors(ctx context.Context, 
 func (ec *executionContext) fieldContext_CopyReceiptPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CopyReceiptPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreatePdfSessionPayload_sessionId(ctx context.Context, field graphql.CollectedField, obj *model.CreatePDFSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePdfSessionPayload_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePdfSessionPayload_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatePdfSessionPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CreatePdfSessionPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.CreatePDFSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePdfSessionPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePdfSessionPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatePdfSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreatePdfSessionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.CreatePDFSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePdfSessionPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePdfSessionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatePdfSessionPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CreatePdfSessionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreatePDFSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePdfSessionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePdfSessionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatePdfSessionPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -859,6 +962,29 @@ func (ec *executionContext) _Receipt_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Receipt_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Receipt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Receipt_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_pdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().PDFURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, true, "String")
 }
 
 func (ec *executionContext) _ReceiptConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptConnection) (ret graphql.Marshaler) {
@@ -2444,6 +2570,54 @@ func (ec *executionContext) _CopyReceiptPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var createPdfSessionPayloadImplementors = []string{"CreatePdfSessionPayload"}
+
+func (ec *executionContext) _CreatePdfSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreatePDFSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createPdfSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatePdfSessionPayload")
+		case "sessionId":
+			out.Values[i] = ec._CreatePdfSessionPayload_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._CreatePdfSessionPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._CreatePdfSessionPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreatePdfSessionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteReceiptPayloadImplementors = []string{"DeleteReceiptPayload"}
 
 func (ec *executionContext) _DeleteReceiptPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteReceiptPayload) graphql.Marshaler {
@@ -2671,6 +2845,12 @@ func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pdfUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_pdfUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3065,6 +3245,14 @@ func (ec *executionContext) marshalNCopyReceiptPayload2ᚖloyaltygraphᚋgraph�
 		return graphql.Null
 	}
 	return ec._CopyReceiptPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreatePdfSessionPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐCreatePDFSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreatePDFSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatePdfSessionPayload!")
+		return graphql.Null
+	}
+	return ec._CreatePdfSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDeleteReceiptPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐDeleteReceiptPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteReceiptPayload) graphql.Marshaler {

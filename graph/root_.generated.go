@@ -190,6 +190,13 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreatePdfSessionPayload struct {
+		ExpiresAt  func(childComplexity int) int
+		SessionID  func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateProductPayload struct {
 		Product    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -348,6 +355,7 @@ type ComplexityRoot struct {
 		CreateCompany              func(childComplexity int, input merchant.CompanyCreate) int
 		CreateDerivedShare         func(childComplexity int, input merchant.DerivedShareCreate) int
 		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
+		CreatePDFSession           func(childComplexity int, receiptID string, userID *string) int
 		CreateProduct              func(childComplexity int, input merchant.ProductCreate) int
 		CreateSettlementBatch      func(childComplexity int) int
 		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
@@ -471,6 +479,7 @@ type ComplexityRoot struct {
 		MatchedCards     func(childComplexity int) int
 		Merchant         func(childComplexity int) int
 		Optionals        func(childComplexity int) int
+		PDFURL           func(childComplexity int) int
 		Payments         func(childComplexity int) int
 		PurchaseDateTime func(childComplexity int) int
 		StoreID          func(childComplexity int) int
@@ -1274,6 +1283,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateMerchantPayload.UserErrors(childComplexity), true
 
+	case "CreatePdfSessionPayload.expiresAt":
+		if e.ComplexityRoot.CreatePdfSessionPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePdfSessionPayload.ExpiresAt(childComplexity), true
+	case "CreatePdfSessionPayload.sessionId":
+		if e.ComplexityRoot.CreatePdfSessionPayload.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePdfSessionPayload.SessionID(childComplexity), true
+	case "CreatePdfSessionPayload.url":
+		if e.ComplexityRoot.CreatePdfSessionPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePdfSessionPayload.URL(childComplexity), true
+	case "CreatePdfSessionPayload.userErrors":
+		if e.ComplexityRoot.CreatePdfSessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePdfSessionPayload.UserErrors(childComplexity), true
+
 	case "CreateProductPayload.product":
 		if e.ComplexityRoot.CreateProductPayload.Product == nil {
 			break
@@ -1853,6 +1887,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMerchant(childComplexity, args["input"].(model.CreateMerchantInput)), true
+	case "Mutation.createPdfSession":
+		if e.ComplexityRoot.Mutation.CreatePDFSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPdfSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePDFSession(childComplexity, args["receiptId"].(string), args["userId"].(*string)), true
 	case "Mutation.createProduct":
 		if e.ComplexityRoot.Mutation.CreateProduct == nil {
 			break
@@ -2736,6 +2781,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Receipt.Optionals(childComplexity), true
+	case "Receipt.pdfUrl":
+		if e.ComplexityRoot.Receipt.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.PDFURL(childComplexity), true
 	case "Receipt.payments":
 		if e.ComplexityRoot.Receipt.Payments == nil {
 			break
@@ -4984,6 +5035,33 @@ extend type Mutation {
   "Copies a receipt to another user of the same partner (toUserId), or to the same user."
   copyReceipt(receiptId: ID!, userId: ID, toUserId: ID): CopyReceiptPayload!
 }
+
+# --- Receipt PDFs (seed 001) ---
+
+extend type Receipt {
+  """
+  The URL of this receipt's PDF under a fresh PDF session: it downloads
+  without credentials for 15 minutes. Absolute when the server knows its
+  public base URL, else a path. Add ?lang=da, no, sv, fi or en for the
+  static texts (English by default).
+  """
+  pdfUrl: String!
+}
+
+"A PDF session: the receipt's PDF downloads from url without credentials until expiresAt."
+type CreatePdfSessionPayload {
+  "32 of [0-9a-z], as GET …/pdfsession answers."
+  sessionId: ID
+  "Absolute when the server knows its public base URL, else a path; add ?lang= for the static texts."
+  url: String
+  expiresAt: DateTime
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Makes a PDF session (15 minutes) for a receipt of the user; an end user may omit userId."
+  createPdfSession(receiptId: ID!, userId: ID): CreatePdfSessionPayload!
+}
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 An object with a globally unique id, fetchable through ` + "`" + `Query.node` + "`" + `.
@@ -5779,6 +5857,20 @@ func (ec *executionContext) childFields_CreateMerchantPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateMerchantPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreatePdfSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sessionId":
+		return ec.fieldContext_CreatePdfSessionPayload_sessionId(ctx, field)
+	case "url":
+		return ec.fieldContext_CreatePdfSessionPayload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_CreatePdfSessionPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreatePdfSessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatePdfSessionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "product":
@@ -6213,6 +6305,8 @@ func (ec *executionContext) childFields_Receipt(ctx context.Context, field graph
 		return ec.fieldContext_Receipt_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Receipt_updatedAt(ctx, field)
+	case "pdfUrl":
+		return ec.fieldContext_Receipt_pdfUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Receipt", field.Name)
 }

@@ -57,6 +57,7 @@ type MutationResolver interface {
 	IngestReceipt(ctx context.Context, input model.IngestReceiptInput) (*model.IngestReceiptPayload, error)
 	DeleteReceipt(ctx context.Context, receiptID string, userID *string) (*model.DeleteReceiptPayload, error)
 	CopyReceipt(ctx context.Context, receiptID string, userID *string, toUserID *string) (*model.CopyReceiptPayload, error)
+	CreatePDFSession(ctx context.Context, receiptID string, userID *string) (*model.CreatePDFSessionPayload, error)
 	IngestTransactions(ctx context.Context, transactions []*settlement.RawTransaction) (*model.IngestTransactionsPayload, error)
 	CreateSettlementBatch(ctx context.Context) (*model.CreateSettlementBatchPayload, error)
 	SettleMerchants(ctx context.Context, merchantID *string) (*model.SettleMerchantsPayload, error)
@@ -251,6 +252,28 @@ func (ec *executionContext) field_Mutation_createMerchant_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPdfSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "receiptId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["receiptId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
 	return args, nil
 }
 
@@ -2552,6 +2575,50 @@ func (ec *executionContext) fieldContext_Mutation_copyReceipt(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPdfSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPdfSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePDFSession(ctx, fc.Args["receiptId"].(string), fc.Args["userId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatePDFSessionPayload) graphql.Marshaler {
+			return ec.marshalNCreatePdfSessionPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐCreatePDFSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPdfSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatePdfSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPdfSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_ingestTransactions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4826,6 +4893,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "copyReceipt":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_copyReceipt(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPdfSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPdfSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

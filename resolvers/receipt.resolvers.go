@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"loyaltygraph/app/receipts"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/user"
@@ -36,6 +37,17 @@ func (r *mutationResolver) CopyReceipt(ctx context.Context, receiptID string, us
 	cp, err := r.ReceiptOps.Copy(ctx, deref(userID), receiptID, deref(toUserID))
 	return payload(cp, err, func(cp *receipt.Receipt, ue []*model.UserError) *model.CopyReceiptPayload {
 		return &model.CopyReceiptPayload{Receipt: cp, UserErrors: ue}
+	})
+}
+
+func (r *mutationResolver) CreatePDFSession(ctx context.Context, receiptID string, userID *string) (*model.CreatePDFSessionPayload, error) {
+	link, err := r.ReceiptOps.CreatePDFSession(ctx, deref(userID), receiptID)
+	return payload(link, err, func(link *receipts.PDFLink, ue []*model.UserError) *model.CreatePDFSessionPayload {
+		p := &model.CreatePDFSessionPayload{UserErrors: ue}
+		if link != nil {
+			p.SessionID, p.URL, p.ExpiresAt = &link.SessionID, &link.URL, &link.ExpiresAt
+		}
+		return p
 	})
 }
 
@@ -83,6 +95,14 @@ func (r *receiptResolver) MatchedCards(ctx context.Context, obj *receipt.Receipt
 		}
 	}
 	return out, nil
+}
+
+func (r *receiptResolver) PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error) {
+	link, err := r.ReceiptOps.CreatePDFSession(ctx, obj.UserID, obj.ID)
+	if err != nil {
+		return "", err
+	}
+	return link.URL, nil
 }
 
 func (r *receiptLineResolver) ProductNumber(ctx context.Context, obj *receipt.Line) (*string, error) {

@@ -63,6 +63,25 @@ export SECRET_KEY
 echo "TEST_DATABASE_URL=$TEST_DATABASE_URL"
 echo "TEST_REDIS_URL=$TEST_REDIS_URL"
 
+# The receipt PDF tests read PDFs back with poppler's pdftotext; install it
+# from the OS packages when missing, as services.sh does for redis-server.
+ensure_pdftotext() {
+    command -v pdftotext >/dev/null 2>&1 && return 0
+    section "pdftotext not found; installing the Debian package poppler-utils"
+    local sudo=()
+    if [[ $EUID -ne 0 ]]; then
+        command -v sudo >/dev/null 2>&1 || die "pdftotext is not installed and we are not root: run 'apt-get install -y poppler-utils' as root"
+        sudo=(sudo -n)
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "pdftotext is not installed and apt-get is unavailable"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 ||
+        die "apt-get update failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends poppler-utils >&2 ||
+        die "apt-get install poppler-utils failed"
+    command -v pdftotext >/dev/null 2>&1 || die "pdftotext still not found after installing poppler-utils"
+}
+ensure_pdftotext
+
 if [[ -f scripts/audit/package.json && ! -d scripts/audit/node_modules ]]; then
     section "installing scripts/audit npm dependencies"
     command -v npm >/dev/null 2>&1 || die "npm is required for scripts/audit"

@@ -62,11 +62,21 @@ func decodeBase64(s string) ([]byte, error) {
 // CheckExternalRef checks the parameters of a view by external id, naming
 // the one at fault as the Receipt Data API does (the path's
 // externalReceiptId, the query's type).
+//
+// SECURITY: the signed data joins the two with a colon, so a type with a
+// colon is refused: otherwise the signature of ("a:b", "c") would also
+// sign ("a", "b:c"), another receipt.
 func CheckExternalRef(externalID, idType string) error {
 	if err := checkCode("externalReceiptId", externalID, true, maxExternalID); err != nil {
 		return err
 	}
-	return checkCode("type", idType, true, maxShortText)
+	if err := checkCode("type", idType, true, maxShortText); err != nil {
+		return err
+	}
+	if strings.Contains(idType, ":") {
+		return errs.InvalidField("type", "type must not contain a colon")
+	}
+	return nil
 }
 
 // FindByExternalID returns the receipt with the till's external id and

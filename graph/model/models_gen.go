@@ -100,6 +100,16 @@ type CreateMerchantPayload struct {
 	UserErrors []*UserError       `json:"userErrors"`
 }
 
+// A PDF session: the receipt's PDF downloads from url without credentials until expiresAt.
+type CreatePDFSessionPayload struct {
+	// 32 of [0-9a-z], as GET …/pdfsession answers.
+	SessionID *string `json:"sessionId,omitempty"`
+	// Absolute when the server knows its public base URL, else a path; add ?lang= for the static texts.
+	URL        *string      `json:"url,omitempty"`
+	ExpiresAt  *time.Time   `json:"expiresAt,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type CreateProductPayload struct {
 	Product    *merchant.Product `json:"product,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
