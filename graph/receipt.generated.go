@@ -33,6 +33,7 @@ type ReceiptResolver interface {
 	MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error)
 
 	PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error)
+	HTML(ctx context.Context, obj *receipt.Receipt) (string, error)
 }
 type ReceiptLineResolver interface {
 	ProductNumber(ctx context.Context, obj *receipt.Line) (*string, error)
@@ -984,6 +985,29 @@ func (ec *executionContext) _Receipt_pdfUrl(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Receipt_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Receipt", field, true, true, "String")
+}
+
+func (ec *executionContext) _Receipt_html(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().HTML(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Receipt", field, true, true, "String")
 }
 
@@ -2850,6 +2874,12 @@ func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Receipt_pdfUrl(ctx, field, obj)
+				})
+		case "html":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_html(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

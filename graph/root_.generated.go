@@ -474,6 +474,7 @@ type ComplexityRoot struct {
 		CopyHistory      func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		GrandTotal       func(childComplexity int) int
+		HTML             func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Lines            func(childComplexity int) int
 		MatchedCards     func(childComplexity int) int
@@ -2751,6 +2752,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Receipt.GrandTotal(childComplexity), true
+	case "Receipt.html":
+		if e.ComplexityRoot.Receipt.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.HTML(childComplexity), true
 	case "Receipt.id", "Receipt.receiptId":
 		if e.ComplexityRoot.Receipt.ID == nil {
 			break
@@ -5036,7 +5043,7 @@ extend type Mutation {
   copyReceipt(receiptId: ID!, userId: ID, toUserId: ID): CopyReceiptPayload!
 }
 
-# --- Receipt PDFs (seed 001) ---
+# --- Receipt HTML and PDFs (seed 001) ---
 
 extend type Receipt {
   """
@@ -5046,6 +5053,13 @@ extend type Receipt {
   static texts (English by default).
   """
   pdfUrl: String!
+  """
+  The receipt as a clean, printable HTML page (the page that GET
+  /receipt-data/v1/receipts/external/{id} serves), every text escaped. It
+  carries its Content-Security-Policy in a meta element: no script, only
+  its own style.
+  """
+  html: String!
 }
 
 "A PDF session: the receipt's PDF downloads from url without credentials until expiresAt."
@@ -6307,6 +6321,8 @@ func (ec *executionContext) childFields_Receipt(ctx context.Context, field graph
 		return ec.fieldContext_Receipt_updatedAt(ctx, field)
 	case "pdfUrl":
 		return ec.fieldContext_Receipt_pdfUrl(ctx, field)
+	case "html":
+		return ec.fieldContext_Receipt_html(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Receipt", field.Name)
 }

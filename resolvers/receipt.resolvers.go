@@ -13,6 +13,7 @@ import (
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
+	"loyaltygraph/render/receipthtml"
 )
 
 func (r *mutationResolver) IngestReceipt(ctx context.Context, input model.IngestReceiptInput) (*model.IngestReceiptPayload, error) {
@@ -103,6 +104,14 @@ func (r *receiptResolver) PDFURL(ctx context.Context, obj *receipt.Receipt) (str
 		return "", err
 	}
 	return link.URL, nil
+}
+
+func (r *receiptResolver) HTML(ctx context.Context, obj *receipt.Receipt) (string, error) {
+	page, err := receipthtml.Page(obj)
+	if err != nil {
+		return "", err
+	}
+	return string(page), nil
 }
 
 func (r *receiptLineResolver) ProductNumber(ctx context.Context, obj *receipt.Line) (*string, error) {

@@ -95,10 +95,22 @@ var rules = []rule{
 		layer: "loyaltygraph/rest",
 		allow: func(imp string) bool {
 			return std(imp) || imp == "github.com/shopspring/decimal" ||
-				under(imp, "loyaltygraph/domain", "loyaltygraph/app", "loyaltygraph/rest", "loyaltygraph/phone")
+				under(imp, "loyaltygraph/domain", "loyaltygraph/app", "loyaltygraph/rest", "loyaltygraph/phone",
+					"loyaltygraph/render")
 		},
 		forbiddenDeps: []string{"loyaltygraph/resolvers", "loyaltygraph/graph", "github.com/99designs/gqlgen",
 			"github.com/vektah/gqlparser", "github.com/jackc/pgx", "github.com/redis/go-redis", "loyaltygraph/store"},
+	},
+	{
+		// Renderers turn domain objects into documents (HTML, PDF) for
+		// either door; they know no transport and no storage.
+		layer: "loyaltygraph/render",
+		allow: func(imp string) bool {
+			return (std(imp) && !transport(imp)) || imp == "github.com/shopspring/decimal" ||
+				under(imp, "loyaltygraph/domain", "codeberg.org/go-pdf/fpdf", "golang.org/x/image")
+		},
+		forbiddenDeps: []string{"net/http", "github.com/jackc/pgx", "github.com/redis/go-redis",
+			"github.com/99designs/gqlgen", "loyaltygraph/app", "loyaltygraph/rest", "loyaltygraph/resolvers"},
 	},
 	{
 		layer: "loyaltygraph/resolvers",
@@ -149,6 +161,7 @@ func TestRulesRefuseWhatTheyGuard(t *testing.T) {
 		"loyaltygraph/domain":    {"net/http", "database/sql", "github.com/jackc/pgx/v5", "loyaltygraph/app/users", "loyaltygraph/store/postgres"},
 		"loyaltygraph/app":       {"net/http", "github.com/99designs/gqlgen/graphql", "github.com/jackc/pgx/v5", "github.com/redis/go-redis/v9", "loyaltygraph/graph/model", "loyaltygraph/resolvers"},
 		"loyaltygraph/rest":      {"loyaltygraph/resolvers", "loyaltygraph/graph", "github.com/99designs/gqlgen/graphql", "loyaltygraph/store/postgres"},
+		"loyaltygraph/render":    {"net/http", "github.com/jackc/pgx/v5", "loyaltygraph/app/receipts", "loyaltygraph/store/redis"},
 		"loyaltygraph/resolvers": {"loyaltygraph/rest/userapi", "loyaltygraph/store/postgres", "github.com/jackc/pgx/v5"},
 	}
 	for _, r := range rules {

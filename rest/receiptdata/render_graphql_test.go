@@ -1,7 +1,9 @@
 package receiptdata_test
 
 import (
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +78,32 @@ func TestGraphQLPDFSessionAndPDFURLDownloadLikeREST(t *testing.T) {
 		map[string]any{"r": id, "u": e.alice})
 	if len(gr.Errors) == 0 || gr.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
 		t.Errorf("anonymous createPdfSession: %+v %s", gr.Errors, gr.Data)
+	}
+}
+
+func TestGraphQLReceiptHTMLIsTheEscapedPageWithItsPolicy(t *testing.T) {
+	e := newEnv(t)
+	body := receiptBody("GQL-HTML", "<script>alert(1)</script>Smørrebrød med æg")
+	body["storeName"] = "<script>alert(2)</script>"
+	id := e.post(body)
+	var q struct{ Receipt *struct{ HTML string } }
+	e.gql(e.partner, `query($r: ID!, $u: ID) { receipt(receiptId: $r, userId: $u) { html } }`,
+		map[string]any{"r": id, "u": e.alice}, &q)
+	if q.Receipt == nil {
+		t.Fatal("receipt not found")
+	}
+	page := q.Receipt.HTML
+	if strings.Contains(strings.ToLower(page), "<script") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;Smørrebrød med æg") ||
+		!strings.Contains(page, "&lt;script&gt;alert(2)&lt;/script&gt;") {
+		t.Errorf("page:\n%s", page)
+	}
+	// The same page as the view by external id, policy included.
+	res := e.view(e.partner, "GQL-HTML", "till", sign(e.partnerSecret, "GQL-HTML", "till"))
+	if res.Status != http.StatusOK || string(res.Body) != page {
+		t.Errorf("REST page differs from Receipt.html (%d)", res.Status)
+	}
+	m := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`).FindStringSubmatch(page)
+	if csp := res.Header.Get("Content-Security-Policy"); m == nil || html.UnescapeString(m[1]) != csp {
+		t.Errorf("the page does not carry its policy %q:\n%.600s", csp, page)
 	}
 }
