@@ -14,6 +14,7 @@ import (
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
+	"loyaltygraph/secret"
 )
 
 // sign is the X-Auth-signature of a view by external id: Base64 of
@@ -310,5 +311,48 @@ func TestPDFSessionsAreKeptHashedInRedis(t *testing.T) {
 		if ttl <= 0 || ttl > 15*time.Minute {
 			t.Errorf("key %s has TTL %s", k, ttl)
 		}
+	}
+}
+
+func TestExternalViewFindsCopiesAndHonoursTheUserToken(t *testing.T) {
+	e := newEnv(t)
+	id := e.post(receiptBody("EXT-CP"))
+	sig := sign(e.partnerSecret, "EXT-CP", "till")
+	tokens, err := secret.NewUserTokens(testenv.SecretKey, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceTok, _ := tokens.Issue(e.alice, "4500000000", e.partnerID)
+	bobTok, _ := tokens.Issue(e.bob, "4500000001", e.partnerID)
+	withToken := func(authz, tok string) int {
+		h := []string{"X-Auth-signature", sig, "X-Storebox-user-token", tok}
+		if authz != "" {
+			h = append(h, "Authorization", authz)
+		}
+		return testenv.Do(t, e.app.Handler, "GET", "/receipt-data/v1/receipts/external/EXT-CP?type=till", nil, h...).Status
+	}
+	// A partner request narrowed to one of its users sees only that
+	// user's receipts; an end user alone is no partner.
+	if got := withToken(e.partner, aliceTok); got != http.StatusOK {
+		t.Errorf("partner with alice's token: %d", got)
+	}
+	if got := withToken(e.partner, bobTok); got != http.StatusNotFound {
+		t.Errorf("partner with bob's token: %d", got)
+	}
+	if got := withToken("", aliceTok); got != http.StatusForbidden {
+		t.Errorf("end user alone: %d", got)
+	}
+	// Copied to bob and deleted by alice: bob's copy is the one shown.
+	if res := e.do(e.partner, "POST", "/receipt-data/v1/users/"+e.alice+"/receipts/"+id+"/copy", map[string]any{"toUserId": e.bob}); res.Status != http.StatusCreated {
+		t.Fatal(res.Status)
+	}
+	if res := e.do(e.partner, "DELETE", "/receipt-data/v1/users/"+e.alice+"/receipts/"+id, nil); res.Status != http.StatusNoContent {
+		t.Fatal(res.Status)
+	}
+	if got := withToken(e.partner, bobTok); got != http.StatusOK {
+		t.Errorf("bob's copy: %d", got)
+	}
+	if got := withToken(e.partner, aliceTok); got != http.StatusNotFound {
+		t.Errorf("alice's deleted receipt: %d", got)
 	}
 }
