@@ -169,7 +169,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
 	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements, Receipt: receipts})
+		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now)})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Ops:        ops,
