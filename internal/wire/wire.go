@@ -167,7 +167,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
-	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
+	receipts := receipt.NewService(postgres.NewReceiptStore(db, outbox), keys, settlement.ReceiptSettler{Rules: merchants}, opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now)})
 	h := server.New(server.Deps{

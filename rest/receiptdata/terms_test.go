@@ -34,6 +34,10 @@ func TestTermsPublishedByAdminsReadByAnyone(t *testing.T) {
 	e := newEnv(t)
 	adm := testenv.Credential(t, e.app, auth.KindAdmin)
 	admin := testenv.BasicAuth(adm.Username, adm.Secret)
+	// Terms are global: start from none (the test may run again).
+	if _, err := e.db.Pool.Exec(t.Context(), `DELETE FROM terms`); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, p := range []struct{ lang, from, title, body string }{
 		{"en", "2018-01-01", "Terms 2018", "Line one\nLine two\twith a tab"},
