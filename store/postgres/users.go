@@ -322,6 +322,17 @@ func (s *UserStore) FindCard(ctx context.Context, providerID int64, cardID strin
 	return c, nil
 }
 
+// FindCards returns the cards among cardIDs of the provider's users, in
+// one statement. It does not check permissions.
+func (s *UserStore) FindCards(ctx context.Context, providerID int64, cardIDs []string) ([]*user.Card, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+cardColumns+` FROM cards WHERE provider_id = $1 AND card_id = ANY($2)`, providerID, cardIDs)
+	if err != nil {
+		return nil, mapError(err, "cards")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*user.Card, error) { return scanCard(r) })
+	return out, mapError(err, "cards")
+}
+
 // NewestCard returns the newest card of the provider's user with phone.
 func (s *UserStore) NewestCard(ctx context.Context, providerID int64, phone string) (*user.Card, error) {
 	c, err := scanCard(s.db.Pool.QueryRow(ctx, `
