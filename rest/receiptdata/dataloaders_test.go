@@ -2,8 +2,10 @@ package receiptdata_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
@@ -126,3 +129,54 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// principalOf authenticates a Basic Authorization header value.
+func (e *env) principalOf(header string) *auth.Principal {
+	e.t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(header, "Basic "))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	name, secret, _ := strings.Cut(string(raw), ":")
+	p, err := e.app.Auth.AuthenticateBasic(context.Background(), name, secret)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// TestCardsByIDReachesOnlyTheCallersCards: the batch read behind the
+// card fields leaves out other partners' cards, malformed ids and, for an
+// end user, other users' cards.
+func TestCardsByIDReachesOnlyTheCallersCards(t *testing.T) {
+	e := newEnv(t)
+	var carolCard string
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT card_id FROM cards WHERE user_id = $1`, e.carol).Scan(&carolCard); err != nil {
+		t.Fatal(err)
+	}
+	_, bobCard := e.newUser(e.partnerID, "tok-b-"+ids.LowerAlnum(6))
+	ask := []string{e.aliceCard, carolCard, bobCard, "NOT an id", ""}
+	got := func(p *auth.Principal) map[string]bool {
+		cards, err := e.app.Ops.Users.CardsByID(auth.WithPrincipal(context.Background(), p), ask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, c := range cards {
+			out[c.ID] = true
+		}
+		return out
+	}
+	if g := got(e.principalOf(e.partner)); len(g) != 2 || !g[e.aliceCard] || !g[bobCard] {
+		t.Fatalf("partner reads %v", g)
+	}
+	if g := got(e.principalOf(e.other)); len(g) != 1 || !g[carolCard] {
+		t.Fatalf("other partner reads %v", g)
+	}
+	if g := got(&auth.Principal{Kind: auth.KindUser, UserID: e.alice, ProviderID: e.partnerID}); len(g) != 1 || !g[e.aliceCard] {
+		t.Fatalf("alice reads %v", g)
+	}
+	if _, err := e.app.Ops.Users.CardsByID(auth.WithPrincipal(context.Background(), e.principalOf(e.pos)), ask); err == nil {
+		t.Fatal("a till read cards")
+	}
+}
