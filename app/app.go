@@ -11,6 +11,7 @@ import (
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
+	"loyaltygraph/app/terms"
 	"loyaltygraph/app/users"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
@@ -26,6 +27,7 @@ type Ops struct {
 	Users         *users.Ops
 	Notifications *notifications.Ops
 	Receipts      *receipts.Ops
+	Terms         *terms.Ops
 }
 
 // Services are the domain services the operations call.
@@ -36,6 +38,7 @@ type Services struct {
 	Notify     *notify.Service
 	Settlement *settlement.Service
 	Receipt    *receipt.Service
+	Terms      *merchant.TermsService
 	// ReceiptOptions add the receipts' HTML view signatures, PDF rendering
 	// and PDF sessions.
 	ReceiptOptions []receipts.Option
@@ -49,5 +52,6 @@ func New(s Services) Ops {
 		Users:         users.New(s.User, s.Partners),
 		Notifications: notifications.New(s.Notify),
 		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...),
+		Terms:         terms.New(s.Terms),
 	}
 }

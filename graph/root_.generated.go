@@ -11,6 +11,7 @@ import (
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph/model"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -372,6 +373,7 @@ type ComplexityRoot struct {
 		DeleteUser                 func(childComplexity int, userID string) int
 		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
+		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
@@ -440,6 +442,11 @@ type ComplexityRoot struct {
 		ProductNumber func(childComplexity int) int
 	}
 
+	PublishTermsPayload struct {
+		Terms      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
 		BlockedProducts        func(childComplexity int, first *int, after *string) int
 		Campaign               func(childComplexity int, campaignID string) int
@@ -462,6 +469,7 @@ type ComplexityRoot struct {
 		SettlementBatches      func(childComplexity int, first *int, after *string) int
 		Settlements            func(childComplexity int, filter *settlement.SettlementFilter, first *int, after *string) int
 		Store                  func(childComplexity int, storeID string) int
+		Terms                  func(childComplexity int, lang *string, date *time.Time) int
 		TransactionBatches     func(childComplexity int, first *int, after *string) int
 		Transactions           func(childComplexity int, batchID string, first *int, after *string) int
 		User                   func(childComplexity int, userID string) int
@@ -664,6 +672,13 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 		UserShare         func(childComplexity int) int
 		UserShareType     func(childComplexity int) int
+	}
+
+	Terms struct {
+		Body      func(childComplexity int) int
+		Lang      func(childComplexity int) int
+		Title     func(childComplexity int) int
+		ValidFrom func(childComplexity int) int
 	}
 
 	Transaction struct {
@@ -2070,6 +2085,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestTransactions(childComplexity, args["transactions"].([]*settlement.RawTransaction)), true
+	case "Mutation.publishTerms":
+		if e.ComplexityRoot.Mutation.PublishTerms == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishTerms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishTerms(childComplexity, args["input"].(model.PublishTermsInput)), true
 	case "Mutation.replaceDerivedShares":
 		if e.ComplexityRoot.Mutation.ReplaceDerivedShares == nil {
 			break
@@ -2455,6 +2481,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.ProductNumber(childComplexity), true
 
+	case "PublishTermsPayload.terms":
+		if e.ComplexityRoot.PublishTermsPayload.Terms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishTermsPayload.Terms(childComplexity), true
+	case "PublishTermsPayload.userErrors":
+		if e.ComplexityRoot.PublishTermsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishTermsPayload.UserErrors(childComplexity), true
+
 	case "Query.blockedProducts":
 		if e.ComplexityRoot.Query.BlockedProducts == nil {
 			break
@@ -2677,6 +2716,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Store(childComplexity, args["storeId"].(string)), true
+	case "Query.terms":
+		if e.ComplexityRoot.Query.Terms == nil {
+			break
+		}
+
+		args, err := ec.field_Query_terms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Terms(childComplexity, args["lang"].(*string), args["date"].(*time.Time)), true
 	case "Query.transactionBatches":
 		if e.ComplexityRoot.Query.TransactionBatches == nil {
 			break
@@ -3524,6 +3574,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Store.UserShareType(childComplexity), true
 
+	case "Terms.body":
+		if e.ComplexityRoot.Terms.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Terms.Body(childComplexity), true
+	case "Terms.lang":
+		if e.ComplexityRoot.Terms.Lang == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Terms.Lang(childComplexity), true
+	case "Terms.title":
+		if e.ComplexityRoot.Terms.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Terms.Title(childComplexity), true
+	case "Terms.validFrom":
+		if e.ComplexityRoot.Terms.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Terms.ValidFrom(childComplexity), true
+
 	case "Transaction.amount":
 		if e.ComplexityRoot.Transaction.Amount == nil {
 			break
@@ -4003,6 +4078,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
 			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
+			graphql.NewInputUnmarshaler("PublishTermsInput", ec.unmarshalInputPublishTermsInput),
 			graphql.NewInputUnmarshaler("ReceiptCustomerInput", ec.unmarshalInputReceiptCustomerInput),
 			graphql.NewInputUnmarshaler("ReceiptFilter", ec.unmarshalInputReceiptFilter),
 			graphql.NewInputUnmarshaler("ReceiptLineInput", ec.unmarshalInputReceiptLineInput),
@@ -4694,6 +4770,8 @@ enum NotificationType {
   NEW_SETTLEMENT_BATCH
   "Merchants were settled into invoices; the URL gets ?settlementId=."
   MERCHANTS_SETTLED
+  "A receipt was created or updated for one of the partner's users (also when a card registered later matches it); JSON body as seed 001 documents."
+  RECEIPT
 }
 
 "A static HTTP header sent with every notification to an endpoint."
@@ -5383,6 +5461,48 @@ extend type Mutation {
   createSettlementBatch: CreateSettlementBatchPayload!
   "Invoices every settlement not yet invoiced, of one merchant or (merchantId absent) all."
   settleMerchants(merchantId: ID): SettleMerchantsPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/terms.graphqls", Input: `# --- Terms (Receipt Data API, seed 001) ---
+# Admins publish the user terms per language and day; anyone reads the
+# terms valid today (UTC) or on a given day.
+
+"A calendar day, YYYY-MM-DD."
+scalar Date
+
+"User terms in one language, valid from one day until terms of a later day take over."
+type Terms {
+  "Two-letter language code (ISO 639-1), lower case."
+  lang: String!
+  validFrom: Date!
+  title: String!
+  body: String!
+}
+
+input PublishTermsInput {
+  "Two-letter language code (ISO 639-1), such as da, no, sv, fi or en."
+  lang: String!
+  "The first day the terms apply. A language and day is published once."
+  validFrom: Date!
+  "At most 200 characters."
+  title: String!
+  "At most 100000 characters; line breaks and tabs allowed, no other control characters."
+  body: String!
+}
+
+type PublishTermsPayload {
+  terms: Terms
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The terms in lang (en when omitted or when lang has none) valid on date (today, UTC, when omitted); null when none."
+  terms(lang: String, date: Date): Terms
+}
+
+extend type Mutation {
+  "Publishes terms (admins only)."
+  publishTerms(input: PublishTermsInput!): PublishTermsPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `"A key/value pair stored on a user."
@@ -6283,6 +6403,16 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
 
+func (ec *executionContext) childFields_PublishTermsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "terms":
+		return ec.fieldContext_PublishTermsPayload_terms(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PublishTermsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishTermsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Receipt(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6679,6 +6809,20 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 		return ec.fieldContext_Store_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
+}
+
+func (ec *executionContext) childFields_Terms(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lang":
+		return ec.fieldContext_Terms_lang(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_Terms_validFrom(ctx, field)
+	case "title":
+		return ec.fieldContext_Terms_title(ctx, field)
+	case "body":
+		return ec.fieldContext_Terms_body(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Terms", field.Name)
 }
 
 func (ec *executionContext) childFields_Transaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -8,6 +8,7 @@ import (
 
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/settlement"
+	"loyaltygraph/domain/user"
 )
 
 // Relationship fields (Merchant.companies, Category.products,
@@ -46,6 +47,9 @@ type Loaders struct {
 	// every settlement of a page reaches its merchant).
 	Invoices     *dataloadgen.Loader[string, []*settlement.Invoice]
 	SourceStates *dataloadgen.Loader[string, []*settlement.SourceState]
+	// Cards is keyed by card id (Receipt.matchedCards,
+	// ReceiptPayment.card); a card the caller does not reach is nil.
+	Cards *dataloadgen.Loader[string, *user.Card]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -63,6 +67,7 @@ func (r *Resolver) NewLoaders() *Loaders {
 			return r.SettlementOps.Invoices(ctx, "", merchantID)
 		}),
 		SourceStates: keyLoader(r.SettlementOps.SourceStates),
+		Cards:        oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
 	}
 }
 

@@ -85,14 +85,18 @@ func (r *receiptResolver) Optionals(ctx context.Context, obj *receipt.Receipt) (
 }
 
 func (r *receiptResolver) MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error) {
+	ids := make([]string, len(obj.MatchedCards))
+	for i, c := range obj.MatchedCards {
+		ids[i] = c.CardID
+	}
+	cards, err := r.loaders(ctx).Cards.LoadAll(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := []*user.Card{}
-	for _, c := range obj.MatchedCards {
-		card, err := nullIfNotFound(r.UserOps.Card(ctx, c.CardID))
-		if err != nil {
-			return nil, err
-		}
-		if card != nil {
-			out = append(out, card)
+	for _, c := range cards {
+		if c != nil {
+			out = append(out, c)
 		}
 	}
 	return out, nil
@@ -138,7 +142,7 @@ func (r *receiptPaymentResolver) Card(ctx context.Context, obj *receipt.Payment)
 	if obj.CardID == "" {
 		return nil, nil
 	}
-	return nullIfNotFound(r.UserOps.Card(ctx, obj.CardID))
+	return r.loaders(ctx).Cards.Load(ctx, obj.CardID)
 }
 
 func (r *userResolver) Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error) {

@@ -10,6 +10,7 @@ import (
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
+	"loyaltygraph/app/terms"
 	"loyaltygraph/app/users"
 )
 
@@ -20,10 +21,11 @@ type Resolver struct {
 	UserOps       *users.Ops
 	NotifyOps     *notifications.Ops
 	ReceiptOps    *receipts.Ops
+	TermsOps      *terms.Ops
 }
 
 // New returns the root resolver over the application layer's operations.
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
-		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts}
+		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms}
 }

@@ -92,6 +92,7 @@ func New(d Deps) http.Handler {
 	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
 	userapi.Register(mux, d.Ops.Users, d.Log)
 	receiptdata.Register(mux, d.Ops.Receipts, d.Log)
+	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

@@ -31,11 +31,15 @@ const (
 	// EventMerchantsSettled: merchants were settled into invoices
 	// (?settlementId=).
 	EventMerchantsSettled EventType = "MERCHANTS_SETTLED"
+	// EventReceipt: a receipt was created or updated for one of the
+	// partner's users, or matched to one by a card registered later
+	// (seed 001 "New/updated receipt").
+	EventReceipt EventType = "RECEIPT"
 )
 
 // EventTypes lists every notification type, in the order the API documents
 // them.
-var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled}
+var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled, EventReceipt}
 
 // Valid reports whether t is a known notification type.
 func (t EventType) Valid() bool {

@@ -8,6 +8,8 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/settlement"
 )
 
 // Status tells what posting a receipt did.
@@ -114,7 +116,30 @@ func (f *Filter) Validate() error {
 // Match is a card of a user that a receipt's card token hash matched.
 type Match struct {
 	UserID string
-	Card   MatchedCard
+	// ProviderID is the partner that owns the user, which the RECEIPT
+	// notification goes to.
+	ProviderID int64
+	Card       MatchedCard
+	// TokenHash is the card's keyed token hash, which tells the payments
+	// the card made.
+	TokenHash []byte
+}
+
+// LateMatchWindow is how far back, by purchase time, a card registered
+// later finds the receipts it paid for.
+const LateMatchWindow = 30 * 24 * time.Hour
+
+// Save is what storing a posted receipt writes in the receipt's
+// transaction besides the receipt.
+type Save struct {
+	// Events returns the notifications of the users the receipt matched
+	// (nil: none are written).
+	Events func(r *Receipt, created bool, matches []Match) []notify.Event
+	// Settlements are the line settlements of the receipt. They are
+	// stored, for the user of the earliest matched card, only when the
+	// receipt matched a user and has no settlement yet: a receipt is
+	// settled once.
+	Settlements []*settlement.Settlement
 }
 
 // Store persists receipts. Its methods do not check permissions: callers
@@ -123,9 +148,11 @@ type Store interface {
 	// SaveReceipt inserts r, or, when the merchant has a receipt with the
 	// same external id and type, replaces that receipt's content and sets
 	// r.ID and r.CreatedAt to the stored ones. In the same transaction it
-	// finds the users' cards whose token hash is among r.TokenHashes and
-	// links the receipt to their users. It reports whether r was created.
-	SaveReceipt(ctx context.Context, r *Receipt) (created bool, matches []Match, err error)
+	// finds the users' cards whose token hash is among r.TokenHashes
+	// (earliest card first), links the receipt to their users, writes the
+	// events of save.Events to the outbox and stores save.Settlements as
+	// Save says. It reports whether r was created.
+	SaveReceipt(ctx context.Context, r *Receipt, save Save) (created bool, matches []Match, err error)
 	// FindUserReceipts returns a page of the user's receipts and the total.
 	FindUserReceipts(ctx context.Context, userID string, f Filter) ([]*Receipt, int, error)
 	// FindUserReceipt returns one receipt of the user with the user's
@@ -151,16 +178,24 @@ type Hasher interface {
 	LookupHash(value []byte) []byte
 }
 
-// Service holds the receipt rules.
-type Service struct {
-	store  Store
-	hasher Hasher
-	now    func() time.Time
+// Settler settles a receipt's lines by its merchant's rules
+// (settlement.ReceiptSettler).
+type Settler interface {
+	SettleReceipt(ctx context.Context, merchantID string, rc settlement.Receipt, now time.Time) ([]*settlement.Settlement, error)
 }
 
-// NewService returns the receipt service.
-func NewService(store Store, hasher Hasher, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, now: now}
+// Service holds the receipt rules.
+type Service struct {
+	store   Store
+	hasher  Hasher
+	settler Settler
+	now     func() time.Time
+}
+
+// NewService returns the receipt service; settler settles receipts from
+// receipt-sourced stores (nil: receipts are not settled).
+func NewService(store Store, hasher Hasher, settler Settler, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, settler: settler, now: now}
 }
 
 // Merchant is the merchant a receipt is posted for.
@@ -173,12 +208,30 @@ type Merchant struct {
 // the content of an earlier receipt with the same external id and type. It
 // returns the stored receipt, whether it was created or updated, and the
 // users it was matched to. Nothing is stored when the input is bad.
+//
+// In the receipt's transaction, every matched user's partner gets a
+// RECEIPT notification (status CREATED or UPDATED), and a receipt from a
+// receipt-sourced store is settled line by line the first time it is
+// stored with a matched user; an update never settles it again.
 func (s *Service) Ingest(ctx context.Context, m Merchant, in Input) (*Receipt, Status, []Match, error) {
-	r, err := New(m.ID, m.Name, in, s.now().UTC(), s.hasher.LookupHash)
+	now := s.now().UTC()
+	r, err := New(m.ID, m.Name, in, now, s.hasher.LookupHash)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	created, matches, err := s.store.SaveReceipt(ctx, r)
+	var save Save
+	if s.settler != nil {
+		if save.Settlements, err = s.settler.SettleReceipt(ctx, m.ID, settlementReceipt(r), now.Truncate(time.Microsecond)); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	save.Events = func(stored *Receipt, created bool, matches []Match) []notify.Event {
+		if created {
+			return Events(stored, StatusCreated, matches)
+		}
+		return Events(stored, StatusUpdated, matches)
+	}
+	created, matches, err := s.store.SaveReceipt(ctx, r, save)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -186,6 +239,18 @@ func (s *Service) Ingest(ctx context.Context, m Merchant, in Input) (*Receipt, S
 		return r, StatusCreated, matches, nil
 	}
 	return r, StatusUpdated, matches, nil
+}
+
+// settlementReceipt is r as the settlement engine reads it: the till's
+// storeId is the store number of the merchant's store, each line the
+// amount paid for its product number.
+func settlementReceipt(r *Receipt) settlement.Receipt {
+	rc := settlement.Receipt{StoreNumber: r.StoreID, At: r.PurchaseDateTime, Currency: r.Total.Currency,
+		Lines: make([]settlement.Line, len(r.Lines))}
+	for i, l := range r.Lines {
+		rc.Lines[i] = settlement.Line{ProductNumber: l.ProductNumber, Amount: l.TotalPrice}
+	}
+	return rc
 }
 
 // List returns a page of the user's receipts and the total.

@@ -163,14 +163,17 @@ type TransactionBatch struct {
 
 // Settlement is a transaction with its computed contributions.
 type Settlement struct {
-	SettlementID        string
-	BatchID             string // settlement batch, "" until batched
-	MerchantID          string
-	CompanyID           string
-	StoreID             string
-	CampaignID          string
-	Source              Source
-	TransactionID       string
+	SettlementID  string
+	BatchID       string // settlement batch, "" until batched
+	MerchantID    string
+	CompanyID     string
+	StoreID       string
+	CampaignID    string
+	Source        Source
+	TransactionID string
+	// LineNumber is, for a receipt's settlement, the index of its line in
+	// the receipt (TransactionID is the receipt's id); 0 for a transaction.
+	LineNumber          int
 	TransactionDateTime time.Time
 	ProcessedDateTime   time.Time
 	Amount              decimal.Decimal

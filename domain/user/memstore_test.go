@@ -233,6 +233,18 @@ func (m *memStore) FindCard(_ context.Context, providerID int64, cardID string) 
 	return nil, errs.NotFoundf("card not found")
 }
 
+func (m *memStore) FindCards(_ context.Context, providerID int64, cardIDs []string) ([]*Card, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Card
+	for _, id := range cardIDs {
+		if c, ok := m.cards[id]; ok && m.cardProv[id] == providerID {
+			out = append(out, copyCard(c))
+		}
+	}
+	return out, nil
+}
+
 func (m *memStore) NewestCard(_ context.Context, providerID int64, phone string) (*Card, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -544,6 +544,42 @@ func (s *Service) Card(ctx context.Context, p Provider, userID, cardID string) (
 	return c, nil
 }
 
+// MaxCardsByID is the most card ids one CardsByID call reads.
+const MaxCardsByID = 1000
+
+// CardsByID returns the cards among cardIDs of p's users (with userID set,
+// of that user only), in any order; ids that are malformed or not theirs
+// are left out. It is the batch read behind GraphQL's card fields.
+func (s *Service) CardsByID(ctx context.Context, p Provider, userID string, cardIDs []string) ([]*Card, error) {
+	if len(cardIDs) > MaxCardsByID {
+		return nil, errs.InvalidField("cardId", "at most %d cards at a time", MaxCardsByID)
+	}
+	valid := make([]string, 0, len(cardIDs))
+	for _, id := range cardIDs {
+		if id != "" && len(id) <= 64 && ids.IsLowerAlnum(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return []*Card{}, nil
+	}
+	cards, err := s.store.FindCards(ctx, p.ID, valid)
+	if err != nil {
+		return nil, err
+	}
+	out := cards[:0]
+	for _, c := range cards {
+		if userID != "" && c.UserID != userID {
+			continue
+		}
+		if err := s.openToken(c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // CardTokenByPhone returns the token of the newest card of p's user with
 // phone; not found without one.
 func (s *Service) CardTokenByPhone(ctx context.Context, p Provider, rawPhone string) (string, error) {

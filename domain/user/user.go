@@ -353,6 +353,9 @@ type Store interface {
 	ListCards(ctx context.Context, userID string) ([]*Card, error)
 	// FindCard returns a card of the provider's users, or not found.
 	FindCard(ctx context.Context, providerID int64, cardID string) (*Card, error)
+	// FindCards returns the cards among cardIDs that belong to the
+	// provider's users, in any order; unknown ids are left out.
+	FindCards(ctx context.Context, providerID int64, cardIDs []string) ([]*Card, error)
 	// NewestCard returns the newest card of the provider's user with phone.
 	NewestCard(ctx context.Context, providerID int64, phone string) (*Card, error)
 	// CreateSignup stores a pending signup; msgs go to the outbox in the

@@ -255,6 +255,22 @@ type PartnerSettingsInput struct {
 	Flow            user.Flow `json:"flow"`
 }
 
+type PublishTermsInput struct {
+	// Two-letter language code (ISO 639-1), such as da, no, sv, fi or en.
+	Lang string `json:"lang"`
+	// The first day the terms apply. A language and day is published once.
+	ValidFrom time.Time `json:"validFrom"`
+	// At most 200 characters.
+	Title string `json:"title"`
+	// At most 100000 characters; line breaks and tabs allowed, no other control characters.
+	Body string `json:"body"`
+}
+
+type PublishTermsPayload struct {
+	Terms      *merchant.Terms `json:"terms,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 type Query struct {
 }
 

@@ -172,10 +172,11 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
-	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
+	receipts := receipt.NewService(postgres.NewReceiptStore(db, outbox), keys, settlement.ReceiptSettler{Rules: merchants}, opts.Now)
 	pdfSessions := receipt.NewPDFSessions(redis.NewPDFSessions(rc), opts.PDFSessionTTL, opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements, Receipt: receipts, ReceiptOptions: []receiptops.Option{
+		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
+		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
 		}})

@@ -12,13 +12,20 @@ import (
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
+	"loyaltygraph/domain/settlement"
 )
 
 // ReceiptStore implements receipt.Store.
-type ReceiptStore struct{ db *DB }
+type ReceiptStore struct {
+	db     *DB
+	outbox EventWriter
+}
 
-// NewReceiptStore returns the receipt store of db.
-func NewReceiptStore(db *DB) *ReceiptStore { return &ReceiptStore{db: db} }
+// NewReceiptStore returns the receipt store of db; RECEIPT notifications go
+// to outbox (nil: none are written).
+func NewReceiptStore(db *DB, outbox EventWriter) *ReceiptStore {
+	return &ReceiptStore{db: db, outbox: outbox}
+}
 
 var _ receipt.Store = (*ReceiptStore)(nil)
 
@@ -57,10 +64,11 @@ func offsetOf(t time.Time) int {
 }
 
 // SaveReceipt inserts r or replaces the content of the merchant's receipt
-// with the same external id and type, stores the card token hashes, and
-// links the receipt to every user with a card of one of those hashes, in
-// one transaction. It does not check permissions.
-func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt) (bool, []receipt.Match, error) {
+// with the same external id and type, stores the card token hashes, links
+// the receipt to every user with a card of one of those hashes, writes the
+// users' notifications and settles the receipt as save says, in one
+// transaction. It does not check permissions.
+func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt, save receipt.Save) (bool, []receipt.Match, error) {
 	body, err := bodyOf(r)
 	if err != nil {
 		return false, nil, err
@@ -106,22 +114,29 @@ func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt) (boo
 			SELECT $1, i, h FROM unnest($2::int[], $3::bytea[]) AS t(i, h)`, r.ID, idx, hashes); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT user_id, card_id, truncated_pan FROM cards WHERE token_hash = ANY($1)
-			ORDER BY user_id, card_id`, hashes)
+		// Earliest card first: a receipt is settled for the user who
+		// registered the card first, as a transaction is.
+		rows, err := tx.Query(ctx, `SELECT user_id, provider_id, card_id, truncated_pan, token_hash FROM cards
+			WHERE token_hash = ANY($1) ORDER BY created_at, card_id`, hashes)
 		if err != nil {
 			return err
 		}
 		matches, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (receipt.Match, error) {
 			var m receipt.Match
-			err := row.Scan(&m.UserID, &m.Card.CardID, &m.Card.TruncatedCardNumber)
+			err := row.Scan(&m.UserID, &m.ProviderID, &m.Card.CardID, &m.Card.TruncatedCardNumber, &m.TokenHash)
 			return m, err
 		})
 		if err != nil {
 			return err
 		}
+		if len(matches) == 0 {
+			return nil
+		}
 		users := make([]string, 0, len(matches))
+		seen := map[string]bool{}
 		for _, m := range matches {
-			if len(users) == 0 || users[len(users)-1] != m.UserID {
+			if !seen[m.UserID] {
+				seen[m.UserID] = true
 				users = append(users, m.UserID)
 			}
 		}
@@ -130,12 +145,64 @@ func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt) (boo
 			SELECT u, $2, $3, $4, $5, $6, $7 FROM unnest($1::text[]) AS u
 			ON CONFLICT (user_id, receipt_id) DO NOTHING`,
 			users, r.ID, r.MerchantID, r.PurchaseDateTime, r.Total.Amount, sortName(r), r.UpdatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		if save.Events != nil && s.outbox != nil {
+			if err := s.outbox.Enqueue(ctx, tx, save.Events(r, created, matches)...); err != nil {
+				return err
+			}
+		}
+		return settleReceipt(ctx, tx, r, matches[0], save.Settlements)
 	})
 	if err != nil {
 		return false, nil, mapReceiptError(err)
 	}
 	return created, matches, nil
+}
+
+// settleReceipt stores the line settlements of r for the user of match m,
+// and their lot, unless r has settlements already: a receipt is settled
+// once, by its first version that matched a user. The receipt's row lock,
+// taken by its upsert, orders concurrent posts of the same receipt.
+func settleReceipt(ctx context.Context, tx pgx.Tx, r *receipt.Receipt, m receipt.Match, lines []*settlement.Settlement) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	var settled bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM settlements WHERE source = 'receipt' AND transaction_id = $1)`,
+		r.ID).Scan(&settled); err != nil || settled {
+		return err
+	}
+	rows := make([][]any, len(lines))
+	lots := lotSums{}
+	for i, st := range lines {
+		st.TransactionID, st.UserID, st.TruncatedCardNumber = r.ID, m.UserID, m.Card.TruncatedCardNumber
+		rows[i] = []any{st.SettlementID, st.MerchantID, st.CompanyID, st.StoreID, st.CampaignID, string(settlement.SourceReceipt),
+			st.TransactionID, int32(st.LineNumber), st.TransactionDateTime, st.ProcessedDateTime, st.Amount, st.Currency,
+			st.UserShare, st.ProviderShare, string(st.UserShareType), string(st.ProviderShareType), st.CardType,
+			st.TruncatedCardNumber, st.UserID}
+		lots.add(st.MerchantID, st.Currency, st.UserShare, st.ProviderShare)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"settlements"}, receiptSettlementColumns, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	for k, v := range lots {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO settlement_lots (receipt_id, merchant_id, currency, settlements, user_share, provider_share)
+			VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, k.merchantID, k.currency, v.count, v.user.value(), v.provider.value()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// receiptSettlementColumns are the columns a receipt's line settlement is
+// copied into.
+var receiptSettlementColumns = []string{
+	"settlement_id", "merchant_id", "company_id", "store_id", "campaign_id", "source", "transaction_id", "line_number",
+	"transaction_at", "processed_at", "amount", "currency", "user_share", "provider_share", "user_share_type",
+	"provider_share_type", "card_type", "truncated_card_number", "user_id",
 }
 
 // mapReceiptError maps a broken merchant reference to invalid input.

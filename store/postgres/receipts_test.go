@@ -21,7 +21,8 @@ import (
 func tokenHash(tok string) []byte { s := sha256.Sum256([]byte("k:" + tok)); return s[:] }
 
 // receiptFixture holds a merchant and two users of one partner, the first
-// with the card of token "tok-1".
+// with the card of token f.token (its own, so that no other test's
+// receipt matches it late).
 type receiptFixture struct {
 	db           *postgres.DB
 	st           *postgres.ReceiptStore
@@ -29,6 +30,7 @@ type receiptFixture struct {
 	alice, bob   string
 	aliceCard    string
 	now          time.Time
+	token        string
 	receiptInput func(ext string, lines ...string) receipt.Input
 }
 
@@ -36,7 +38,8 @@ func newReceiptFixture(t *testing.T) *receiptFixture {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
-	f := &receiptFixture{db: db, st: postgres.NewReceiptStore(db), merchant: "m" + ids.LowerAlnum(8), now: time.Now().UTC()}
+	f := &receiptFixture{db: db, st: postgres.NewReceiptStore(db, nil), merchant: "m" + ids.LowerAlnum(8), now: time.Now().UTC(),
+		token: "tok-" + ids.LowerAlnum(10)}
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO merchants (merchant_id, name) VALUES ($1, 'Ærø Bageri')`, f.merchant); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +53,7 @@ func newReceiptFixture(t *testing.T) *receiptFixture {
 		if i == 0 {
 			f.aliceCard = ids.New()
 			card = &user.Card{ID: f.aliceCard, TruncatedPAN: "457100XXXXXX0001", SealedToken: []byte("sealed"),
-				TokenHash: tokenHash("tok-1"), CreatedAt: f.now}
+				TokenHash: tokenHash(f.token), CreatedAt: f.now}
 		}
 		if err := users.CreateUser(ctx, u, card, nil); err != nil {
 			t.Fatal(err)
@@ -60,7 +63,7 @@ func newReceiptFixture(t *testing.T) *receiptFixture {
 		in := receipt.Input{ExternalID: ext, ExternalIDType: "till", PurchaseDateTime: f.now.Add(-time.Hour),
 			Total: receipt.Money{Amount: decimal.RequireFromString("10.50"), Currency: "DKK"},
 			Payments: []receipt.PaymentInput{{Payment: receipt.Payment{Type: "CARD", Amount: decimal.RequireFromString("10.50"),
-				TruncatedCardNumber: "457100XXXXXX0001"}, CardToken: "tok-1"}}}
+				TruncatedCardNumber: "457100XXXXXX0001"}, CardToken: f.token}}}
 		for _, l := range lines {
 			in.Lines = append(in.Lines, receipt.Line{Name: l, TotalPrice: decimal.RequireFromString("5.25")})
 		}
@@ -75,7 +78,7 @@ func (f *receiptFixture) save(t *testing.T, in receipt.Input) (*receipt.Receipt,
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, matches, err := f.st.SaveReceipt(context.Background(), r)
+	created, matches, err := f.st.SaveReceipt(context.Background(), r, receipt.Save{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,14 +116,14 @@ func TestSaveReceiptMatchesByCardTokenAndUpdatesOnRepost(t *testing.T) {
 	if err := f.db.Pool.QueryRow(ctx, `SELECT token_hash FROM receipt_card_tokens WHERE receipt_id = $1`, r1.ID).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(stored, tokenHash("tok-1")) {
+	if !bytes.Equal(stored, tokenHash(f.token)) {
 		t.Errorf("stored token hash %x", stored)
 	}
 	var dump string
 	if err := f.db.Pool.QueryRow(ctx, `SELECT r::text FROM receipts r WHERE receipt_id = $1`, r1.ID).Scan(&dump); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(dump, "tok-1") {
+	if strings.Contains(dump, f.token) {
 		t.Errorf("receipt row holds the card token: %s", dump)
 	}
 }
@@ -220,7 +223,7 @@ func TestDeleteAndCopyReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := receipt.NewService(f.st, nil, func() time.Time { return f.now })
+	svc := receipt.NewService(f.st, nil, nil, func() time.Time { return f.now })
 	cp, err := svc.Copy(ctx, f.alice, orig.ID, f.bob)
 	if err != nil {
 		t.Fatal(err)

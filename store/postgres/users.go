@@ -10,6 +10,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/notify"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/user"
 )
 
@@ -113,6 +114,82 @@ func insertCard(ctx context.Context, tx pgx.Tx, providerID int64, c *user.Card) 
 	return err
 }
 
+// addCard inserts a card of one of the provider's users and matches it to
+// the receipts it paid for: it is the one path by which a card is
+// registered (signups, link codes, card frames, BankAxept). It returns the
+// RECEIPT notifications of the receipts it matched, for the caller to
+// write after its own events, in tx.
+func (s *UserStore) addCard(ctx context.Context, tx pgx.Tx, providerID int64, c *user.Card) ([]notify.Event, error) {
+	if err := insertCard(ctx, tx, providerID, c); err != nil {
+		return nil, err
+	}
+	return matchLateReceipts(ctx, tx, providerID, c)
+}
+
+// matchLateReceipts gives the user of card c the receipts of the last
+// receipt.LateMatchWindow (by purchase time, before c was registered)
+// that a payment with c's token paid for and that the user does not have
+// yet, and returns their RECEIPT notifications (status CREATED: the
+// receipt is new to the user). Receipts are kept unmatched until then.
+func matchLateReceipts(ctx context.Context, tx pgx.Tx, providerID int64, c *user.Card) ([]notify.Event, error) {
+	if len(c.TokenHash) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT r.receipt_id, r.merchant_id, m.name, r.external_id_type, r.external_id, r.purchased_at, r.purchase_offset,
+			r.store_id, r.store_name, r.grand_total, r.currency, r.body, r.created_at, r.updated_at,
+			ARRAY(SELECT t.payment_index FROM receipt_card_tokens t WHERE t.receipt_id = r.receipt_id AND t.token_hash = $1
+				ORDER BY t.payment_index)
+		FROM receipts r JOIN merchants m ON m.merchant_id = r.merchant_id
+		WHERE NOT r.is_copy AND r.purchased_at >= $2
+			AND r.receipt_id IN (SELECT receipt_id FROM receipt_card_tokens WHERE token_hash = $1)
+			AND NOT EXISTS (SELECT 1 FROM receipt_users ru WHERE ru.user_id = $3 AND ru.receipt_id = r.receipt_id)
+		ORDER BY r.purchased_at, r.receipt_id`,
+		c.TokenHash, c.CreatedAt.Add(-receipt.LateMatchWindow), c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*receipt.Receipt, error) {
+		var r receipt.Receipt
+		var offset int
+		var raw []byte
+		var paid []int32
+		if err := row.Scan(&r.ID, &r.MerchantID, &r.Merchant.Name, &r.ExternalIDType, &r.ExternalID, &r.PurchaseDateTime,
+			&offset, &r.StoreID, &r.StoreName, &r.Total.Amount, &r.Total.Currency, &raw, &r.CreatedAt, &r.UpdatedAt, &paid); err != nil {
+			return nil, err
+		}
+		r.PurchaseDateTime = r.PurchaseDateTime.In(time.FixedZone("", offset))
+		r.Merchant.ID = r.MerchantID
+		if err := withBody(&r, raw); err != nil {
+			return nil, err
+		}
+		r.TokenHashes = make([][]byte, len(r.Payments))
+		for _, i := range paid {
+			if int(i) < len(r.TokenHashes) {
+				r.TokenHashes[i] = c.TokenHash
+			}
+		}
+		return &r, nil
+	})
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	b := &pgx.Batch{}
+	var events []notify.Event
+	match := []receipt.Match{{UserID: c.UserID, ProviderID: providerID,
+		Card: receipt.MatchedCard{CardID: c.ID, TruncatedCardNumber: c.TruncatedPAN}, TokenHash: c.TokenHash}}
+	for _, r := range found {
+		b.Queue(`INSERT INTO receipt_users (user_id, receipt_id, merchant_id, purchased_at, grand_total, store_name, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, receipt_id) DO NOTHING`,
+			c.UserID, r.ID, r.MerchantID, r.PurchaseDateTime, r.Total.Amount, sortName(r), c.CreatedAt)
+		events = append(events, receipt.Events(r, receipt.StatusCreated, match)...)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
 // CreateUser inserts u, its card and its events in one transaction. It does
 // not check permissions.
 func (s *UserStore) CreateUser(ctx context.Context, u *user.User, card *user.Card, events []notify.Event) error {
@@ -120,13 +197,15 @@ func (s *UserStore) CreateUser(ctx context.Context, u *user.User, card *user.Car
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
+		var late []notify.Event
 		if card != nil {
 			card.UserID = u.ID
-			if err := insertCard(ctx, tx, u.Provider.ID, card); err != nil {
+			var err error
+			if late, err = s.addCard(ctx, tx, u.Provider.ID, card); err != nil {
 				return err
 			}
 		}
-		return s.enqueue(ctx, tx, events)
+		return s.enqueue(ctx, tx, append(events, late...))
 	})
 	return mapError(err, "user")
 }
@@ -211,11 +290,12 @@ func (s *UserStore) AddCard(ctx context.Context, providerID int64, card *user.Ca
 		if err != pgx.ErrNoRows {
 			return err
 		}
-		if err := insertCard(ctx, tx, providerID, card); err != nil {
+		late, err := s.addCard(ctx, tx, providerID, card)
+		if err != nil {
 			return err
 		}
 		out = card
-		return nil
+		return s.enqueue(ctx, tx, late)
 	})
 	if err != nil {
 		return nil, mapError(err, "card")
@@ -240,6 +320,17 @@ func (s *UserStore) FindCard(ctx context.Context, providerID int64, cardID strin
 		return nil, mapError(err, "card")
 	}
 	return c, nil
+}
+
+// FindCards returns the cards among cardIDs of the provider's users, in
+// one statement. It does not check permissions.
+func (s *UserStore) FindCards(ctx context.Context, providerID int64, cardIDs []string) ([]*user.Card, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+cardColumns+` FROM cards WHERE provider_id = $1 AND card_id = ANY($2)`, providerID, cardIDs)
+	if err != nil {
+		return nil, mapError(err, "cards")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*user.Card, error) { return scanCard(r) })
+	return out, mapError(err, "cards")
 }
 
 // NewestCard returns the newest card of the provider's user with phone.
@@ -346,13 +437,14 @@ func (s *UserStore) CompleteSignup(ctx context.Context, linkCode string, now tim
 		default:
 			return err
 		}
+		var late []notify.Event
 		if sg.Card != nil {
 			sg.Card.UserID = out.ID
 			var owner string
 			err := tx.QueryRow(ctx, `SELECT user_id FROM cards WHERE provider_id = $1 AND token_hash = $2`, sg.Provider.ID, sg.Card.TokenHash).Scan(&owner)
 			switch {
 			case err == pgx.ErrNoRows:
-				if err := insertCard(ctx, tx, sg.Provider.ID, sg.Card); err != nil {
+				if late, err = s.addCard(ctx, tx, sg.Provider.ID, sg.Card); err != nil {
 					return err
 				}
 			case err != nil:
@@ -361,7 +453,7 @@ func (s *UserStore) CompleteSignup(ctx context.Context, linkCode string, now tim
 				return errs.Conflictf("token", "this card belongs to another user")
 			}
 		}
-		return s.enqueue(ctx, tx, events(out, created))
+		return s.enqueue(ctx, tx, append(events(out, created), late...))
 	})
 	if err != nil {
 		return nil, false, mapError(err, "link code")
