@@ -26,6 +26,8 @@ type Ops struct {
 	Users         *users.Ops
 	Notifications *notifications.Ops
 	Receipts      *receipts.Ops
+	// MerchantProfiles are merchants' public profiles and logos.
+	MerchantProfiles *merchants.ProfileOps
 }
 
 // Services are the domain services the operations call.
@@ -36,6 +38,10 @@ type Services struct {
 	Notify     *notify.Service
 	Settlement *settlement.Service
 	Receipt    *receipt.Service
+	// Profiles and Messages serve merchants' profiles and logos and
+	// marketing messages (seed 001).
+	Profiles *merchant.Profiles
+	Messages *receipt.Messages
 }
 
 // New returns the operations over the domain services.
@@ -45,6 +51,8 @@ func New(s Services) Ops {
 		Settlements:   settlements.New(s.Settlement, s.Merchant),
 		Users:         users.New(s.User, s.Partners),
 		Notifications: notifications.New(s.Notify),
-		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant),
+		Receipts:      receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant), s.Messages, s.Profiles),
+
+		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 	}
 }

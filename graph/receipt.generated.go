@@ -31,6 +31,8 @@ type ReceiptResolver interface {
 
 	Optionals(ctx context.Context, obj *receipt.Receipt) (*model.ReceiptOptionals, error)
 	MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error)
+
+	MarketingMessage(ctx context.Context, obj *receipt.Receipt) (*model.MarketingMessage, error)
 }
 type ReceiptLineResolver interface {
 	ProductNumber(ctx context.Context, obj *receipt.Line) (*string, error)
@@ -859,6 +861,38 @@ func (ec *executionContext) _Receipt_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Receipt_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Receipt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Receipt_marketingMessage(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_marketingMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().MarketingMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarketingMessage) graphql.Marshaler {
+			return ec.marshalOMarketingMessage2ᚖloyaltygraphᚋgraphᚋmodelᚐMarketingMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_marketingMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Receipt",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketingMessage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReceiptConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptConnection) (ret graphql.Marshaler) {
@@ -2671,6 +2705,12 @@ func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "marketingMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_marketingMessage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -20,10 +20,14 @@ type Resolver struct {
 	UserOps       *users.Ops
 	NotifyOps     *notifications.Ops
 	ReceiptOps    *receipts.Ops
+	// ProfileOps are merchants' public profiles and logos.
+	ProfileOps *merchants.ProfileOps
+	// PublicBaseURL is where the service is reached; logo URLs start with it.
+	PublicBaseURL string
 }
 
 // New returns the root resolver over the application layer's operations.
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
-		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts}
+		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, ProfileOps: ops.MerchantProfiles}
 }

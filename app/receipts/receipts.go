@@ -32,6 +32,10 @@ type Ops struct {
 	svc       *receipt.Service
 	users     Users
 	merchants Merchants
+	// messages and profiles serve marketing messages and user merchants
+	// (messages.go).
+	messages *receipt.Messages
+	profiles *merchant.Profiles
 }
 
 // New returns the receipt operations.
@@ -49,6 +53,9 @@ var (
 var policy = authz.NewPolicy("receipts", map[string]authz.Rule{
 	"Ingest": tills,
 	"List":   userOwners, "Get": userOwners, "Delete": userOwners, "Copy": userOwners,
+	// Marketing messages and user merchants (messages.go).
+	"UserMerchants": userOwners, "Message": userOwners, "MessageImage": userOwners,
+	"CreateMessage": authz.Allow(authz.ScopeAll, auth.KindAdmin),
 })
 
 // Policy returns the rules of the receipt operations.

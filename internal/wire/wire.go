@@ -168,8 +168,13 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	settlements := settlement.NewService(postgres.NewSettlementStore(db, outbox),
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
 	receipts := receipt.NewService(postgres.NewReceiptStore(db), keys, opts.Now)
+	var logos merchant.LogoCache = redis.NewLogoCache(rc)
+	profiles := merchant.NewProfiles(postgres.NewMerchantStore(db), logos, opts.Now, func(ctx context.Context, err error) {
+		log.WarnContext(ctx, "logo cache skipped", "err", err)
+	})
+	messagesSvc := receipt.NewMessages(postgres.NewMessageStore(db), opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements, Receipt: receipts})
+		Settlement: settlements, Receipt: receipts, Profiles: profiles, Messages: messagesSvc})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Ops:        ops,
@@ -183,6 +188,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 
 		IngestBodyBytes:       opts.IngestMaxBytes,
 		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
+		PublicBaseURL:         opts.PublicBaseURL,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants}, nil
