@@ -133,17 +133,31 @@ func TestMarketingMessageOfAReceipt(t *testing.T) {
 		t.Errorf("malformed receipt id: %d", res.Status)
 	}
 
-	// GraphQL: Receipt.marketingMessage with the image's URL.
+	// GraphQL: Receipt.marketingMessage with the image's URL; the
+	// receipt's merchant carries its profile and logo.
+	var prof profileResult
+	e.gql(admin, updateProfile, map[string]any{"id": e.merchant, "in": map[string]any{"country": "dk", "city": "Ærøskøbing"}}, &prof)
+	_, lo := e.setLogo(admin, e.merchant, file{name: "l.png", contentType: "image/png", data: pngImage})
 	var q struct {
 		Receipt struct {
 			MarketingMessage *struct {
 				Subject  string
 				ImageURL *string
 			}
+			Merchant struct {
+				Country *string
+				Profile struct{ City *string }
+				Logo    *struct{ Version string }
+			}
 		}
 	}
-	e.gql(e.partner, `query($r: ID!, $u: ID) { receipt(receiptId: $r, userId: $u) { marketingMessage { subject imageUrl } } }`,
+	e.gql(e.partner, `query($r: ID!, $u: ID) { receipt(receiptId: $r, userId: $u) {
+		marketingMessage { subject imageUrl } merchant { country profile { city } logo { version } } } }`,
 		map[string]any{"r": rid, "u": mona}, &q)
+	if m := q.Receipt.Merchant; m.Country == nil || *m.Country != "DK" || m.Profile.City == nil || *m.Profile.City != "Ærøskøbing" ||
+		m.Logo == nil || m.Logo.Version != lo.Data.SetMerchantLogo.Logo.Version {
+		t.Errorf("receipt's merchant: %+v", m)
+	}
 	if mm := q.Receipt.MarketingMessage; mm == nil || mm.Subject != "Special offer" || mm.ImageURL == nil ||
 		*mm.ImageURL != "http://localhost:8080"+path+"/images/"+got.ImageID {
 		t.Fatalf("GraphQL marketingMessage: %+v", q.Receipt.MarketingMessage)

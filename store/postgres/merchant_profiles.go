@@ -85,3 +85,11 @@ func (s *MerchantStore) FindUserMerchants(ctx context.Context, userID string) ([
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*merchant.Merchant, error) { return scanMerchant(r) })
 	return out, mapError(err, "merchants")
 }
+
+// merchantProfileDest are the scan destinations of a merchant's profile
+// columns and logo version and type, in the order of merchantColumns'
+// tail: what a receipt's merchant view reads too.
+func merchantProfileDest(m *merchant.Merchant, logoVersion, logoType *string) []any {
+	p := &m.Profile
+	return []any{&p.Country, &p.Address, &p.ZipCode, &p.City, &p.PhoneNumber, &p.RegistrationNumber, logoVersion, logoType}
+}

@@ -28,10 +28,8 @@ type merchantDest struct {
 }
 
 func (d *merchantDest) targets(m *merchant.Merchant) []any {
-	p := &m.Profile
-	return []any{&m.ID, &m.Name, &d.status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt,
-		&p.Country, &p.Address, &p.ZipCode, &p.City, &p.PhoneNumber, &p.RegistrationNumber,
-		&d.logoVersion, &d.logoType}
+	return append([]any{&m.ID, &m.Name, &d.status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt},
+		merchantProfileDest(m, &d.logoVersion, &d.logoType)...)
 }
 
 func (d *merchantDest) finish(m *merchant.Merchant) {
