@@ -7,6 +7,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
 )
 
@@ -46,6 +47,9 @@ type Loaders struct {
 	// every settlement of a page reaches its merchant).
 	Invoices     *dataloadgen.Loader[string, []*settlement.Invoice]
 	SourceStates *dataloadgen.Loader[string, []*settlement.SourceState]
+	// MarketingMessages is keyed by receipt id; a receipt without a
+	// message (or out of reach) loads as nil.
+	MarketingMessages *dataloadgen.Loader[string, *receipt.MarketingMessage]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -62,7 +66,8 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Invoices: keyLoader(func(ctx context.Context, merchantID string) ([]*settlement.Invoice, error) {
 			return r.SettlementOps.Invoices(ctx, "", merchantID)
 		}),
-		SourceStates: keyLoader(r.SettlementOps.SourceStates),
+		SourceStates:      keyLoader(r.SettlementOps.SourceStates),
+		MarketingMessages: oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
 	}
 }
 

@@ -65,7 +65,7 @@ func (r *queryResolver) SupportedMerchants(ctx context.Context, country string) 
 }
 
 func (r *receiptResolver) MarketingMessage(ctx context.Context, obj *receipt.Receipt) (*model.MarketingMessage, error) {
-	m, err := nullIfNotFound(r.ReceiptOps.Message(ctx, obj.ID))
+	m, err := r.loaders(ctx).MarketingMessages.Load(ctx, obj.ID)
 	if err != nil || m == nil {
 		return nil, err
 	}

@@ -142,9 +142,8 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	// time (no batch reader), so each costs like a small page of its own.
 	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
 	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
-	// A receipt's marketing message and a user's merchants read once per
-	// receipt or user.
-	cfg.Complexity.Receipt.MarketingMessage = func(child int) int { return perMerchantReadCost + child }
+	// A user's merchants are read once per user (receipts' marketing
+	// messages go through a dataloader).
 	cfg.Complexity.User.Merchants = func(child int) int { return perMerchantReadCost + child }
 	return rootCost{graph.NewExecutableSchema(cfg)}
 }

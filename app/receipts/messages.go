@@ -53,6 +53,17 @@ func (o *Ops) Message(ctx context.Context, receiptID string) (*receipt.Marketing
 	return o.messages.ForReceipt(ctx, reader(p), receiptID)
 }
 
+// MessagesOf returns the marketing messages of those of receiptIDs the
+// caller reaches (see Message) and that have one, each with its ReceiptID:
+// the batch reader of Receipt.marketingMessage.
+func (o *Ops) MessagesOf(ctx context.Context, receiptIDs []string) ([]*receipt.MarketingMessage, error) {
+	p, err := policy.Authorize(ctx, "MessagesOf")
+	if err != nil {
+		return nil, err
+	}
+	return o.messages.ForReceipts(ctx, reader(p), receiptIDs)
+}
+
 // MessageImage returns the image of a receipt's marketing message, under
 // the rule of Message.
 func (o *Ops) MessageImage(ctx context.Context, receiptID, imageID string) (*merchant.Image, error) {

@@ -54,7 +54,7 @@ var policy = authz.NewPolicy("receipts", map[string]authz.Rule{
 	"Ingest": tills,
 	"List":   userOwners, "Get": userOwners, "Delete": userOwners, "Copy": userOwners,
 	// Marketing messages and user merchants (messages.go).
-	"UserMerchants": userOwners, "Message": userOwners, "MessageImage": userOwners,
+	"UserMerchants": userOwners, "Message": userOwners, "MessagesOf": userOwners, "MessageImage": userOwners,
 	"CreateMessage": authz.Allow(authz.ScopeAll, auth.KindAdmin),
 })
 

@@ -31,6 +31,9 @@ type MarketingMessage struct {
 	ValidFrom time.Time
 	ValidTo   time.Time
 	CreatedAt time.Time
+	// ReceiptID is the receipt the message was read with; empty when it
+	// was not read with one.
+	ReceiptID string
 }
 
 // MessageInput is a new marketing message. Image is the uploaded image's
@@ -50,16 +53,14 @@ type MessageStore interface {
 	// CreateMessage stores m (setting its ID) with its image, if any; an
 	// unknown merchant is a not-found error on merchantId.
 	CreateMessage(ctx context.Context, m *MarketingMessage, image *merchant.Image) error
-	// FindMessageAt returns the message of the merchant valid at t (the
-	// latest valid from wins), or a not-found error.
-	FindMessageAt(ctx context.Context, merchantID string, t time.Time) (*MarketingMessage, error)
+	// FindReceiptMessages returns, for each of the receipts that r reaches
+	// (a user of the partner, or the user itself, has it), the message of
+	// its merchant valid at its purchase time (valid from ≤ t < valid to,
+	// the latest valid from winning), with ReceiptID set. Receipts without
+	// one are left out.
+	FindReceiptMessages(ctx context.Context, r Reader, receiptIDs []string) ([]*MarketingMessage, error)
 	// FindMessageImage returns the image, or a not-found error.
 	FindMessageImage(ctx context.Context, imageID string) (*merchant.Image, error)
-	// FindReceiptForPartner returns the receipt's merchant and purchase
-	// time when a user of the provider has the receipt, else not found.
-	FindReceiptForPartner(ctx context.Context, providerID int64, receiptID string) (merchantID string, purchased time.Time, err error)
-	// FindReceiptForUser is FindReceiptForPartner for one user.
-	FindReceiptForUser(ctx context.Context, userID, receiptID string) (merchantID string, purchased time.Time, err error)
 }
 
 // Messages holds the rules of marketing messages.
@@ -138,18 +139,29 @@ func (s *Messages) ForReceipt(ctx context.Context, r Reader, receiptID string) (
 	if !validID(receiptID) {
 		return nil, errs.NotFoundf("receipt not found")
 	}
-	var merchantID string
-	var at time.Time
-	var err error
-	if r.UserID != "" {
-		merchantID, at, err = s.store.FindReceiptForUser(ctx, r.UserID, receiptID)
-	} else {
-		merchantID, at, err = s.store.FindReceiptForPartner(ctx, r.ProviderID, receiptID)
-	}
+	list, err := s.store.FindReceiptMessages(ctx, r, []string{receiptID})
 	if err != nil {
 		return nil, err
 	}
-	return s.store.FindMessageAt(ctx, merchantID, at)
+	if len(list) == 0 {
+		return nil, errs.NotFoundf("no marketing message for this receipt")
+	}
+	return list[0], nil
+}
+
+// ForReceipts returns the messages of those of receiptIDs that r reaches
+// and that have one, each with its ReceiptID, in any order.
+func (s *Messages) ForReceipts(ctx context.Context, r Reader, receiptIDs []string) ([]*MarketingMessage, error) {
+	valid := make([]string, 0, len(receiptIDs))
+	for _, id := range receiptIDs {
+		if validID(id) {
+			valid = append(valid, id)
+		}
+	}
+	if len(valid) == 0 {
+		return nil, nil
+	}
+	return s.store.FindReceiptMessages(ctx, r, valid)
 }
 
 // Image returns the image imageID of the receipt's message.

@@ -154,6 +154,35 @@ func TestMarketingMessageOfAReceipt(t *testing.T) {
 	e.gql(e.partner, `query($r: ID!, $u: ID) { receipt(receiptId: $r, userId: $u) {
 		marketingMessage { subject imageUrl } merchant { country profile { city } logo { version } } } }`,
 		map[string]any{"r": rid, "u": mona}, &q)
+	// A page of receipts reads its messages in one batch: a second receipt
+	// of the same purchase time, and one bought when no message is valid.
+	second := receiptBody("M2")
+	second["payments"].([]any)[0].(map[string]any)["cardToken"] = "tok-m"
+	e.post(second)
+	third := receiptBody("M3")
+	third["payments"].([]any)[0].(map[string]any)["cardToken"] = "tok-m"
+	third["purchaseDateTime"] = "2026-09-01T10:00:00+02:00"
+	none := e.post(third)
+	var page struct {
+		User struct {
+			Receipts struct {
+				Nodes []struct {
+					ReceiptID        string
+					MarketingMessage *struct{ Subject string }
+				}
+			}
+		}
+	}
+	e.gql(e.partner, `query($u: ID!) { user(userId: $u) { receipts { nodes { receiptId marketingMessage { subject } } } } }`,
+		map[string]any{"u": mona}, &page)
+	if n := page.User.Receipts.Nodes; len(n) != 3 {
+		t.Fatalf("receipts: %+v", n)
+	}
+	for _, n := range page.User.Receipts.Nodes {
+		if (n.ReceiptID == none) != (n.MarketingMessage == nil) || n.MarketingMessage != nil && n.MarketingMessage.Subject != "Special offer" {
+			t.Errorf("receipt %s: message %+v", n.ReceiptID, n.MarketingMessage)
+		}
+	}
 	if m := q.Receipt.Merchant; m.Country == nil || *m.Country != "DK" || m.Profile.City == nil || *m.Profile.City != "Ærøskøbing" ||
 		m.Logo == nil || m.Logo.Version != lo.Data.SetMerchantLogo.Logo.Version {
 		t.Errorf("receipt's merchant: %+v", m)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -50,26 +49,35 @@ func (s *MessageStore) CreateMessage(ctx context.Context, m *receipt.MarketingMe
 	return mapError(err, "marketing message")
 }
 
-// FindMessageAt returns the merchant's message valid at t: valid_from ≤ t <
-// valid_to, the latest valid_from (then the newest) winning. It does not
-// check permissions.
-func (s *MessageStore) FindMessageAt(ctx context.Context, merchantID string, t time.Time) (*receipt.MarketingMessage, error) {
-	var m receipt.MarketingMessage
-	var imageID *string
-	err := s.db.Pool.QueryRow(ctx, `
-		SELECT mm.message_id, mm.merchant_id, m.name, mm.subject, mm.body, mm.image_id, mm.valid_from, mm.valid_to, mm.created_at
-		FROM marketing_messages mm JOIN merchants m ON m.merchant_id = mm.merchant_id
-		WHERE mm.merchant_id = $1 AND mm.valid_from <= $2 AND $2 < mm.valid_to
-		ORDER BY mm.valid_from DESC, mm.message_id DESC
-		LIMIT 1`, merchantID, t).Scan(&m.ID, &m.MerchantID, &m.MerchantName, &m.Subject, &m.Text, &imageID,
-		&m.ValidFrom, &m.ValidTo, &m.CreatedAt)
+// FindReceiptMessages returns the messages of the receipts that rd
+// reaches: for each, its merchant's message valid at its purchase time,
+// the latest valid_from (then the newest) winning. One statement for any
+// number of receipts. It does not check permissions.
+func (s *MessageStore) FindReceiptMessages(ctx context.Context, rd receipt.Reader, receiptIDs []string) ([]*receipt.MarketingMessage, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT r.receipt_id, mm.message_id, mm.merchant_id, m.name, mm.subject, mm.body, COALESCE(mm.image_id, ''),
+			mm.valid_from, mm.valid_to, mm.created_at
+		FROM receipts r
+		CROSS JOIN LATERAL (
+			SELECT * FROM marketing_messages mm
+			WHERE mm.merchant_id = r.merchant_id AND mm.valid_from <= r.purchased_at AND r.purchased_at < mm.valid_to
+			ORDER BY mm.valid_from DESC, mm.message_id DESC
+			LIMIT 1) mm
+		JOIN merchants m ON m.merchant_id = mm.merchant_id
+		WHERE r.receipt_id = ANY($1) AND EXISTS (
+			SELECT 1 FROM receipt_users ru JOIN users u ON u.user_id = ru.user_id
+			WHERE ru.receipt_id = r.receipt_id AND (($3 <> '' AND ru.user_id = $3) OR ($3 = '' AND u.provider_id = $2)))`,
+		receiptIDs, rd.ProviderID, rd.UserID)
 	if err != nil {
-		return nil, mapError(err, "marketing message")
+		return nil, mapError(err, "marketing messages")
 	}
-	if imageID != nil {
-		m.ImageID = *imageID
-	}
-	return &m, nil
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*receipt.MarketingMessage, error) {
+		var m receipt.MarketingMessage
+		err := row.Scan(&m.ReceiptID, &m.ID, &m.MerchantID, &m.MerchantName, &m.Subject, &m.Text, &m.ImageID,
+			&m.ValidFrom, &m.ValidTo, &m.CreatedAt)
+		return &m, err
+	})
+	return out, mapError(err, "marketing messages")
 }
 
 // FindMessageImage returns one image. It does not check permissions.
@@ -81,28 +89,4 @@ func (s *MessageStore) FindMessageImage(ctx context.Context, imageID string) (*m
 		return nil, mapError(err, "image")
 	}
 	return &img, nil
-}
-
-// FindReceiptForPartner returns the receipt's merchant and purchase time
-// when a user of the provider has it. It does not check permissions.
-func (s *MessageStore) FindReceiptForPartner(ctx context.Context, providerID int64, receiptID string) (string, time.Time, error) {
-	var merchantID string
-	var at time.Time
-	err := s.db.Pool.QueryRow(ctx, `
-		SELECT r.merchant_id, r.purchased_at FROM receipts r
-		WHERE r.receipt_id = $1 AND EXISTS (
-			SELECT 1 FROM receipt_users ru JOIN users u ON u.user_id = ru.user_id
-			WHERE ru.receipt_id = r.receipt_id AND u.provider_id = $2)`, receiptID, providerID).Scan(&merchantID, &at)
-	return merchantID, at, mapError(err, "receipt")
-}
-
-// FindReceiptForUser returns the receipt's merchant and purchase time when
-// the user has it. It does not check permissions.
-func (s *MessageStore) FindReceiptForUser(ctx context.Context, userID, receiptID string) (string, time.Time, error) {
-	var merchantID string
-	var at time.Time
-	err := s.db.Pool.QueryRow(ctx, `
-		SELECT r.merchant_id, r.purchased_at FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
-		WHERE ru.user_id = $1 AND ru.receipt_id = $2`, userID, receiptID).Scan(&merchantID, &at)
-	return merchantID, at, mapError(err, "receipt")
 }
