@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/secret"
 )
 
 const createMessage = `mutation($in: CreateMarketingMessageInput!) {
@@ -127,6 +129,23 @@ func TestMarketingMessageOfAReceipt(t *testing.T) {
 		}
 		if res := e.do("", "GET", p, nil); res.Status != 401 {
 			t.Errorf("anonymous %s: %d", p, res.Status)
+		}
+	}
+	// An end user reads the message of its own receipt only.
+	tokens, err := secret.NewUserTokens(testenv.SecretKey, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user   string
+		status int
+	}{{mona, 200}, {e.alice, 404}} {
+		tok, err := tokens.Issue(c.user, "4500000001", e.partnerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := testenv.Do(t, e.app.Handler, "GET", path, nil, "X-Storebox-user-token", tok); res.Status != c.status {
+			t.Errorf("end user %s: %d %s, want %d", c.user, res.Status, res.Body, c.status)
 		}
 	}
 	if res := e.do(e.partner, "GET", "/receipt-data/v1/receipts/nosuchreceipt/message", nil); res.Status != 404 {
