@@ -28,6 +28,8 @@ type Ops struct {
 	Notifications *notifications.Ops
 	Receipts      *receipts.Ops
 	Terms         *terms.Ops
+	// MerchantProfiles are merchants' public profiles and logos.
+	MerchantProfiles *merchants.ProfileOps
 }
 
 // Services are the domain services the operations call.
@@ -42,16 +44,21 @@ type Services struct {
 	// ReceiptOptions add the receipts' HTML view signatures, PDF rendering
 	// and PDF sessions.
 	ReceiptOptions []receipts.Option
+	// Profiles and Messages serve merchants' profiles and logos and
+	// marketing messages (seed 001).
+	Profiles *merchant.Profiles
+	Messages *receipt.Messages
 }
 
 // New returns the operations over the domain services.
 func New(s Services) Ops {
 	return Ops{
-		Merchants:     merchants.New(s.Merchant),
-		Settlements:   settlements.New(s.Settlement, s.Merchant),
-		Users:         users.New(s.User, s.Partners),
-		Notifications: notifications.New(s.Notify),
-		Receipts:      receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...),
-		Terms:         terms.New(s.Terms),
+		Merchants:        merchants.New(s.Merchant),
+		Settlements:      settlements.New(s.Settlement, s.Merchant),
+		Users:            users.New(s.User, s.Partners),
+		Notifications:    notifications.New(s.Notify),
+		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...), s.Messages, s.Profiles),
+		Terms:            terms.New(s.Terms),
+		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 	}
 }

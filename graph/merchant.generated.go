@@ -44,6 +44,9 @@ type MerchantResolver interface {
 	Categories(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Category, error)
 	Campaigns(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Campaign, error)
 	DerivedShares(ctx context.Context, obj *merchant.Merchant) ([]*merchant.DerivedShare, error)
+	Country(ctx context.Context, obj *merchant.Merchant) (*string, error)
+	Profile(ctx context.Context, obj *merchant.Merchant) (*model.MerchantProfile, error)
+	Logo(ctx context.Context, obj *merchant.Merchant) (*model.MerchantLogo, error)
 	Invoices(ctx context.Context, obj *merchant.Merchant) ([]*settlement.Invoice, error)
 	SettlementSourceStates(ctx context.Context, obj *merchant.Merchant) ([]*settlement.SourceState, error)
 }
@@ -2926,6 +2929,93 @@ func (ec *executionContext) fieldContext_Merchant_derivedShares(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DerivedShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Merchant_country(ctx context.Context, field graphql.CollectedField, obj *merchant.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Merchant().Country(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Merchant", field, true, true, "String")
+}
+
+func (ec *executionContext) _Merchant_profile(ctx context.Context, field graphql.CollectedField, obj *merchant.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Merchant().Profile(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MerchantProfile) graphql.Marshaler {
+			return ec.marshalNMerchantProfile2ᚖloyaltygraphᚋgraphᚋmodelᚐMerchantProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Merchant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MerchantProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Merchant_logo(ctx context.Context, field graphql.CollectedField, obj *merchant.Merchant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Merchant_logo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Merchant().Logo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MerchantLogo) graphql.Marshaler {
+			return ec.marshalOMerchantLogo2ᚖloyaltygraphᚋgraphᚋmodelᚐMerchantLogo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Merchant_logo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Merchant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MerchantLogo(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6590,6 +6680,24 @@ func (ec *executionContext) _Merchant(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Merchant_derivedShares(ctx, field, obj)
+				})
+		case "country":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Merchant_country(ctx, field, obj)
+				})
+		case "profile":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Merchant_profile(ctx, field, obj)
+				})
+		case "logo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Merchant_logo(ctx, field, obj)
 				})
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

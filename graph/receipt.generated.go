@@ -32,6 +32,7 @@ type ReceiptResolver interface {
 	Optionals(ctx context.Context, obj *receipt.Receipt) (*model.ReceiptOptionals, error)
 	MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error)
 
+	MarketingMessage(ctx context.Context, obj *receipt.Receipt) (*model.MarketingMessage, error)
 	PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error)
 	HTML(ctx context.Context, obj *receipt.Receipt) (string, error)
 }
@@ -963,6 +964,38 @@ func (ec *executionContext) _Receipt_updatedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Receipt_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Receipt", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Receipt_marketingMessage(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Receipt_marketingMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Receipt().MarketingMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarketingMessage) graphql.Marshaler {
+			return ec.marshalOMarketingMessage2ᚖloyaltygraphᚋgraphᚋmodelᚐMarketingMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Receipt_marketingMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Receipt",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketingMessage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Receipt_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *receipt.Receipt) (ret graphql.Marshaler) {
@@ -2869,6 +2902,12 @@ func (ec *executionContext) _Receipt(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "marketingMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Receipt_marketingMessage(ctx, field, obj)
+				})
 		case "pdfUrl":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

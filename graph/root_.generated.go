@@ -186,6 +186,11 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	CreateMarketingMessagePayload struct {
+		MarketingMessage func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	CreateMerchantPayload struct {
 		Merchant   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -319,15 +324,29 @@ type ComplexityRoot struct {
 		StoreID   func(childComplexity int) int
 	}
 
+	MarketingMessage struct {
+		ImageID      func(childComplexity int) int
+		ImageURL     func(childComplexity int) int
+		MerchantName func(childComplexity int) int
+		MessageID    func(childComplexity int) int
+		Subject      func(childComplexity int) int
+		Text         func(childComplexity int) int
+		ValidFrom    func(childComplexity int) int
+		ValidTo      func(childComplexity int) int
+	}
+
 	Merchant struct {
 		Campaigns              func(childComplexity int) int
 		Categories             func(childComplexity int) int
 		Companies              func(childComplexity int) int
+		Country                func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
 		DerivedShares          func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Invoices               func(childComplexity int) int
+		Logo                   func(childComplexity int) int
 		Name                   func(childComplexity int) int
+		Profile                func(childComplexity int) int
 		SettlementSourceStates func(childComplexity int) int
 		Status                 func(childComplexity int) int
 		Stores                 func(childComplexity int) int
@@ -346,6 +365,20 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MerchantLogo struct {
+		URL     func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
+	MerchantProfile struct {
+		Address            func(childComplexity int) int
+		City               func(childComplexity int) int
+		Country            func(childComplexity int) int
+		PhoneNumber        func(childComplexity int) int
+		RegistrationNumber func(childComplexity int) int
+		ZipCode            func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
 		CopyReceipt                func(childComplexity int, receiptID string, userID *string, toUserID *string) int
@@ -355,6 +388,7 @@ type ComplexityRoot struct {
 		CreateCategory             func(childComplexity int, input merchant.CategoryCreate) int
 		CreateCompany              func(childComplexity int, input merchant.CompanyCreate) int
 		CreateDerivedShare         func(childComplexity int, input merchant.DerivedShareCreate) int
+		CreateMarketingMessage     func(childComplexity int, input model.CreateMarketingMessageInput) int
 		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
 		CreatePDFSession           func(childComplexity int, receiptID string, userID *string) int
 		CreateProduct              func(childComplexity int, input merchant.ProductCreate) int
@@ -376,6 +410,7 @@ type ComplexityRoot struct {
 		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
+		SetMerchantLogo            func(childComplexity int, merchantID string, file graphql.Upload) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
 		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
 		SettleMerchants            func(childComplexity int, merchantID *string) int
@@ -387,6 +422,7 @@ type ComplexityRoot struct {
 		UpdateCompany              func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
 		UpdateDerivedShare         func(childComplexity int, derivedShareID string, input merchant.DerivedShareUpdate) int
 		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
+		UpdateMerchantProfile      func(childComplexity int, merchantID string, input model.UpdateMerchantProfileInput) int
 		UpdateStore                func(childComplexity int, storeID string, input merchant.ShopUpdate) int
 		UpdateUser                 func(childComplexity int, userID string, input model.UpdateUserInput) int
 		ValidateOtp                func(childComplexity int, phonenumber string, otp string) int
@@ -469,6 +505,7 @@ type ComplexityRoot struct {
 		SettlementBatches      func(childComplexity int, first *int, after *string) int
 		Settlements            func(childComplexity int, filter *settlement.SettlementFilter, first *int, after *string) int
 		Store                  func(childComplexity int, storeID string) int
+		SupportedMerchants     func(childComplexity int, country string) int
 		Terms                  func(childComplexity int, lang *string, date *time.Time) int
 		TransactionBatches     func(childComplexity int, first *int, after *string) int
 		Transactions           func(childComplexity int, batchID string, first *int, after *string) int
@@ -485,6 +522,7 @@ type ComplexityRoot struct {
 		HTML             func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Lines            func(childComplexity int) int
+		MarketingMessage func(childComplexity int) int
 		MatchedCards     func(childComplexity int) int
 		Merchant         func(childComplexity int) int
 		Optionals        func(childComplexity int) int
@@ -562,6 +600,11 @@ type ComplexityRoot struct {
 		Channel func(childComplexity int) int
 		SentAt  func(childComplexity int) int
 		To      func(childComplexity int) int
+	}
+
+	SetMerchantLogoPayload struct {
+		Logo       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SetNotificationEndpointPayload struct {
@@ -758,6 +801,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	UpdateMerchantProfilePayload struct {
+		Merchant   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateStorePayload struct {
 		Store      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -773,6 +821,7 @@ type ComplexityRoot struct {
 		CreatedAt          func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		MemberID           func(childComplexity int) int
+		Merchants          func(childComplexity int) int
 		Parms              func(childComplexity int) int
 		PendingPhoneNumber func(childComplexity int) int
 		Phone              func(childComplexity int) int
@@ -1286,6 +1335,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateDerivedSharePayload.UserErrors(childComplexity), true
 
+	case "CreateMarketingMessagePayload.marketingMessage":
+		if e.ComplexityRoot.CreateMarketingMessagePayload.MarketingMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateMarketingMessagePayload.MarketingMessage(childComplexity), true
+	case "CreateMarketingMessagePayload.userErrors":
+		if e.ComplexityRoot.CreateMarketingMessagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateMarketingMessagePayload.UserErrors(childComplexity), true
+
 	case "CreateMerchantPayload.merchant":
 		if e.ComplexityRoot.CreateMerchantPayload.Merchant == nil {
 			break
@@ -1693,6 +1755,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkCode.StoreID(childComplexity), true
 
+	case "MarketingMessage.imageId":
+		if e.ComplexityRoot.MarketingMessage.ImageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.ImageID(childComplexity), true
+	case "MarketingMessage.imageUrl":
+		if e.ComplexityRoot.MarketingMessage.ImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.ImageURL(childComplexity), true
+	case "MarketingMessage.merchantName":
+		if e.ComplexityRoot.MarketingMessage.MerchantName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.MerchantName(childComplexity), true
+	case "MarketingMessage.messageId":
+		if e.ComplexityRoot.MarketingMessage.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.MessageID(childComplexity), true
+	case "MarketingMessage.subject":
+		if e.ComplexityRoot.MarketingMessage.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.Subject(childComplexity), true
+	case "MarketingMessage.text":
+		if e.ComplexityRoot.MarketingMessage.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.Text(childComplexity), true
+	case "MarketingMessage.validFrom":
+		if e.ComplexityRoot.MarketingMessage.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.ValidFrom(childComplexity), true
+	case "MarketingMessage.validTo":
+		if e.ComplexityRoot.MarketingMessage.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketingMessage.ValidTo(childComplexity), true
+
 	case "Merchant.campaigns":
 		if e.ComplexityRoot.Merchant.Campaigns == nil {
 			break
@@ -1711,6 +1822,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Merchant.Companies(childComplexity), true
+	case "Merchant.country":
+		if e.ComplexityRoot.Merchant.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Country(childComplexity), true
 	case "Merchant.createdAt":
 		if e.ComplexityRoot.Merchant.CreatedAt == nil {
 			break
@@ -1735,12 +1852,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Merchant.Invoices(childComplexity), true
+	case "Merchant.logo":
+		if e.ComplexityRoot.Merchant.Logo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Logo(childComplexity), true
 	case "Merchant.merchantName":
 		if e.ComplexityRoot.Merchant.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Merchant.Name(childComplexity), true
+	case "Merchant.profile":
+		if e.ComplexityRoot.Merchant.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Merchant.Profile(childComplexity), true
 	case "Merchant.settlementSourceStates":
 		if e.ComplexityRoot.Merchant.SettlementSourceStates == nil {
 			break
@@ -1803,6 +1932,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MerchantEdge.Node(childComplexity), true
+
+	case "MerchantLogo.url":
+		if e.ComplexityRoot.MerchantLogo.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantLogo.URL(childComplexity), true
+	case "MerchantLogo.version":
+		if e.ComplexityRoot.MerchantLogo.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantLogo.Version(childComplexity), true
+
+	case "MerchantProfile.address":
+		if e.ComplexityRoot.MerchantProfile.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.Address(childComplexity), true
+	case "MerchantProfile.city":
+		if e.ComplexityRoot.MerchantProfile.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.City(childComplexity), true
+	case "MerchantProfile.country":
+		if e.ComplexityRoot.MerchantProfile.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.Country(childComplexity), true
+	case "MerchantProfile.phoneNumber":
+		if e.ComplexityRoot.MerchantProfile.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.PhoneNumber(childComplexity), true
+	case "MerchantProfile.registrationNumber":
+		if e.ComplexityRoot.MerchantProfile.RegistrationNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.RegistrationNumber(childComplexity), true
+	case "MerchantProfile.zipCode":
+		if e.ComplexityRoot.MerchantProfile.ZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MerchantProfile.ZipCode(childComplexity), true
 
 	case "Mutation.addProducts":
 		if e.ComplexityRoot.Mutation.AddProducts == nil {
@@ -1892,6 +2071,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDerivedShare(childComplexity, args["input"].(merchant.DerivedShareCreate)), true
+	case "Mutation.createMarketingMessage":
+		if e.ComplexityRoot.Mutation.CreateMarketingMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMarketingMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMarketingMessage(childComplexity, args["input"].(model.CreateMarketingMessageInput)), true
 	case "Mutation.createMerchant":
 		if e.ComplexityRoot.Mutation.CreateMerchant == nil {
 			break
@@ -2118,6 +2308,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestUserToken(childComplexity, args["phonenumber"].(string)), true
+	case "Mutation.setMerchantLogo":
+		if e.ComplexityRoot.Mutation.SetMerchantLogo == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMerchantLogo_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMerchantLogo(childComplexity, args["merchantId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.setNotificationEndpoint":
 		if e.ComplexityRoot.Mutation.SetNotificationEndpoint == nil {
 			break
@@ -2239,6 +2440,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMerchant(childComplexity, args["merchantId"].(string), args["input"].(model.UpdateMerchantInput)), true
+	case "Mutation.updateMerchantProfile":
+		if e.ComplexityRoot.Mutation.UpdateMerchantProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMerchantProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMerchantProfile(childComplexity, args["merchantId"].(string), args["input"].(model.UpdateMerchantProfileInput)), true
 	case "Mutation.updateStore":
 		if e.ComplexityRoot.Mutation.UpdateStore == nil {
 			break
@@ -2716,6 +2928,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Store(childComplexity, args["storeId"].(string)), true
+	case "Query.supportedMerchants":
+		if e.ComplexityRoot.Query.SupportedMerchants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_supportedMerchants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SupportedMerchants(childComplexity, args["country"].(string)), true
 	case "Query.terms":
 		if e.ComplexityRoot.Query.Terms == nil {
 			break
@@ -2820,6 +3043,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Receipt.Lines(childComplexity), true
+	case "Receipt.marketingMessage":
+		if e.ComplexityRoot.Receipt.MarketingMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Receipt.MarketingMessage(childComplexity), true
 	case "Receipt.matchedCards":
 		if e.ComplexityRoot.Receipt.MatchedCards == nil {
 			break
@@ -3129,6 +3358,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SentMessage.To(childComplexity), true
+
+	case "SetMerchantLogoPayload.logo":
+		if e.ComplexityRoot.SetMerchantLogoPayload.Logo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMerchantLogoPayload.Logo(childComplexity), true
+	case "SetMerchantLogoPayload.userErrors":
+		if e.ComplexityRoot.SetMerchantLogoPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMerchantLogoPayload.UserErrors(childComplexity), true
 
 	case "SetNotificationEndpointPayload.endpoint":
 		if e.ComplexityRoot.SetNotificationEndpointPayload.Endpoint == nil {
@@ -3879,6 +4121,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateMerchantPayload.UserErrors(childComplexity), true
 
+	case "UpdateMerchantProfilePayload.merchant":
+		if e.ComplexityRoot.UpdateMerchantProfilePayload.Merchant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMerchantProfilePayload.Merchant(childComplexity), true
+	case "UpdateMerchantProfilePayload.userErrors":
+		if e.ComplexityRoot.UpdateMerchantProfilePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateMerchantProfilePayload.UserErrors(childComplexity), true
+
 	case "UpdateStorePayload.store":
 		if e.ComplexityRoot.UpdateStorePayload.Store == nil {
 			break
@@ -3929,6 +4184,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.MemberID(childComplexity), true
+	case "User.merchants":
+		if e.ComplexityRoot.User.Merchants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Merchants(childComplexity), true
 	case "User.parms":
 		if e.ComplexityRoot.User.Parms == nil {
 			break
@@ -4069,6 +4330,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
 			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
 			graphql.NewInputUnmarshaler("CreateDerivedShareInput", ec.unmarshalInputCreateDerivedShareInput),
+			graphql.NewInputUnmarshaler("CreateMarketingMessageInput", ec.unmarshalInputCreateMarketingMessageInput),
 			graphql.NewInputUnmarshaler("CreateMerchantInput", ec.unmarshalInputCreateMerchantInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateStoreInput", ec.unmarshalInputCreateStoreInput),
@@ -4096,6 +4358,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateDerivedShareInput", ec.unmarshalInputUpdateDerivedShareInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
+			graphql.NewInputUnmarshaler("UpdateMerchantProfileInput", ec.unmarshalInputUpdateMerchantProfileInput),
 			graphql.NewInputUnmarshaler("UpdateStoreInput", ec.unmarshalInputUpdateStoreInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("VatRateInput", ec.unmarshalInputVatRateInput),
@@ -4873,6 +5136,128 @@ extend type Mutation {
   setNotificationEndpoint(input: SetNotificationEndpointInput!): SetNotificationEndpointPayload!
   "Removes the caller's endpoint for one notification type."
   deleteNotificationEndpoint(type: NotificationType!): DeleteNotificationEndpointPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/profile.graphqls", Input: `# --- Merchant profiles, logos and marketing messages (Receipt Data API, seed 001) ---
+# Admins write them; partners and their users read them; a logo's URL needs
+# no credentials.
+
+"""
+A file sent with the GraphQL multipart request spec: a multipart/form-data
+POST with an ` + "`" + `operations` + "`" + ` part (the request, with null where files go), a
+` + "`" + `map` + "`" + ` part and one part per file, and a ` + "`" + `GraphQL-Preflight: 1` + "`" + ` header.
+"""
+scalar Upload
+
+"A merchant's logo: a PNG, JPEG or WebP image, at most 1 MiB."
+type MerchantLogo {
+  "Where the image is served, without credentials; cacheable for ever."
+  url: String!
+  "Changes with every new logo (a prefix of the image's SHA-256)."
+  version: String!
+}
+
+"What receipts print about a merchant; null where unknown."
+type MerchantProfile {
+  "ISO 3166-1 alpha-2, upper case."
+  country: String
+  address: String
+  zipCode: String
+  city: String
+  phoneNumber: String
+  registrationNumber: String
+}
+
+extend type Merchant {
+  "ISO 3166-1 alpha-2 country code, upper case; null when unknown."
+  country: String
+  profile: MerchantProfile!
+  "Null when the merchant has no logo."
+  logo: MerchantLogo
+}
+
+"Profile fields to change; an absent field stays, an empty string clears it."
+input UpdateMerchantProfileInput {
+  "ISO 3166-1 alpha-2, any case (dk)."
+  country: String
+  "At most 256 characters."
+  address: String
+  "At most 16 characters."
+  zipCode: String
+  "At most 128 characters."
+  city: String
+  "At most 32 characters."
+  phoneNumber: String
+  "At most 32 characters."
+  registrationNumber: String
+}
+
+type UpdateMerchantProfilePayload {
+  merchant: Merchant
+  userErrors: [UserError!]!
+}
+
+type SetMerchantLogoPayload {
+  logo: MerchantLogo
+  userErrors: [UserError!]!
+}
+
+"A merchant's message, shown with its receipts bought while it is valid."
+type MarketingMessage {
+  "The message's number, as the REST API's id."
+  messageId: Int!
+  merchantName: String!
+  subject: String!
+  text: String!
+  "Null when the message has no image."
+  imageId: String
+  "The image of the message as read with this receipt (the caller's credentials are needed); null without an image or a receipt."
+  imageUrl: String
+  validFrom: DateTime!
+  validTo: DateTime!
+}
+
+input CreateMarketingMessageInput {
+  merchantId: ID!
+  "1 to 128 characters."
+  subject: String!
+  "1 to 2000 characters."
+  text: String!
+  "A PNG, JPEG or WebP image of at most 1 MiB."
+  image: Upload
+  "The first purchase time the message is shown for."
+  validFrom: DateTime!
+  "The end of the validity (exclusive); after validFrom."
+  validTo: DateTime!
+}
+
+type CreateMarketingMessagePayload {
+  marketingMessage: MarketingMessage
+  userErrors: [UserError!]!
+}
+
+extend type Receipt {
+  "The merchant's marketing message valid at the purchase time (the latest valid wins); null when none."
+  marketingMessage: MarketingMessage
+}
+
+extend type User {
+  "The merchants the user has receipts from, ordered by merchantId."
+  merchants: [Merchant!]!
+}
+
+extend type Query {
+  "The active merchants of a country (ISO 3166-1 alpha-2, any case), ordered by merchantId. Partners, users, settlement clients and admins."
+  supportedMerchants(country: String!): [Merchant!]!
+}
+
+extend type Mutation {
+  "Changes a merchant's profile. Admins."
+  updateMerchantProfile(merchantId: ID!, input: UpdateMerchantProfileInput!): UpdateMerchantProfilePayload!
+  "Replaces a merchant's logo (PNG, JPEG or WebP by its bytes, at most 1 MiB); send it as a multipart request. Admins."
+  setMerchantLogo(merchantId: ID!, file: Upload!): SetMerchantLogoPayload!
+  "Adds a marketing message of a merchant. Admins."
+  createMarketingMessage(input: CreateMarketingMessageInput!): CreateMarketingMessagePayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/receipt.graphqls", Input: `# --- Receipts (Receipt Data API, seed 001) ---
@@ -5981,6 +6366,16 @@ func (ec *executionContext) childFields_CreateDerivedSharePayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type CreateDerivedSharePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateMarketingMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "marketingMessage":
+		return ec.fieldContext_CreateMarketingMessagePayload_marketingMessage(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateMarketingMessagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateMarketingMessagePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateMerchantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "merchant":
@@ -6249,6 +6644,28 @@ func (ec *executionContext) childFields_LinkCode(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type LinkCode", field.Name)
 }
 
+func (ec *executionContext) childFields_MarketingMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "messageId":
+		return ec.fieldContext_MarketingMessage_messageId(ctx, field)
+	case "merchantName":
+		return ec.fieldContext_MarketingMessage_merchantName(ctx, field)
+	case "subject":
+		return ec.fieldContext_MarketingMessage_subject(ctx, field)
+	case "text":
+		return ec.fieldContext_MarketingMessage_text(ctx, field)
+	case "imageId":
+		return ec.fieldContext_MarketingMessage_imageId(ctx, field)
+	case "imageUrl":
+		return ec.fieldContext_MarketingMessage_imageUrl(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_MarketingMessage_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_MarketingMessage_validTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketingMessage", field.Name)
+}
+
 func (ec *executionContext) childFields_Merchant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6273,6 +6690,12 @@ func (ec *executionContext) childFields_Merchant(ctx context.Context, field grap
 		return ec.fieldContext_Merchant_campaigns(ctx, field)
 	case "derivedShares":
 		return ec.fieldContext_Merchant_derivedShares(ctx, field)
+	case "country":
+		return ec.fieldContext_Merchant_country(ctx, field)
+	case "profile":
+		return ec.fieldContext_Merchant_profile(ctx, field)
+	case "logo":
+		return ec.fieldContext_Merchant_logo(ctx, field)
 	case "invoices":
 		return ec.fieldContext_Merchant_invoices(ctx, field)
 	case "settlementSourceStates":
@@ -6303,6 +6726,34 @@ func (ec *executionContext) childFields_MerchantEdge(ctx context.Context, field 
 		return ec.fieldContext_MerchantEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MerchantEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MerchantLogo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_MerchantLogo_url(ctx, field)
+	case "version":
+		return ec.fieldContext_MerchantLogo_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MerchantLogo", field.Name)
+}
+
+func (ec *executionContext) childFields_MerchantProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "country":
+		return ec.fieldContext_MerchantProfile_country(ctx, field)
+	case "address":
+		return ec.fieldContext_MerchantProfile_address(ctx, field)
+	case "zipCode":
+		return ec.fieldContext_MerchantProfile_zipCode(ctx, field)
+	case "city":
+		return ec.fieldContext_MerchantProfile_city(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_MerchantProfile_phoneNumber(ctx, field)
+	case "registrationNumber":
+		return ec.fieldContext_MerchantProfile_registrationNumber(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MerchantProfile", field.Name)
 }
 
 func (ec *executionContext) childFields_NotificationDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6449,6 +6900,8 @@ func (ec *executionContext) childFields_Receipt(ctx context.Context, field graph
 		return ec.fieldContext_Receipt_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Receipt_updatedAt(ctx, field)
+	case "marketingMessage":
+		return ec.fieldContext_Receipt_marketingMessage(ctx, field)
 	case "pdfUrl":
 		return ec.fieldContext_Receipt_pdfUrl(ctx, field)
 	case "html":
@@ -6587,6 +7040,16 @@ func (ec *executionContext) childFields_SentMessage(ctx context.Context, field g
 		return ec.fieldContext_SentMessage_sentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_SetMerchantLogoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "logo":
+		return ec.fieldContext_SetMerchantLogoPayload_logo(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetMerchantLogoPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetMerchantLogoPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetNotificationEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6979,6 +7442,16 @@ func (ec *executionContext) childFields_UpdateMerchantPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMerchantPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateMerchantProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "merchant":
+		return ec.fieldContext_UpdateMerchantProfilePayload_merchant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateMerchantProfilePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateMerchantProfilePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateStorePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "store":
@@ -7021,6 +7494,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "merchants":
+		return ec.fieldContext_User_merchants(ctx, field)
 	case "receipts":
 		return ec.fieldContext_User_receipts(ctx, field)
 	}

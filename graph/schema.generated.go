@@ -54,6 +54,9 @@ type MutationResolver interface {
 	DeleteBlockedProduct(ctx context.Context, productID string) (*model.DeleteBlockedProductPayload, error)
 	SetNotificationEndpoint(ctx context.Context, input model.SetNotificationEndpointInput) (*model.SetNotificationEndpointPayload, error)
 	DeleteNotificationEndpoint(ctx context.Context, typeArg notify.EventType) (*model.DeleteNotificationEndpointPayload, error)
+	UpdateMerchantProfile(ctx context.Context, merchantID string, input model.UpdateMerchantProfileInput) (*model.UpdateMerchantProfilePayload, error)
+	SetMerchantLogo(ctx context.Context, merchantID string, file graphql.Upload) (*model.SetMerchantLogoPayload, error)
+	CreateMarketingMessage(ctx context.Context, input model.CreateMarketingMessageInput) (*model.CreateMarketingMessagePayload, error)
 	IngestReceipt(ctx context.Context, input model.IngestReceiptInput) (*model.IngestReceiptPayload, error)
 	DeleteReceipt(ctx context.Context, receiptID string, userID *string) (*model.DeleteReceiptPayload, error)
 	CopyReceipt(ctx context.Context, receiptID string, userID *string, toUserID *string) (*model.CopyReceiptPayload, error)
@@ -88,6 +91,7 @@ type QueryResolver interface {
 	NotificationEndpoints(ctx context.Context) ([]*notify.Endpoint, error)
 	NotificationDeliveries(ctx context.Context, first *int) ([]*notify.Delivery, error)
 	SentMessages(ctx context.Context, to string) ([]*notify.Message, error)
+	SupportedMerchants(ctx context.Context, country string) ([]*merchant.Merchant, error)
 	Receipt(ctx context.Context, receiptID string, userID *string) (*receipt.Receipt, error)
 	Settlements(ctx context.Context, filter *settlement.SettlementFilter, first *int, after *string) (*model.SettlementConnection, error)
 	SettlementBatches(ctx context.Context, first *int, after *string) (*model.SettlementBatchConnection, error)
@@ -235,6 +239,20 @@ func (ec *executionContext) field_Mutation_createDerivedShare_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (merchant.DerivedShareCreate, error) {
 			return ec.unmarshalNCreateDerivedShareInput2loyaltygraphᚋdomainᚋmerchantᚐDerivedShareCreate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createMarketingMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateMarketingMessageInput, error) {
+			return ec.unmarshalNCreateMarketingMessageInput2loyaltygraphᚋgraphᚋmodelᚐCreateMarketingMessageInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -547,6 +565,28 @@ func (ec *executionContext) field_Mutation_requestUserToken_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setMerchantLogo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "merchantId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["merchantId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setNotificationEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -711,6 +751,28 @@ func (ec *executionContext) field_Mutation_updateDerivedShare_args(ctx context.C
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (merchant.DerivedShareUpdate, error) {
 			return ec.unmarshalNUpdateDerivedShareInput2loyaltygraphᚋdomainᚋmerchantᚐDerivedShareUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMerchantProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "merchantId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["merchantId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateMerchantProfileInput, error) {
+			return ec.unmarshalNUpdateMerchantProfileInput2loyaltygraphᚋgraphᚋmodelᚐUpdateMerchantProfileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1184,6 +1246,20 @@ func (ec *executionContext) field_Query_store_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["storeId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_supportedMerchants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg0
 	return args, nil
 }
 
@@ -2475,6 +2551,138 @@ func (ec *executionContext) fieldContext_Mutation_deleteNotificationEndpoint(ctx
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteNotificationEndpoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMerchantProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMerchantProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMerchantProfile(ctx, fc.Args["merchantId"].(string), fc.Args["input"].(model.UpdateMerchantProfileInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateMerchantProfilePayload) graphql.Marshaler {
+			return ec.marshalNUpdateMerchantProfilePayload2ᚖloyaltygraphᚋgraphᚋmodelᚐUpdateMerchantProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMerchantProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateMerchantProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMerchantProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMerchantLogo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMerchantLogo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMerchantLogo(ctx, fc.Args["merchantId"].(string), fc.Args["file"].(graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetMerchantLogoPayload) graphql.Marshaler {
+			return ec.marshalNSetMerchantLogoPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐSetMerchantLogoPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMerchantLogo(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetMerchantLogoPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMerchantLogo_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMarketingMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMarketingMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMarketingMessage(ctx, fc.Args["input"].(model.CreateMarketingMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateMarketingMessagePayload) graphql.Marshaler {
+			return ec.marshalNCreateMarketingMessagePayload2ᚖloyaltygraphᚋgraphᚋmodelᚐCreateMarketingMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMarketingMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateMarketingMessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMarketingMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3957,6 +4165,50 @@ func (ec *executionContext) fieldContext_Query_sentMessages(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_supportedMerchants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_supportedMerchants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SupportedMerchants(ctx, fc.Args["country"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Merchant) graphql.Marshaler {
+			return ec.marshalNMerchant2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐMerchantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_supportedMerchants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Merchant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_supportedMerchants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_receipt(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5002,6 +5254,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateMerchantProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMerchantProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMerchantLogo":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMerchantLogo(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMarketingMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMarketingMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ingestReceipt":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestReceipt(ctx, field)
@@ -5295,6 +5568,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sentMessages(ctx, field)
+				})
+		case "supportedMerchants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_supportedMerchants(ctx, field)
 				})
 		case "receipt":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

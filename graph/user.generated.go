@@ -4,6 +4,7 @@ package graph
 
 import (
 	"context"
+	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
 	"math"
@@ -33,6 +34,7 @@ type UserResolver interface {
 
 	Cards(ctx context.Context, obj *user.User) ([]*user.Card, error)
 
+	Merchants(ctx context.Context, obj *user.User) ([]*merchant.Merchant, error)
 	Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error)
 }
 
@@ -1044,6 +1046,38 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _User_merchants(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_merchants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Merchants(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Merchant) graphql.Marshaler {
+			return ec.marshalNMerchant2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐMerchantᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_merchants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Merchant(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_receipts(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
@@ -2148,6 +2182,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "merchants":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_merchants(ctx, field, obj)
+				})
 		case "receipts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -7,6 +7,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 )
@@ -50,6 +51,9 @@ type Loaders struct {
 	// Cards is keyed by card id (Receipt.matchedCards,
 	// ReceiptPayment.card); a card the caller does not reach is nil.
 	Cards *dataloadgen.Loader[string, *user.Card]
+	// MarketingMessages is keyed by receipt id; a receipt without a
+	// message (or out of reach) loads as nil.
+	MarketingMessages *dataloadgen.Loader[string, *receipt.MarketingMessage]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -66,8 +70,9 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Invoices: keyLoader(func(ctx context.Context, merchantID string) ([]*settlement.Invoice, error) {
 			return r.SettlementOps.Invoices(ctx, "", merchantID)
 		}),
-		SourceStates: keyLoader(r.SettlementOps.SourceStates),
-		Cards:        oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
+		SourceStates:      keyLoader(r.SettlementOps.SourceStates),
+		Cards:             oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
+		MarketingMessages: oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
 	}
 }
 

@@ -22,10 +22,14 @@ type Resolver struct {
 	NotifyOps     *notifications.Ops
 	ReceiptOps    *receipts.Ops
 	TermsOps      *terms.Ops
+	// ProfileOps are merchants' public profiles and logos.
+	ProfileOps *merchants.ProfileOps
+	// PublicBaseURL is where the service is reached; logo URLs start with it.
+	PublicBaseURL string
 }
 
 // New returns the root resolver over the application layer's operations.
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
-		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms}
+		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles}
 }

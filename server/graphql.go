@@ -33,6 +33,13 @@ const (
 	complexityLimit  = 2000
 	parserTokenLimit = 15000
 	graphqlBodyLimit = 1 << 20
+	// graphqlUploadLimit caps a multipart request (GraphQL multipart
+	// request spec): its operations, map and files together.
+	graphqlUploadLimit = 3 << 20
+	// graphqlFileLimit caps one uploaded file and graphqlMaxFiles their
+	// number; the operations check their own smaller limits (1 MiB images).
+	graphqlFileLimit = 2 << 20
+	graphqlMaxFiles  = 2
 	// graphqlTimeout bounds one GraphQL request, below the server's write
 	// timeout so that the caller still reads why it was cut short.
 	graphqlTimeout = 30 * time.Second
@@ -81,7 +88,8 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 	srv := handler.New(executableSchema(res))
 	srv.AddTransport(transport.Options{})
 	// GET and POST with GraphQL-over-HTTP status codes and media types.
-	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit})
+	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit,
+		Uploads: gqlhttp.Uploads{MaxBodyBytes: graphqlUploadLimit, MaxFileBytes: graphqlFileLimit, MaxFiles: graphqlMaxFiles}})
 	cache := lru.New[*ast.QueryDocument](queryCacheSize)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(parserTokenLimit)
@@ -134,6 +142,9 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	// time (no batch reader), so each costs like a small page of its own.
 	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
 	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
+	// A user's merchants are read once per user (receipts' marketing
+	// messages go through a dataloader).
+	cfg.Complexity.User.Merchants = func(child int) int { return perMerchantReadCost + child }
 	return rootCost{graph.NewExecutableSchema(cfg)}
 }
 

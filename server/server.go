@@ -53,6 +53,8 @@ type Deps struct {
 	// PartnerKeyMaxLifetime caps the lifetime of JWT-wrapped keys
 	// (DefaultPartnerKeyMaxLifetime when zero).
 	PartnerKeyMaxLifetime time.Duration
+	// PublicBaseURL is where the service is reached; logo URLs start with it.
+	PublicBaseURL string
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -83,8 +85,12 @@ func New(d Deps) http.Handler {
 	})
 	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis))
 
-	gql := newGraphQL(resolvers.New(d.Ops), d.APQ, d.Dev, d.Log)
-	mux.Handle("/graphql", limitBody(graphqlBodyLimit)(gql))
+	res := resolvers.New(d.Ops)
+	res.PublicBaseURL = d.PublicBaseURL
+	gql := newGraphQL(res, d.APQ, d.Dev, d.Log)
+	// The transport caps JSON bodies at graphqlBodyLimit itself; multipart
+	// requests (uploads) may be larger.
+	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(gql))
 	gi := graphiql.Handler("/graphql")
 	mux.Handle("GET /graphiql", gi)
 	mux.Handle("GET /graphiql/", gi)
@@ -93,6 +99,7 @@ func New(d Deps) http.Handler {
 	userapi.Register(mux, d.Ops.Users, d.Log)
 	receiptdata.Register(mux, d.Ops.Receipts, d.Log)
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
+	receiptdata.RegisterMerchants(mux, d.Ops.MerchantProfiles, d.Ops.Receipts, d.PublicBaseURL, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

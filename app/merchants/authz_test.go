@@ -9,3 +9,7 @@ import (
 func TestEveryOperationFollowsItsRule(t *testing.T) {
 	authztest.Walk(t, New(nil), Policy())
 }
+
+func TestEveryProfileOperationFollowsItsRule(t *testing.T) {
+	authztest.Walk(t, NewProfileOps(nil), ProfilePolicy())
+}

@@ -37,6 +37,10 @@ type Ops struct {
 	renderer      Renderer
 	sessions      *receipt.PDFSessions
 	publicBaseURL string
+	// messages and profiles serve marketing messages and user merchants
+	// (messages.go).
+	messages *receipt.Messages
+	profiles *merchant.Profiles
 }
 
 // New returns the receipt operations.
@@ -59,6 +63,9 @@ var policy = authz.NewPolicy("receipts", map[string]authz.Rule{
 	"Ingest": tills,
 	"List":   userOwners, "Get": userOwners, "Delete": userOwners, "Copy": userOwners,
 	"ViewExternal": partners, "PDF": userOwners, "CreatePDFSession": userOwners, "PDFBySession": sessionHolders,
+	// Marketing messages and user merchants (messages.go).
+	"UserMerchants": userOwners, "Message": userOwners, "MessagesOf": userOwners, "MessageImage": userOwners,
+	"CreateMessage": authz.Allow(authz.ScopeAll, auth.KindAdmin),
 })
 
 // Policy returns the rules of the receipt operations.

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/shopspring/decimal"
 )
 
@@ -85,6 +86,25 @@ type CreateCompanyPayload struct {
 type CreateDerivedSharePayload struct {
 	DerivedShare *merchant.DerivedShare `json:"derivedShare,omitempty"`
 	UserErrors   []*UserError           `json:"userErrors"`
+}
+
+type CreateMarketingMessageInput struct {
+	MerchantID string `json:"merchantId"`
+	// 1 to 128 characters.
+	Subject string `json:"subject"`
+	// 1 to 2000 characters.
+	Text string `json:"text"`
+	// A PNG, JPEG or WebP image of at most 1 MiB.
+	Image *graphql.Upload `json:"image,omitempty"`
+	// The first purchase time the message is shown for.
+	ValidFrom time.Time `json:"validFrom"`
+	// The end of the validity (exclusive); after validFrom.
+	ValidTo time.Time `json:"validTo"`
+}
+
+type CreateMarketingMessagePayload struct {
+	MarketingMessage *MarketingMessage `json:"marketingMessage,omitempty"`
+	UserErrors       []*UserError      `json:"userErrors"`
 }
 
 type CreateMerchantInput struct {
@@ -219,6 +239,21 @@ type IngestTransactionsPayload struct {
 	UserErrors []*UserError                 `json:"userErrors"`
 }
 
+// A merchant's message, shown with its receipts bought while it is valid.
+type MarketingMessage struct {
+	// The message's number, as the REST API's id.
+	MessageID    int    `json:"messageId"`
+	MerchantName string `json:"merchantName"`
+	Subject      string `json:"subject"`
+	Text         string `json:"text"`
+	// Null when the message has no image.
+	ImageID *string `json:"imageId,omitempty"`
+	// The image of the message as read with this receipt (the caller's credentials are needed); null without an image or a receipt.
+	ImageURL  *string   `json:"imageUrl,omitempty"`
+	ValidFrom time.Time `json:"validFrom"`
+	ValidTo   time.Time `json:"validTo"`
+}
+
 type MerchantConnection struct {
 	Edges      []*MerchantEdge      `json:"edges"`
 	Nodes      []*merchant.Merchant `json:"nodes"`
@@ -229,6 +264,25 @@ type MerchantConnection struct {
 type MerchantEdge struct {
 	Cursor string             `json:"cursor"`
 	Node   *merchant.Merchant `json:"node"`
+}
+
+// A merchant's logo: a PNG, JPEG or WebP image, at most 1 MiB.
+type MerchantLogo struct {
+	// Where the image is served, without credentials; cacheable for ever.
+	URL string `json:"url"`
+	// Changes with every new logo (a prefix of the image's SHA-256).
+	Version string `json:"version"`
+}
+
+// What receipts print about a merchant; null where unknown.
+type MerchantProfile struct {
+	// ISO 3166-1 alpha-2, upper case.
+	Country            *string `json:"country,omitempty"`
+	Address            *string `json:"address,omitempty"`
+	ZipCode            *string `json:"zipCode,omitempty"`
+	City               *string `json:"city,omitempty"`
+	PhoneNumber        *string `json:"phoneNumber,omitempty"`
+	RegistrationNumber *string `json:"registrationNumber,omitempty"`
 }
 
 type Mutation struct {
@@ -355,6 +409,11 @@ type RequestUserTokenPayload struct {
 	// True when the request was accepted; an SMS goes out if the phone number belongs to a user.
 	Accepted   bool         `json:"accepted"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type SetMerchantLogoPayload struct {
+	Logo       *MerchantLogo `json:"logo,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
 }
 
 type SetNotificationEndpointInput struct {
@@ -501,6 +560,27 @@ type UpdateMerchantInput struct {
 }
 
 type UpdateMerchantPayload struct {
+	Merchant   *merchant.Merchant `json:"merchant,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+// Profile fields to change; an absent field stays, an empty string clears it.
+type UpdateMerchantProfileInput struct {
+	// ISO 3166-1 alpha-2, any case (dk).
+	Country *string `json:"country,omitempty"`
+	// At most 256 characters.
+	Address *string `json:"address,omitempty"`
+	// At most 16 characters.
+	ZipCode *string `json:"zipCode,omitempty"`
+	// At most 128 characters.
+	City *string `json:"city,omitempty"`
+	// At most 32 characters.
+	PhoneNumber *string `json:"phoneNumber,omitempty"`
+	// At most 32 characters.
+	RegistrationNumber *string `json:"registrationNumber,omitempty"`
+}
+
+type UpdateMerchantProfilePayload struct {
 	Merchant   *merchant.Merchant `json:"merchant,omitempty"`
 	UserErrors []*UserError       `json:"userErrors"`
 }

@@ -174,8 +174,14 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
 	receipts := receipt.NewService(postgres.NewReceiptStore(db, outbox), keys, settlement.ReceiptSettler{Rules: merchants}, opts.Now)
 	pdfSessions := receipt.NewPDFSessions(redis.NewPDFSessions(rc), opts.PDFSessionTTL, opts.Now)
+	var logos merchant.LogoCache = redis.NewLogoCache(rc)
+	profiles := merchant.NewProfiles(postgres.NewMerchantStore(db), logos, opts.Now, func(ctx context.Context, err error) {
+		log.WarnContext(ctx, "logo cache skipped", "err", err)
+	})
+	messagesSvc := receipt.NewMessages(postgres.NewMessageStore(db), opts.Now)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
+		Profiles: profiles, Messages: messagesSvc,
 		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
@@ -193,6 +199,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 
 		IngestBodyBytes:       opts.IngestMaxBytes,
 		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
+		PublicBaseURL:         opts.PublicBaseURL,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants}, nil

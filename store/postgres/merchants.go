@@ -18,15 +18,35 @@ func NewMerchantStore(db *DB) *MerchantStore { return &MerchantStore{db: db} }
 
 var _ merchant.Store = (*MerchantStore)(nil)
 
-const merchantColumns = `merchant_id, name, status, COALESCE(owner_id, 0), created_at, updated_at`
+const merchantColumns = `merchant_id, name, status, COALESCE(owner_id, 0), created_at, updated_at,
+	country, address, zip_code, city, phone_number, registration_number,
+	COALESCE(logo_version, ''), COALESCE(logo_content_type, '')`
+
+// merchantDest is where one row of merchantColumns is scanned.
+type merchantDest struct {
+	status, logoVersion, logoType string
+}
+
+func (d *merchantDest) targets(m *merchant.Merchant) []any {
+	return append([]any{&m.ID, &m.Name, &d.status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt},
+		merchantProfileDest(m, &d.logoVersion, &d.logoType)...)
+}
+
+func (d *merchantDest) finish(m *merchant.Merchant) {
+	m.Status = merchant.Status(d.status)
+	m.Logo = nil
+	if d.logoVersion != "" {
+		m.Logo = &merchant.Logo{Version: d.logoVersion, ContentType: d.logoType}
+	}
+}
 
 func scanMerchant(row pgx.Row) (*merchant.Merchant, error) {
 	var m merchant.Merchant
-	var status string
-	if err := row.Scan(&m.ID, &m.Name, &status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt); err != nil {
+	var d merchantDest
+	if err := row.Scan(d.targets(&m)...); err != nil {
 		return nil, err
 	}
-	m.Status = merchant.Status(status)
+	d.finish(&m)
 	return &m, nil
 }
 
@@ -83,11 +103,11 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 		}
 		page = page[:len(page)+1]
 		m := &page[len(page)-1]
-		var status string
-		if err := rows.Scan(&m.ID, &m.Name, &status, &m.OwnerID, &m.CreatedAt, &m.UpdatedAt, &total); err != nil {
+		var d merchantDest
+		if err := rows.Scan(append(d.targets(m), &total)...); err != nil {
 			return nil, 0, mapError(err, "merchants")
 		}
-		m.Status = merchant.Status(status)
+		d.finish(m)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {

@@ -229,22 +229,28 @@ func likePattern(s string) string {
 
 const receiptColumns = `ru.user_id, r.receipt_id, r.merchant_id, m.name, m.status, COALESCE(m.owner_id, 0),
 	m.created_at, m.updated_at, r.external_id_type, r.external_id, r.purchased_at, r.purchase_offset, r.store_id, r.store_name, r.grand_total, r.currency, r.is_copy,
-	COALESCE(r.copy_of, ''), r.created_at, r.updated_at`
+	COALESCE(r.copy_of, ''), r.created_at, r.updated_at,
+	m.country, m.address, m.zip_code, m.city, m.phone_number, m.registration_number,
+	COALESCE(m.logo_version, ''), COALESCE(m.logo_content_type, '')`
 
 func scanReceiptRow(row pgx.Row, extra ...any) (*receipt.Receipt, error) {
 	var r receipt.Receipt
 	var offset int
 	var isCopy bool
-	var status string
+	var status, logoVersion, logoType string
 	dest := append([]any{&r.UserID, &r.ID, &r.MerchantID, &r.Merchant.Name, &status, &r.Merchant.OwnerID, &r.Merchant.CreatedAt,
 		&r.Merchant.UpdatedAt, &r.ExternalIDType, &r.ExternalID, &r.PurchaseDateTime,
 		&offset, &r.StoreID, &r.StoreName, &r.Total.Amount, &r.Total.Currency, &isCopy, &r.CopyOf,
-		&r.CreatedAt, &r.UpdatedAt}, extra...)
+		&r.CreatedAt, &r.UpdatedAt}, merchantProfileDest(&r.Merchant, &logoVersion, &logoType)...)
+	dest = append(dest, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	r.PurchaseDateTime = r.PurchaseDateTime.In(time.FixedZone("", offset))
 	r.Merchant.ID, r.Merchant.Status = r.MerchantID, merchant.Status(status)
+	if logoVersion != "" {
+		r.Merchant.Logo = &merchant.Logo{Version: logoVersion, ContentType: logoType}
+	}
 	return &r, nil
 }
 

@@ -23,15 +23,11 @@ type Client struct {
 // Open connects to the Redis server at url (redis:// or rediss://) and
 // checks that it answers. Every key is written under prefix.
 func Open(ctx context.Context, url, prefix string) (*Client, error) {
-	opts, err := goredis.ParseURL(url)
+	c, err := Dial(url, prefix)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, err
 	}
-	opts.DialTimeout = 5 * time.Second
-	opts.ReadTimeout = 2 * time.Second
-	opts.WriteTimeout = 2 * time.Second
-	rdb := goredis.NewClient(opts)
-	c := &Client{rdb: rdb, prefix: prefix}
+	rdb := c.rdb
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := c.Ping(pingCtx); err != nil {
@@ -39,6 +35,19 @@ func Open(ctx context.Context, url, prefix string) (*Client, error) {
 		return nil, fmt.Errorf("connect to redis: %w", err)
 	}
 	return c, nil
+}
+
+// Dial returns a client of the Redis server at url without checking that
+// it answers (Open does): requests fail until it does.
+func Dial(url, prefix string) (*Client, error) {
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.DialTimeout = 5 * time.Second
+	opts.ReadTimeout = 2 * time.Second
+	opts.WriteTimeout = 2 * time.Second
+	return &Client{rdb: goredis.NewClient(opts), prefix: prefix}, nil
 }
 
 // Ping reports whether Redis answers.
