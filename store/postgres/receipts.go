@@ -279,7 +279,7 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 		add("ru.grand_total <= $%d", *f.MaxTotal)
 	}
 	if f.Search != "" {
-		add(`r.search_text LIKE $%d`, likePattern(f.Search))
+		add(`ru.search_text LIKE $%d`, likePattern(f.Search))
 	}
 	col, ok := orderColumns[f.OrderBy]
 	if !ok {
@@ -291,13 +291,20 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 	}
 	cond := strings.Join(where, " AND ")
 	args = append(args, f.Offset, f.Limit)
+	// The page is chosen inside receipt_users (every filter is on its
+	// columns and indexes) and only its rows join receipts and merchants.
+	order := col + ` ` + dir + `, ru.receipt_id ` + dir
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT `+receiptColumns+`, r.body, COUNT(*) OVER ()
-		FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
+		WITH ru AS (
+			SELECT ru.user_id, ru.receipt_id, ru.purchased_at, ru.grand_total, ru.store_name, COUNT(*) OVER () AS total
+			FROM receipt_users ru
+			WHERE `+cond+`
+			ORDER BY `+order+`
+			OFFSET $`+fmt.Sprint(len(args)-1)+` LIMIT $`+fmt.Sprint(len(args))+`)
+		SELECT `+receiptColumns+`, r.body, ru.total
+		FROM ru JOIN receipts r ON r.receipt_id = ru.receipt_id
 			JOIN merchants m ON m.merchant_id = r.merchant_id
-		WHERE `+cond+`
-		ORDER BY `+col+` `+dir+`, ru.receipt_id `+dir+`
-		OFFSET $`+fmt.Sprint(len(args)-1)+` LIMIT $`+fmt.Sprint(len(args)), args...)
+		ORDER BY `+order, args...)
 	if err != nil {
 		return nil, 0, mapError(err, "receipts")
 	}
@@ -318,8 +325,7 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 	}
 	if len(out) == 0 && f.Offset > 0 {
 		// Past the end: the window count saw no row.
-		err := s.db.Pool.QueryRow(ctx, `SELECT COUNT(*) FROM receipt_users ru JOIN receipts r ON r.receipt_id = ru.receipt_id
-			WHERE `+cond, args[:len(args)-2]...).Scan(&total)
+		err := s.db.Pool.QueryRow(ctx, `SELECT COUNT(*) FROM receipt_users ru WHERE `+cond, args[:len(args)-2]...).Scan(&total)
 		if err != nil {
 			return nil, 0, mapError(err, "receipts")
 		}

@@ -188,19 +188,40 @@ func TestFindUserReceiptsSearchOrderAndRanges(t *testing.T) {
 	}
 }
 
-func TestSearchUsesTheTrigramIndex(t *testing.T) {
+func TestSearchIsServedByTheUsersIndexes(t *testing.T) {
 	ctx := context.Background()
 	f := newReceiptFixture(t)
 	f.save(t, f.receiptInput("A", "Smørrebrød med æg"))
+	// A user with thousands of receipts, so that the planner chooses by cost.
+	for _, q := range []string{`INSERT INTO receipts (receipt_id, merchant_id, external_id_type, external_id, purchased_at,
+			grand_total, currency, body, search_text, created_at, updated_at)
+		SELECT md5('s' || g), $1, 'gen', g::text, now(), 1, 'DKK', '{}', 'line ' || md5(g::text), now(), now()
+		FROM generate_series(1, 3000) g WHERE $2::text IS NOT NULL`,
+		`INSERT INTO receipt_users (user_id, receipt_id, merchant_id, purchased_at, grand_total, created_at)
+		SELECT $2, receipt_id, merchant_id, purchased_at, grand_total, now() FROM receipts WHERE external_id_type = 'gen' AND merchant_id = $1`,
+		`VACUUM ANALYZE receipt_users`} {
+		args := []any{f.merchant, f.alice}
+		if strings.HasPrefix(q, "VACUUM") {
+			args = nil
+		}
+		if _, err := f.db.Pool.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
 	tx, err := f.db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	// A test table is small enough to read whole; what matters is which
+	// index serves the user's search.
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := tx.Query(ctx, `EXPLAIN SELECT receipt_id FROM receipts WHERE search_text LIKE '%smørrebrød%'`)
+	// The store's page query, first part.
+	rows, err := tx.Query(ctx, `EXPLAIN SELECT user_id, receipt_id, purchased_at, grand_total, store_name, COUNT(*) OVER ()
+		FROM receipt_users ru WHERE user_id = $1 AND search_text LIKE '%smørrebrød%'
+		ORDER BY purchased_at DESC, receipt_id DESC LIMIT 50`, f.alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +231,50 @@ func TestSearchUsesTheTrigramIndex(t *testing.T) {
 		_ = rows.Scan(&line)
 		plan.WriteString(line + "\n")
 	}
-	if !strings.Contains(plan.String(), "receipts_search_idx") {
-		t.Errorf("search does not use the trigram index:\n%s", plan.String())
+	if p := plan.String(); !strings.Contains(p, "Index Only Scan Backward using receipt_users_list_idx") &&
+		!strings.Contains(p, "receipt_users_search_idx") {
+		t.Errorf("search is not served by the user's covering or trigram index:\n%s", p)
+	}
+}
+
+// The search text each user's row keeps follows the receipt: a re-post
+// with other lines, a copy, a user matched later.
+func TestSearchFollowsRepostAndCopy(t *testing.T) {
+	ctx := context.Background()
+	f := newReceiptFixture(t)
+	search := func(userID, term string) int {
+		t.Helper()
+		_, n, err := f.st.FindUserReceipts(ctx, userID, receipt.Filter{OrderBy: receipt.OrderByDate, Direction: receipt.Desc,
+			Search: receipt.NormalizeSearch(term), Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r, _, _ := f.save(t, f.receiptInput("S1", "Smørrebrød med æg"))
+	if n := search(f.alice, "SMØRREBRØD"); n != 1 {
+		t.Fatalf("search before re-post: %d", n)
+	}
+	f.save(t, f.receiptInput("S1", "Kanelsnegl"))
+	if n := search(f.alice, "smørrebrød"); n != 0 {
+		t.Errorf("the old line is still found after a re-post: %d", n)
+	}
+	if n := search(f.alice, "kanelsnegl"); n != 1 {
+		t.Errorf("the new line is not found after a re-post: %d", n)
+	}
+	orig, err := f.st.FindUserReceipt(ctx, f.alice, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := receipt.NewService(f.st, nil, func() time.Time { return f.now })
+	if _, err := svc.Copy(ctx, f.alice, orig.ID, f.bob); err != nil {
+		t.Fatal(err)
+	}
+	if n := search(f.bob, "kanelsnegl"); n != 1 {
+		t.Errorf("bob's copy is not found by its lines: %d", n)
+	}
+	if n := search(f.bob, "ærø bageri"); n != 1 {
+		t.Errorf("bob's copy is not found by its merchant: %d", n)
 	}
 }
 
