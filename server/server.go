@@ -97,9 +97,9 @@ func New(d Deps) http.Handler {
 
 	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
 	userapi.Register(mux, d.Ops.Users, d.Log)
-	receiptdata.Register(mux, d.Ops.Receipts, d.Log)
+	merchants := receiptdata.RegisterMerchants(mux, d.Ops.MerchantProfiles, d.Ops.Receipts, d.PublicBaseURL, d.Log)
+	receiptdata.Register(mux, d.Ops.Receipts, merchants, d.Log)
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
-	receiptdata.RegisterMerchants(mux, d.Ops.MerchantProfiles, d.Ops.Receipts, d.PublicBaseURL, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

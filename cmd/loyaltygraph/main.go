@@ -280,10 +280,11 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	defer closeAll()
-	creds, err := a.LoadDemo(ctx)
+	d, err := a.LoadDemo(ctx)
 	if err != nil {
 		return err
 	}
+	creds := d.Credentials
 	fmt.Fprintln(stdout, "Demo data loaded. Demo credentials (HTTP Basic: username:secret):")
 	for _, c := range creds {
 		fmt.Fprintf(stdout, "  %-10s  %-16s  %s\n", c.Kind, c.Username, c.Secret)
@@ -303,7 +304,31 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 			fmt.Fprintf(stdout, "GraphiQL: %s/graphiql (admins may also read sentMessages there)\n", cfg.PublicBaseURL)
 		}
 	}
+	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
 	return nil
+}
+
+// printDemoReceipts shows how to post a receipt as the demo till and find
+// it under the demo user, in REST, GraphiQL and as a PDF.
+func printDemoReceipts(stdout io.Writer, d *wire.Demo, base string) {
+	secrets := map[string]string{}
+	for _, c := range d.Credentials {
+		secrets[c.Username] = c.Secret
+	}
+	fmt.Fprintf(stdout, "Receipts: the demo till (demo-pos) posts for merchant %s; demo user %s (of demo-partner) holds the card\n"+
+		"whose token is %s, so receipts paid with it reach that user.\n", d.MerchantID, d.UserID, d.CardToken)
+	fmt.Fprintf(stdout, "Try:  curl -u demo-pos:%s -H 'Content-Type: application/json' %s/api/receipt-receiver/v2/receipts -d '"+
+		`{"externalReceiptId":"try-1","externalReceiptIdType":"till","purchaseDateTime":"2026-12-01T10:00:00+01:00",`+
+		`"totalOrderPrice":{"amount":42.5,"currency":"DKK"},"receiptLines":[{"name":"Smørrebrød med æg","totalPrice":42.5}],`+
+		`"payments":[{"type":"CARD","amount":42.5,"cardToken":"%s","truncatedCardNumber":"457100XXXXXX0001"}]}'`+"\n",
+		secrets["demo-pos"], base, d.CardToken)
+	fmt.Fprintf(stdout, "      curl -u demo-partner:%s '%s/receipt-data/v1/users/%s/receipts?orderBy=date&direction=desc'\n",
+		secrets["demo-partner"], base, d.UserID)
+	fmt.Fprintf(stdout, "      curl -u demo-partner:%s -o receipt.pdf '%s/receipt-data/v1/users/%s/receipts/RECEIPT_ID/pdf?lang=da'\n",
+		secrets["demo-partner"], base, d.UserID)
+	fmt.Fprintf(stdout, "GraphiQL (demo-partner's header): { user(userId: \"%s\") { receipts { totalCount nodes { receiptId "+
+		"purchaseDateTime merchant { merchantName logo { url } } grandTotal { amount currency } receiptLines { name totalPrice } pdfUrl } } } }\n",
+		d.UserID)
 }
 
 func basic(user, secret string) string {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -780,19 +781,19 @@ func TestDemoIsIdempotent(t *testing.T) {
 	if first != second {
 		t.Fatalf("the second demo printed something else:\nfirst:\n%s\nsecond:\n%s", first, second)
 	}
-	if c1 != 4 || c2 != c1 || m1 == 0 || m2 != m1 {
-		t.Fatalf("demo credentials %d then %d (want 4), demo merchants %d then %d (want equal, > 0)", c1, c2, m1, m2)
+	if c1 != 5 || c2 != c1 || m1 == 0 || m2 != m1 {
+		t.Fatalf("demo credentials %d then %d (want 5), demo merchants %d then %d (want equal, > 0)", c1, c2, m1, m2)
 	}
 
 	creds, salts := parseDemo(t, first)
-	for _, kind := range []string{"admin", "settlement", "partner", "seller"} {
+	for _, kind := range []string{"admin", "settlement", "partner", "seller", "pos"} {
 		c, ok := creds["demo-"+kind]
 		if !ok || c.kind != kind || len(c.secret) < 20 {
 			t.Fatalf("demo output has no usable demo-%s credential:\n%s", kind, first)
 		}
 	}
-	if len(creds) != 4 || salts != 1 {
-		t.Fatalf("demo output lists %d credentials and %d salts, want 4 and 1:\n%s", len(creds), salts, first)
+	if len(creds) != 5 || salts != 1 {
+		t.Fatalf("demo output lists %d credentials and %d salts, want 5 and 1:\n%s", len(creds), salts, first)
 	}
 
 	s := startServer(t, e)
@@ -809,6 +810,59 @@ func TestDemoIsIdempotent(t *testing.T) {
 	}
 	if demo != m1 {
 		t.Fatalf("demo-settlement lists %d demo merchants, want %d: %s", demo, m1, r.body)
+	}
+
+	// The receipts demo as printed: the till posts, the demo user sees it
+	// (with the demo receipts), and its PDF opens.
+	userID := regexp.MustCompile(`demo user ([0-9a-z]{32})`).FindStringSubmatch(first)
+	body := regexp.MustCompile(`-d '(\{.*\})'`).FindStringSubmatch(first)
+	if userID == nil || body == nil {
+		t.Fatalf("demo output names no demo user or till example:\n%s", first)
+	}
+	pos, partner := creds["demo-pos"], creds["demo-partner"]
+	r = s.do(t, "POST", "/api/receipt-receiver/v2/receipts", json.RawMessage(body[1]),
+		"Authorization", basicAuth(pos.username, pos.secret))
+	wantStatus(t, "post the printed receipt as demo-pos", r, http.StatusCreated)
+	r = s.do(t, "GET", "/receipt-data/v1/users/"+userID[1]+"/receipts?orderBy=date&direction=desc", nil,
+		"Authorization", basicAuth(partner.username, partner.secret))
+	wantStatus(t, "list the demo user's receipts", r, http.StatusOK)
+	var receipts struct {
+		TotalSize int
+		Receipts  []struct {
+			ReceiptID string
+			Merchant  struct{ Logo *struct{ URL string } }
+		}
+	}
+	r.json(t, &receipts)
+	if receipts.TotalSize < 4 || receipts.Receipts[0].Merchant.Logo == nil {
+		t.Fatalf("the demo user holds %d receipts (want the 3 demo receipts and the posted one), merchant logo: %s",
+			receipts.TotalSize, r.body)
+	}
+	r = s.do(t, "GET", "/receipt-data/v1/users/"+userID[1]+"/receipts/"+receipts.Receipts[1].ReceiptID, nil,
+		"Authorization", basicAuth(partner.username, partner.secret))
+	wantStatus(t, "a demo receipt's details", r, http.StatusOK)
+	var details struct {
+		Merchant struct {
+			Name, Address, ZipCode, City, Country string
+			Logo                                  *struct{ URL, Version string }
+		}
+		ReceiptLines []struct{ Name string }
+	}
+	r.json(t, &details)
+	if m := details.Merchant; m.Name != "Netto" || m.Country != "DK" || m.City == "" || m.Logo == nil || len(details.ReceiptLines) == 0 {
+		t.Fatalf("details of a demo receipt: merchant profile or lines missing: %s", r.body)
+	}
+	logo, err := url.Parse(details.Merchant.Logo.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = s.do(t, "GET", logo.RequestURI(), nil)
+	wantStatus(t, "the demo merchant's logo, without credentials", r, http.StatusOK)
+	r = s.do(t, "GET", "/receipt-data/v1/users/"+userID[1]+"/receipts/"+receipts.Receipts[0].ReceiptID+"/pdf?lang=da", nil,
+		"Authorization", basicAuth(partner.username, partner.secret))
+	wantStatus(t, "open the receipt's PDF", r, http.StatusOK)
+	if !bytes.HasPrefix(r.body, []byte("%PDF-")) {
+		t.Fatalf("the PDF is not a PDF: %.40q", r.body)
 	}
 	s.stop(t)
 }

@@ -87,6 +87,7 @@ type App struct {
 
 	secretKey []byte
 	merchants *merchant.Service
+	demo      demoDeps
 }
 
 // New builds the service on db and rc.
@@ -174,7 +175,10 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		settlement.ModelRules{Model: merchants}, keys, opts.Now)
 	receipts := receipt.NewService(postgres.NewReceiptStore(db, outbox), keys, settlement.ReceiptSettler{Rules: merchants}, opts.Now)
 	pdfSessions := receipt.NewPDFSessions(redis.NewPDFSessions(rc), opts.PDFSessionTTL, opts.Now)
-	var logos merchant.LogoCache = redis.NewLogoCache(rc)
+	var logos merchant.LogoCache = noLogoCache{} // commands without Redis (demo)
+	if rc != nil {
+		logos = redis.NewLogoCache(rc)
+	}
 	profiles := merchant.NewProfiles(postgres.NewMerchantStore(db), logos, opts.Now, func(ctx context.Context, err error) {
 		log.WarnContext(ctx, "logo cache skipped", "err", err)
 	})
@@ -202,5 +206,14 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		PublicBaseURL:         opts.PublicBaseURL,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
-		secretKey: opts.SecretKey, merchants: merchants}, nil
+		secretKey: opts.SecretKey, merchants: merchants,
+		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts}}, nil
 }
+
+// noLogoCache is the logo cache of commands without Redis: every read
+// misses and writes are dropped; a server finds the new version and
+// replaces its cache.
+type noLogoCache struct{}
+
+func (noLogoCache) GetLogo(context.Context, string) (*merchant.LogoImage, error) { return nil, nil }
+func (noLogoCache) PutLogo(context.Context, string, merchant.LogoImage) error    { return nil }

@@ -36,20 +36,22 @@ type MerchantHandler struct {
 }
 
 // RegisterMerchants adds the merchant, logo and marketing message routes
-// to mux. baseURL is the public base URL that logo URLs start with.
-func RegisterMerchants(mux *http.ServeMux, profiles Profiles, marketing Marketing, baseURL string, log *slog.Logger) {
+// to mux, and returns the handler (GET /receipts/{receiptId}/message is
+// routed by Register, which shares its pattern). baseURL is the public
+// base URL that logo URLs start with.
+func RegisterMerchants(mux *http.ServeMux, profiles Profiles, marketing Marketing, baseURL string, log *slog.Logger) *MerchantHandler {
 	h := &MerchantHandler{profiles: profiles, marketing: marketing, baseURL: baseURL, log: log}
 	handle := func(pattern string, fn http.HandlerFunc) {
 		mux.Handle(pattern, storebox.Require(log, fn))
 	}
 	handle("GET /receipt-data/v1/merchants", h.supported)
 	handle("GET /receipt-data/v1/users/{userId}/merchants", h.userMerchants)
-	handle("GET /receipt-data/v1/receipts/{receiptId}/message", h.message)
 	handle("GET /receipt-data/v1/receipts/{receiptId}/message/images/{imageId}", h.messageImage)
 	// SECURITY: a logo is public: apps show it without credentials and
 	// caches keep it. Only images whose type was read from their bytes are
 	// stored, and they are served with nosniff.
 	mux.HandleFunc("GET /receipt-data/v1/merchants/{merchantId}/logo", h.logo)
+	return h
 }
 
 // LogoURL is the URL of a merchant's logo at its version under baseURL.

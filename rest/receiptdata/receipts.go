@@ -23,10 +23,34 @@ type grandTotal struct {
 	VAT      storebox.Number `json:"vat"`
 }
 
+// merchantRef is a receipt's merchant: its id, name and logo in lists,
+// and its store and profile in details (seed 001).
 type merchantRef struct {
-	MerchantID string `json:"merchantId"`
-	StoreID    string `json:"storeId,omitempty"`
-	Name       string `json:"name"`
+	MerchantID         string   `json:"merchantId"`
+	StoreID            string   `json:"storeId,omitempty"`
+	Name               string   `json:"name"`
+	Address            string   `json:"address,omitempty"`
+	ZipCode            string   `json:"zipCode,omitempty"`
+	City               string   `json:"city,omitempty"`
+	Country            string   `json:"country,omitempty"`
+	PhoneNumber        string   `json:"phoneNumber,omitempty"`
+	RegistrationNumber string   `json:"registrationNumber,omitempty"`
+	Logo               *logoOut `json:"logo,omitempty"`
+}
+
+// merchantOf is the receipt's merchant; with details, its store and
+// profile too. Logo URLs start with baseURL.
+func merchantOf(r *receipt.Receipt, baseURL string, details bool) merchantRef {
+	m := merchantRef{MerchantID: r.MerchantID, Name: r.Merchant.Name}
+	if l := r.Merchant.Logo; l != nil && l.Version != "" {
+		m.Logo = &logoOut{URL: LogoURL(baseURL, r.MerchantID, l.Version), Version: l.Version}
+	}
+	if details {
+		p := r.Merchant.Profile
+		m.StoreID, m.Address, m.ZipCode, m.City, m.Country, m.PhoneNumber, m.RegistrationNumber =
+			r.StoreID, p.Address, p.ZipCode, p.City, p.Country, p.PhoneNumber, p.RegistrationNumber
+	}
+	return m
 }
 
 // summary is one receipt of a list.
@@ -43,9 +67,9 @@ func totalOf(r *receipt.Receipt) grandTotal {
 	return grandTotal{Amount: storebox.Number(r.Total.Amount), Currency: r.Total.Currency, VAT: storebox.Number(r.VAT())}
 }
 
-func summaryOf(r *receipt.Receipt) summary {
+func summaryOf(r *receipt.Receipt, baseURL string) summary {
 	return summary{ReceiptID: r.ID, MerchantID: r.MerchantID, PurchaseDateTime: r.PurchaseDateTime.Format(timeLayout),
-		GrandTotal: totalOf(r), StoreName: r.StoreName, Merchant: merchantRef{MerchantID: r.MerchantID, Name: r.Merchant.Name}}
+		GrandTotal: totalOf(r), StoreName: r.StoreName, Merchant: merchantOf(r, baseURL, false)}
 }
 
 // filterOf reads the list's query parameters; errors name the parameter.
@@ -118,7 +142,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		Next      string    `json:"next,omitempty"`
 	}{TotalSize: total, Receipts: make([]summary, 0, len(rs))}
 	for _, rc := range rs {
-		out.Receipts = append(out.Receipts, summaryOf(rc))
+		out.Receipts = append(out.Receipts, summaryOf(rc, h.baseURL))
 	}
 	if f.Offset > 0 && f.Limit > 0 {
 		out.Previous = pageURL(r, max(0, f.Offset-f.Limit))
@@ -211,11 +235,11 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-func detailsOf(r *receipt.Receipt) detailsOut {
+func detailsOf(r *receipt.Receipt, baseURL string) detailsOut {
 	out := detailsOut{
 		ReceiptID: r.ID, MerchantID: r.MerchantID, PurchaseDateTime: r.PurchaseDateTime.Format(timeLayout),
 		GrandTotal: totalOf(r), VATRates: []vatOut{},
-		Merchant:     merchantRef{MerchantID: r.MerchantID, StoreID: r.StoreID, Name: r.Merchant.Name},
+		Merchant:     merchantOf(r, baseURL, true),
 		ReceiptLines: []lineOut{}, Payments: []paymentOut{}, Barcode: r.Barcode, ReceiptCopyHistory: []copyOut{},
 		Optionals: optionalsOut{OrderNumber: r.Optionals.OrderNumber, TerminalID: r.Optionals.TerminalID,
 			SalesEmployeeName: r.Optionals.SalesEmployeeName, HeaderText: orEmpty(r.Optionals.HeaderText),
@@ -254,7 +278,7 @@ func (h *Handler) details(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, detailsOf(rc))
+	storebox.WriteJSON(w, http.StatusOK, detailsOf(rc, h.baseURL))
 }
 
 // delete is "delete receipt": 204, then 404.

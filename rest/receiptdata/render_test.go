@@ -356,3 +356,29 @@ func TestExternalViewFindsCopiesAndHonoursTheUserToken(t *testing.T) {
 		t.Errorf("alice's deleted receipt: %d", got)
 	}
 }
+
+// GET /receipts/{a}/{b} serves two seed paths: the view by external id
+// (a = "external") and a receipt's marketing message (b = "message"); an
+// external id "message" is a view, and anything else is not found.
+func TestReceiptsPathRoutesExternalViewsAndMessages(t *testing.T) {
+	e := newEnv(t)
+	e.post(receiptBody("message"))
+	if res := e.view(e.partner, "message", "till", sign(e.partnerSecret, "message", "till")); res.Status != http.StatusOK ||
+		!strings.Contains(string(res.Body), "Smørrebrød") {
+		t.Fatalf("the view of external id \"message\": %d %.200s", res.Status, res.Body)
+	}
+	if res := e.view(e.partner, "message", "till", ""); res.Status != http.StatusForbidden {
+		t.Errorf("the view of external id \"message\" without a signature: %d, want 403", res.Status)
+	}
+	id := e.post(receiptBody("R-msg"))
+	for _, path := range []string{"/receipt-data/v1/receipts/" + id + "/other", "/receipt-data/v1/receipts/" + id + "/pdf"} {
+		if res := e.do(e.partner, "GET", path, nil); res.Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, res.Status)
+		}
+	}
+	// The message path still reaches the marketing messages (none here).
+	if res := e.do(e.partner, "GET", "/receipt-data/v1/receipts/"+id+"/message", nil); res.Status != http.StatusNotFound ||
+		!strings.Contains(string(res.Body), "message") {
+		t.Errorf("GET …/message without a message: %d %s", res.Status, res.Body)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"loyaltygraph/app/receipts"
+	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/receipt"
 	"loyaltygraph/rest/storebox"
 )
@@ -31,12 +32,18 @@ type Receipts interface {
 // Handler serves the Receipt Data API's receipts.
 type Handler struct {
 	receipts Receipts
-	log      *slog.Logger
+	// baseURL is the public base URL that logo URLs start with.
+	baseURL string
+	log     *slog.Logger
 }
 
-// Register adds the whole surface of the family to mux.
-func Register(mux *http.ServeMux, receipts Receipts, log *slog.Logger) {
+// Register adds the receipts of the family to mux; merchants carries the
+// marketing message route that shares a pattern with the external view.
+func Register(mux *http.ServeMux, receipts Receipts, merchants *MerchantHandler, log *slog.Logger) {
 	h := &Handler{receipts: receipts, log: log}
+	if merchants != nil {
+		h.baseURL = merchants.baseURL
+	}
 	handle := func(pattern string, fn http.HandlerFunc) {
 		mux.Handle(pattern, storebox.Require(log, fn))
 	}
@@ -45,7 +52,21 @@ func Register(mux *http.ServeMux, receipts Receipts, log *slog.Logger) {
 	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.details)
 	handle("DELETE /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.delete)
 	handle("POST /receipt-data/v1/users/{userId}/receipts/{receiptId}/copy", h.copy)
-	handle("GET /receipt-data/v1/receipts/external/{externalReceiptId}", h.external)
+	// ServeMux cannot register both GET /receipts/external/{externalReceiptId}
+	// and GET /receipts/{receiptId}/message (which one serves
+	// /receipts/external/message?), so one pattern routes both. A receipt
+	// id is 32 of [0-9a-z] and never "external".
+	handle("GET /receipt-data/v1/receipts/{receiptId}/{view}", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.PathValue("receiptId") == "external":
+			r.SetPathValue("externalReceiptId", r.PathValue("view"))
+			h.external(w, r)
+		case r.PathValue("view") == "message" && merchants != nil:
+			merchants.message(w, r)
+		default:
+			h.fail(w, r, errs.NotFoundf("not found"))
+		}
+	})
 	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdf", h.pdf)
 	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdfsession", h.pdfSession)
 	// No credentials: the session id is the capability (the operation

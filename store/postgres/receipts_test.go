@@ -266,7 +266,7 @@ func TestSearchFollowsRepostAndCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := receipt.NewService(f.st, nil, func() time.Time { return f.now })
+	svc := receipt.NewService(f.st, nil, nil, func() time.Time { return f.now })
 	if _, err := svc.Copy(ctx, f.alice, orig.ID, f.bob); err != nil {
 		t.Fatal(err)
 	}
