@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -338,6 +339,8 @@ func (f *receiptFixture) verify(tb testing.TB, tg *target, status int, body []by
 // in-process through GraphQL, REST and the minimal handler.
 func BenchmarkReceiptList(b *testing.B) {
 	f := getReceiptFixture(b)
+	type cost struct{ ns, cpu, allocs float64 }
+	costs := map[string]cost{}
 	for i := range f.targets {
 		tg := &f.targets[i]
 		b.Run(tg.name, func(b *testing.B) {
@@ -346,6 +349,7 @@ func BenchmarkReceiptList(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			m := startMeasure()
+			mallocs := totalMallocs()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
 				tg.handler.ServeHTTP(rec, tg.request(b, ""))
@@ -353,9 +357,30 @@ func BenchmarkReceiptList(b *testing.B) {
 					b.Fatalf("%s: status %d: %.500s", tg.name, rec.Code, rec.Body.Bytes())
 				}
 			}
+			n := float64(b.N)
+			c := cost{ns: float64(b.Elapsed().Nanoseconds()) / n, allocs: float64(totalMallocs()-mallocs) / n}
+			if cpu, ok := processCPU(); ok && m.cpuOK {
+				c.cpu = float64(cpu-m.cpu) / n
+			}
+			costs[tg.name] = c
 			m.stop(b, tg)
 		})
 	}
+	// The ratios to the minimal handler, side by side in this run.
+	if floor, ok := costs["minimal"]; ok && floor.ns > 0 {
+		for _, name := range []string{"graphql", "rest"} {
+			if c, ok := costs[name]; ok {
+				b.Logf("receipt list, %-7s vs minimal: %.2f× time, %.2f× CPU, %.2f× allocations: %.2f× the minimal handler's speed",
+					name, c.ns/floor.ns, c.cpu/max(floor.cpu, 1), c.allocs/max(floor.allocs, 1), floor.ns/c.ns)
+			}
+		}
+	}
+}
+
+func totalMallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
 }
 
 // vocabulary is what receipt lines are named from: Nordic groceries, so
