@@ -7,6 +7,7 @@
 package app
 
 import (
+	"loyaltygraph/app/cards"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
@@ -30,6 +31,7 @@ type Ops struct {
 	Terms         *terms.Ops
 	// MerchantProfiles are merchants' public profiles and logos.
 	MerchantProfiles *merchants.ProfileOps
+	Cards            *cards.Ops
 }
 
 // Services are the domain services the operations call.
@@ -48,6 +50,10 @@ type Services struct {
 	// marketing messages (seed 001).
 	Profiles *merchant.Profiles
 	Messages *receipt.Messages
+	// CardPartners open partners' salts for card frames; PublicBaseURL is
+	// where browsers reach the service.
+	CardPartners  cards.Partners
+	PublicBaseURL string
 }
 
 // New returns the operations over the domain services.
@@ -60,5 +66,6 @@ func New(s Services) Ops {
 		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...), s.Messages, s.Profiles),
 		Terms:            terms.New(s.Terms),
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
+		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
 	}
 }

@@ -164,6 +164,9 @@ var bodyMediaTypes = map[string][]string{
 	// The terms page's own Accept form, submitted by the end user's browser
 	// from our page (same origin).
 	"POST /api/v1/signup/terms": {"application/x-www-form-urlencoded"},
+	// The card frame's form and the development issuer's page, both ours.
+	"POST /receipt-data/v1/cardframe/submit": {"application/x-www-form-urlencoded"},
+	"POST /receipt-data/v1/cardframe/sca":    {"application/x-www-form-urlencoded"},
 }
 
 // isWrite reports whether method changes state.

@@ -55,6 +55,8 @@ type Deps struct {
 	PartnerKeyMaxLifetime time.Duration
 	// PublicBaseURL is where the service is reached; logo URLs start with it.
 	PublicBaseURL string
+	// LanguageFiles fetch the card frame's language files.
+	LanguageFiles receiptdata.LanguageFiles
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -100,6 +102,7 @@ func New(d Deps) http.Handler {
 	merchants := receiptdata.RegisterMerchants(mux, d.Ops.MerchantProfiles, d.Ops.Receipts, d.PublicBaseURL, d.Log)
 	receiptdata.Register(mux, d.Ops.Receipts, merchants, d.Log)
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
+	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

@@ -454,3 +454,28 @@ func (s *Service) FindPartner(ctx context.Context, username string) (*Principal,
 	p := principalOf(c)
 	return &p, nil
 }
+
+// PartnerSalt returns the principal of a partner and its plain salt, with
+// which it signs card frame URLs (seed 001). Anything but a partner is
+// Unauthenticated.
+func (s *Service) PartnerSalt(ctx context.Context, username string) (*Principal, []byte, error) {
+	if username == "" || len(username) > 256 {
+		return nil, nil, errs.ErrUnauthenticated
+	}
+	c, err := s.store.FindCredentialByUsername(ctx, username)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil, errs.ErrUnauthenticated
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Kind != KindPartner || len(c.SealedSalt) == 0 {
+		return nil, nil, errs.ErrUnauthenticated
+	}
+	salt, err := s.sealer.Open(c.SealedSalt)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := principalOf(c)
+	return &p, salt, nil
+}

@@ -35,11 +35,14 @@ const (
 	// partner's users, or matched to one by a card registered later
 	// (seed 001 "New/updated receipt").
 	EventReceipt EventType = "RECEIPT"
+	// EventCardCreated: a card was added to a user (seed 001 "Card Created
+	// Notification").
+	EventCardCreated EventType = "CARD_CREATED"
 )
 
 // EventTypes lists every notification type, in the order the API documents
 // them.
-var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled, EventReceipt}
+var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled, EventReceipt, EventCardCreated}
 
 // Valid reports whether t is a known notification type.
 func (t EventType) Valid() bool {

@@ -187,7 +187,7 @@ func (m *memStore) DeleteUser(_ context.Context, providerID int64, userID string
 	return nil
 }
 
-func (m *memStore) AddCard(_ context.Context, providerID int64, card *Card) (*Card, error) {
+func (m *memStore) AddCard(_ context.Context, providerID int64, card *Card, _ ...notify.Event) (*Card, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if existing := m.cardByHashLocked(providerID, card.TokenHash); existing != nil {

@@ -54,6 +54,7 @@ type Service struct {
 	vault    Vault
 	tokens   Tokens
 	now      func() time.Time
+	cards    cardDeps
 	// baseURL is where end users reach our terms page.
 	baseURL string
 }
@@ -68,12 +69,18 @@ type Deps struct {
 	Tokens        Tokens
 	Now           func() time.Time
 	PublicBaseURL string
+	// Cards, Pending and Verifier serve cards entered as card numbers
+	// (card frame, BankAxept); see cards.go.
+	Cards    CardStore
+	Pending  PendingCards
+	Verifier Verifier
 }
 
 // NewService returns the user service.
 func NewService(d Deps) *Service {
 	return &Service{store: d.Store, phones: d.Phones, otps: d.OTPs, messages: d.Messages, vault: d.Vault,
-		tokens: d.Tokens, now: d.Now, baseURL: strings.TrimRight(d.PublicBaseURL, "/")}
+		tokens: d.Tokens, now: d.Now, baseURL: strings.TrimRight(d.PublicBaseURL, "/"),
+		cards: cardDeps{store: d.Cards, pending: d.Pending, verifier: d.Verifier}}
 }
 
 // SignupResult tells what a signup from the till did.

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	cardrules "loyaltygraph/domain/card"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/notify"
@@ -59,6 +60,15 @@ type Card struct {
 	SealedToken []byte
 	TokenHash   []byte
 	CreatedAt   time.Time
+	// Origin is how the card came (User API, card frame, BankAxept);
+	// TypeID, ExpMonth and ExpYear are known for cards entered as a card
+	// number (0 otherwise).
+	Origin         cardrules.Origin
+	TypeID         cardrules.Type
+	ExpMonth       int
+	ExpYear        int
+	Name           string
+	ExternalCardID string
 }
 
 // CardInput is a card as a till or app sends it.
@@ -348,7 +358,8 @@ type Store interface {
 	// AddCard registers card to its user; the same token again is a no-op
 	// returning the stored card; a token of another user of the provider is
 	// a conflict.
-	AddCard(ctx context.Context, providerID int64, card *Card) (*Card, error)
+	// events go to the outbox only when the card is inserted.
+	AddCard(ctx context.Context, providerID int64, card *Card, events ...notify.Event) (*Card, error)
 	// ListCards returns a user's cards, newest first.
 	ListCards(ctx context.Context, userID string) ([]*Card, error)
 	// FindCard returns a card of the provider's users, or not found.

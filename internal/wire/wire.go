@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,6 +26,7 @@ import (
 	"loyaltygraph/internal/panlog"
 	"loyaltygraph/phone"
 	"loyaltygraph/render/receiptpdf"
+	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
@@ -165,9 +167,15 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	userStore := postgres.NewUserStore(db, outbox, messages)
 	users := user.NewService(user.Deps{
-		Store: postgres.NewUserStore(db, outbox, messages), Phones: phone.Parser{}, OTPs: otps, Messages: messages,
+		Store: userStore, Phones: phone.Parser{}, OTPs: otps, Messages: messages,
 		Vault: keys, Tokens: userTokens, Now: opts.Now, PublicBaseURL: opts.PublicBaseURL,
+		// Cards entered as card numbers: Strong Customer Authentication
+		// through the development issuer page until a 3-D Secure
+		// provider is configured.
+		Cards: userStore, Pending: redis.NewPendingCards(rc),
+		Verifier: user.DevIssuer{PageURL: strings.TrimRight(opts.PublicBaseURL, "/") + receiptdata.SCAPagePath},
 	})
 
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
@@ -189,7 +197,8 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
-		}})
+		},
+		CardPartners: authSvc, PublicBaseURL: opts.PublicBaseURL})
 	h := server.New(server.Deps{
 		Log:        opts.Log,
 		Ops:        ops,
@@ -204,6 +213,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		IngestBodyBytes:       opts.IngestMaxBytes,
 		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
 		PublicBaseURL:         opts.PublicBaseURL,
+		LanguageFiles:         delivery.NewLanguageFiles(opts.NotifyAllowPrivate),
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"loyaltygraph/domain/card"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/receipt"
@@ -107,10 +108,15 @@ func insertUser(ctx context.Context, tx pgx.Tx, u *user.User) error {
 }
 
 func insertCard(ctx context.Context, tx pgx.Tx, providerID int64, c *user.Card) error {
+	if c.Origin == "" {
+		c.Origin = card.OriginUserAPI
+	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO cards (card_id, user_id, provider_id, token_type, truncated_pan, payment, sealed_token, token_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		c.ID, c.UserID, providerID, c.TokenType, c.TruncatedPAN, c.Payment, c.SealedToken, c.TokenHash, c.CreatedAt)
+		INSERT INTO cards (card_id, user_id, provider_id, token_type, truncated_pan, payment, sealed_token, token_hash, created_at,
+			origin, card_type_id, exp_month, exp_year, name, external_card_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		c.ID, c.UserID, providerID, c.TokenType, c.TruncatedPAN, c.Payment, c.SealedToken, c.TokenHash, c.CreatedAt,
+		string(c.Origin), int(c.TypeID), c.ExpMonth, c.ExpYear, c.Name, c.ExternalCardID)
 	return err
 }
 
@@ -266,17 +272,22 @@ func (s *UserStore) DeleteUser(ctx context.Context, providerID int64, userID str
 	return mapError(err, "user")
 }
 
-const cardColumns = `card_id, user_id, token_type, truncated_pan, payment, sealed_token, token_hash, created_at`
+const cardColumns = `card_id, user_id, token_type, truncated_pan, payment, sealed_token, token_hash, created_at,
+	origin, card_type_id, exp_month, exp_year, name, external_card_id`
 
 func scanCard(row pgx.Row) (*user.Card, error) {
 	var c user.Card
-	err := row.Scan(&c.ID, &c.UserID, &c.TokenType, &c.TruncatedPAN, &c.Payment, &c.SealedToken, &c.TokenHash, &c.CreatedAt)
+	var origin string
+	var typ, month, year int
+	err := row.Scan(&c.ID, &c.UserID, &c.TokenType, &c.TruncatedPAN, &c.Payment, &c.SealedToken, &c.TokenHash, &c.CreatedAt,
+		&origin, &typ, &month, &year, &c.Name, &c.ExternalCardID)
+	c.Origin, c.TypeID, c.ExpMonth, c.ExpYear = card.Origin(origin), card.Type(typ), month, year
 	return &c, err
 }
 
 // AddCard registers a card; the same token for the same user returns the
 // stored card.
-func (s *UserStore) AddCard(ctx context.Context, providerID int64, card *user.Card) (*user.Card, error) {
+func (s *UserStore) AddCard(ctx context.Context, providerID int64, card *user.Card, events ...notify.Event) (*user.Card, error) {
 	var out *user.Card
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		existing, err := scanCard(tx.QueryRow(ctx, `SELECT `+cardColumns+` FROM cards WHERE provider_id = $1 AND token_hash = $2`, providerID, card.TokenHash))
@@ -295,7 +306,7 @@ func (s *UserStore) AddCard(ctx context.Context, providerID int64, card *user.Ca
 			return err
 		}
 		out = card
-		return s.enqueue(ctx, tx, late)
+		return s.enqueue(ctx, tx, append(events, late...))
 	})
 	if err != nil {
 		return nil, mapError(err, "card")
@@ -336,7 +347,8 @@ func (s *UserStore) FindCards(ctx context.Context, providerID int64, cardIDs []s
 // NewestCard returns the newest card of the provider's user with phone.
 func (s *UserStore) NewestCard(ctx context.Context, providerID int64, phone string) (*user.Card, error) {
 	c, err := scanCard(s.db.Pool.QueryRow(ctx, `
-		SELECT c.card_id, c.user_id, c.token_type, c.truncated_pan, c.payment, c.sealed_token, c.token_hash, c.created_at
+		SELECT c.card_id, c.user_id, c.token_type, c.truncated_pan, c.payment, c.sealed_token, c.token_hash, c.created_at,
+			c.origin, c.card_type_id, c.exp_month, c.exp_year, c.name, c.external_card_id
 		FROM cards c JOIN users u ON u.user_id = c.user_id
 		WHERE u.provider_id = $1 AND u.phone = $2
 		ORDER BY c.created_at DESC, c.card_id LIMIT 1`, providerID, phone))
