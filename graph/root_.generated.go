@@ -58,6 +58,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddBankAxeptCardPayload struct {
+		Card       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	AddProductsPayload struct {
 		Products   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -116,12 +121,24 @@ type ComplexityRoot struct {
 	}
 
 	Card struct {
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Payment      func(childComplexity int) int
-		Token        func(childComplexity int) int
-		TokenType    func(childComplexity int) int
-		TruncatedPan func(childComplexity int) int
+		CardTypeID          func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Expiry              func(childComplexity int) int
+		ExternalCardID      func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Origin              func(childComplexity int) int
+		Payment             func(childComplexity int) int
+		Token               func(childComplexity int) int
+		TokenType           func(childComplexity int) int
+		TruncatedCardNumber func(childComplexity int) int
+		TruncatedPan        func(childComplexity int) int
+		UserID              func(childComplexity int) int
+	}
+
+	CardExpiry struct {
+		Month func(childComplexity int) int
+		Year  func(childComplexity int) int
 	}
 
 	Category struct {
@@ -171,6 +188,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateCardFrameUrlPayload struct {
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateCategoryPayload struct {
 		Category   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -184,6 +206,11 @@ type ComplexityRoot struct {
 	CreateDerivedSharePayload struct {
 		DerivedShare func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	CreateEncryptionProviderPayload struct {
+		EncryptionProvider func(childComplexity int) int
+		UserErrors         func(childComplexity int) int
 	}
 
 	CreateMarketingMessagePayload struct {
@@ -226,6 +253,11 @@ type ComplexityRoot struct {
 	DeleteCampaignPayload struct {
 		DeletedCampaignID func(childComplexity int) int
 		UserErrors        func(childComplexity int) int
+	}
+
+	DeleteCardPayload struct {
+		DeletedCardID func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	DeleteCategoryPayload struct {
@@ -281,6 +313,12 @@ type ComplexityRoot struct {
 		MerchantID       func(childComplexity int) int
 		Share            func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+	}
+
+	EncryptionProvider struct {
+		CreatedAt    func(childComplexity int) int
+		Name         func(childComplexity int) int
+		PublicKeyPEM func(childComplexity int) int
 	}
 
 	GrandTotal struct {
@@ -380,14 +418,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddBankAxeptCard           func(childComplexity int, input model.AddBankAxeptCardInput) int
 		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
 		CopyReceipt                func(childComplexity int, receiptID string, userID *string, toUserID *string) int
 		CreateBlockedProduct       func(childComplexity int, input merchant.BlockedProductCreate) int
 		CreateBlockedProducts      func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
 		CreateCampaign             func(childComplexity int, input merchant.CampaignCreate) int
+		CreateCardFrameURL         func(childComplexity int, userID string, accepturl string, declineurl *string, cssurl string, languageurl *string) int
 		CreateCategory             func(childComplexity int, input merchant.CategoryCreate) int
 		CreateCompany              func(childComplexity int, input merchant.CompanyCreate) int
 		CreateDerivedShare         func(childComplexity int, input merchant.DerivedShareCreate) int
+		CreateEncryptionProvider   func(childComplexity int, input model.CreateEncryptionProviderInput) int
 		CreateMarketingMessage     func(childComplexity int, input model.CreateMarketingMessageInput) int
 		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
 		CreatePDFSession           func(childComplexity int, receiptID string, userID *string) int
@@ -396,6 +437,7 @@ type ComplexityRoot struct {
 		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
 		DeleteBlockedProduct       func(childComplexity int, productID string) int
 		DeleteCampaign             func(childComplexity int, campaignID string) int
+		DeleteCard                 func(childComplexity int, userID string, cardID string) int
 		DeleteCategory             func(childComplexity int, categoryID string) int
 		DeleteCompany              func(childComplexity int, companyID string) int
 		DeleteDerivedShare         func(childComplexity int, derivedShareID string) int
@@ -410,6 +452,7 @@ type ComplexityRoot struct {
 		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
+		SetCardFrameSettings       func(childComplexity int, input model.SetCardFrameSettingsInput) int
 		SetMerchantLogo            func(childComplexity int, merchantID string, file graphql.Upload) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
 		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
@@ -484,6 +527,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		BankAxeptPublicKey     func(childComplexity int, encryptionProvider string) int
 		BlockedProducts        func(childComplexity int, first *int, after *string) int
 		Campaign               func(childComplexity int, campaignID string) int
 		Campaigns              func(childComplexity int, first *int, after *string) int
@@ -600,6 +644,11 @@ type ComplexityRoot struct {
 		Channel func(childComplexity int) int
 		SentAt  func(childComplexity int) int
 		To      func(childComplexity int) int
+	}
+
+	SetCardFrameSettingsPayload struct {
+		ScaEnabled func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SetMerchantLogoPayload struct {
@@ -873,6 +922,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddBankAxeptCardPayload.card":
+		if e.ComplexityRoot.AddBankAxeptCardPayload.Card == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddBankAxeptCardPayload.Card(childComplexity), true
+	case "AddBankAxeptCardPayload.userErrors":
+		if e.ComplexityRoot.AddBankAxeptCardPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddBankAxeptCardPayload.UserErrors(childComplexity), true
+
 	case "AddProductsPayload.products":
 		if e.ComplexityRoot.AddProductsPayload.Products == nil {
 			break
@@ -1079,18 +1141,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CampaignEdge.Node(childComplexity), true
 
+	case "Card.cardTypeId":
+		if e.ComplexityRoot.Card.CardTypeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.CardTypeID(childComplexity), true
 	case "Card.createdAt":
 		if e.ComplexityRoot.Card.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Card.CreatedAt(childComplexity), true
+	case "Card.expiry":
+		if e.ComplexityRoot.Card.Expiry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.Expiry(childComplexity), true
+	case "Card.externalCardId":
+		if e.ComplexityRoot.Card.ExternalCardID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.ExternalCardID(childComplexity), true
 	case "Card.id", "Card.cardId":
 		if e.ComplexityRoot.Card.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Card.ID(childComplexity), true
+	case "Card.name":
+		if e.ComplexityRoot.Card.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.Name(childComplexity), true
+	case "Card.origin":
+		if e.ComplexityRoot.Card.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.Origin(childComplexity), true
 	case "Card.payment":
 		if e.ComplexityRoot.Card.Payment == nil {
 			break
@@ -1109,12 +1201,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Card.TokenType(childComplexity), true
+	case "Card.truncatedCardNumber":
+		if e.ComplexityRoot.Card.TruncatedCardNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.TruncatedCardNumber(childComplexity), true
 	case "Card.truncatedPan":
 		if e.ComplexityRoot.Card.TruncatedPan == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Card.TruncatedPan(childComplexity), true
+	case "Card.userId":
+		if e.ComplexityRoot.Card.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Card.UserID(childComplexity), true
+
+	case "CardExpiry.month":
+		if e.ComplexityRoot.CardExpiry.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardExpiry.Month(childComplexity), true
+	case "CardExpiry.year":
+		if e.ComplexityRoot.CardExpiry.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardExpiry.Year(childComplexity), true
 
 	case "Category.createdAt":
 		if e.ComplexityRoot.Category.CreatedAt == nil {
@@ -1296,6 +1413,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateCampaignPayload.UserErrors(childComplexity), true
 
+	case "CreateCardFrameUrlPayload.url":
+		if e.ComplexityRoot.CreateCardFrameUrlPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCardFrameUrlPayload.URL(childComplexity), true
+	case "CreateCardFrameUrlPayload.userErrors":
+		if e.ComplexityRoot.CreateCardFrameUrlPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCardFrameUrlPayload.UserErrors(childComplexity), true
+
 	case "CreateCategoryPayload.category":
 		if e.ComplexityRoot.CreateCategoryPayload.Category == nil {
 			break
@@ -1334,6 +1464,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateDerivedSharePayload.UserErrors(childComplexity), true
+
+	case "CreateEncryptionProviderPayload.encryptionProvider":
+		if e.ComplexityRoot.CreateEncryptionProviderPayload.EncryptionProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateEncryptionProviderPayload.EncryptionProvider(childComplexity), true
+	case "CreateEncryptionProviderPayload.userErrors":
+		if e.ComplexityRoot.CreateEncryptionProviderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateEncryptionProviderPayload.UserErrors(childComplexity), true
 
 	case "CreateMarketingMessagePayload.marketingMessage":
 		if e.ComplexityRoot.CreateMarketingMessagePayload.MarketingMessage == nil {
@@ -1450,6 +1593,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteCampaignPayload.UserErrors(childComplexity), true
+
+	case "DeleteCardPayload.deletedCardId":
+		if e.ComplexityRoot.DeleteCardPayload.DeletedCardID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCardPayload.DeletedCardID(childComplexity), true
+	case "DeleteCardPayload.userErrors":
+		if e.ComplexityRoot.DeleteCardPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCardPayload.UserErrors(childComplexity), true
 
 	case "DeleteCategoryPayload.deletedCategoryId":
 		if e.ComplexityRoot.DeleteCategoryPayload.DeletedCategoryID == nil {
@@ -1610,6 +1766,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DerivedShare.UpdatedAt(childComplexity), true
+
+	case "EncryptionProvider.createdAt":
+		if e.ComplexityRoot.EncryptionProvider.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptionProvider.CreatedAt(childComplexity), true
+	case "EncryptionProvider.name":
+		if e.ComplexityRoot.EncryptionProvider.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptionProvider.Name(childComplexity), true
+	case "EncryptionProvider.publicKey":
+		if e.ComplexityRoot.EncryptionProvider.PublicKeyPEM == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptionProvider.PublicKeyPEM(childComplexity), true
 
 	case "GrandTotal.amount":
 		if e.ComplexityRoot.GrandTotal.Amount == nil {
@@ -1983,6 +2158,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MerchantProfile.ZipCode(childComplexity), true
 
+	case "Mutation.addBankAxeptCard":
+		if e.ComplexityRoot.Mutation.AddBankAxeptCard == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addBankAxeptCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddBankAxeptCard(childComplexity, args["input"].(model.AddBankAxeptCardInput)), true
 	case "Mutation.addProducts":
 		if e.ComplexityRoot.Mutation.AddProducts == nil {
 			break
@@ -2038,6 +2224,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCampaign(childComplexity, args["input"].(merchant.CampaignCreate)), true
+	case "Mutation.createCardFrameUrl":
+		if e.ComplexityRoot.Mutation.CreateCardFrameURL == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCardFrameUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCardFrameURL(childComplexity, args["userId"].(string), args["accepturl"].(string), args["declineurl"].(*string), args["cssurl"].(string), args["languageurl"].(*string)), true
 	case "Mutation.createCategory":
 		if e.ComplexityRoot.Mutation.CreateCategory == nil {
 			break
@@ -2071,6 +2268,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDerivedShare(childComplexity, args["input"].(merchant.DerivedShareCreate)), true
+	case "Mutation.createEncryptionProvider":
+		if e.ComplexityRoot.Mutation.CreateEncryptionProvider == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEncryptionProvider_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEncryptionProvider(childComplexity, args["input"].(model.CreateEncryptionProviderInput)), true
 	case "Mutation.createMarketingMessage":
 		if e.ComplexityRoot.Mutation.CreateMarketingMessage == nil {
 			break
@@ -2154,6 +2362,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCampaign(childComplexity, args["campaignId"].(string)), true
+	case "Mutation.deleteCard":
+		if e.ComplexityRoot.Mutation.DeleteCard == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCard(childComplexity, args["userId"].(string), args["cardId"].(string)), true
 	case "Mutation.deleteCategory":
 		if e.ComplexityRoot.Mutation.DeleteCategory == nil {
 			break
@@ -2308,6 +2527,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestUserToken(childComplexity, args["phonenumber"].(string)), true
+	case "Mutation.setCardFrameSettings":
+		if e.ComplexityRoot.Mutation.SetCardFrameSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCardFrameSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCardFrameSettings(childComplexity, args["input"].(model.SetCardFrameSettingsInput)), true
 	case "Mutation.setMerchantLogo":
 		if e.ComplexityRoot.Mutation.SetMerchantLogo == nil {
 			break
@@ -2706,6 +2936,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishTermsPayload.UserErrors(childComplexity), true
 
+	case "Query.bankAxeptPublicKey":
+		if e.ComplexityRoot.Query.BankAxeptPublicKey == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bankAxeptPublicKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BankAxeptPublicKey(childComplexity, args["encryptionProvider"].(string)), true
 	case "Query.blockedProducts":
 		if e.ComplexityRoot.Query.BlockedProducts == nil {
 			break
@@ -3358,6 +3599,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SentMessage.To(childComplexity), true
+
+	case "SetCardFrameSettingsPayload.scaEnabled":
+		if e.ComplexityRoot.SetCardFrameSettingsPayload.ScaEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetCardFrameSettingsPayload.ScaEnabled(childComplexity), true
+	case "SetCardFrameSettingsPayload.userErrors":
+		if e.ComplexityRoot.SetCardFrameSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetCardFrameSettingsPayload.UserErrors(childComplexity), true
 
 	case "SetMerchantLogoPayload.logo":
 		if e.ComplexityRoot.SetMerchantLogoPayload.Logo == nil {
@@ -4324,12 +4578,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddBankAxeptCardInput", ec.unmarshalInputAddBankAxeptCardInput),
 			graphql.NewInputUnmarshaler("BarcodeInput", ec.unmarshalInputBarcodeInput),
 			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
 			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
 			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
 			graphql.NewInputUnmarshaler("CreateDerivedShareInput", ec.unmarshalInputCreateDerivedShareInput),
+			graphql.NewInputUnmarshaler("CreateEncryptionProviderInput", ec.unmarshalInputCreateEncryptionProviderInput),
 			graphql.NewInputUnmarshaler("CreateMarketingMessageInput", ec.unmarshalInputCreateMarketingMessageInput),
 			graphql.NewInputUnmarshaler("CreateMerchantInput", ec.unmarshalInputCreateMerchantInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
@@ -4346,6 +4602,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReceiptLineInput", ec.unmarshalInputReceiptLineInput),
 			graphql.NewInputUnmarshaler("ReceiptOrder", ec.unmarshalInputReceiptOrder),
 			graphql.NewInputUnmarshaler("ReceiptPaymentInput", ec.unmarshalInputReceiptPaymentInput),
+			graphql.NewInputUnmarshaler("SetCardFrameSettingsInput", ec.unmarshalInputSetCardFrameSettingsInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
 			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
 			graphql.NewInputUnmarshaler("SignupInput", ec.unmarshalInputSignupInput),
@@ -4438,6 +4695,108 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/card.graphqls", Input: `"How a card came to its user."
+enum CardOrigin {
+  "Signed up with a card token through the User API."
+  USER_API
+  "Entered by the end user in the card frame."
+  CARD_FRAME
+  "Added as an encrypted BankAxept account number."
+  BANKAXEPT
+}
+
+"A card's expiry: month 1-12 and four-digit year."
+type CardExpiry {
+  month: Int!
+  year: Int!
+}
+
+extend type Card {
+  "The user the card belongs to."
+  userId: ID!
+  "The card type's name (cards entered as a number) or the BankAxept card provider."
+  name: String
+  "Masked card number with X, such as 457100XXXXXX0001."
+  truncatedCardNumber: String
+  "The card type by IIN range: 1 Dankort, 2 Visa/Dankort, 3 Visa, 4 Mastercard, 5 Maestro, 6 American Express, 7 Diners Club, 8 JCB, 9 Discover, 10 BankAxept; 0 unknown."
+  cardTypeId: Int!
+  "Known for cards entered in the card frame."
+  expiry: CardExpiry
+  externalCardId: String
+  origin: CardOrigin!
+}
+
+"A named RSA key pair (2048 bits) with which partners encrypt BankAxept card data."
+type EncryptionProvider {
+  name: String!
+  "The public key, PEM."
+  publicKey: String!
+  createdAt: DateTime!
+}
+
+input CreateEncryptionProviderInput {
+  "1 to 64 letters, digits, '-', '_' or '.'."
+  name: String!
+}
+
+type CreateEncryptionProviderPayload {
+  encryptionProvider: EncryptionProvider
+  userErrors: [UserError!]!
+}
+
+type CreateCardFrameUrlPayload {
+  "The signed card frame URL, to show in an iframe or webview."
+  url: String
+  userErrors: [UserError!]!
+}
+
+input AddBankAxeptCardInput {
+  userId: ID!
+  "Base64 of the RSA-OAEP (SHA-256) encryption of {\"pan\": \"957852...\"} with the encryption provider's public key."
+  cardData: String!
+  encryptionProvider: String!
+  cardProvider: String!
+}
+
+type AddBankAxeptCardPayload {
+  card: Card
+  userErrors: [UserError!]!
+}
+
+type DeleteCardPayload {
+  deletedCardId: ID
+  userErrors: [UserError!]!
+}
+
+input SetCardFrameSettingsInput {
+  partnerUsername: String!
+  "Strong Customer Authentication (3-D Secure) after each card frame submit; the frame then requires a declineurl."
+  scaEnabled: Boolean!
+}
+
+type SetCardFrameSettingsPayload {
+  scaEnabled: Boolean
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The PEM public key of a BankAxept encryption provider; null when unknown. Partners, end users, admins."
+  bankAxeptPublicKey(encryptionProvider: String!): String
+}
+
+extend type Mutation {
+  "Makes a BankAxept encryption provider with a new RSA key pair. Admins."
+  createEncryptionProvider(input: CreateEncryptionProviderInput!): CreateEncryptionProviderPayload!
+  "Signs a card frame URL for one of the partner's users with the partner's salt. Partners."
+  createCardFrameUrl(userId: ID!, accepturl: String!, declineurl: String, cssurl: String!, languageurl: String): CreateCardFrameUrlPayload!
+  "Adds an encrypted BankAxept card to a user. Partners (own users) or the end user itself."
+  addBankAxeptCard(input: AddBankAxeptCardInput!): AddBankAxeptCardPayload!
+  "Deletes a card of a user. Partners (own users) or the end user itself."
+  deleteCard(userId: ID!, cardId: ID!): DeleteCardPayload!
+  "Turns Strong Customer Authentication of a partner's card frame on or off. Admins."
+  setCardFrameSettings(input: SetCardFrameSettingsInput!): SetCardFrameSettingsPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/merchant.graphqls", Input: `"Whether a merchant takes part in settlement."
 enum MerchantStatus {
   ACTIVE
@@ -5035,6 +5394,8 @@ enum NotificationType {
   MERCHANTS_SETTLED
   "A receipt was created or updated for one of the partner's users (also when a card registered later matches it); JSON body as seed 001 documents."
   RECEIPT
+  "A card was added to a user (card frame, BankAxept): {id, cardid, cardtype, cardno, expmonth, expyear}."
+  CARD_CREATED
 }
 
 "A static HTTP header sent with every notification to an endpoint."
@@ -6100,6 +6461,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddBankAxeptCardPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "card":
+		return ec.fieldContext_AddBankAxeptCardPayload_card(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddBankAxeptCardPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddBankAxeptCardPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AddProductsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "products":
@@ -6234,8 +6605,32 @@ func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.
 		return ec.fieldContext_Card_payment(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Card_createdAt(ctx, field)
+	case "userId":
+		return ec.fieldContext_Card_userId(ctx, field)
+	case "name":
+		return ec.fieldContext_Card_name(ctx, field)
+	case "truncatedCardNumber":
+		return ec.fieldContext_Card_truncatedCardNumber(ctx, field)
+	case "cardTypeId":
+		return ec.fieldContext_Card_cardTypeId(ctx, field)
+	case "expiry":
+		return ec.fieldContext_Card_expiry(ctx, field)
+	case "externalCardId":
+		return ec.fieldContext_Card_externalCardId(ctx, field)
+	case "origin":
+		return ec.fieldContext_Card_origin(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Card", field.Name)
+}
+
+func (ec *executionContext) childFields_CardExpiry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_CardExpiry_month(ctx, field)
+	case "year":
+		return ec.fieldContext_CardExpiry_year(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CardExpiry", field.Name)
 }
 
 func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6336,6 +6731,16 @@ func (ec *executionContext) childFields_CreateCampaignPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateCampaignPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateCardFrameUrlPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_CreateCardFrameUrlPayload_url(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCardFrameUrlPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCardFrameUrlPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "category":
@@ -6364,6 +6769,16 @@ func (ec *executionContext) childFields_CreateDerivedSharePayload(ctx context.Co
 		return ec.fieldContext_CreateDerivedSharePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateDerivedSharePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateEncryptionProviderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "encryptionProvider":
+		return ec.fieldContext_CreateEncryptionProviderPayload_encryptionProvider(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateEncryptionProviderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateEncryptionProviderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateMarketingMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6448,6 +6863,16 @@ func (ec *executionContext) childFields_DeleteCampaignPayload(ctx context.Contex
 		return ec.fieldContext_DeleteCampaignPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCampaignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCardPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCardId":
+		return ec.fieldContext_DeleteCardPayload_deletedCardId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteCardPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCardPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteCategoryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6560,6 +6985,18 @@ func (ec *executionContext) childFields_DerivedShare(ctx context.Context, field 
 		return ec.fieldContext_DerivedShare_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DerivedShare", field.Name)
+}
+
+func (ec *executionContext) childFields_EncryptionProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_EncryptionProvider_name(ctx, field)
+	case "publicKey":
+		return ec.fieldContext_EncryptionProvider_publicKey(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_EncryptionProvider_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EncryptionProvider", field.Name)
 }
 
 func (ec *executionContext) childFields_GrandTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7040,6 +7477,16 @@ func (ec *executionContext) childFields_SentMessage(ctx context.Context, field g
 		return ec.fieldContext_SentMessage_sentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SentMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_SetCardFrameSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scaEnabled":
+		return ec.fieldContext_SetCardFrameSettingsPayload_scaEnabled(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetCardFrameSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetCardFrameSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetMerchantLogoPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -6,6 +6,7 @@ package resolvers
 
 import (
 	"loyaltygraph/app"
+	"loyaltygraph/app/cards"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
@@ -26,10 +27,12 @@ type Resolver struct {
 	ProfileOps *merchants.ProfileOps
 	// PublicBaseURL is where the service is reached; logo URLs start with it.
 	PublicBaseURL string
+	CardOps       *cards.Ops
 }
 
 // New returns the root resolver over the application layer's operations.
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
-		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles}
+		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles,
+		CardOps: ops.Cards}
 }

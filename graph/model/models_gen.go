@@ -19,6 +19,19 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+type AddBankAxeptCardInput struct {
+	UserID string `json:"userId"`
+	// Base64 of the RSA-OAEP (SHA-256) encryption of {"pan": "957852..."} with the encryption provider's public key.
+	CardData           string `json:"cardData"`
+	EncryptionProvider string `json:"encryptionProvider"`
+	CardProvider       string `json:"cardProvider"`
+}
+
+type AddBankAxeptCardPayload struct {
+	Card       *user.Card   `json:"card,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type AddProductsPayload struct {
 	Products   []*merchant.Product `json:"products,omitempty"`
 	UserErrors []*UserError        `json:"userErrors"`
@@ -52,6 +65,12 @@ type CampaignEdge struct {
 	Node   *merchant.Campaign `json:"node"`
 }
 
+// A card's expiry: month 1-12 and four-digit year.
+type CardExpiry struct {
+	Month int `json:"month"`
+	Year  int `json:"year"`
+}
+
 type CopyReceiptPayload struct {
 	// The copy.
 	Receipt    *receipt.Receipt `json:"receipt,omitempty"`
@@ -73,6 +92,12 @@ type CreateCampaignPayload struct {
 	UserErrors []*UserError       `json:"userErrors"`
 }
 
+type CreateCardFrameURLPayload struct {
+	// The signed card frame URL, to show in an iframe or webview.
+	URL        *string      `json:"url,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type CreateCategoryPayload struct {
 	Category   *merchant.Category `json:"category,omitempty"`
 	UserErrors []*UserError       `json:"userErrors"`
@@ -86,6 +111,16 @@ type CreateCompanyPayload struct {
 type CreateDerivedSharePayload struct {
 	DerivedShare *merchant.DerivedShare `json:"derivedShare,omitempty"`
 	UserErrors   []*UserError           `json:"userErrors"`
+}
+
+type CreateEncryptionProviderInput struct {
+	// 1 to 64 letters, digits, '-', '_' or '.'.
+	Name string `json:"name"`
+}
+
+type CreateEncryptionProviderPayload struct {
+	EncryptionProvider *user.EncryptionProvider `json:"encryptionProvider,omitempty"`
+	UserErrors         []*UserError             `json:"userErrors"`
 }
 
 type CreateMarketingMessageInput struct {
@@ -153,6 +188,11 @@ type DeleteBlockedProductPayload struct {
 type DeleteCampaignPayload struct {
 	DeletedCampaignID *string      `json:"deletedCampaignId,omitempty"`
 	UserErrors        []*UserError `json:"userErrors"`
+}
+
+type DeleteCardPayload struct {
+	DeletedCardID *string      `json:"deletedCardId,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
 }
 
 type DeleteCategoryPayload struct {
@@ -408,6 +448,17 @@ type ReplaceDerivedSharesPayload struct {
 type RequestUserTokenPayload struct {
 	// True when the request was accepted; an SMS goes out if the phone number belongs to a user.
 	Accepted   bool         `json:"accepted"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type SetCardFrameSettingsInput struct {
+	PartnerUsername string `json:"partnerUsername"`
+	// Strong Customer Authentication (3-D Secure) after each card frame submit; the frame then requires a declineurl.
+	ScaEnabled bool `json:"scaEnabled"`
+}
+
+type SetCardFrameSettingsPayload struct {
+	ScaEnabled *bool        `json:"scaEnabled,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
 }
 
