@@ -14,8 +14,10 @@
 // longer run of digits, whose first digit is 2 to 6 (the major industry
 // identifiers of card schemes: Mastercard 2-series, Amex, JCB, Diners,
 // Visa, Mastercard, Maestro, Discover, UnionPay) and that passes the Luhn
-// check. Phone numbers are not scanned: an MSISDN has at most 15 digits and
-// one in ten passes Luhn. Fields that hold product codes (EAN-13, GTIN-14:
+// check; or a run of 17 to 19 digits starting 957852 (BankAxept, which
+// the card frame and "add BankAxept card" take), Luhn or not. Phone
+// numbers are not scanned: an MSISDN has at most 15 digits and one in ten
+// passes Luhn. Fields that hold product codes (EAN-13, GTIN-14:
 // 13 or 14 digits, one in ten passing Luhn) use CheckCode, which refuses
 // only card numbers of 15 to 19 digits.
 package pan
@@ -212,7 +214,7 @@ func scan(s string, found func(start, end int, digits []byte) bool) {
 		if count < MinDigits || count > MaxDigits {
 			continue
 		}
-		if buf[0] < '2' || buf[0] > '6' || !luhn(buf[:count]) {
+		if !isBankAxept(buf[:count]) && (buf[0] < '2' || buf[0] > '6' || !luhn(buf[:count])) {
 			continue
 		}
 		if !found(start, end, buf[:count]) {
@@ -222,3 +224,14 @@ func scan(s string, found func(start, end int, digits []byte) bool) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// bankAxeptPrefix starts BankAxept card numbers (957852, an account
+// number and a check digit: 18 digits).
+const bankAxeptPrefix = "957852"
+
+// isBankAxept reports whether digits look like a BankAxept card number,
+// whatever its check digit: a wrong check digit still carries the account
+// number.
+func isBankAxept(digits []byte) bool {
+	return len(digits) >= 17 && len(digits) <= 19 && string(digits[:len(bankAxeptPrefix)]) == bankAxeptPrefix
+}

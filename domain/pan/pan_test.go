@@ -35,6 +35,8 @@ func TestContains(t *testing.T) {
 		visa16, visa13, amex15, mc2, maestro, card19,
 		"card " + visa16 + " used", "4111 1111 1111 1111", "4111-1111-1111-1111", "3782 822463 10005",
 		"member:" + visa16, visa16 + "x", "a\x00" + visa16,
+		// BankAxept, with a right or a wrong check digit.
+		"957852111111111113", "957852111111111119", "/cards/957852111111111119",
 	}
 	for _, s := range yes {
 		if !Contains(s) {
@@ -52,6 +54,7 @@ func TestContains(t *testing.T) {
 		"4111111111111111"[:15],     // 15 digits that fail Luhn
 		"4520000001",                // phone number
 		"2024-05-18T08:00:00+02:00", // dates
+		"9578521111111111",          // 16 digits: not a BankAxept number
 	}
 	for _, s := range no {
 		if Contains(s) {

@@ -380,7 +380,8 @@ func validateProviderName(field, name string) error {
 	}) {
 		return errs.InvalidField(field, "%s must be 1 to %d letters, digits, '-', '_' or '.'", field, maxProviderLen)
 	}
-	return nil
+	// SECURITY: a card number is never stored (DESIGN "PAN guard").
+	return pan.CheckText(field, name)
 }
 
 // rsaBits is the size of encryption providers' keys.

@@ -38,7 +38,18 @@ const (
 	c15 = "378282246310005"
 )
 
-var canaries = []string{c16, c19, c15, "4111 1111 1111 1111", "4111-1111-1111-1111"}
+// BankAxept card numbers (prefix 957852, not in the 2-6 ranges that
+// panlog masks): the formula's number and seed 001's example, which fails
+// Luhn and is refused.
+const (
+	bax     = "957852111111111113"
+	baxSeed = "957852111111111119"
+	// cSCA is entered only in the card frame with SCA on: it waits, sealed
+	// and without its number, in Redis.
+	cSCA = "5105105105105100"
+)
+
+var canaries = []string{c16, c19, c15, "4111 1111 1111 1111", "4111-1111-1111-1111", bax, baxSeed, cSCA}
 
 // variants are the forms a canary is posted in; each field gets each.
 var variants = []string{c16, c19, "4111 1111 1111 1111", "4111-1111-1111-1111", "id-" + c16, c15}
@@ -148,7 +159,7 @@ func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 	// and delivered.
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer hooks.Close()
-	for _, typ := range []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED"} {
+	for _, typ := range []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "CARD_CREATED"} {
 		s.must(s.partner, "POST", "/graphql", map[string]any{"query": `mutation($t: NotificationType!, $u: String!) { setNotificationEndpoint(input: {type: $t, url: $u}) { userErrors { field } } }`,
 			"variables": map[string]any{"t": typ, "u": hooks.URL + "/h"}}, http.StatusOK)
 	}
@@ -313,6 +324,9 @@ func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 		s.send("POST", "/api/v1/merchants", "text/plain", v, "Authorization", s.settle)
 		s.send("POST", "/graphql", "application/json", `{"query": "{ `+v+` }"}`, "Authorization", s.settle)
 	}
+
+	// --- Cards (seed 001): the card frame and BankAxept ---
+	s.cards(p, user.UserID, hooks.URL)
 
 	// Let the notification worker deliver what was written.
 	time.Sleep(500 * time.Millisecond)
