@@ -57,7 +57,7 @@ var policy = authz.NewPolicy("cards", map[string]authz.Rule{
 	// The card frame runs in the end user's browser: the partner's hash
 	// (opening), the sealed frame token (submitting) and the pending id
 	// (verification) are the capabilities.
-	"Frame": authz.Public(), "FrameSession": authz.Public(), "SubmitFrame": authz.Public(), "CompleteSCA": authz.Public(),
+	"Frame": authz.Public(), "SubmitFrame": authz.Public(), "CompleteSCA": authz.Public(),
 })
 
 // Policy returns the rules of the card operations.
@@ -227,14 +227,6 @@ func (o *Ops) Frame(ctx context.Context, params card.FrameParams, hash string) (
 		return nil, "", errFrameHash
 	}
 	return o.svc.OpenFrame(ctx, user.Provider{ID: partner.CredentialID, Name: partner.Name}, params)
-}
-
-// FrameSession opens a card frame token (to show the frame again).
-func (o *Ops) FrameSession(ctx context.Context, token string) (*user.FrameSession, error) {
-	if _, err := policy.Authorize(ctx, "FrameSession"); err != nil {
-		return nil, err
-	}
-	return o.svc.FrameSessionOf(token)
 }
 
 // SubmitFrame takes the card entered in the frame of token and returns

@@ -21,7 +21,6 @@ type Cards interface {
 	AddBankAxept(ctx context.Context, userID string, in user.BankAxeptInput) (*user.Card, error)
 	BankAxeptPublicKey(ctx context.Context, encryptionProvider string) (string, error)
 	Frame(ctx context.Context, params card.FrameParams, hash string) (*user.FrameSession, string, error)
-	FrameSession(ctx context.Context, token string) (*user.FrameSession, error)
 	SubmitFrame(ctx context.Context, token string, in card.Entered) (*user.FrameSession, string, error)
 	CompleteSCA(ctx context.Context, id string, approved bool) (string, error)
 }
