@@ -29,6 +29,7 @@ import (
 	"loyaltygraph/domain/user"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
+	"loyaltygraph/secret"
 	"loyaltygraph/store/postgres"
 )
 
@@ -850,5 +851,48 @@ func TestCreateCardFrameURLSignsForThePartnersBackend(t *testing.T) {
 	out = e.gql(e.admin, `mutation { setCardFrameSettings(input: {partnerUsername: "nope", scaEnabled: false}) { userErrors { field } } }`, nil)
 	if !strings.Contains(string(out.Data), `"field":"partnerUsername"`) {
 		t.Errorf("unknown partner: %s", out.Data)
+	}
+}
+
+func TestCardsForEndUsersAndOtherKinds(t *testing.T) {
+	e := newCardEnv(t)
+	if res := e.submit(e.openFrame(frameURL(e.p.Salt, e.p.Username, e.alice, acceptURL, "", cssURL, "")),
+		map[string]string{"CardNumber": visa, "ExpMonth": "12", "ExpYear": "35"}); res.Status != http.StatusSeeOther {
+		t.Fatalf("frame card: %d %s", res.Status, res.Body)
+	}
+	tokens, err := secret.NewUserTokens(testenv.SecretKey, e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokens.Issue(e.alice, "4500000000", e.pID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(method, path string) *testenv.Response {
+		return testenv.Do(t, e.app.Handler, method, path, nil, "X-Storebox-user-token", tok)
+	}
+	res := as("GET", "/receipt-data/v1/users/"+e.alice+"/cards")
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "411111XXXXXX1111") {
+		t.Fatalf("own cards: %d %s", res.Status, res.Body)
+	}
+	if res := as("GET", "/receipt-data/v1/users/"+e.bob+"/cards"); res.Status != http.StatusNotFound {
+		t.Errorf("another user's cards: %d", res.Status)
+	}
+	if res := as("GET", "/receipt-data/v1/cards/bankaxept/publickey?encryptionProvider=none"); res.Status != http.StatusNotFound {
+		t.Errorf("end user public key: %d", res.Status)
+	}
+	st := testenv.Credential(t, e.app, auth.KindSettlement)
+	if res := e.rest(testenv.BasicAuth(st.Username, st.Secret), "GET", "/receipt-data/v1/users/"+e.alice+"/cards", nil); res.Status != http.StatusForbidden {
+		t.Errorf("settlement client: %d", res.Status)
+	}
+	if res := e.rest(e.admin, "GET", "/receipt-data/v1/users/"+e.alice+"/cards", nil); res.Status != http.StatusForbidden {
+		t.Errorf("admin: %d", res.Status)
+	}
+	var id string
+	for _, c := range e.cards(e.partner, e.alice) {
+		id = c["cardId"].(string)
+	}
+	if res := as("DELETE", "/receipt-data/v1/users/"+e.alice+"/cards/"+id); res.Status != http.StatusNoContent {
+		t.Errorf("own delete: %d %s", res.Status, res.Body)
 	}
 }
