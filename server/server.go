@@ -57,6 +57,8 @@ type Deps struct {
 	PublicBaseURL string
 	// LanguageFiles fetch the card frame's language files.
 	LanguageFiles receiptdata.LanguageFiles
+	// SCADevIssuer serves the development issuer's page.
+	SCADevIssuer bool
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -102,7 +104,7 @@ func New(d Deps) http.Handler {
 	merchants := receiptdata.RegisterMerchants(mux, d.Ops.MerchantProfiles, d.Ops.Receipts, d.PublicBaseURL, d.Log)
 	receiptdata.Register(mux, d.Ops.Receipts, merchants, d.Log)
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
-	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.Log)
+	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.SCADevIssuer, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

@@ -225,6 +225,9 @@ func (s *Service) SubmitFrame(ctx context.Context, token string, in cardrules.En
 		}
 		return fs, fs.AcceptURL, nil
 	}
+	if s.cards.verifier == nil {
+		return fs, "", errs.E(errs.Unavailable, "Strong Customer Authentication is not available; try again later")
+	}
 	if fs.DeclineURL == "" { // SCA turned on after the frame was opened
 		return fs, "", errs.InvalidField("declineurl", "declineurl is required when Strong Customer Authentication is enabled")
 	}

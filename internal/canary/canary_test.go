@@ -147,7 +147,7 @@ func (s *sweep) gql(authz, query string, vars func(v string) map[string]any) {
 
 func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 	logs := &testenv.LogBuffer{}
-	app := testenv.AppWith(t, wire.Options{Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	app := testenv.AppWith(t, wire.Options{Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), SCADevIssuer: true})
 	p := testenv.Credential(t, app, auth.KindPartner)
 	st := testenv.Credential(t, app, auth.KindSettlement)
 	ad := testenv.Credential(t, app, auth.KindAdmin)

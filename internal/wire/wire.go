@@ -37,6 +37,11 @@ import (
 type Options struct {
 	SecretKey     []byte
 	Dev           bool
+	// SCADevIssuer serves the development issuer page, which approves or
+	// declines Strong Customer Authentication of card frame cards at the
+	// click of a button (set with Dev). Without it and without a 3-D
+	// Secure provider, SCA cannot complete.
+	SCADevIssuer bool
 	Log           *slog.Logger
 	Now           func() time.Time
 	PublicBaseURL string
@@ -168,14 +173,19 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		return nil, err
 	}
 	userStore := postgres.NewUserStore(db, outbox, messages)
+	devIssuer := opts.Dev || opts.SCADevIssuer
+	var verifier user.Verifier
+	if devIssuer {
+		verifier = user.DevIssuer{PageURL: strings.TrimRight(opts.PublicBaseURL, "/") + receiptdata.SCAPagePath}
+	}
 	users := user.NewService(user.Deps{
 		Store: userStore, Phones: phone.Parser{}, OTPs: otps, Messages: messages,
 		Vault: keys, Tokens: userTokens, Now: opts.Now, PublicBaseURL: opts.PublicBaseURL,
 		// Cards entered as card numbers: Strong Customer Authentication
-		// through the development issuer page until a 3-D Secure
-		// provider is configured.
+		// through the development issuer page in development; no 3-D
+		// Secure provider exists yet for production.
 		Cards: userStore, Pending: redis.NewPendingCards(rc),
-		Verifier: user.DevIssuer{PageURL: strings.TrimRight(opts.PublicBaseURL, "/") + receiptdata.SCAPagePath},
+		Verifier: verifier,
 	})
 
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)
@@ -214,6 +224,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
 		PublicBaseURL:         opts.PublicBaseURL,
 		LanguageFiles:         delivery.NewLanguageFiles(opts.NotifyAllowPrivate),
+		SCADevIssuer:          devIssuer,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants,

@@ -48,8 +48,9 @@ type cardHandler struct {
 	log   *slog.Logger
 }
 
-// RegisterCards adds the cards and the card frame of the family to mux.
-func RegisterCards(mux *http.ServeMux, ops Cards, texts LanguageFiles, log *slog.Logger) {
+// RegisterCards adds the cards and the card frame of the family to mux;
+// with devIssuer, also the development issuer's page.
+func RegisterCards(mux *http.ServeMux, ops Cards, texts LanguageFiles, devIssuer bool, log *slog.Logger) {
 	h := &cardHandler{cards: ops, texts: texts, log: log}
 	handle := func(pattern string, fn http.HandlerFunc) {
 		mux.Handle(pattern, storebox.Require(log, fn))
@@ -61,8 +62,12 @@ func RegisterCards(mux *http.ServeMux, ops Cards, texts LanguageFiles, log *slog
 	// The card frame runs in the end user's browser, without credentials.
 	mux.HandleFunc("GET "+cards.FramePath, h.frame)
 	mux.HandleFunc("POST "+FrameSubmitPath, h.submit)
-	mux.HandleFunc("GET "+SCAPagePath+"{id}", h.scaPage)
-	mux.HandleFunc("POST "+SCAAnswerPath, h.scaAnswer)
+	if devIssuer {
+		// SECURITY: the development issuer approves at a click; it is
+		// never served in production.
+		mux.HandleFunc("GET "+SCAPagePath+"{id}", h.scaPage)
+		mux.HandleFunc("POST "+SCAAnswerPath, h.scaAnswer)
+	}
 }
 
 func (h *cardHandler) fail(w http.ResponseWriter, r *http.Request, err error) {

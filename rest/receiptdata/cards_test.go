@@ -73,7 +73,7 @@ func newCardEnv(t *testing.T) *cardEnv {
 	ctx := context.Background()
 	c := &clock{now: time.Now().UTC()}
 	e := &cardEnv{t: t, clock: c}
-	e.app = testenv.AppWith(t, wire.Options{Now: c.Now})
+	e.app = testenv.AppWith(t, wire.Options{Now: c.Now, SCADevIssuer: true})
 	e.p, e.o = testenv.Credential(t, e.app, auth.KindPartner), testenv.Credential(t, e.app, auth.KindPartner)
 	ad := testenv.Credential(t, e.app, auth.KindAdmin)
 	e.partner, e.other, e.admin = testenv.BasicAuth(e.p.Username, e.p.Secret), testenv.BasicAuth(e.o.Username, e.o.Secret),
@@ -854,6 +854,28 @@ func TestCreateCardFrameURLSignsForThePartnersBackend(t *testing.T) {
 	}
 }
 
+// Without a 3-D Secure provider (production), SCA cannot complete: the
+// frame refuses the card, and the development issuer's page is not served.
+func TestCardFrameSCAWithoutAVerifier(t *testing.T) {
+	e := newCardEnv(t)
+	e.app = testenv.AppWith(t, wire.Options{Now: e.clock.Now})
+	e.setSCA(true)
+	res := e.submit(e.openFrame(frameURL(e.p.Salt, e.p.Username, e.alice, acceptURL, declineURL, cssURL, "")),
+		map[string]string{"CardNumber": visa, "ExpMonth": "12", "ExpYear": "35"})
+	if res.Status != http.StatusServiceUnavailable {
+		t.Errorf("SCA without a verifier: %d %s", res.Status, res.Body)
+	}
+	if res := e.get("/receipt-data/v1/cardframe/sca/abc"); res.Status != http.StatusNotFound {
+		t.Errorf("issuer page in production: %d", res.Status)
+	}
+	if res := e.submit(browserForm{action: "/receipt-data/v1/cardframe/sca", values: url.Values{"id": {"abc"}}}, map[string]string{"decision": "approve"}); res.Status != http.StatusNotFound {
+		t.Errorf("issuer answer in production: %d", res.Status)
+	}
+	if n := len(e.cards(e.partner, e.alice)); n != 0 {
+		t.Errorf("%d cards stored", n)
+	}
+}
+
 func TestCardsForEndUsersAndOtherKinds(t *testing.T) {
 	e := newCardEnv(t)
 	if res := e.submit(e.openFrame(frameURL(e.p.Salt, e.p.Username, e.alice, acceptURL, "", cssURL, "")),
@@ -894,5 +916,23 @@ func TestCardsForEndUsersAndOtherKinds(t *testing.T) {
 	}
 	if res := as("DELETE", "/receipt-data/v1/users/"+e.alice+"/cards/"+id); res.Status != http.StatusNoContent {
 		t.Errorf("own delete: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestCardFrameRefusesMoreThanFiftyCards(t *testing.T) {
+	e := newCardEnv(t)
+	st := postgres.NewUserStore(testenv.DB(t), nil, nil)
+	for i := range 50 {
+		tok := fmt.Sprintf("tok-max-%d", i)
+		sealed, _ := e.app.Keys.Seal([]byte(tok))
+		if _, err := st.AddCard(context.Background(), e.pID, &user.Card{ID: ids.New(), UserID: e.bob, TruncatedPAN: "457100XXXXXX0001",
+			SealedToken: sealed, TokenHash: e.app.Keys.LookupHash([]byte(tok)), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := e.submit(e.openFrame(frameURL(e.p.Salt, e.p.Username, e.bob, acceptURL, "", cssURL, "")),
+		map[string]string{"CardNumber": visa, "ExpMonth": "12", "ExpYear": "35"})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "Du kan ikke tilføje flere kort") {
+		t.Errorf("51st card: %d %s", res.Status, res.Body)
 	}
 }
