@@ -305,6 +305,11 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		}
 	}
 	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
+	if frame, err := a.DemoCardFrameURL(ctx, d.UserID); err == nil {
+		fmt.Fprintf(stdout, "Card frame of the demo partner's demo user (redirects to /healthz):\n  %s\n", frame)
+	} else {
+		fmt.Fprintf(stdout, "(no demo card frame: %v)\n", err)
+	}
 	return nil
 }
 

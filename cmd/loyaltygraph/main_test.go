@@ -864,5 +864,14 @@ func TestDemoIsIdempotent(t *testing.T) {
 	if !bytes.HasPrefix(r.body, []byte("%PDF-")) {
 		t.Fatalf("the PDF is not a PDF: %.40q", r.body)
 	}
+
+	// The demo user's card frame opens.
+	i := strings.Index(first, "/receipt-data/v1/cardframe/url?")
+	if i < 0 {
+		t.Fatalf("no card frame URL in the demo output:\n%s", first)
+	}
+	frame := strings.Fields(first[i:])[0]
+	r = s.do(t, "GET", frame, nil)
+	wantStatus(t, "demo card frame", r, http.StatusOK)
 	s.stop(t)
 }

@@ -10,10 +10,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"loyaltygraph/app/cards"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
@@ -235,4 +237,18 @@ func demoLogo() ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// DemoCardFrameURL returns a card frame URL for the demo user, signed
+// with the demo partner's salt, that redirects back to /healthz.
+func (a *App) DemoCardFrameURL(ctx context.Context, userID string) (string, error) {
+	p, err := a.Auth.FindPartner(ctx, "demo-partner")
+	if err != nil {
+		return "", fmt.Errorf("demo partner: %w", err)
+	}
+	base := strings.TrimRight(a.baseURL, "/")
+	return a.Ops.Cards.CreateFrameURL(auth.WithPrincipal(ctx, p), userID, cards.FrameURLInput{
+		AcceptURL: base + "/healthz?card=accepted", DeclineURL: base + "/healthz?card=declined",
+		CSSURL: "https://developer.storebox.com/frame/assets/card.css?v=5",
+	})
 }

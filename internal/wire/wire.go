@@ -35,13 +35,13 @@ import (
 
 // Options are the settings the wiring needs.
 type Options struct {
-	SecretKey     []byte
-	Dev           bool
+	SecretKey []byte
+	Dev       bool
 	// SCADevIssuer serves the development issuer page, which approves or
 	// declines Strong Customer Authentication of card frame cards at the
 	// click of a button (set with Dev). Without it and without a 3-D
 	// Secure provider, SCA cannot complete.
-	SCADevIssuer bool
+	SCADevIssuer  bool
 	Log           *slog.Logger
 	Now           func() time.Time
 	PublicBaseURL string
@@ -95,6 +95,7 @@ type App struct {
 	secretKey []byte
 	merchants *merchant.Service
 	demo      demoDeps
+	baseURL   string
 }
 
 // New builds the service on db and rc.
@@ -227,7 +228,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		SCADevIssuer:          devIssuer,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
-		secretKey: opts.SecretKey, merchants: merchants,
+		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts}}, nil
 }
 
