@@ -326,7 +326,7 @@ func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 	}
 
 	// --- Cards (seed 001): the card frame and BankAxept ---
-	s.cards(p, user.UserID, hooks.URL)
+	s.cards(p, user.UserID)
 
 	// Let the notification worker deliver what was written.
 	time.Sleep(500 * time.Millisecond)

@@ -24,7 +24,7 @@ var frameTokenRe = regexp.MustCompile(`name="frameToken" value="([^"]+)"`)
 // signed page, POST its form), through the SCA step (left pending in
 // Redis) and as BankAxept card data, and puts them in every other card
 // input.
-func (s *sweep) cards(p *auth.NewCredential, userID, hooks string) {
+func (s *sweep) cards(p *auth.NewCredential, userID string) {
 	s.t.Helper()
 	frame := func(accept, decline string) string {
 		const css = "https://cdn.partner.example/card.css"
@@ -116,5 +116,4 @@ func (s *sweep) cards(p *auth.NewCredential, userID, hooks string) {
 		})
 	s.gql(s.admin, `mutation($v: String!) { createEncryptionProvider(input: {name: $v}) { userErrors { field } } }`,
 		func(v string) map[string]any { return map[string]any{"v": v} })
-	_ = hooks
 }
