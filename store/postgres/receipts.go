@@ -380,48 +380,45 @@ func (s *ReceiptStore) completeReceipts(ctx context.Context, userID string, rs [
 		byID[r.ID], ids[i] = r, r.ID
 		r.MatchedCards, r.CopyHistory = []receipt.MatchedCard{}, []receipt.Copy{}
 	}
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT t.receipt_id, t.payment_index, c.card_id, c.truncated_pan
-		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
-		WHERE t.receipt_id = ANY($1) ORDER BY t.receipt_id, t.payment_index, c.card_id`, ids, userID)
-	if err != nil {
-		return mapError(err, "receipt")
-	}
+	// Both look-ups go in one round trip.
+	batch := &pgx.Batch{}
 	var receiptID string
 	var idx int
 	var card receipt.MatchedCard
-	_, err = pgx.ForEachRow(rows, []any{&receiptID, &idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
-		r := byID[receiptID]
-		if idx < len(r.Payments) && r.Payments[idx].CardID == "" {
-			r.Payments[idx].CardID = card.CardID
-		}
-		for _, m := range r.MatchedCards {
-			if m.CardID == card.CardID {
-				return nil
+	batch.Queue(`
+		SELECT t.receipt_id, t.payment_index, c.card_id, c.truncated_pan
+		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
+		WHERE t.receipt_id = ANY($1) ORDER BY t.receipt_id, t.payment_index, c.card_id`, ids, userID).Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&receiptID, &idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
+			r := byID[receiptID]
+			if idx < len(r.Payments) && r.Payments[idx].CardID == "" {
+				r.Payments[idx].CardID = card.CardID
 			}
-		}
-		r.MatchedCards = append(r.MatchedCards, card)
-		return nil
+			for _, m := range r.MatchedCards {
+				if m.CardID == card.CardID {
+					return nil
+				}
+			}
+			r.MatchedCards = append(r.MatchedCards, card)
+			return nil
+		})
+		return err
 	})
-	if err != nil {
-		return mapError(err, "receipt")
-	}
-	rows, err = s.db.Pool.Query(ctx, `
-		SELECT from_receipt, to_receipt, from_user_id, to_user_id, copied_at FROM receipt_copies
-		WHERE from_receipt = ANY($1) OR to_receipt = ANY($1) ORDER BY copied_at, to_receipt`, ids)
-	if err != nil {
-		return mapError(err, "receipt")
-	}
 	var c receipt.Copy
-	_, err = pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.FromUserID, &c.ToUserID, &c.CopiedAt}, func() error {
-		for _, id := range []string{c.From, c.To} {
-			if r, ok := byID[id]; ok {
-				r.CopyHistory = append(r.CopyHistory, c)
+	batch.Queue(`
+		SELECT from_receipt, to_receipt, from_user_id, to_user_id, copied_at FROM receipt_copies
+		WHERE from_receipt = ANY($1) OR to_receipt = ANY($1) ORDER BY copied_at, to_receipt`, ids).Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.FromUserID, &c.ToUserID, &c.CopiedAt}, func() error {
+			for _, id := range []string{c.From, c.To} {
+				if r, ok := byID[id]; ok {
+					r.CopyHistory = append(r.CopyHistory, c)
+				}
 			}
-		}
-		return nil
+			return nil
+		})
+		return err
 	})
-	return mapError(err, "receipt")
+	return mapError(s.db.Pool.SendBatch(ctx, batch).Close(), "receipt")
 }
 
 // DeleteUserReceipt removes the receipt from the user's receipts; a copy
