@@ -31,6 +31,8 @@ func New(svc *user.Service, partners Partners) *Ops { return &Ops{svc: svc, part
 var (
 	partners   = authz.Allow(authz.ScopeOwnUsers, auth.KindPartner)
 	userOwners = authz.Allow(authz.ScopeOwnUsers, auth.KindPartner, auth.KindUser)
+	// admins reach Storebox accounts across partners.
+	admins = authz.Allow(authz.ScopeAll, auth.KindAdmin)
 )
 
 var policy = authz.NewPolicy("users", map[string]authz.Rule{
@@ -41,6 +43,11 @@ var policy = authz.NewPolicy("users", map[string]authz.Rule{
 	"Settings":    partners,
 	"SetSettings": authz.Allow(authz.ScopeOwnCredential, auth.KindPartner, auth.KindAdmin),
 	"TermsPage":   authz.Public(), "AcceptTerms": authz.Public(),
+	// Storebox and whitelabel users (seed 001, storebox.go).
+	"CreateStoreboxUser": partners, "LinkStoreboxUser": partners, "ValidateStoreboxLink": partners,
+	"StoreboxUser": partners, "UpdateStoreboxUser": partners, "DeleteStoreboxUser": partners,
+	"StoreboxAccount": admins, "DeleteStoreboxAccount": admins,
+	"CreateWhitelabelUser": partners, "WhitelabelUser": partners, "DeleteWhitelabelUser": partners,
 })
 
 // Policy returns the rules of the User API operations.

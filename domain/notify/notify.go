@@ -38,11 +38,15 @@ const (
 	// EventCardCreated: a card was added to a user (seed 001 "Card Created
 	// Notification").
 	EventCardCreated EventType = "CARD_CREATED"
+	// EventStoreboxUserDeleted: a Storebox account was deleted; each
+	// partner mapped to it gets {userId} of its own user (seed 001).
+	EventStoreboxUserDeleted EventType = "STOREBOX_USER_DELETED"
 )
 
 // EventTypes lists every notification type, in the order the API documents
 // them.
-var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled, EventReceipt, EventCardCreated}
+var EventTypes = []EventType{EventUserCreated, EventUserUpdated, EventUserDeleted, EventNewSettlementBatch, EventMerchantsSettled, EventReceipt,
+	EventCardCreated, EventStoreboxUserDeleted}
 
 // Valid reports whether t is a known notification type.
 func (t EventType) Valid() bool {

@@ -271,10 +271,11 @@ func TestPublicAddr(t *testing.T) {
 // TestEventTypesAreTheDocumentedOnes: the names are part of the contract
 // (partners configure an endpoint per name), one per notification the seeds
 // document: user created, updated and deleted (000), a new settlement batch
-// and merchants settled (002), a new or updated receipt and card created
-// (001). Renaming or dropping one breaks partners.
+// and merchants settled (002), a new or updated receipt, card created and a
+// Storebox user deleted (001). Renaming or dropping one breaks partners.
 func TestEventTypesAreTheDocumentedOnes(t *testing.T) {
-	documented := []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "NEW_SETTLEMENT_BATCH", "MERCHANTS_SETTLED", "RECEIPT", "CARD_CREATED"}
+	documented := []string{"USER_CREATED", "USER_UPDATED", "USER_DELETED", "NEW_SETTLEMENT_BATCH", "MERCHANTS_SETTLED", "RECEIPT", "CARD_CREATED",
+		"STOREBOX_USER_DELETED"}
 	if len(notify.EventTypes) != len(documented) {
 		t.Fatalf("event types %v, want %v", notify.EventTypes, documented)
 	}

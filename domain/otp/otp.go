@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"loyaltygraph/domain/errs"
@@ -32,12 +33,27 @@ const (
 	PurposeSignup       Purpose = "signup"
 	PurposeAuthenticate Purpose = "authenticate"
 	PurposePhoneChange  Purpose = "phone_change"
+	// PurposeLinkSMS and PurposeLinkEmail prove, when a partner links an
+	// existing Storebox user, that the person holds the account's mobile
+	// number and e-mail address (seed 001). An e-mail code's subject is
+	// not a phone number but the keyed hash of the address (EmailSubject).
+	PurposeLinkSMS   Purpose = "storebox_link_sms"
+	PurposeLinkEmail Purpose = "storebox_link_email"
 )
 
 // Valid reports whether p is a known purpose.
 func (p Purpose) Valid() bool {
-	return p == PurposeSignup || p == PurposeAuthenticate || p == PurposePhoneChange
+	switch p {
+	case PurposeSignup, PurposeAuthenticate, PurposePhoneChange, PurposeLinkSMS, PurposeLinkEmail:
+		return true
+	}
+	return false
 }
+
+// emailSubjectLength is the length of an e-mail code's subject: a keyed
+// hash (HMAC-SHA256) of the address in lower-case hex, so that no key or
+// counter holds the address itself.
+const emailSubjectLength = 64
 
 // Defaults of Options.
 const (
@@ -278,7 +294,13 @@ func validate(partner int64, purpose Purpose, phone string) error {
 		return errs.InvalidField("partner", "a one-time password belongs to a partner")
 	}
 	if !purpose.Valid() {
-		return errs.InvalidField("purpose", "purpose must be signup, authenticate or phone_change")
+		return errs.InvalidField("purpose", "purpose must be signup, authenticate, phone_change, storebox_link_sms or storebox_link_email")
+	}
+	if purpose == PurposeLinkEmail {
+		if len(phone) != emailSubjectLength || strings.ContainsFunc(phone, func(r rune) bool { return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') }) {
+			return errs.InvalidField("email", "an e-mail code's subject is the address's keyed hash in hex")
+		}
+		return nil
 	}
 	if len(phone) < minPhoneDigits || len(phone) > maxPhoneDigits || !isDigits(phone, len(phone)) {
 		return errs.InvalidField("phone", "phone must be an MSISDN of %d to %d digits", minPhoneDigits, maxPhoneDigits)

@@ -89,6 +89,9 @@ func Events(r *Receipt, status Status, matches []Match) []notify.Event {
 		}
 		paid := make([]bool, len(r.Payments))
 		for _, m := range u.cards {
+			if m.Card.CardID == "" {
+				continue // matched by its customer block (a whitelabel user)
+			}
 			n.CardIDs = append(n.CardIDs, m.Card.CardID)
 			for i, h := range r.TokenHashes {
 				if i < len(paid) && h != nil && bytes.Equal(h, m.TokenHash) {

@@ -57,6 +57,10 @@ type Service struct {
 	cards    cardDeps
 	// baseURL is where end users reach our terms page.
 	baseURL string
+	// storebox keeps Storebox accounts and whitelabel users; links keeps
+	// pending Storebox user links (seed 001).
+	storebox StoreboxStore
+	links    LinkValidations
 }
 
 // Deps are the Service's collaborators.
@@ -74,13 +78,16 @@ type Deps struct {
 	Cards    CardStore
 	Pending  PendingCards
 	Verifier Verifier
+	// Storebox and Links serve Storebox and whitelabel users (seed 001).
+	Storebox StoreboxStore
+	Links    LinkValidations
 }
 
 // NewService returns the user service.
 func NewService(d Deps) *Service {
 	return &Service{store: d.Store, phones: d.Phones, otps: d.OTPs, messages: d.Messages, vault: d.Vault,
 		tokens: d.Tokens, now: d.Now, baseURL: strings.TrimRight(d.PublicBaseURL, "/"),
-		cards: cardDeps{store: d.Cards, pending: d.Pending, verifier: d.Verifier}}
+		cards: cardDeps{store: d.Cards, pending: d.Pending, verifier: d.Verifier}, storebox: d.Storebox, links: d.Links}
 }
 
 // SignupResult tells what a signup from the till did.
@@ -458,6 +465,10 @@ func (s *Service) UpdateUser(ctx context.Context, p Provider, userID string, upd
 	if err != nil {
 		return nil, err
 	}
+	if u.Kind != "" && u.Kind != KindAPI {
+		// Storebox and whitelabel users have no phone or parms to change.
+		return nil, errs.NotFoundf("user not found")
+	}
 	var newPhone string
 	if upd.Phone != nil {
 		if newPhone, err = s.phones.Normalize("user.phone", *upd.Phone); err != nil {
@@ -500,6 +511,10 @@ func (s *Service) DeleteUser(ctx context.Context, p Provider, userID string) err
 	u, err := s.Find(ctx, p, userID)
 	if err != nil {
 		return err
+	}
+	if u.Kind != "" && u.Kind != KindAPI {
+		// Storebox and whitelabel users are deleted by their own operations.
+		return errs.NotFoundf("user not found")
 	}
 	return s.store.DeleteUser(ctx, p.ID, userID, []notify.Event{deletedEvent(u)})
 }

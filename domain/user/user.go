@@ -41,8 +41,20 @@ type User struct {
 	Parms         []Parm
 	// PendingPhone is a new phone number waiting for its OTP.
 	PendingPhone string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Kind tells a User API user from a partner's Storebox user (a mapping
+	// to a Storebox account) and a whitelabel user (seed 001).
+	Kind Kind
+	// AccountID is the Storebox account of a Storebox user.
+	AccountID string
+	// GreenProfile is the Storebox account's setting; nil for other kinds.
+	GreenProfile *bool
+	// UserIDType and CID name a whitelabel user's external id.
+	UserIDType string
+	CID        string
+	// Language is an ISO 639-1 code given at creation, or "".
+	Language  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Card is a payment card registered to a user. The token is kept sealed and

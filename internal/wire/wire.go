@@ -187,6 +187,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		// Secure provider exists yet for production.
 		Cards: userStore, Pending: redis.NewPendingCards(rc),
 		Verifier: verifier,
+		Storebox: userStore, Links: redis.NewStoreboxLinks(rc),
 	})
 
 	merchants := merchant.NewService(postgres.NewMerchantStore(db), opts.Now)

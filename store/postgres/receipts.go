@@ -75,19 +75,26 @@ func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt, save
 	}
 	var created bool
 	var matches []receipt.Match
+	var customerType, customerCID *string
+	if c := r.Customer; c != nil && c.CID != "" {
+		customerType, customerCID = &c.UserIDType, &c.CID
+	}
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO receipts (receipt_id, merchant_id, external_id_type, external_id, purchased_at, purchase_offset,
-				store_id, store_name, grand_total, currency, vat_total, body, search_text, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+				store_id, store_name, grand_total, currency, vat_total, body, search_text, created_at, updated_at,
+				customer_type, customer_cid)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)
 			ON CONFLICT (merchant_id, external_id_type, external_id) WHERE NOT is_copy DO UPDATE SET
 				purchased_at = EXCLUDED.purchased_at, purchase_offset = EXCLUDED.purchase_offset,
 				store_id = EXCLUDED.store_id, store_name = EXCLUDED.store_name, grand_total = EXCLUDED.grand_total,
 				currency = EXCLUDED.currency, vat_total = EXCLUDED.vat_total, body = EXCLUDED.body,
-				search_text = EXCLUDED.search_text, updated_at = EXCLUDED.updated_at
+				search_text = EXCLUDED.search_text, updated_at = EXCLUDED.updated_at,
+				customer_type = EXCLUDED.customer_type, customer_cid = EXCLUDED.customer_cid
 			RETURNING receipt_id, created_at, (xmax = 0)`,
 			r.ID, r.MerchantID, r.ExternalIDType, r.ExternalID, r.PurchaseDateTime, offsetOf(r.PurchaseDateTime),
 			r.StoreID, r.StoreName, r.Total.Amount, r.Total.Currency, r.VAT(), body, r.SearchText, r.UpdatedAt,
+			customerType, customerCID,
 		).Scan(&r.ID, &r.CreatedAt, &created)
 		if err != nil {
 			return err
@@ -107,17 +114,32 @@ func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt, save
 				idx, hashes = append(idx, int32(i)), append(hashes, h)
 			}
 		}
-		if len(hashes) == 0 {
-			return nil
+		if len(hashes) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO receipt_card_tokens (receipt_id, payment_index, token_hash)
+				SELECT $1, i, h FROM unnest($2::int[], $3::bytea[]) AS t(i, h)`, r.ID, idx, hashes); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO receipt_card_tokens (receipt_id, payment_index, token_hash)
-			SELECT $1, i, h FROM unnest($2::int[], $3::bytea[]) AS t(i, h)`, r.ID, idx, hashes); err != nil {
-			return err
-		}
-		// Earliest card first: a receipt is settled for the user who
-		// registered the card first, as a transaction is.
-		rows, err := tx.Query(ctx, `SELECT user_id, provider_id, card_id, truncated_pan, token_hash FROM cards
-			WHERE token_hash = ANY($1) ORDER BY created_at, card_id`, hashes)
+		// The users of the receipt, earliest card first (a receipt is
+		// settled for the user who registered the card first, as a
+		// transaction is): the owners of its cards; every other partner's
+		// user mapped to the same Storebox account as a card's owner (the
+		// card belongs to the account); and the whitelabel users its
+		// customer block names (only the partner the type is issued to
+		// has users of the type).
+		rows, err := tx.Query(ctx, `
+			SELECT user_id, provider_id, card_id, truncated_pan, token_hash FROM (
+				SELECT c.user_id, c.provider_id, c.card_id, c.truncated_pan, c.token_hash, 0 AS rank, c.created_at
+				FROM cards c WHERE c.token_hash = ANY($1)
+				UNION ALL
+				SELECT s.user_id, s.provider_id, c.card_id, c.truncated_pan, c.token_hash, 1, c.created_at
+				FROM cards c JOIN users o ON o.user_id = c.user_id
+					JOIN users s ON s.account_id = o.account_id AND s.user_id <> o.user_id
+				WHERE c.token_hash = ANY($1)
+				UNION ALL
+				SELECT w.user_id, w.provider_id, '', '', NULL::bytea, 2, w.created_at
+				FROM users w WHERE w.kind = 'whitelabel' AND w.user_id_type = $2 AND w.cid = $3
+			) m ORDER BY rank, created_at, card_id, user_id`, hashes, customerType, customerCID)
 		if err != nil {
 			return err
 		}
@@ -152,6 +174,11 @@ func (s *ReceiptStore) SaveReceipt(ctx context.Context, r *receipt.Receipt, save
 			if err := s.outbox.Enqueue(ctx, tx, save.Events(r, created, matches)...); err != nil {
 				return err
 			}
+		}
+		if matches[0].Card.CardID == "" {
+			// Matched by its customer block only: no card of a user paid,
+			// and only card payments of users are settled.
+			return nil
 		}
 		return settleReceipt(ctx, tx, r, matches[0], save.Settlements)
 	})

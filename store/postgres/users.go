@@ -52,18 +52,23 @@ func (s *UserStore) enqueueMessages(ctx context.Context, tx pgx.Tx, msgs []notif
 
 var _ user.Store = (*UserStore)(nil)
 
-const userColumns = `u.user_id, u.provider_id, c.name, u.phone, u.phone_verified, u.member_id, u.parms,
-	COALESCE(u.pending_phone, ''), u.created_at, u.updated_at`
+const userColumns = `u.user_id, u.provider_id, c.name, COALESCE(u.phone, ''), u.phone_verified, COALESCE(u.member_id, ''), u.parms,
+	COALESCE(u.pending_phone, ''), u.kind, COALESCE(u.account_id, ''), sa.green_profile, COALESCE(u.user_id_type, ''),
+	COALESCE(u.cid, ''), u.language, u.created_at, u.updated_at`
 
-const userFrom = ` FROM users u JOIN credentials c ON c.id = u.provider_id `
+// userFrom joins a Storebox user's account for its green profile.
+const userFrom = ` FROM users u JOIN credentials c ON c.id = u.provider_id
+	LEFT JOIN storebox_accounts sa ON sa.account_id = u.account_id `
 
 func scanUser(row pgx.Row) (*user.User, error) {
 	var u user.User
 	var parms []byte
+	var kind string
 	if err := row.Scan(&u.ID, &u.Provider.ID, &u.Provider.Name, &u.Phone, &u.PhoneVerified, &u.MemberID, &parms,
-		&u.PendingPhone, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		&u.PendingPhone, &kind, &u.AccountID, &u.GreenProfile, &u.UserIDType, &u.CID, &u.Language, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return nil, err
 	}
+	u.Kind = user.Kind(kind)
 	if err := json.Unmarshal(parms, &u.Parms); err != nil {
 		return nil, err
 	}
@@ -100,10 +105,20 @@ func nullable(s string) *string {
 }
 
 func insertUser(ctx context.Context, tx pgx.Tx, u *user.User) error {
+	if u.Kind == "" {
+		u.Kind = user.KindAPI
+	}
+	// Only a User API user has a phone and a memberId.
+	var phone, memberID *string
+	if u.Kind == user.KindAPI {
+		phone, memberID = &u.Phone, &u.MemberID
+	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO users (user_id, provider_id, phone, phone_verified, member_id, parms, pending_phone, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		u.ID, u.Provider.ID, u.Phone, u.PhoneVerified, u.MemberID, parmsJSON(u.Parms), nullable(u.PendingPhone), u.CreatedAt, u.UpdatedAt)
+		INSERT INTO users (user_id, provider_id, phone, phone_verified, member_id, parms, pending_phone, created_at, updated_at,
+			kind, account_id, user_id_type, cid, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		u.ID, u.Provider.ID, phone, u.PhoneVerified, memberID, parmsJSON(u.Parms), nullable(u.PendingPhone), u.CreatedAt, u.UpdatedAt,
+		string(u.Kind), nullable(u.AccountID), nullable(u.UserIDType), nullable(u.CID), u.Language)
 	return err
 }
 
@@ -272,6 +287,11 @@ func (s *UserStore) DeleteUser(ctx context.Context, providerID int64, userID str
 	return mapError(err, "user")
 }
 
+// cardOwners is the set of users whose cards are user $1's: the user and,
+// for a Storebox user, every mapping to the same account.
+const cardOwners = `(SELECT $1::text UNION
+	SELECT s.user_id FROM users u JOIN users s ON s.account_id = u.account_id WHERE u.user_id = $1)`
+
 const cardColumns = `card_id, user_id, token_type, truncated_pan, payment, sealed_token, token_hash, created_at,
 	origin, card_type_id, exp_month, exp_year, name, external_card_id`
 
@@ -316,7 +336,10 @@ func (s *UserStore) AddCard(ctx context.Context, providerID int64, card *user.Ca
 
 // ListCards returns a user's cards, newest first.
 func (s *UserStore) ListCards(ctx context.Context, userID string) ([]*user.Card, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+cardColumns+` FROM cards WHERE user_id = $1 ORDER BY created_at DESC, card_id`, userID)
+	// A Storebox user's cards are its account's: those registered through
+	// any partner's mapping to the account.
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+cardColumns+` FROM cards WHERE user_id IN `+cardOwners+`
+		ORDER BY created_at DESC, card_id`, userID)
 	if err != nil {
 		return nil, mapError(err, "cards")
 	}
