@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	SettlementBatch() SettlementBatchResolver
 	SettlementSourceState() SettlementSourceStateResolver
 	Store() StoreResolver
+	StoreboxAccount() StoreboxAccountResolver
 	Transaction() TransactionResolver
 	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
@@ -245,6 +246,19 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateStoreboxUserPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		UserID     func(childComplexity int) int
+	}
+
+	CreateWhitelabelUserPayload struct {
+		Created    func(childComplexity int) int
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		UserID     func(childComplexity int) int
+	}
+
 	DeleteBlockedProductPayload struct {
 		DeletedProductID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
@@ -300,7 +314,22 @@ type ComplexityRoot struct {
 		UserErrors     func(childComplexity int) int
 	}
 
+	DeleteStoreboxAccountPayload struct {
+		DeletedAccountID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteStoreboxUserPayload struct {
+		DeletedUserID func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	DeleteUserPayload struct {
+		DeletedUserID func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
+	DeleteWhitelabelUserPayload struct {
 		DeletedUserID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
 	}
@@ -360,6 +389,12 @@ type ComplexityRoot struct {
 		Phone     func(childComplexity int) int
 		Provider  func(childComplexity int) int
 		StoreID   func(childComplexity int) int
+	}
+
+	LinkStoreboxUserPayload struct {
+		EmailValidationID        func(childComplexity int) int
+		MobileNumberValidationID func(childComplexity int) int
+		UserErrors               func(childComplexity int) int
 	}
 
 	MarketingMessage struct {
@@ -435,6 +470,8 @@ type ComplexityRoot struct {
 		CreateProduct              func(childComplexity int, input merchant.ProductCreate) int
 		CreateSettlementBatch      func(childComplexity int) int
 		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
+		CreateStoreboxUser         func(childComplexity int, input model.CreateStoreboxUserInput) int
+		CreateWhitelabelUser       func(childComplexity int, input model.CreateWhitelabelUserInput) int
 		DeleteBlockedProduct       func(childComplexity int, productID string) int
 		DeleteCampaign             func(childComplexity int, campaignID string) int
 		DeleteCard                 func(childComplexity int, userID string, cardID string) int
@@ -446,9 +483,13 @@ type ComplexityRoot struct {
 		DeleteProduct              func(childComplexity int, productID string) int
 		DeleteReceipt              func(childComplexity int, receiptID string, userID *string) int
 		DeleteStore                func(childComplexity int, storeID string) int
+		DeleteStoreboxAccount      func(childComplexity int, input model.DeleteStoreboxAccountInput) int
+		DeleteStoreboxUser         func(childComplexity int, input model.DeleteStoreboxUserInput) int
 		DeleteUser                 func(childComplexity int, userID string) int
+		DeleteWhitelabelUser       func(childComplexity int, input model.DeleteWhitelabelUserInput) int
 		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
+		LinkStoreboxUser           func(childComplexity int, input model.LinkStoreboxUserInput) int
 		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
@@ -467,8 +508,10 @@ type ComplexityRoot struct {
 		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
 		UpdateMerchantProfile      func(childComplexity int, merchantID string, input model.UpdateMerchantProfileInput) int
 		UpdateStore                func(childComplexity int, storeID string, input merchant.ShopUpdate) int
+		UpdateStoreboxUser         func(childComplexity int, input model.UpdateStoreboxUserInput) int
 		UpdateUser                 func(childComplexity int, userID string, input model.UpdateUserInput) int
 		ValidateOtp                func(childComplexity int, phonenumber string, otp string) int
+		ValidateStoreboxUserLink   func(childComplexity int, input model.ValidateStoreboxUserLinkInput) int
 		VerifyLinkCode             func(childComplexity int, linkCode string, memberID *string) int
 		VerifyUserToken            func(childComplexity int, phonenumber string, otp string) int
 	}
@@ -549,6 +592,8 @@ type ComplexityRoot struct {
 		SettlementBatches      func(childComplexity int, first *int, after *string) int
 		Settlements            func(childComplexity int, filter *settlement.SettlementFilter, first *int, after *string) int
 		Store                  func(childComplexity int, storeID string) int
+		StoreboxAccount        func(childComplexity int, accountID *string, email *string, mobileNumber *string) int
+		StoreboxUser           func(childComplexity int, userID string) int
 		SupportedMerchants     func(childComplexity int, country string) int
 		Terms                  func(childComplexity int, lang *string, date *time.Time) int
 		TransactionBatches     func(childComplexity int, first *int, after *string) int
@@ -556,6 +601,7 @@ type ComplexityRoot struct {
 		User                   func(childComplexity int, userID string) int
 		UserByPhone            func(childComplexity int, phonenumber string) int
 		Viewer                 func(childComplexity int) int
+		WhitelabelUser         func(childComplexity int, userIDType string, cid string) int
 	}
 
 	Receipt struct {
@@ -766,6 +812,19 @@ type ComplexityRoot struct {
 		UserShareType     func(childComplexity int) int
 	}
 
+	StoreboxAccount struct {
+		CreatedAt      func(childComplexity int) int
+		Email          func(childComplexity int) int
+		EmailValidated func(childComplexity int) int
+		FirstName      func(childComplexity int) int
+		GreenProfile   func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Language       func(childComplexity int) int
+		LastName       func(childComplexity int) int
+		MobileNumber   func(childComplexity int) int
+		PhoneValidated func(childComplexity int) int
+	}
+
 	Terms struct {
 		Body      func(childComplexity int) int
 		Lang      func(childComplexity int) int
@@ -860,6 +919,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	UpdateStoreboxUserPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateUserPayload struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -867,8 +931,11 @@ type ComplexityRoot struct {
 
 	User struct {
 		Cards              func(childComplexity int) int
+		Cid                func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
+		GreenProfile       func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
 		MemberID           func(childComplexity int) int
 		Merchants          func(childComplexity int) int
 		Parms              func(childComplexity int) int
@@ -877,6 +944,7 @@ type ComplexityRoot struct {
 		PhoneVerified      func(childComplexity int) int
 		Receipts           func(childComplexity int, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) int
 		UpdatedAt          func(childComplexity int) int
+		UserIDType         func(childComplexity int) int
 	}
 
 	UserError struct {
@@ -886,6 +954,12 @@ type ComplexityRoot struct {
 	}
 
 	ValidateOtpPayload struct {
+		User       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		UserID     func(childComplexity int) int
+	}
+
+	ValidateStoreboxUserLinkPayload struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 		UserID     func(childComplexity int) int
@@ -1568,6 +1642,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateStorePayload.UserErrors(childComplexity), true
 
+	case "CreateStoreboxUserPayload.user":
+		if e.ComplexityRoot.CreateStoreboxUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateStoreboxUserPayload.User(childComplexity), true
+	case "CreateStoreboxUserPayload.userErrors":
+		if e.ComplexityRoot.CreateStoreboxUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateStoreboxUserPayload.UserErrors(childComplexity), true
+	case "CreateStoreboxUserPayload.userId":
+		if e.ComplexityRoot.CreateStoreboxUserPayload.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateStoreboxUserPayload.UserID(childComplexity), true
+
+	case "CreateWhitelabelUserPayload.created":
+		if e.ComplexityRoot.CreateWhitelabelUserPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWhitelabelUserPayload.Created(childComplexity), true
+	case "CreateWhitelabelUserPayload.user":
+		if e.ComplexityRoot.CreateWhitelabelUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWhitelabelUserPayload.User(childComplexity), true
+	case "CreateWhitelabelUserPayload.userErrors":
+		if e.ComplexityRoot.CreateWhitelabelUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWhitelabelUserPayload.UserErrors(childComplexity), true
+	case "CreateWhitelabelUserPayload.userId":
+		if e.ComplexityRoot.CreateWhitelabelUserPayload.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWhitelabelUserPayload.UserID(childComplexity), true
+
 	case "DeleteBlockedProductPayload.deletedProductId":
 		if e.ComplexityRoot.DeleteBlockedProductPayload.DeletedProductID == nil {
 			break
@@ -1711,6 +1829,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteStorePayload.UserErrors(childComplexity), true
 
+	case "DeleteStoreboxAccountPayload.deletedAccountId":
+		if e.ComplexityRoot.DeleteStoreboxAccountPayload.DeletedAccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStoreboxAccountPayload.DeletedAccountID(childComplexity), true
+	case "DeleteStoreboxAccountPayload.userErrors":
+		if e.ComplexityRoot.DeleteStoreboxAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStoreboxAccountPayload.UserErrors(childComplexity), true
+
+	case "DeleteStoreboxUserPayload.deletedUserId":
+		if e.ComplexityRoot.DeleteStoreboxUserPayload.DeletedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStoreboxUserPayload.DeletedUserID(childComplexity), true
+	case "DeleteStoreboxUserPayload.userErrors":
+		if e.ComplexityRoot.DeleteStoreboxUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteStoreboxUserPayload.UserErrors(childComplexity), true
+
 	case "DeleteUserPayload.deletedUserId":
 		if e.ComplexityRoot.DeleteUserPayload.DeletedUserID == nil {
 			break
@@ -1723,6 +1867,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteUserPayload.UserErrors(childComplexity), true
+
+	case "DeleteWhitelabelUserPayload.deletedUserId":
+		if e.ComplexityRoot.DeleteWhitelabelUserPayload.DeletedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteWhitelabelUserPayload.DeletedUserID(childComplexity), true
+	case "DeleteWhitelabelUserPayload.userErrors":
+		if e.ComplexityRoot.DeleteWhitelabelUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteWhitelabelUserPayload.UserErrors(childComplexity), true
 
 	case "DerivedShare.createdAt":
 		if e.ComplexityRoot.DerivedShare.CreatedAt == nil {
@@ -1929,6 +2086,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LinkCode.StoreID(childComplexity), true
+
+	case "LinkStoreboxUserPayload.emailValidationId":
+		if e.ComplexityRoot.LinkStoreboxUserPayload.EmailValidationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkStoreboxUserPayload.EmailValidationID(childComplexity), true
+	case "LinkStoreboxUserPayload.mobileNumberValidationId":
+		if e.ComplexityRoot.LinkStoreboxUserPayload.MobileNumberValidationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkStoreboxUserPayload.MobileNumberValidationID(childComplexity), true
+	case "LinkStoreboxUserPayload.userErrors":
+		if e.ComplexityRoot.LinkStoreboxUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkStoreboxUserPayload.UserErrors(childComplexity), true
 
 	case "MarketingMessage.imageId":
 		if e.ComplexityRoot.MarketingMessage.ImageID == nil {
@@ -2340,6 +2516,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateStore(childComplexity, args["input"].(merchant.ShopCreate)), true
+	case "Mutation.createStoreboxUser":
+		if e.ComplexityRoot.Mutation.CreateStoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStoreboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStoreboxUser(childComplexity, args["input"].(model.CreateStoreboxUserInput)), true
+	case "Mutation.createWhitelabelUser":
+		if e.ComplexityRoot.Mutation.CreateWhitelabelUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWhitelabelUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWhitelabelUser(childComplexity, args["input"].(model.CreateWhitelabelUserInput)), true
 	case "Mutation.deleteBlockedProduct":
 		if e.ComplexityRoot.Mutation.DeleteBlockedProduct == nil {
 			break
@@ -2461,6 +2659,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteStore(childComplexity, args["storeId"].(string)), true
+	case "Mutation.deleteStoreboxAccount":
+		if e.ComplexityRoot.Mutation.DeleteStoreboxAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStoreboxAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStoreboxAccount(childComplexity, args["input"].(model.DeleteStoreboxAccountInput)), true
+	case "Mutation.deleteStoreboxUser":
+		if e.ComplexityRoot.Mutation.DeleteStoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStoreboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStoreboxUser(childComplexity, args["input"].(model.DeleteStoreboxUserInput)), true
 	case "Mutation.deleteUser":
 		if e.ComplexityRoot.Mutation.DeleteUser == nil {
 			break
@@ -2472,6 +2692,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["userId"].(string)), true
+	case "Mutation.deleteWhitelabelUser":
+		if e.ComplexityRoot.Mutation.DeleteWhitelabelUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWhitelabelUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWhitelabelUser(childComplexity, args["input"].(model.DeleteWhitelabelUserInput)), true
 	case "Mutation.ingestReceipt":
 		if e.ComplexityRoot.Mutation.IngestReceipt == nil {
 			break
@@ -2494,6 +2725,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestTransactions(childComplexity, args["transactions"].([]*settlement.RawTransaction)), true
+	case "Mutation.linkStoreboxUser":
+		if e.ComplexityRoot.Mutation.LinkStoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkStoreboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkStoreboxUser(childComplexity, args["input"].(model.LinkStoreboxUserInput)), true
 	case "Mutation.publishTerms":
 		if e.ComplexityRoot.Mutation.PublishTerms == nil {
 			break
@@ -2692,6 +2934,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateStore(childComplexity, args["storeId"].(string), args["input"].(merchant.ShopUpdate)), true
+	case "Mutation.updateStoreboxUser":
+		if e.ComplexityRoot.Mutation.UpdateStoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateStoreboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateStoreboxUser(childComplexity, args["input"].(model.UpdateStoreboxUserInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -2714,6 +2967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ValidateOtp(childComplexity, args["phonenumber"].(string), args["otp"].(string)), true
+	case "Mutation.validateStoreboxUserLink":
+		if e.ComplexityRoot.Mutation.ValidateStoreboxUserLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_validateStoreboxUserLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ValidateStoreboxUserLink(childComplexity, args["input"].(model.ValidateStoreboxUserLinkInput)), true
 	case "Mutation.verifyLinkCode":
 		if e.ComplexityRoot.Mutation.VerifyLinkCode == nil {
 			break
@@ -3169,6 +3433,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Store(childComplexity, args["storeId"].(string)), true
+	case "Query.storeboxAccount":
+		if e.ComplexityRoot.Query.StoreboxAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Query_storeboxAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StoreboxAccount(childComplexity, args["accountId"].(*string), args["email"].(*string), args["mobileNumber"].(*string)), true
+	case "Query.storeboxUser":
+		if e.ComplexityRoot.Query.StoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_storeboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StoreboxUser(childComplexity, args["userId"].(string)), true
 	case "Query.supportedMerchants":
 		if e.ComplexityRoot.Query.SupportedMerchants == nil {
 			break
@@ -3241,6 +3527,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.whitelabelUser":
+		if e.ComplexityRoot.Query.WhitelabelUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_whitelabelUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WhitelabelUser(childComplexity, args["userIdType"].(string), args["cid"].(string)), true
 
 	case "Receipt.barcode":
 		if e.ComplexityRoot.Receipt.Barcode == nil {
@@ -4070,6 +4367,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Store.UserShareType(childComplexity), true
 
+	case "StoreboxAccount.createdAt":
+		if e.ComplexityRoot.StoreboxAccount.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.CreatedAt(childComplexity), true
+	case "StoreboxAccount.email":
+		if e.ComplexityRoot.StoreboxAccount.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.Email(childComplexity), true
+	case "StoreboxAccount.emailValidated":
+		if e.ComplexityRoot.StoreboxAccount.EmailValidated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.EmailValidated(childComplexity), true
+	case "StoreboxAccount.firstName":
+		if e.ComplexityRoot.StoreboxAccount.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.FirstName(childComplexity), true
+	case "StoreboxAccount.greenProfile":
+		if e.ComplexityRoot.StoreboxAccount.GreenProfile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.GreenProfile(childComplexity), true
+	case "StoreboxAccount.accountId":
+		if e.ComplexityRoot.StoreboxAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.ID(childComplexity), true
+	case "StoreboxAccount.language":
+		if e.ComplexityRoot.StoreboxAccount.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.Language(childComplexity), true
+	case "StoreboxAccount.lastName":
+		if e.ComplexityRoot.StoreboxAccount.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.LastName(childComplexity), true
+	case "StoreboxAccount.mobileNumber":
+		if e.ComplexityRoot.StoreboxAccount.MobileNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.MobileNumber(childComplexity), true
+	case "StoreboxAccount.mobileNumberValidated":
+		if e.ComplexityRoot.StoreboxAccount.PhoneValidated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreboxAccount.PhoneValidated(childComplexity), true
+
 	case "Terms.body":
 		if e.ComplexityRoot.Terms.Body == nil {
 			break
@@ -4401,6 +4759,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateStorePayload.UserErrors(childComplexity), true
 
+	case "UpdateStoreboxUserPayload.user":
+		if e.ComplexityRoot.UpdateStoreboxUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateStoreboxUserPayload.User(childComplexity), true
+	case "UpdateStoreboxUserPayload.userErrors":
+		if e.ComplexityRoot.UpdateStoreboxUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateStoreboxUserPayload.UserErrors(childComplexity), true
+
 	case "UpdateUserPayload.user":
 		if e.ComplexityRoot.UpdateUserPayload.User == nil {
 			break
@@ -4420,18 +4791,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Cards(childComplexity), true
+	case "User.cid":
+		if e.ComplexityRoot.User.Cid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Cid(childComplexity), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.greenProfile":
+		if e.ComplexityRoot.User.GreenProfile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.GreenProfile(childComplexity), true
 	case "User.id", "User.userId":
 		if e.ComplexityRoot.User.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.kind":
+		if e.ComplexityRoot.User.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Kind(childComplexity), true
 	case "User.memberId":
 		if e.ComplexityRoot.User.MemberID == nil {
 			break
@@ -4485,6 +4874,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.UpdatedAt(childComplexity), true
+	case "User.userIdType":
+		if e.ComplexityRoot.User.UserIDType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.UserIDType(childComplexity), true
 
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
@@ -4523,6 +4918,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ValidateOtpPayload.UserID(childComplexity), true
+
+	case "ValidateStoreboxUserLinkPayload.user":
+		if e.ComplexityRoot.ValidateStoreboxUserLinkPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateStoreboxUserLinkPayload.User(childComplexity), true
+	case "ValidateStoreboxUserLinkPayload.userErrors":
+		if e.ComplexityRoot.ValidateStoreboxUserLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateStoreboxUserLinkPayload.UserErrors(childComplexity), true
+	case "ValidateStoreboxUserLinkPayload.userId":
+		if e.ComplexityRoot.ValidateStoreboxUserLinkPayload.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidateStoreboxUserLinkPayload.UserID(childComplexity), true
 
 	case "VatRate.rate":
 		if e.ComplexityRoot.VatRate.Rate == nil {
@@ -4581,6 +4995,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddBankAxeptCardInput", ec.unmarshalInputAddBankAxeptCardInput),
 			graphql.NewInputUnmarshaler("BarcodeInput", ec.unmarshalInputBarcodeInput),
 			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
+			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
 			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
 			graphql.NewInputUnmarshaler("CreateCompanyInput", ec.unmarshalInputCreateCompanyInput),
@@ -4590,9 +5005,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateMerchantInput", ec.unmarshalInputCreateMerchantInput),
 			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
 			graphql.NewInputUnmarshaler("CreateStoreInput", ec.unmarshalInputCreateStoreInput),
+			graphql.NewInputUnmarshaler("CreateStoreboxUserInput", ec.unmarshalInputCreateStoreboxUserInput),
+			graphql.NewInputUnmarshaler("CreateWhitelabelUserInput", ec.unmarshalInputCreateWhitelabelUserInput),
+			graphql.NewInputUnmarshaler("DeleteStoreboxAccountInput", ec.unmarshalInputDeleteStoreboxAccountInput),
+			graphql.NewInputUnmarshaler("DeleteStoreboxUserInput", ec.unmarshalInputDeleteStoreboxUserInput),
+			graphql.NewInputUnmarshaler("DeleteWhitelabelUserInput", ec.unmarshalInputDeleteWhitelabelUserInput),
 			graphql.NewInputUnmarshaler("DerivedShareInput", ec.unmarshalInputDerivedShareInput),
 			graphql.NewInputUnmarshaler("HeaderInput", ec.unmarshalInputHeaderInput),
 			graphql.NewInputUnmarshaler("IngestReceiptInput", ec.unmarshalInputIngestReceiptInput),
+			graphql.NewInputUnmarshaler("LinkStoreboxUserInput", ec.unmarshalInputLinkStoreboxUserInput),
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
 			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
@@ -4617,7 +5038,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantProfileInput", ec.unmarshalInputUpdateMerchantProfileInput),
 			graphql.NewInputUnmarshaler("UpdateStoreInput", ec.unmarshalInputUpdateStoreInput),
+			graphql.NewInputUnmarshaler("UpdateStoreboxUserInput", ec.unmarshalInputUpdateStoreboxUserInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("ValidateStoreboxUserLinkInput", ec.unmarshalInputValidateStoreboxUserLinkInput),
 			graphql.NewInputUnmarshaler("VatRateInput", ec.unmarshalInputVatRateInput),
 		)
 	}
@@ -5396,6 +5819,8 @@ enum NotificationType {
   RECEIPT
   "A card was added to a user (card frame, BankAxept): {id, cardid, cardtype, cardno, expmonth, expyear}."
   CARD_CREATED
+  "A Storebox account was deleted; each mapped partner gets {userId} of its own user."
+  STOREBOX_USER_DELETED
 }
 
 "A static HTTP header sent with every notification to an endpoint."
@@ -6209,6 +6634,191 @@ extend type Mutation {
   settleMerchants(merchantId: ID): SettleMerchantsPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/storebox.graphqls", Input: `# Storebox users and whitelabel users of the Receipt Data API (seed 001).
+# A Storebox user is a partner's user mapped to a Storebox account (a person
+# across partners); a whitelabel user is a partner's user for the external
+# id (cid) of a whitelabel solution. Both are Users: cards and receipts work
+# alike for every kind.
+
+"What kind of user a User is."
+enum UserKind {
+  "A User API user (phone number and memberId)."
+  API
+  "A partner's user mapped to a Storebox account."
+  STOREBOX
+  "A partner's user for a whitelabel solution's external id (cid)."
+  WHITELABEL
+}
+
+extend type User {
+  kind: UserKind!
+  "The Storebox account's green profile setting; null for other kinds of users."
+  greenProfile: Boolean
+  "A whitelabel user's solution id type, such as acmecid."
+  userIdType: String
+  "A whitelabel user's external id."
+  cid: String
+}
+
+"A Storebox account: a person across partners, whose e-mail and mobile number are its usernames. Admins."
+type StoreboxAccount {
+  accountId: ID!
+  firstName: String!
+  lastName: String!
+  email: String
+  emailValidated: Boolean!
+  "MSISDN: country code and number, digits only."
+  mobileNumber: String
+  mobileNumberValidated: Boolean!
+  greenProfile: Boolean!
+  language: String
+  createdAt: DateTime!
+}
+
+"An e-mail address or mobile number, and whether the partner has validated it."
+input ContactInput {
+  value: String!
+  validated: Boolean
+}
+
+input CreateStoreboxUserInput {
+  "At most 32 characters."
+  firstName: String!
+  "At most 32 characters."
+  lastName: String!
+  greenProfile: Boolean
+  "ISO 639-1 code, such as da."
+  language: String
+  "The e-mail address; it or mobileNumber must be validated."
+  email: ContactInput
+  "The mobile number; it or email must be validated."
+  mobileNumber: ContactInput
+}
+
+type CreateStoreboxUserPayload {
+  userId: ID
+  user: User
+  userErrors: [UserError!]!
+}
+
+input LinkStoreboxUserInput {
+  "A validated e-mail address of the Storebox account; this or mobileNumber."
+  email: String
+  "A validated mobile number of the Storebox account; this or email."
+  mobileNumber: String
+  language: String
+}
+
+"""
+The ids of the one-time codes sent. Unknown contacts answer alike (no code
+goes out to them), so the answer reveals no account.
+"""
+type LinkStoreboxUserPayload {
+  emailValidationId: ID
+  mobileNumberValidationId: ID
+  userErrors: [UserError!]!
+}
+
+input ValidateStoreboxUserLinkInput {
+  emailValidationId: ID
+  emailOtp: String
+  mobileNumberValidationId: ID
+  mobileNumberOtp: String
+}
+
+type ValidateStoreboxUserLinkPayload {
+  "The calling partner's user mapped to the account."
+  userId: ID
+  user: User
+  userErrors: [UserError!]!
+}
+
+input UpdateStoreboxUserInput {
+  userId: ID!
+  "Omitted: no change."
+  greenProfile: Boolean
+}
+
+type UpdateStoreboxUserPayload {
+  user: User
+  userErrors: [UserError!]!
+}
+
+input DeleteStoreboxUserInput {
+  userId: ID!
+}
+
+type DeleteStoreboxUserPayload {
+  deletedUserId: ID
+  userErrors: [UserError!]!
+}
+
+"Names a Storebox account by exactly one of its id, e-mail address and mobile number."
+input DeleteStoreboxAccountInput {
+  accountId: ID
+  email: String
+  mobileNumber: String
+}
+
+type DeleteStoreboxAccountPayload {
+  deletedAccountId: ID
+  userErrors: [UserError!]!
+}
+
+input CreateWhitelabelUserInput {
+  "2 to 32 of a-z, 0-9, '_' and '-', such as acmecid."
+  userIdType: String!
+  "The external id, at most 128 characters."
+  cid: String!
+  language: String
+}
+
+type CreateWhitelabelUserPayload {
+  userId: ID
+  "False when the partner had a user for this cid already (the same userId)."
+  created: Boolean
+  user: User
+  userErrors: [UserError!]!
+}
+
+input DeleteWhitelabelUserInput {
+  userIdType: String!
+  cid: String!
+}
+
+type DeleteWhitelabelUserPayload {
+  deletedUserId: ID
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "One of the partner's Storebox users; null when not found. Partners."
+  storeboxUser(userId: ID!): User
+  "The partner's user for a whitelabel type and cid; null when none. Partners."
+  whitelabelUser(userIdType: String!, cid: String!): User
+  "A Storebox account by exactly one of id, e-mail and mobile number; null when none. Admins."
+  storeboxAccount(accountId: ID, email: String, mobileNumber: String): StoreboxAccount
+}
+
+extend type Mutation {
+  "Creates a Storebox account and the partner's user mapped to it. Partners."
+  createStoreboxUser(input: CreateStoreboxUserInput!): CreateStoreboxUserPayload!
+  "Sends one-time codes to an existing Storebox account's validated contacts. Partners."
+  linkStoreboxUser(input: LinkStoreboxUserInput!): LinkStoreboxUserPayload!
+  "Checks the codes of linkStoreboxUser and maps the partner's user to the account. Partners."
+  validateStoreboxUserLink(input: ValidateStoreboxUserLinkInput!): ValidateStoreboxUserLinkPayload!
+  "Sets the green profile of the partner's Storebox user's account. Partners."
+  updateStoreboxUser(input: UpdateStoreboxUserInput!): UpdateStoreboxUserPayload!
+  "Removes the partner's mapping; the account and other partners' mappings stay. Partners."
+  deleteStoreboxUser(input: DeleteStoreboxUserInput!): DeleteStoreboxUserPayload!
+  "Deletes a Storebox account; every mapped partner gets STOREBOX_USER_DELETED. Admins."
+  deleteStoreboxAccount(input: DeleteStoreboxAccountInput!): DeleteStoreboxAccountPayload!
+  "Returns the partner's user for a whitelabel type and cid, created if new. Partners."
+  createWhitelabelUser(input: CreateWhitelabelUserInput!): CreateWhitelabelUserPayload!
+  "Deletes the partner's user for a whitelabel type and cid. Partners."
+  deleteWhitelabelUser(input: DeleteWhitelabelUserInput!): DeleteWhitelabelUserPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/terms.graphqls", Input: `# --- Terms (Receipt Data API, seed 001) ---
 # Admins publish the user terms per language and day; anyone reads the
 # terms valid today (UTC) or on a given day.
@@ -6845,6 +7455,32 @@ func (ec *executionContext) childFields_CreateStorePayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CreateStorePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateStoreboxUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_CreateStoreboxUserPayload_userId(ctx, field)
+	case "user":
+		return ec.fieldContext_CreateStoreboxUserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateStoreboxUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateStoreboxUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateWhitelabelUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_CreateWhitelabelUserPayload_userId(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateWhitelabelUserPayload_created(ctx, field)
+	case "user":
+		return ec.fieldContext_CreateWhitelabelUserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateWhitelabelUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWhitelabelUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteBlockedProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedProductId":
@@ -6955,6 +7591,26 @@ func (ec *executionContext) childFields_DeleteStorePayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type DeleteStorePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteStoreboxAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedAccountId":
+		return ec.fieldContext_DeleteStoreboxAccountPayload_deletedAccountId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteStoreboxAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteStoreboxAccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteStoreboxUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedUserId":
+		return ec.fieldContext_DeleteStoreboxUserPayload_deletedUserId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteStoreboxUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteStoreboxUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedUserId":
@@ -6963,6 +7619,16 @@ func (ec *executionContext) childFields_DeleteUserPayload(ctx context.Context, f
 		return ec.fieldContext_DeleteUserPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteWhitelabelUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedUserId":
+		return ec.fieldContext_DeleteWhitelabelUserPayload_deletedUserId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteWhitelabelUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteWhitelabelUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DerivedShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7079,6 +7745,18 @@ func (ec *executionContext) childFields_LinkCode(ctx context.Context, field grap
 		return ec.fieldContext_LinkCode_created(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LinkCode", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkStoreboxUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "emailValidationId":
+		return ec.fieldContext_LinkStoreboxUserPayload_emailValidationId(ctx, field)
+	case "mobileNumberValidationId":
+		return ec.fieldContext_LinkStoreboxUserPayload_mobileNumberValidationId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LinkStoreboxUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkStoreboxUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_MarketingMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7721,6 +8399,32 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
 }
 
+func (ec *executionContext) childFields_StoreboxAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_StoreboxAccount_accountId(ctx, field)
+	case "firstName":
+		return ec.fieldContext_StoreboxAccount_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_StoreboxAccount_lastName(ctx, field)
+	case "email":
+		return ec.fieldContext_StoreboxAccount_email(ctx, field)
+	case "emailValidated":
+		return ec.fieldContext_StoreboxAccount_emailValidated(ctx, field)
+	case "mobileNumber":
+		return ec.fieldContext_StoreboxAccount_mobileNumber(ctx, field)
+	case "mobileNumberValidated":
+		return ec.fieldContext_StoreboxAccount_mobileNumberValidated(ctx, field)
+	case "greenProfile":
+		return ec.fieldContext_StoreboxAccount_greenProfile(ctx, field)
+	case "language":
+		return ec.fieldContext_StoreboxAccount_language(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_StoreboxAccount_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreboxAccount", field.Name)
+}
+
 func (ec *executionContext) childFields_Terms(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lang":
@@ -7909,6 +8613,16 @@ func (ec *executionContext) childFields_UpdateStorePayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type UpdateStorePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateStoreboxUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateStoreboxUserPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateStoreboxUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateStoreboxUserPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -7945,6 +8659,14 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_merchants(ctx, field)
 	case "receipts":
 		return ec.fieldContext_User_receipts(ctx, field)
+	case "kind":
+		return ec.fieldContext_User_kind(ctx, field)
+	case "greenProfile":
+		return ec.fieldContext_User_greenProfile(ctx, field)
+	case "userIdType":
+		return ec.fieldContext_User_userIdType(ctx, field)
+	case "cid":
+		return ec.fieldContext_User_cid(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -7971,6 +8693,18 @@ func (ec *executionContext) childFields_ValidateOtpPayload(ctx context.Context, 
 		return ec.fieldContext_ValidateOtpPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ValidateOtpPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ValidateStoreboxUserLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_ValidateStoreboxUserLinkPayload_userId(ctx, field)
+	case "user":
+		return ec.fieldContext_ValidateStoreboxUserLinkPayload_user(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ValidateStoreboxUserLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ValidateStoreboxUserLinkPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_VatRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

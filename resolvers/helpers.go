@@ -54,3 +54,20 @@ func clearLimits(list []model.ScopeLimit, limits map[model.ScopeLimit]**string) 
 	}
 	return nil
 }
+
+// contactOf is the domain form of an optional contact input.
+func contactOf(in *model.ContactInput) *user.Contact {
+	if in == nil {
+		return nil
+	}
+	return &user.Contact{Value: in.Value, Validated: deref(in.Validated)}
+}
+
+// userIDOf is the id of u, or nil.
+func userIDOf(u *user.User) *string {
+	if u == nil {
+		return nil
+	}
+	return &u.ID
+}
+

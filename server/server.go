@@ -105,6 +105,7 @@ func New(d Deps) http.Handler {
 	receiptdata.Register(mux, d.Ops.Receipts, merchants, d.Log)
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
 	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.SCADevIssuer, d.Log)
+	receiptdata.RegisterUsers(mux, d.Ops.Users, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))

@@ -26,6 +26,13 @@ type config struct {
 	NotifyAllowPrivate bool
 	SMSGatewayURL      string
 	SMSGatewayToken    string
+	// SMTP sends e-mail (SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD,
+	// SMTP_FROM), always with STARTTLS.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUser     string
+	SMTPPassword string
+	SMTPFrom     string
 	// IngestMaxBytes caps a transaction batch's body (INGEST_MAX_BYTES);
 	// 0 means the server's default, 1 GiB.
 	IngestMaxBytes int64
@@ -157,6 +164,23 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		c.SMSSender = "log"
 	default:
 		c.SMSSender = smsSender
+	}
+	c.SMTPHost, c.SMTPUser, c.SMTPPassword = strings.TrimSpace(getenv("SMTP_HOST")), getenv("SMTP_USER"), getenv("SMTP_PASSWORD")
+	c.SMTPFrom = strings.TrimSpace(getenv("SMTP_FROM"))
+	if v := strings.TrimSpace(getenv("SMTP_PORT")); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			bad("SMTP_PORT must be a port number, got %q", v)
+		}
+		c.SMTPPort = p
+	}
+	switch {
+	case c.SMTPHost != "" && c.SMTPFrom == "":
+		bad("SMTP_FROM is required with SMTP_HOST (for example: Storebox <no-reply@example.com>)")
+	case c.SMTPHost == "" && c.SMSSender == "gateway" && !c.Dev && n.sender:
+		// SECURITY: with real SMS, e-mails with codes must not fall back to
+		// the log sender either.
+		bad("SMTP_HOST is required with SMS_GATEWAY_URL outside LG_ENV=dev (or set SMS_SENDER=log)")
 	}
 	c.PartnerKeyMaxLifetime = 5 * time.Minute
 	if v := strings.TrimSpace(getenv("PARTNER_KEY_MAX_LIFETIME")); v != "" {

@@ -35,8 +35,9 @@ func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
 	}{
 		{"dev logs in clear", baseEnv("LG_ENV", "dev"), "log", false},
 		{"production log sender redacts", baseEnv("SMS_SENDER", "log"), "log", true},
-		{"production gateway", baseEnv("SMS_GATEWAY_URL", "https://sms.example/send"), "gateway", true},
-		{"explicit gateway", baseEnv("SMS_SENDER", "gateway", "SMS_GATEWAY_URL", "https://sms.example/send"), "gateway", true},
+		{"production gateway", baseEnv("SMS_GATEWAY_URL", "https://sms.example/send", "SMTP_HOST", "smtp.example", "SMTP_FROM", "no-reply@example.com"), "gateway", true},
+		{"explicit gateway", baseEnv("SMS_SENDER", "gateway", "SMS_GATEWAY_URL", "https://sms.example/send", "SMTP_HOST", "smtp.example",
+			"SMTP_FROM", "no-reply@example.com"), "gateway", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := loadConfig(tc.env, serveNeeds)
@@ -55,6 +56,9 @@ func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
 		{"unknown sender", "SMS_SENDER", baseEnv("SMS_SENDER", "pigeon")},
 		{"gateway without URL", "SMS_GATEWAY_URL", baseEnv("SMS_SENDER", "gateway")},
 		{"log and gateway", "SMS_SENDER", baseEnv("SMS_SENDER", "log", "SMS_GATEWAY_URL", "https://sms.example/send")},
+		{"gateway without SMTP", "SMTP_HOST", baseEnv("SMS_GATEWAY_URL", "https://sms.example/send")},
+		{"SMTP without from", "SMTP_FROM", baseEnv("LG_ENV", "dev", "SMTP_HOST", "smtp.example")},
+		{"bad SMTP port", "SMTP_PORT", baseEnv("LG_ENV", "dev", "SMTP_HOST", "smtp.example", "SMTP_FROM", "a@b.c", "SMTP_PORT", "0")},
 		{"bad key lifetime", "PARTNER_KEY_MAX_LIFETIME", baseEnv("LG_ENV", "dev", "PARTNER_KEY_MAX_LIFETIME", "2h")},
 		{"bad partner budget", "OTP_PARTNER_SENDS_PER_HOUR", baseEnv("LG_ENV", "dev", "OTP_PARTNER_SENDS_PER_HOUR", "0")},
 		{"bad login threshold", "LOGIN_FAILURES_PER_MINUTE", baseEnv("LG_ENV", "dev", "LOGIN_FAILURES_PER_MINUTE", "x")},

@@ -50,6 +50,9 @@ environment:
   NOTIFY_ALLOW_PRIVATE  true lets webhooks go to loopback/private addresses (dev, tests)
   SMS_GATEWAY_URL  send SMS through this HTTP gateway (else they are logged and kept for admins)
   SMS_GATEWAY_TOKEN  bearer token for the SMS gateway
+  SMTP_HOST, SMTP_PORT (587), SMTP_USER, SMTP_PASSWORD, SMTP_FROM
+                   send e-mail through this SMTP server, always with STARTTLS (required with
+                   SMS_GATEWAY_URL outside LG_ENV=dev; else e-mails are logged like SMS)
 `
 
 func main() {
@@ -117,8 +120,10 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SecretKey: cfg.SecretKey, Dev: cfg.Dev, Log: log, PublicBaseURL: cfg.PublicBaseURL,
 		NotifyAllowPrivate: cfg.NotifyAllowPrivate,
 		SMSGateway:         delivery.SMSGatewayConfig{URL: cfg.SMSGatewayURL, Token: cfg.SMSGatewayToken},
-		IngestMaxBytes:     cfg.IngestMaxBytes,
-		RedactMessages:     cfg.RedactMessages,
+		SMTP: delivery.SMTPConfig{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUser,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom},
+		IngestMaxBytes: cfg.IngestMaxBytes,
+		RedactMessages: cfg.RedactMessages,
 
 		PartnerKeyMaxLifetime:  cfg.PartnerKeyMaxLifetime,
 		OTPPartnerSendsPerHour: cfg.OTPPartnerSendsPerHour,

@@ -71,6 +71,12 @@ type CardExpiry struct {
 	Year  int `json:"year"`
 }
 
+// An e-mail address or mobile number, and whether the partner has validated it.
+type ContactInput struct {
+	Value     string `json:"value"`
+	Validated *bool  `json:"validated,omitempty"`
+}
+
 type CopyReceiptPayload struct {
 	// The copy.
 	Receipt    *receipt.Receipt `json:"receipt,omitempty"`
@@ -180,6 +186,42 @@ type CreateStorePayload struct {
 	UserErrors []*UserError   `json:"userErrors"`
 }
 
+type CreateStoreboxUserInput struct {
+	// At most 32 characters.
+	FirstName string `json:"firstName"`
+	// At most 32 characters.
+	LastName     string `json:"lastName"`
+	GreenProfile *bool  `json:"greenProfile,omitempty"`
+	// ISO 639-1 code, such as da.
+	Language *string `json:"language,omitempty"`
+	// The e-mail address; it or mobileNumber must be validated.
+	Email *ContactInput `json:"email,omitempty"`
+	// The mobile number; it or email must be validated.
+	MobileNumber *ContactInput `json:"mobileNumber,omitempty"`
+}
+
+type CreateStoreboxUserPayload struct {
+	UserID     *string      `json:"userId,omitempty"`
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type CreateWhitelabelUserInput struct {
+	// 2 to 32 of a-z, 0-9, '_' and '-', such as acmecid.
+	UserIDType string `json:"userIdType"`
+	// The external id, at most 128 characters.
+	Cid      string  `json:"cid"`
+	Language *string `json:"language,omitempty"`
+}
+
+type CreateWhitelabelUserPayload struct {
+	UserID *string `json:"userId,omitempty"`
+	// False when the partner had a user for this cid already (the same userId).
+	Created    *bool        `json:"created,omitempty"`
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type DeleteBlockedProductPayload struct {
 	DeletedProductID *string      `json:"deletedProductId,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
@@ -235,7 +277,38 @@ type DeleteStorePayload struct {
 	UserErrors     []*UserError `json:"userErrors"`
 }
 
+// Names a Storebox account by exactly one of its id, e-mail address and mobile number.
+type DeleteStoreboxAccountInput struct {
+	AccountID    *string `json:"accountId,omitempty"`
+	Email        *string `json:"email,omitempty"`
+	MobileNumber *string `json:"mobileNumber,omitempty"`
+}
+
+type DeleteStoreboxAccountPayload struct {
+	DeletedAccountID *string      `json:"deletedAccountId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+}
+
+type DeleteStoreboxUserInput struct {
+	UserID string `json:"userId"`
+}
+
+type DeleteStoreboxUserPayload struct {
+	DeletedUserID *string      `json:"deletedUserId,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
+}
+
 type DeleteUserPayload struct {
+	DeletedUserID *string      `json:"deletedUserId,omitempty"`
+	UserErrors    []*UserError `json:"userErrors"`
+}
+
+type DeleteWhitelabelUserInput struct {
+	UserIDType string `json:"userIdType"`
+	Cid        string `json:"cid"`
+}
+
+type DeleteWhitelabelUserPayload struct {
 	DeletedUserID *string      `json:"deletedUserId,omitempty"`
 	UserErrors    []*UserError `json:"userErrors"`
 }
@@ -277,6 +350,22 @@ type IngestReceiptPayload struct {
 type IngestTransactionsPayload struct {
 	Batch      *settlement.TransactionBatch `json:"batch,omitempty"`
 	UserErrors []*UserError                 `json:"userErrors"`
+}
+
+type LinkStoreboxUserInput struct {
+	// A validated e-mail address of the Storebox account; this or mobileNumber.
+	Email *string `json:"email,omitempty"`
+	// A validated mobile number of the Storebox account; this or email.
+	MobileNumber *string `json:"mobileNumber,omitempty"`
+	Language     *string `json:"language,omitempty"`
+}
+
+// The ids of the one-time codes sent. Unknown contacts answer alike (no code
+// goes out to them), so the answer reveals no account.
+type LinkStoreboxUserPayload struct {
+	EmailValidationID        *string      `json:"emailValidationId,omitempty"`
+	MobileNumberValidationID *string      `json:"mobileNumberValidationId,omitempty"`
+	UserErrors               []*UserError `json:"userErrors"`
 }
 
 // A merchant's message, shown with its receipts bought while it is valid.
@@ -641,6 +730,17 @@ type UpdateStorePayload struct {
 	UserErrors []*UserError   `json:"userErrors"`
 }
 
+type UpdateStoreboxUserInput struct {
+	UserID string `json:"userId"`
+	// Omitted: no change.
+	GreenProfile *bool `json:"greenProfile,omitempty"`
+}
+
+type UpdateStoreboxUserPayload struct {
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type UpdateUserInput struct {
 	// A new phone number. Unless phonenumberValid is true, an OTP is sent to it and it is assigned only once validated.
 	Phonenumber      *string `json:"phonenumber,omitempty"`
@@ -665,6 +765,20 @@ type UserError struct {
 }
 
 type ValidateOtpPayload struct {
+	UserID     *string      `json:"userId,omitempty"`
+	User       *user.User   `json:"user,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type ValidateStoreboxUserLinkInput struct {
+	EmailValidationID        *string `json:"emailValidationId,omitempty"`
+	EmailOtp                 *string `json:"emailOtp,omitempty"`
+	MobileNumberValidationID *string `json:"mobileNumberValidationId,omitempty"`
+	MobileNumberOtp          *string `json:"mobileNumberOtp,omitempty"`
+}
+
+type ValidateStoreboxUserLinkPayload struct {
+	// The calling partner's user mapped to the account.
 	UserID     *string      `json:"userId,omitempty"`
 	User       *user.User   `json:"user,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`

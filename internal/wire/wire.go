@@ -53,6 +53,9 @@ type Options struct {
 	// SMSGateway sends SMS through an HTTP gateway when its URL is set;
 	// otherwise messages are logged and kept for admins to read.
 	SMSGateway delivery.SMSGatewayConfig
+	// SMTP sends e-mail through an SMTP server (STARTTLS) when its host is
+	// set; otherwise e-mails go to the log sender like SMS without gateway.
+	SMTP delivery.SMTPConfig
 	// RedactMessages hides codes and links in the messages that are logged
 	// and kept (production without a gateway, and e-mail until an SMTP
 	// sender exists). The binary sets it outside LG_ENV=dev.
@@ -136,15 +139,27 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		logSender = delivery.NewRedactingLogSender(opts.Log, notifyStore, opts.Now)
 	}
 	var sender notify.Sender = logSender
-	if opts.SMSGateway.URL != "" {
-		gw := opts.SMSGateway
-		gw.Log = opts.Log
-		sms, err := delivery.NewSMSGatewaySender(gw)
-		if err != nil {
-			return nil, err
+	if opts.SMSGateway.URL != "" || opts.SMTP.Host != "" {
+		channels := delivery.Channels{notify.ChannelSMS: logSender, notify.ChannelEmail: logSender}
+		if opts.SMSGateway.URL != "" {
+			gw := opts.SMSGateway
+			gw.Log = opts.Log
+			sms, err := delivery.NewSMSGatewaySender(gw)
+			if err != nil {
+				return nil, err
+			}
+			channels[notify.ChannelSMS] = sms
 		}
-		// E-mail stays on the log sender until an SMTP sender exists.
-		sender = delivery.Channels{notify.ChannelSMS: sms, notify.ChannelEmail: logSender}
+		if opts.SMTP.Host != "" {
+			sc := opts.SMTP
+			sc.Log = opts.Log
+			email, err := delivery.NewSMTPSender(sc)
+			if err != nil {
+				return nil, err
+			}
+			channels[notify.ChannelEmail] = email
+		}
+		sender = channels
 	}
 	if opts.Sender != nil {
 		sender = opts.Sender

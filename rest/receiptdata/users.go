@@ -1,0 +1,301 @@
+package receiptdata
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/user"
+	"loyaltygraph/rest/storebox"
+)
+
+// Users are the Storebox and whitelabel user operations this family calls
+// (app/users).
+type Users interface {
+	CreateStoreboxUser(ctx context.Context, in user.StoreboxInput) (*user.User, error)
+	LinkStoreboxUser(ctx context.Context, in user.LinkInput) (*user.LinkIDs, error)
+	ValidateStoreboxLink(ctx context.Context, in user.LinkValidation) (*user.User, error)
+	StoreboxUser(ctx context.Context, userID string) (*user.User, error)
+	UpdateStoreboxUser(ctx context.Context, userID string, greenProfile *bool) (*user.User, error)
+	DeleteStoreboxUser(ctx context.Context, userID string) error
+	CreateWhitelabelUser(ctx context.Context, userIDType, cid, language string) (*user.User, bool, error)
+	WhitelabelUser(ctx context.Context, userIDType, cid string) (*user.User, error)
+	DeleteWhitelabelUser(ctx context.Context, userIDType, cid string) (*user.User, error)
+}
+
+// usersHandler serves the Storebox and whitelabel users of the family.
+type usersHandler struct {
+	users Users
+	log   *slog.Logger
+}
+
+// RegisterUsers adds the Storebox user and whitelabel user endpoints to mux.
+func RegisterUsers(mux *http.ServeMux, users Users, log *slog.Logger) {
+	h := &usersHandler{users: users, log: log}
+	handle := func(pattern string, fn http.HandlerFunc) {
+		mux.Handle(pattern, storebox.Require(log, fn))
+	}
+	handle("POST /receipt-data/v1/storeboxusers", h.create)
+	handle("POST /receipt-data/v1/storeboxusers/link", h.link)
+	handle("POST /receipt-data/v1/storeboxusers/link/validate", h.validate)
+	handle("GET /receipt-data/v1/storeboxusers/{userId}", h.get)
+	handle("PUT /receipt-data/v1/storeboxusers/{userId}", h.update)
+	handle("DELETE /receipt-data/v1/storeboxusers/{userId}", h.delete)
+	handle("POST /receipt-data/v1/whitelabel/{userIdType}/users", h.createWhitelabel)
+	handle("GET /receipt-data/v1/whitelabel/{userIdType}/users/{cid}", h.getWhitelabel)
+	handle("DELETE /receipt-data/v1/whitelabel/{userIdType}/users/{cid}", h.deleteWhitelabel)
+}
+
+func (h *usersHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	storebox.WriteError(w, r, h.log, err)
+}
+
+type userIDJSON struct {
+	UserID string `json:"userId"`
+}
+
+// contactJSON is an e-mail or mobile number object: {value, validated}.
+type contactJSON struct {
+	Value     *string `json:"value"`
+	Validated *bool   `json:"validated"`
+}
+
+// contact reads the object member field; absent or null is nil. A value
+// that is not a string is an error naming field.value.
+func contact(obj storebox.Object, field string) (*user.Contact, error) {
+	var c contactJSON
+	present, err := obj.Decode(field, &c, "an object {value, validated}")
+	if err != nil || !present {
+		return nil, err
+	}
+	if c.Value == nil {
+		return nil, errs.InvalidField(field+".value", "%s.value is required", field)
+	}
+	return &user.Contact{Value: *c.Value, Validated: c.Validated != nil && *c.Validated}, nil
+}
+
+// optBool reads an optional boolean member: nil when absent or null.
+func optBool(obj storebox.Object, field string) (*bool, error) {
+	var b bool
+	present, err := obj.Decode(field, &b, "true or false")
+	if err != nil || !present {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// stringsOf reads string members, stopping at the first error.
+func stringsOf(obj storebox.Object, fields ...string) ([]string, error) {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		v, _, err := obj.String(f)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// create is "create Storebox user": 201 {userId}.
+func (h *usersHandler) create(w http.ResponseWriter, r *http.Request) {
+	in, err := func() (user.StoreboxInput, error) {
+		var in user.StoreboxInput
+		obj, err := storebox.DecodeObject(r)
+		if err != nil {
+			return in, err
+		}
+		s, err := stringsOf(obj, "firstName", "lastName", "language")
+		if err != nil {
+			return in, err
+		}
+		in.FirstName, in.LastName, in.Language = s[0], s[1], s[2]
+		if in.GreenProfile, err = optBool(obj, "greenProfile"); err != nil {
+			return in, err
+		}
+		if in.Email, err = contact(obj, "email"); err != nil {
+			return in, err
+		}
+		in.MobileNumber, err = contact(obj, "mobileNumber")
+		return in, err
+	}()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.users.CreateStoreboxUser(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusCreated, userIDJSON{UserID: u.ID})
+}
+
+// link is "link existing Storebox user": {emailValidationId,
+// mobileNumberValidationId}, the same for known and unknown contacts.
+func (h *usersHandler) link(w http.ResponseWriter, r *http.Request) {
+	in, err := func() (user.LinkInput, error) {
+		var in user.LinkInput
+		obj, err := storebox.DecodeObject(r)
+		if err != nil {
+			return in, err
+		}
+		if in.Language, _, err = obj.String("language"); err != nil {
+			return in, err
+		}
+		for _, f := range []struct {
+			name string
+			dst  *string
+		}{{"email", &in.Email}, {"mobileNumber", &in.MobileNumber}} {
+			c, err := contact(obj, f.name)
+			if err != nil {
+				return in, err
+			}
+			if c != nil {
+				if c.Value == "" {
+					return in, errs.InvalidField(f.name+".value", "%s.value is required", f.name)
+				}
+				*f.dst = c.Value
+			}
+		}
+		return in, nil
+	}()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ids, err := h.users.LinkStoreboxUser(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, struct {
+		EmailValidationID        string `json:"emailValidationId,omitempty"`
+		MobileNumberValidationID string `json:"mobileNumberValidationId,omitempty"`
+	}{ids.EmailValidationID, ids.MobileNumberValidationID})
+}
+
+// validate is "link validate": {userId} of the partner's mapping.
+func (h *usersHandler) validate(w http.ResponseWriter, r *http.Request) {
+	obj, err := storebox.DecodeObject(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	s, err := stringsOf(obj, "emailValidationId", "emailOtp", "mobileNumberValidationId", "mobileNumberOtp")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.users.ValidateStoreboxLink(r.Context(), user.LinkValidation{
+		EmailValidationID: s[0], EmailOTP: s[1], MobileNumberValidationID: s[2], MobileNumberOTP: s[3]})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, userIDJSON{UserID: u.ID})
+}
+
+type greenProfileJSON struct {
+	GreenProfile bool `json:"greenProfile"`
+}
+
+func greenOf(u *user.User) greenProfileJSON {
+	return greenProfileJSON{GreenProfile: u.GreenProfile != nil && *u.GreenProfile}
+}
+
+// get is "get user": {greenProfile}.
+func (h *usersHandler) get(w http.ResponseWriter, r *http.Request) {
+	u, err := h.users.StoreboxUser(r.Context(), r.PathValue("userId"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, greenOf(u))
+}
+
+// update is "update user": greenProfile omitted changes nothing.
+func (h *usersHandler) update(w http.ResponseWriter, r *http.Request) {
+	obj, err := storebox.DecodeObject(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	green, err := optBool(obj, "greenProfile")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, err := h.users.UpdateStoreboxUser(r.Context(), r.PathValue("userId"), green)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, greenOf(u))
+}
+
+// delete is "delete user": the partner's mapping only.
+func (h *usersHandler) delete(w http.ResponseWriter, r *http.Request) {
+	if err := h.users.DeleteStoreboxUser(r.Context(), r.PathValue("userId")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// createWhitelabel is "create whitelabel user": 201 {userId}, or 200 with
+// the same userId when the partner has a user for the cid already.
+func (h *usersHandler) createWhitelabel(w http.ResponseWriter, r *http.Request) {
+	if err := user.ValidateUserIDType(r.PathValue("userIdType")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	obj, err := storebox.DecodeObject(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	cid, present, err := obj.String("cid")
+	if err == nil && (!present || cid == "") {
+		err = errs.InvalidField("cid", "cid is required")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	language, _, err := obj.String("language")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	u, created, err := h.users.CreateWhitelabelUser(r.Context(), r.PathValue("userIdType"), cid, language)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	storebox.WriteJSON(w, status, userIDJSON{UserID: u.ID})
+}
+
+// getWhitelabel is "look up userId".
+func (h *usersHandler) getWhitelabel(w http.ResponseWriter, r *http.Request) {
+	u, err := h.users.WhitelabelUser(r.Context(), r.PathValue("userIdType"), r.PathValue("cid"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	storebox.WriteJSON(w, http.StatusOK, userIDJSON{UserID: u.ID})
+}
+
+// deleteWhitelabel is "delete whitelabel user".
+func (h *usersHandler) deleteWhitelabel(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.users.DeleteWhitelabelUser(r.Context(), r.PathValue("userIdType"), r.PathValue("cid")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
