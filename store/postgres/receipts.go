@@ -394,6 +394,11 @@ func withBody(r *receipt.Receipt, raw []byte) error {
 	return nil
 }
 
+// receiptCardOwners is the set of users whose cards are user $2's: the
+// user and, for a Storebox user, every mapping to the same account.
+const receiptCardOwners = `(SELECT $2::text UNION
+	SELECT s.user_id FROM users u JOIN users s ON s.account_id = u.account_id WHERE u.user_id = $2)`
+
 // completeReceipts adds, to receipts of one user, the user's cards that
 // matched their payments and their copy history: two statements for any
 // number of receipts.
@@ -414,8 +419,9 @@ func (s *ReceiptStore) completeReceipts(ctx context.Context, userID string, rs [
 	var card receipt.MatchedCard
 	batch.Queue(`
 		SELECT t.receipt_id, t.payment_index, c.card_id, c.truncated_pan
-		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash AND c.user_id = $2
-		WHERE t.receipt_id = ANY($1) ORDER BY t.receipt_id, t.payment_index, c.card_id`, ids, userID).Query(func(rows pgx.Rows) error {
+		FROM receipt_card_tokens t JOIN cards c ON c.token_hash = t.token_hash
+		WHERE t.receipt_id = ANY($1) AND c.user_id IN `+receiptCardOwners+`
+		ORDER BY t.receipt_id, t.payment_index, c.card_id`, ids, userID).Query(func(rows pgx.Rows) error {
 		_, err := pgx.ForEachRow(rows, []any{&receiptID, &idx, &card.CardID, &card.TruncatedCardNumber}, func() error {
 			r := byID[receiptID]
 			if idx < len(r.Payments) && r.Payments[idx].CardID == "" {
