@@ -70,4 +70,3 @@ func userIDOf(u *user.User) *string {
 	}
 	return &u.ID
 }
-
