@@ -3,8 +3,27 @@ package users
 import (
 	"context"
 
+	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/user"
 )
+
+// partnerUser checks op's rule, which admits partners only, and returns
+// the calling partner, through which userID is looked up.
+// SECURITY: the user is then found within the partner only (another
+// partner's user is not found); a request that carries a user token
+// reaches that user only. As in the rest of the Receipt Data API (and
+// unlike the User API's user operations), a JWT-wrapped key needs no user
+// token: Storebox users have none.
+func partnerUser(ctx context.Context, op, userID string) (user.Provider, error) {
+	p, err := policy.Authorize(ctx, op)
+	if err != nil {
+		return user.Provider{}, err
+	}
+	if p.UserID != "" && p.UserID != userID {
+		return user.Provider{}, errs.NotFoundf("user not found")
+	}
+	return user.Provider{ID: p.CredentialID, Name: p.Name}, nil
+}
 
 // CreateStoreboxUser creates a Storebox account and the calling partner's
 // user mapped to it.
@@ -39,7 +58,7 @@ func (o *Ops) ValidateStoreboxLink(ctx context.Context, in user.LinkValidation) 
 
 // StoreboxUser returns one of the calling partner's Storebox users.
 func (o *Ops) StoreboxUser(ctx context.Context, userID string) (*user.User, error) {
-	p, err := userScope(ctx, "StoreboxUser", userID)
+	p, err := partnerUser(ctx, "StoreboxUser", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +68,7 @@ func (o *Ops) StoreboxUser(ctx context.Context, userID string) (*user.User, erro
 // UpdateStoreboxUser sets the green profile of one of the calling
 // partner's Storebox users; nil changes nothing.
 func (o *Ops) UpdateStoreboxUser(ctx context.Context, userID string, greenProfile *bool) (*user.User, error) {
-	p, err := userScope(ctx, "UpdateStoreboxUser", userID)
+	p, err := partnerUser(ctx, "UpdateStoreboxUser", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +78,7 @@ func (o *Ops) UpdateStoreboxUser(ctx context.Context, userID string, greenProfil
 // DeleteStoreboxUser removes the calling partner's mapping; the Storebox
 // account and other partners' mappings stay.
 func (o *Ops) DeleteStoreboxUser(ctx context.Context, userID string) error {
-	p, err := userScope(ctx, "DeleteStoreboxUser", userID)
+	p, err := partnerUser(ctx, "DeleteStoreboxUser", userID)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ func TestPurposeValid(t *testing.T) {
 		{PurposeSignup, true},
 		{PurposeAuthenticate, true},
 		{PurposePhoneChange, true},
+		{PurposeLinkSMS, true},
+		{PurposeLinkEmail, true},
 		{"", false},
 		{"Signup", false},
 		{"login", false},
@@ -251,6 +253,35 @@ func TestInputValidation(t *testing.T) {
 		err = s.Verify(ctx, tc.partner, tc.purpose, tc.phone, "123456")
 		if e := errs.As(err); e == nil || e.Code != errs.Invalid || e.Field != tc.field {
 			t.Errorf("Verify(%q, %q) = %v, want invalid %s", tc.purpose, tc.phone, err, tc.field)
+		}
+	}
+}
+
+// TestSubjects: an e-mail code's subject is the 64-hex keyed hash of the
+// address, never the address or a phone number; other purposes take an
+// MSISDN. Checked before the store is reached.
+func TestSubjects(t *testing.T) {
+	s, err := NewService(nil, Options{Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexSubject := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		purpose Purpose
+		subject string
+	}{
+		{PurposeLinkEmail, "anna@example.com"},
+		{PurposeLinkEmail, "4520123456"},
+		{PurposeLinkEmail, strings.ToUpper(hexSubject)},
+		{PurposeLinkEmail, hexSubject[:63]},
+		{PurposeLinkSMS, hexSubject},
+		{PurposeLinkSMS, "anna@example.com"},
+	} {
+		if _, err := s.Issue(context.Background(), 1, tc.purpose, tc.subject); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("Issue(%s, %q) = %v, want invalid", tc.purpose, tc.subject, err)
+		}
+		if err := s.Verify(context.Background(), 1, tc.purpose, tc.subject, "123456"); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("Verify(%s, %q) = %v, want invalid", tc.purpose, tc.subject, err)
 		}
 	}
 }
