@@ -383,6 +383,11 @@ type ComplexityRoot struct {
 		Type            func(childComplexity int) int
 	}
 
+	IssueWhitelabelTypePayload struct {
+		UserErrors func(childComplexity int) int
+		UserIDType func(childComplexity int) int
+	}
+
 	LinkCode struct {
 		CreatedAt func(childComplexity int) int
 		LinkCode  func(childComplexity int) int
@@ -489,6 +494,7 @@ type ComplexityRoot struct {
 		DeleteWhitelabelUser       func(childComplexity int, input model.DeleteWhitelabelUserInput) int
 		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
+		IssueWhitelabelType        func(childComplexity int, input model.IssueWhitelabelTypeInput) int
 		LinkStoreboxUser           func(childComplexity int, input model.LinkStoreboxUserInput) int
 		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
@@ -2056,6 +2062,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Type(childComplexity), true
 
+	case "IssueWhitelabelTypePayload.userErrors":
+		if e.ComplexityRoot.IssueWhitelabelTypePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueWhitelabelTypePayload.UserErrors(childComplexity), true
+	case "IssueWhitelabelTypePayload.userIdType":
+		if e.ComplexityRoot.IssueWhitelabelTypePayload.UserIDType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueWhitelabelTypePayload.UserIDType(childComplexity), true
+
 	case "LinkCode.created":
 		if e.ComplexityRoot.LinkCode.CreatedAt == nil {
 			break
@@ -2725,6 +2744,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestTransactions(childComplexity, args["transactions"].([]*settlement.RawTransaction)), true
+	case "Mutation.issueWhitelabelType":
+		if e.ComplexityRoot.Mutation.IssueWhitelabelType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueWhitelabelType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueWhitelabelType(childComplexity, args["input"].(model.IssueWhitelabelTypeInput)), true
 	case "Mutation.linkStoreboxUser":
 		if e.ComplexityRoot.Mutation.LinkStoreboxUser == nil {
 			break
@@ -5013,6 +5043,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DerivedShareInput", ec.unmarshalInputDerivedShareInput),
 			graphql.NewInputUnmarshaler("HeaderInput", ec.unmarshalInputHeaderInput),
 			graphql.NewInputUnmarshaler("IngestReceiptInput", ec.unmarshalInputIngestReceiptInput),
+			graphql.NewInputUnmarshaler("IssueWhitelabelTypeInput", ec.unmarshalInputIssueWhitelabelTypeInput),
 			graphql.NewInputUnmarshaler("LinkStoreboxUserInput", ec.unmarshalInputLinkStoreboxUserInput),
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
@@ -6791,6 +6822,18 @@ type DeleteWhitelabelUserPayload {
   userErrors: [UserError!]!
 }
 
+input IssueWhitelabelTypeInput {
+  "2 to 32 of a-z, 0-9, '_' and '-'."
+  userIdType: String!
+  "The partner the type is issued to."
+  partnerUsername: String!
+}
+
+type IssueWhitelabelTypePayload {
+  userIdType: String
+  userErrors: [UserError!]!
+}
+
 extend type Query {
   "One of the partner's Storebox users; null when not found. Partners."
   storeboxUser(userId: ID!): User
@@ -6813,7 +6856,13 @@ extend type Mutation {
   deleteStoreboxUser(input: DeleteStoreboxUserInput!): DeleteStoreboxUserPayload!
   "Deletes a Storebox account; every mapped partner gets STOREBOX_USER_DELETED. Admins."
   deleteStoreboxAccount(input: DeleteStoreboxAccountInput!): DeleteStoreboxAccountPayload!
-  "Returns the partner's user for a whitelabel type and cid, created if new. Partners."
+  """
+  Issues a whitelabel solution id (userIdType) to a partner: only it may have users of the type, and receipts
+  with a customer block of the type reach its users only. A type not issued is claimed by the first partner
+  that creates a user of it. Admins.
+  """
+  issueWhitelabelType(input: IssueWhitelabelTypeInput!): IssueWhitelabelTypePayload!
+  "Returns the partner's user for a whitelabel type and cid, created if new; a type issued to another partner is FORBIDDEN. Partners."
   createWhitelabelUser(input: CreateWhitelabelUserInput!): CreateWhitelabelUserPayload!
   "Deletes the partner's user for a whitelabel type and cid. Partners."
   deleteWhitelabelUser(input: DeleteWhitelabelUserInput!): DeleteWhitelabelUserPayload!
@@ -7729,6 +7778,16 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_created(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueWhitelabelTypePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userIdType":
+		return ec.fieldContext_IssueWhitelabelTypePayload_userIdType(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IssueWhitelabelTypePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueWhitelabelTypePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -75,6 +75,7 @@ type MutationResolver interface {
 	UpdateStoreboxUser(ctx context.Context, input model.UpdateStoreboxUserInput) (*model.UpdateStoreboxUserPayload, error)
 	DeleteStoreboxUser(ctx context.Context, input model.DeleteStoreboxUserInput) (*model.DeleteStoreboxUserPayload, error)
 	DeleteStoreboxAccount(ctx context.Context, input model.DeleteStoreboxAccountInput) (*model.DeleteStoreboxAccountPayload, error)
+	IssueWhitelabelType(ctx context.Context, input model.IssueWhitelabelTypeInput) (*model.IssueWhitelabelTypePayload, error)
 	CreateWhitelabelUser(ctx context.Context, input model.CreateWhitelabelUserInput) (*model.CreateWhitelabelUserPayload, error)
 	DeleteWhitelabelUser(ctx context.Context, input model.DeleteWhitelabelUserInput) (*model.DeleteWhitelabelUserPayload, error)
 	PublishTerms(ctx context.Context, input model.PublishTermsInput) (*model.PublishTermsPayload, error)
@@ -695,6 +696,20 @@ func (ec *executionContext) field_Mutation_ingestTransactions_args(ctx context.C
 		return nil, err
 	}
 	args["transactions"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_issueWhitelabelType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IssueWhitelabelTypeInput, error) {
+			return ec.unmarshalNIssueWhitelabelTypeInput2loyaltygraphᚋgraphᚋmodelᚐIssueWhitelabelTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3788,6 +3803,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteStoreboxAccount(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_issueWhitelabelType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_issueWhitelabelType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IssueWhitelabelType(ctx, fc.Args["input"].(model.IssueWhitelabelTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IssueWhitelabelTypePayload) graphql.Marshaler {
+			return ec.marshalNIssueWhitelabelTypePayload2ᚖloyaltygraphᚋgraphᚋmodelᚐIssueWhitelabelTypePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_issueWhitelabelType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IssueWhitelabelTypePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_issueWhitelabelType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWhitelabelUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6464,6 +6523,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteStoreboxAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteStoreboxAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issueWhitelabelType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_issueWhitelabelType(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

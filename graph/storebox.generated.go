@@ -395,6 +395,61 @@ func (ec *executionContext) fieldContext_DeleteWhitelabelUserPayload_userErrors(
 	return fc, nil
 }
 
+func (ec *executionContext) _IssueWhitelabelTypePayload_userIdType(ctx context.Context, field graphql.CollectedField, obj *model.IssueWhitelabelTypePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssueWhitelabelTypePayload_userIdType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserIDType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IssueWhitelabelTypePayload_userIdType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IssueWhitelabelTypePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _IssueWhitelabelTypePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.IssueWhitelabelTypePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IssueWhitelabelTypePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IssueWhitelabelTypePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IssueWhitelabelTypePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LinkStoreboxUserPayload_emailValidationId(ctx context.Context, field graphql.CollectedField, obj *model.LinkStoreboxUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1187,6 +1242,55 @@ func UnmarshalDeleteWhitelabelUserInput(ctx context.Context, raw any) (model.Del
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIssueWhitelabelTypeInput(ctx context.Context, obj any) (model.IssueWhitelabelTypeInput, error) {
+	var it model.IssueWhitelabelTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userIdType", "partnerUsername"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userIdType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDType = data
+		case "partnerUsername":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerUsername"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerUsername = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIssueWhitelabelTypeInput unmarshals raw into the IssueWhitelabelTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIssueWhitelabelTypeInput(ctx context.Context, raw any) (model.IssueWhitelabelTypeInput, error) {
+	var out model.IssueWhitelabelTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IssueWhitelabelTypeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLinkStoreboxUserInput(ctx context.Context, obj any) (model.LinkStoreboxUserInput, error) {
 	var it model.LinkStoreboxUserInput
 	if obj == nil {
@@ -1568,6 +1672,44 @@ func (ec *executionContext) _DeleteWhitelabelUserPayload(ctx context.Context, se
 	return out
 }
 
+var issueWhitelabelTypePayloadImplementors = []string{"IssueWhitelabelTypePayload"}
+
+func (ec *executionContext) _IssueWhitelabelTypePayload(ctx context.Context, sel ast.SelectionSet, obj *model.IssueWhitelabelTypePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, issueWhitelabelTypePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IssueWhitelabelTypePayload")
+		case "userIdType":
+			out.Values[i] = ec._IssueWhitelabelTypePayload_userIdType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._IssueWhitelabelTypePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkStoreboxUserPayloadImplementors = []string{"LinkStoreboxUserPayload"}
 
 func (ec *executionContext) _LinkStoreboxUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkStoreboxUserPayload) graphql.Marshaler {
@@ -1840,6 +1982,19 @@ func (ec *executionContext) marshalNDeleteWhitelabelUserPayload2ᚖloyaltygraph�
 		return graphql.Null
 	}
 	return ec._DeleteWhitelabelUserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIssueWhitelabelTypeInput2loyaltygraphᚋgraphᚋmodelᚐIssueWhitelabelTypeInput(ctx context.Context, v any) (model.IssueWhitelabelTypeInput, error) {
+	res, err := ec.unmarshalInputIssueWhitelabelTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIssueWhitelabelTypePayload2ᚖloyaltygraphᚋgraphᚋmodelᚐIssueWhitelabelTypePayload(ctx context.Context, sel ast.SelectionSet, v *model.IssueWhitelabelTypePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IssueWhitelabelTypePayload!")
+		return graphql.Null
+	}
+	return ec._IssueWhitelabelTypePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLinkStoreboxUserInput2loyaltygraphᚋgraphᚋmodelᚐLinkStoreboxUserInput(ctx context.Context, v any) (model.LinkStoreboxUserInput, error) {

@@ -67,6 +67,13 @@ func (r *mutationResolver) DeleteStoreboxAccount(ctx context.Context, input mode
 	})
 }
 
+func (r *mutationResolver) IssueWhitelabelType(ctx context.Context, input model.IssueWhitelabelTypeInput) (*model.IssueWhitelabelTypePayload, error) {
+	err := r.UserOps.IssueWhitelabelType(ctx, input.UserIDType, input.PartnerUsername)
+	return payload(&input.UserIDType, err, func(t *string, ue []*model.UserError) *model.IssueWhitelabelTypePayload {
+		return &model.IssueWhitelabelTypePayload{UserIDType: t, UserErrors: ue}
+	})
+}
+
 func (r *mutationResolver) CreateWhitelabelUser(ctx context.Context, input model.CreateWhitelabelUserInput) (*model.CreateWhitelabelUserPayload, error) {
 	u, created, err := r.UserOps.CreateWhitelabelUser(ctx, input.UserIDType, input.Cid, deref(input.Language))
 	return payload(u, err, func(u *user.User, ue []*model.UserError) *model.CreateWhitelabelUserPayload {

@@ -131,3 +131,22 @@ func (o *Ops) DeleteWhitelabelUser(ctx context.Context, userIDType, cid string) 
 	}
 	return o.svc.DeleteWhitelabelUser(ctx, p, userIDType, cid)
 }
+
+// IssueWhitelabelType gives a whitelabel solution id to the partner with
+// username partnerUsername. Admins.
+func (o *Ops) IssueWhitelabelType(ctx context.Context, userIDType, partnerUsername string) error {
+	if _, err := policy.Authorize(ctx, "IssueWhitelabelType"); err != nil {
+		return err
+	}
+	if partnerUsername == "" {
+		return errs.InvalidField("partnerUsername", "partnerUsername is required")
+	}
+	target, err := o.partners.FindPartner(ctx, partnerUsername)
+	if errs.Is(err, errs.NotFound) {
+		return errs.InvalidField("partnerUsername", "no partner with this username")
+	}
+	if err != nil {
+		return err
+	}
+	return o.svc.IssueWhitelabelType(ctx, userIDType, target.CredentialID)
+}

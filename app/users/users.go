@@ -46,7 +46,7 @@ var policy = authz.NewPolicy("users", map[string]authz.Rule{
 	// Storebox and whitelabel users (seed 001, storebox.go).
 	"CreateStoreboxUser": partners, "LinkStoreboxUser": partners, "ValidateStoreboxLink": partners,
 	"StoreboxUser": partners, "UpdateStoreboxUser": partners, "DeleteStoreboxUser": partners,
-	"StoreboxAccount": admins, "DeleteStoreboxAccount": admins,
+	"StoreboxAccount": admins, "DeleteStoreboxAccount": admins, "IssueWhitelabelType": admins,
 	"CreateWhitelabelUser": partners, "WhitelabelUser": partners, "DeleteWhitelabelUser": partners,
 })
 

@@ -144,7 +144,15 @@ type StoreboxStore interface {
 	CreateWhitelabelUser(ctx context.Context, u *User) (*User, bool, error)
 	// FindWhitelabelUser returns the partner's user with type and cid.
 	FindWhitelabelUser(ctx context.Context, providerID int64, userIDType, cid string) (*User, error)
+	// IssueWhitelabelType gives a whitelabel solution id to a partner; a
+	// type whose users belong to another partner is a conflict.
+	IssueWhitelabelType(ctx context.Context, userIDType string, providerID int64, now time.Time) error
 }
+
+// ErrTypeOfAnotherPartner refuses a whitelabel user of a type issued to
+// another partner.
+var ErrTypeOfAnotherPartner = &errs.Error{Code: errs.Forbidden, Field: "userIdType",
+	Message: "this userIdType is issued to another partner"}
 
 // LinkValidations keep the pending codes of link requests for a while.
 // Its methods do not check permissions.
@@ -567,9 +575,25 @@ func validateCID(v string) error {
 	return pan.CheckText("cid", v)
 }
 
+// IssueWhitelabelType gives a whitelabel solution id (userIdType) to the
+// partner with providerID: only it may have users of the type, so that a
+// receipt's customer block reaches that partner only.
+func (s *Service) IssueWhitelabelType(ctx context.Context, userIDType string, providerID int64) error {
+	if err := s.requireStorebox(); err != nil {
+		return err
+	}
+	if err := ValidateUserIDType(userIDType); err != nil {
+		return err
+	}
+	return s.storebox.IssueWhitelabelType(ctx, userIDType, providerID, s.now().UTC())
+}
+
 // CreateWhitelabelUser returns p's user for the type and cid, made now
 // (created true) or earlier. A new user gets the receipts already posted
 // with the same customer block.
+// SECURITY: a type belongs to one partner (issued by an admin, or claimed
+// by the first partner that uses it); another partner's type is Forbidden,
+// so that no partner receives receipts meant for another's customers.
 func (s *Service) CreateWhitelabelUser(ctx context.Context, p Provider, userIDType, cid, language string) (*User, bool, error) {
 	if err := s.requireStorebox(); err != nil {
 		return nil, false, err

@@ -352,6 +352,18 @@ type IngestTransactionsPayload struct {
 	UserErrors []*UserError                 `json:"userErrors"`
 }
 
+type IssueWhitelabelTypeInput struct {
+	// 2 to 32 of a-z, 0-9, '_' and '-'.
+	UserIDType string `json:"userIdType"`
+	// The partner the type is issued to.
+	PartnerUsername string `json:"partnerUsername"`
+}
+
+type IssueWhitelabelTypePayload struct {
+	UserIDType *string      `json:"userIdType,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type LinkStoreboxUserInput struct {
 	// A validated e-mail address of the Storebox account; this or mobileNumber.
 	Email *string `json:"email,omitempty"`

@@ -23,18 +23,18 @@ import (
 // sbEnv adds to env the ids of both partners, a third partner and an admin.
 type sbEnv struct {
 	*env
-	otherID   int64
-	third     string
-	thirdID   int64
-	admin     string
-	partnerUN string
+	otherID int64
+	third   string
+	thirdID int64
+	admin   string
+	thirdUN string
 }
 
 func newSBEnv(t *testing.T) *sbEnv {
 	e := &sbEnv{env: newEnv(t)}
 	ctx := context.Background()
 	o := testenv.Credential(t, e.app, auth.KindPartner)
-	e.third = testenv.BasicAuth(o.Username, o.Secret)
+	e.third, e.thirdUN = testenv.BasicAuth(o.Username, o.Secret), o.Username
 	p, err := e.app.Auth.AuthenticateBasic(ctx, o.Username, o.Secret)
 	if err != nil {
 		t.Fatal(err)
@@ -593,27 +593,33 @@ const wlPath = "/receipt-data/v1/whitelabel/"
 // up, delete; scoped to the partner; userIdType and cid checked.
 func TestWhitelabelUsers(t *testing.T) {
 	e := newSBEnv(t)
-	res := e.do(e.partner, "POST", wlPath+"acmecid/users", map[string]any{"cid": "kunde-42", "language": "sv"})
+	// Whitelabel types are issued to one partner: fresh ones per test.
+	acme, other := "acme"+ids.LowerAlnum(8), "other"+ids.LowerAlnum(8)
+	res := e.do(e.partner, "POST", wlPath+acme+"/users", map[string]any{"cid": "kunde-42", "language": "sv"})
 	wantStatus(t, res, http.StatusCreated, "")
 	id, _ := res.Object(t)["userId"].(string)
 	if len(id) != 32 {
 		t.Fatalf("userId %q", id)
 	}
-	res = e.do(e.partner, "POST", wlPath+"acmecid/users", map[string]any{"cid": "kunde-42"})
+	res = e.do(e.partner, "POST", wlPath+acme+"/users", map[string]any{"cid": "kunde-42"})
 	wantStatus(t, res, http.StatusOK, "")
 	if again, _ := res.Object(t)["userId"].(string); again != id {
 		t.Fatalf("second create gave %q, want %q", again, id)
 	}
-	res = e.do(e.partner, "GET", wlPath+"acmecid/users/kunde-42", nil)
+	res = e.do(e.partner, "GET", wlPath+acme+"/users/kunde-42", nil)
 	wantStatus(t, res, http.StatusOK, "")
 	if got, _ := res.Object(t)["userId"].(string); got != id {
 		t.Fatalf("look up gave %q", got)
 	}
-	// Another partner: not found, and its own user for the same cid is another user.
-	wantStatus(t, e.do(e.other, "GET", wlPath+"acmecid/users/kunde-42", nil), http.StatusNotFound, "")
-	wantStatus(t, e.do(e.other, "DELETE", wlPath+"acmecid/users/kunde-42", nil), http.StatusNotFound, "")
+	// Another partner: not found; and the type is the first partner's now,
+	// so the other partner cannot make users of it.
+	wantStatus(t, e.do(e.other, "GET", wlPath+acme+"/users/kunde-42", nil), http.StatusNotFound, "")
+	wantStatus(t, e.do(e.other, "DELETE", wlPath+acme+"/users/kunde-42", nil), http.StatusNotFound, "")
 	wantStatus(t, e.do(e.other, "GET", "/receipt-data/v1/users/"+id+"/receipts?orderBy=date&direction=desc", nil), http.StatusNotFound, "")
-	res = e.do(e.other, "POST", wlPath+"acmecid/users", map[string]any{"cid": "kunde-42"})
+	wantStatus(t, e.do(e.other, "POST", wlPath+acme+"/users", map[string]any{"cid": "kunde-42"}), http.StatusForbidden, "userIdType")
+	wantStatus(t, e.do(e.other, "POST", wlPath+acme+"/users", map[string]any{"cid": "kunde-43"}), http.StatusForbidden, "userIdType")
+	// Its own type is its own.
+	res = e.do(e.other, "POST", wlPath+other+"/users", map[string]any{"cid": "kunde-42"})
 	wantStatus(t, res, http.StatusCreated, "")
 	if theirs, _ := res.Object(t)["userId"].(string); theirs == id {
 		t.Fatal("two partners share a whitelabel user")
@@ -636,33 +642,35 @@ func TestWhitelabelUsers(t *testing.T) {
 		{"POST", wlPath + "acme.cid/users", map[string]any{"cid": "x"}, "userIdType"},
 		{"GET", wlPath + "a/users/x", nil, "userIdType"},
 		{"DELETE", wlPath + "a%20b/users/x", nil, "userIdType"},
-		{"POST", wlPath + "acmecid/users", map[string]any{}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": ""}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": 42}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": strings.Repeat("c", 129)}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": pan}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": "a\tb"}, "cid"},
-		{"POST", wlPath + "acmecid/users", map[string]any{"cid": "x", "language": "svenska"}, "language"},
-		{"GET", wlPath + "acmecid/users/a%00b", nil, "cid"},
-		{"GET", wlPath + "acmecid/users/" + pan, nil, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": ""}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": 42}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": strings.Repeat("c", 129)}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": pan}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": "a\tb"}, "cid"},
+		{"POST", wlPath + acme + "/users", map[string]any{"cid": "x", "language": "svenska"}, "language"},
+		{"GET", wlPath + acme + "/users/a%00b", nil, "cid"},
+		{"GET", wlPath + acme + "/users/" + pan, nil, "cid"},
 	} {
 		wantStatus(t, e.do(e.partner, tc.method, tc.path, tc.body), http.StatusBadRequest, tc.field)
 	}
-	wantStatus(t, e.do(e.partner, "POST", wlPath+"acmecid/users", `{"cid":"a\u0000b"}`), http.StatusBadRequest, "")
+	wantStatus(t, e.do(e.partner, "POST", wlPath+acme+"/users", `{"cid":"a\u0000b"}`), http.StatusBadRequest, "")
 	wantStatus(t, e.do(e.partner, "POST", wlPath+"ab/users", map[string]any{"cid": strings.Repeat("ø", 128)}), http.StatusCreated, "")
 	// Delete: gone, and a second delete is not found.
-	wantStatus(t, e.do(e.partner, "DELETE", wlPath+"acmecid/users/kunde-42", nil), http.StatusNoContent, "")
-	wantStatus(t, e.do(e.partner, "GET", wlPath+"acmecid/users/kunde-42", nil), http.StatusNotFound, "")
-	wantStatus(t, e.do(e.partner, "DELETE", wlPath+"acmecid/users/kunde-42", nil), http.StatusNotFound, "")
+	wantStatus(t, e.do(e.partner, "DELETE", wlPath+acme+"/users/kunde-42", nil), http.StatusNoContent, "")
+	wantStatus(t, e.do(e.partner, "GET", wlPath+acme+"/users/kunde-42", nil), http.StatusNotFound, "")
+	wantStatus(t, e.do(e.partner, "DELETE", wlPath+acme+"/users/kunde-42", nil), http.StatusNotFound, "")
 	wantStatus(t, e.do(e.partner, "GET", "/receipt-data/v1/users/"+id+"/receipts?orderBy=date&direction=desc", nil), http.StatusNotFound, "")
 }
 
 // TestWhitelabelCustomerBlockMatching: a POS receipt with customer
-// {userIdType, cid} reaches every partner's whitelabel user with that type
-// and cid, not users of another type or cid; one posted before the user
-// existed reaches it when it is created.
+// {userIdType, cid} reaches the whitelabel user with that type and cid of
+// the partner the type is issued to, not users of another type or cid;
+// one posted before the user existed reaches it when it is created.
 func TestWhitelabelCustomerBlockMatching(t *testing.T) {
 	e := newSBEnv(t)
+	// Whitelabel types are issued to one partner: fresh ones per test.
+	acme, zeta := "acme"+ids.LowerAlnum(8), "zeta"+ids.LowerAlnum(8)
 	create := func(authz, typ, cid string) string {
 		res := e.do(authz, "POST", wlPath+typ+"/users", map[string]any{"cid": cid})
 		if res.Status != http.StatusCreated {
@@ -677,32 +685,54 @@ func TestWhitelabelCustomerBlockMatching(t *testing.T) {
 		b["customer"] = map[string]any{"userIdType": typ, "cid": cid}
 		return b
 	}
-	a := create(e.partner, "acmecid", "c-1")
-	b := create(e.other, "acmecid", "c-1")
-	otherCID := create(e.third, "acmecid", "c-2")
-	otherType := create(e.third, "zetacid", "c-1")
-	r1 := e.post(withCustomer("W1", "acmecid", "c-1"))
-	for _, who := range []struct{ authz, id string }{{e.partner, a}, {e.other, b}} {
-		if got := e.receiptIDs(who.authz, who.id); len(got) != 1 || got[0] != r1 {
-			t.Fatalf("whitelabel user %s has %v, want [%s]", who.id, got, r1)
+	// An admin issues zeta to the third partner before anyone uses it.
+	var iss struct {
+		IssueWhitelabelType struct {
+			UserIDType *string
+			UserErrors []struct{ Field, Code string }
 		}
 	}
-	for _, id := range []string{otherCID, otherType} {
-		if got := e.receiptIDs(e.third, id); len(got) != 0 {
-			t.Fatalf("user %s of another cid or type has %v", id, got)
-		}
+	const issue = `mutation($in: IssueWhitelabelTypeInput!) { issueWhitelabelType(input: $in) { userIdType userErrors { field code } } }`
+	e.gql(e.admin, issue, map[string]any{"in": map[string]any{"userIdType": zeta, "partnerUsername": e.thirdUN}}, &iss)
+	if iss.IssueWhitelabelType.UserIDType == nil {
+		t.Fatalf("issue: %+v", iss)
+	}
+	wantStatus(t, e.do(e.partner, "POST", wlPath+zeta+"/users", map[string]any{"cid": "c-1"}), http.StatusForbidden, "userIdType")
+	a := create(e.partner, acme, "c-1")
+	otherCID := create(e.partner, acme, "c-2")
+	otherType := create(e.third, zeta, "c-1")
+	// Another partner cannot make a user of acme to receive a's receipts.
+	wantStatus(t, e.do(e.other, "POST", wlPath+acme+"/users", map[string]any{"cid": "c-1"}), http.StatusForbidden, "userIdType")
+	r1 := e.post(withCustomer("W1", acme, "c-1"))
+	if got := e.receiptIDs(e.partner, a); len(got) != 1 || got[0] != r1 {
+		t.Fatalf("whitelabel user %s has %v, want [%s]", a, got, r1)
+	}
+	if got := e.receiptIDs(e.partner, otherCID); len(got) != 0 {
+		t.Fatalf("user of another cid has %v", got)
+	}
+	if got := e.receiptIDs(e.third, otherType); len(got) != 0 {
+		t.Fatalf("user of another type has %v", got)
+	}
+	// Reissuing a type whose users are another partner's is a conflict.
+	e.gql(e.admin, issue, map[string]any{"in": map[string]any{"userIdType": acme, "partnerUsername": e.thirdUN}}, &iss)
+	if len(iss.IssueWhitelabelType.UserErrors) != 1 || iss.IssueWhitelabelType.UserErrors[0].Code != "CONFLICT" {
+		t.Fatalf("reissue: %+v", iss)
+	}
+	_, res := testenv.GraphQL(t, e.app.Handler, e.partner, issue, map[string]any{"in": map[string]any{"userIdType": "mine", "partnerUsername": e.thirdUN}})
+	if len(res.Errors) == 0 {
+		t.Fatal("a partner issued a whitelabel type")
 	}
 	// The receipt's details are the whitelabel user's too.
 	wantStatus(t, e.do(e.partner, "GET", "/receipt-data/v1/users/"+a+"/receipts/"+r1, nil), http.StatusOK, "")
 	// Late: posted before the user exists, reached when it is created.
-	r2 := e.post(withCustomer("W2", "acmecid", "late-1"))
-	late := create(e.third, "acmecid", "late-1")
-	if got := e.receiptIDs(e.third, late); len(got) != 1 || got[0] != r2 {
+	r2 := e.post(withCustomer("W2", acme, "late-1"))
+	late := create(e.partner, acme, "late-1")
+	if got := e.receiptIDs(e.partner, late); len(got) != 1 || got[0] != r2 {
 		t.Fatalf("late whitelabel user has %v, want [%s]", got, r2)
 	}
 	// A re-post updates, and does not duplicate.
-	e.do(e.pos, "POST", receiver, withCustomer("W2", "acmecid", "late-1"))
-	if got := e.receiptIDs(e.third, late); len(got) != 1 {
+	e.do(e.pos, "POST", receiver, withCustomer("W2", acme, "late-1"))
+	if got := e.receiptIDs(e.partner, late); len(got) != 1 {
 		t.Fatalf("after re-post %v", got)
 	}
 }
@@ -711,6 +741,8 @@ func TestWhitelabelCustomerBlockMatching(t *testing.T) {
 // userErrors; User.greenProfile and User.kind show.
 func TestStoreboxGraphQL(t *testing.T) {
 	e := newSBEnv(t)
+	// Whitelabel types are issued to one partner: fresh ones per test.
+	acme := "acme" + ids.LowerAlnum(8)
 	email, phone := newEmail(), newPhone()
 	var c struct {
 		CreateStoreboxUser struct {
@@ -796,18 +828,18 @@ func TestStoreboxGraphQL(t *testing.T) {
 		}
 	}
 	const cw = `mutation($in: CreateWhitelabelUserInput!) { createWhitelabelUser(input: $in) { userId created user { kind userIdType cid } userErrors { field } } }`
-	e.gql(e.partner, cw, map[string]any{"in": map[string]any{"userIdType": "acmecid", "cid": "g-1"}}, &w)
+	e.gql(e.partner, cw, map[string]any{"in": map[string]any{"userIdType": acme, "cid": "g-1"}}, &w)
 	if w.CreateWhitelabelUser.UserID == nil || !*w.CreateWhitelabelUser.Created || w.CreateWhitelabelUser.User.Kind != "WHITELABEL" ||
-		w.CreateWhitelabelUser.User.Cid != "g-1" || w.CreateWhitelabelUser.User.UserIDType != "acmecid" {
+		w.CreateWhitelabelUser.User.Cid != "g-1" || w.CreateWhitelabelUser.User.UserIDType != acme {
 		t.Fatalf("create whitelabel: %+v", w)
 	}
 	wid := *w.CreateWhitelabelUser.UserID
-	e.gql(e.partner, cw, map[string]any{"in": map[string]any{"userIdType": "acmecid", "cid": "g-1"}}, &w)
+	e.gql(e.partner, cw, map[string]any{"in": map[string]any{"userIdType": acme, "cid": "g-1"}}, &w)
 	if *w.CreateWhitelabelUser.UserID != wid || *w.CreateWhitelabelUser.Created {
 		t.Fatalf("second create: %+v", w)
 	}
 	var wq struct{ WhitelabelUser *struct{ UserID string } }
-	e.gql(e.partner, `{ whitelabelUser(userIdType: "acmecid", cid: "g-1") { userId } }`, nil, &wq)
+	e.gql(e.partner, `query($t: String!) { whitelabelUser(userIdType: $t, cid: "g-1") { userId } }`, map[string]any{"t": acme}, &wq)
 	if wq.WhitelabelUser == nil || wq.WhitelabelUser.UserID != wid {
 		t.Fatalf("whitelabelUser: %+v", wq)
 	}
@@ -821,7 +853,8 @@ func TestStoreboxGraphQL(t *testing.T) {
 	if wd.DeleteWhitelabelUser.DeletedUserID != nil || len(wd.DeleteWhitelabelUser.UserErrors) != 1 || wd.DeleteWhitelabelUser.UserErrors[0].Field != "userIdType" {
 		t.Fatalf("bad userIdType: %+v", wd)
 	}
-	e.gql(e.partner, `mutation { deleteWhitelabelUser(input: {userIdType: "acmecid", cid: "g-1"}) { deletedUserId userErrors { field } } }`, nil, &wd)
+	e.gql(e.partner, `mutation($t: String!) { deleteWhitelabelUser(input: {userIdType: $t, cid: "g-1"}) { deletedUserId userErrors { field } } }`,
+		map[string]any{"t": acme}, &wd)
 	if wd.DeleteWhitelabelUser.DeletedUserID == nil || *wd.DeleteWhitelabelUser.DeletedUserID != wid {
 		t.Fatalf("delete whitelabel: %+v", wd)
 	}

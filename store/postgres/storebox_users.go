@@ -194,6 +194,18 @@ func (s *UserStore) DeleteAccount(ctx context.Context, accountID string, events 
 func (s *UserStore) CreateWhitelabelUser(ctx context.Context, u *user.User) (*user.User, bool, error) {
 	var created bool
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// The type is the partner's: issued to it, or claimed now.
+		if _, err := tx.Exec(ctx, `INSERT INTO whitelabel_types (user_id_type, provider_id, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id_type) DO NOTHING`, u.UserIDType, u.Provider.ID, u.CreatedAt); err != nil {
+			return err
+		}
+		var owner int64
+		if err := tx.QueryRow(ctx, `SELECT provider_id FROM whitelabel_types WHERE user_id_type = $1 FOR SHARE`, u.UserIDType).Scan(&owner); err != nil {
+			return err
+		}
+		if owner != u.Provider.ID {
+			return user.ErrTypeOfAnotherPartner
+		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO users (user_id, provider_id, phone_verified, parms, created_at, updated_at, kind, user_id_type, cid, language)
 			VALUES ($1, $2, false, '[]', $3, $3, 'whitelabel', $4, $5, $6)
@@ -227,4 +239,35 @@ func (s *UserStore) FindWhitelabelUser(ctx context.Context, providerID int64, us
 	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+userFrom+`WHERE u.provider_id = $1 AND u.kind = 'whitelabel'
 		AND u.user_id_type = $2 AND u.cid = $3`, providerID, userIDType, cid))
 	return u, mapError(err, "user")
+}
+
+// IssueWhitelabelType gives the type to the partner. A type whose users
+// belong to another partner is a conflict. It does not check permissions.
+func (s *UserStore) IssueWhitelabelType(ctx context.Context, userIDType string, providerID int64, now time.Time) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var owner int64
+		err := tx.QueryRow(ctx, `SELECT provider_id FROM whitelabel_types WHERE user_id_type = $1 FOR UPDATE`, userIDType).Scan(&owner)
+		switch {
+		case err == pgx.ErrNoRows:
+			_, err = tx.Exec(ctx, `INSERT INTO whitelabel_types (user_id_type, provider_id, created_at) VALUES ($1, $2, $3)`,
+				userIDType, providerID, now)
+			return err
+		case err != nil:
+			return err
+		case owner == providerID:
+			return nil
+		}
+		var used bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE kind = 'whitelabel' AND user_id_type = $1)`,
+			userIDType).Scan(&used); err != nil {
+			return err
+		}
+		if used {
+			return errs.Conflictf("userIdType", "another partner has users of this userIdType; they must be deleted first")
+		}
+		_, err = tx.Exec(ctx, `UPDATE whitelabel_types SET provider_id = $2, created_at = $3 WHERE user_id_type = $1`,
+			userIDType, providerID, now)
+		return err
+	})
+	return mapError(err, "whitelabel type")
 }

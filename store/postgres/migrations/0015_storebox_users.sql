@@ -46,6 +46,16 @@ CREATE INDEX users_account_idx ON users (account_id) WHERE account_id IS NOT NUL
 CREATE UNIQUE INDEX users_provider_cid_key ON users (provider_id, user_id_type, cid) WHERE kind = 'whitelabel';
 CREATE INDEX users_cid_idx ON users (user_id_type, cid) WHERE kind = 'whitelabel';
 
+-- A whitelabel solution id (userIdType) is issued to one partner: by an
+-- admin (issueWhitelabelType), or to the first partner that uses it. Only
+-- that partner has users of the type, so a receipt's customer block
+-- reaches that partner's user only.
+CREATE TABLE whitelabel_types (
+    user_id_type text        PRIMARY KEY CHECK (user_id_type ~ '^[a-z0-9_-]{2,32}$'),
+    provider_id  bigint      NOT NULL REFERENCES credentials (id) ON DELETE CASCADE,
+    created_at   timestamptz NOT NULL
+);
+
 -- The customer block of a posted receipt (customer {userIdType, cid}), so
 -- that a whitelabel user created later finds the receipts posted for it.
 ALTER TABLE receipts ADD COLUMN customer_type text;
