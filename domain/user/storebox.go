@@ -360,8 +360,7 @@ func (s *Service) LinkStoreboxUser(ctx context.Context, p Provider, in LinkInput
 		}
 		*t.id = id
 		if t.l.AccountID != "" {
-			msgs = append(msgs, notify.Message{To: t.to, Channel: t.ch,
-				Body: fmt.Sprintf("Storebox: your code to link your Storebox user to %s is %s", p.Name, code)})
+			msgs = append(msgs, notify.Message{To: t.to, Channel: t.ch, Body: linkText(in.Language, p.Name, code)})
 		}
 	}
 	// The same transaction runs with or without messages to queue.
@@ -369,6 +368,26 @@ func (s *Service) LinkStoreboxUser(ctx context.Context, p Provider, in LinkInput
 		return nil, err
 	}
 	return out, nil
+}
+
+// linkTexts are the link code messages by language (ISO 639-1); others
+// get English. The code comes last.
+var linkTexts = map[string]string{
+	"da": "Storebox: din kode til at forbinde din Storebox-bruger med %s er %s",
+	"sv": "Storebox: din kod för att koppla din Storebox-användare till %s är %s",
+	"nb": "Storebox: koden for å koble Storebox-brukeren din til %s er %s",
+	"no": "Storebox: koden for å koble Storebox-brukeren din til %s er %s",
+	"fi": "Storebox: koodi Storebox-käyttäjäsi yhdistämiseen palveluun %s on %s",
+	"en": "Storebox: your code to link your Storebox user to %s is %s",
+}
+
+// linkText is the message that carries a link code, in language when known.
+func linkText(language, partner, code string) string {
+	text, ok := linkTexts[language]
+	if !ok {
+		text = linkTexts["en"]
+	}
+	return fmt.Sprintf(text, partner, code)
 }
 
 // noLink is the answer for a validation id that is unknown, expired, used

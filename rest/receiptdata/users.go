@@ -215,17 +215,20 @@ func (h *usersHandler) get(w http.ResponseWriter, r *http.Request) {
 	storebox.WriteJSON(w, http.StatusOK, greenOf(u))
 }
 
-// update is "update user": greenProfile omitted changes nothing.
+// update is "update user": greenProfile omitted (or no body) changes
+// nothing.
 func (h *usersHandler) update(w http.ResponseWriter, r *http.Request) {
-	obj, err := storebox.DecodeObject(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	green, err := optBool(obj, "greenProfile")
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	var green *bool
+	if r.ContentLength != 0 {
+		obj, err := storebox.DecodeObject(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if green, err = optBool(obj, "greenProfile"); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	u, err := h.users.UpdateStoreboxUser(r.Context(), r.PathValue("userId"), green)
 	if err != nil {

@@ -84,7 +84,7 @@ func (e *sbEnv) messages(to string) []string {
 	return out
 }
 
-var codeRe = regexp.MustCompile(`is (\d{6})$`)
+var codeRe = regexp.MustCompile(`(\d{6})$`)
 
 // code returns the newest one-time code sent to to.
 func (e *sbEnv) code(to string) string {
@@ -280,6 +280,8 @@ func TestStoreboxUserGreenProfile(t *testing.T) {
 		t.Fatal("greenProfile false, created true")
 	}
 	wantStatus(t, e.do(e.partner, "PUT", sbPath+"/"+id, map[string]any{}), http.StatusOK, "")
+	wantStatus(t, e.do(e.partner, "PUT", sbPath+"/"+id, nil), http.StatusOK, "")
+	wantStatus(t, e.do(e.partner, "PUT", sbPath+"/"+id, map[string]any{"greenProfile": nil}), http.StatusOK, "")
 	if !get() {
 		t.Fatal("PUT without greenProfile changed it")
 	}
@@ -345,6 +347,10 @@ func TestLinkStoreboxUser(t *testing.T) {
 	wantStatus(t, res, http.StatusOK, "")
 	if again, _ := res.Object(t)["userId"].(string); again != mapped {
 		t.Fatalf("second link gave %q, want %q", again, mapped)
+	}
+	// The code is texted in the language asked for.
+	if msgs := e.messages(phone); len(msgs) == 0 || !strings.HasPrefix(msgs[0], "Storebox: din kode") {
+		t.Fatalf("messages in Danish: %v", msgs)
 	}
 	// The e-mail's code is sent by e-mail, the phone's by SMS.
 	var data struct{ SentMessages []struct{ Channel string } }
