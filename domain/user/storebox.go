@@ -117,9 +117,10 @@ type AccountRef struct {
 // StoreboxStore keeps Storebox accounts, partners' mappings to them and
 // whitelabel users. Its methods do not check permissions.
 type StoreboxStore interface {
-	// CreateAccount inserts a and its first mapping m in one transaction;
-	// an e-mail or mobile number taken by another account is a conflict.
-	CreateAccount(ctx context.Context, a *Account, m *User) error
+	// CreateAccount inserts a and its first mapping m, and queues msgs, in
+	// one transaction; an e-mail or mobile number taken by another account
+	// is a conflict.
+	CreateAccount(ctx context.Context, a *Account, m *User, msgs ...notify.Message) error
 	// FindAccount returns an account by id.
 	FindAccount(ctx context.Context, accountID string) (*Account, error)
 	// FindAccountByEmail returns the account with the (lower-case) e-mail.
@@ -280,10 +281,34 @@ func (s *Service) CreateStoreboxUser(ctx context.Context, p Provider, in Storebo
 	}
 	m := &User{ID: ids.New(), Provider: p, Kind: KindStorebox, AccountID: a.ID, GreenProfile: &a.GreenProfile,
 		Language: in.Language, Parms: []Parm{}, CreatedAt: now, UpdatedAt: now}
-	if err := s.storebox.CreateAccount(ctx, a, m); err != nil {
+	var msgs []notify.Message
+	if a.Email != "" {
+		// The account finalisation e-mail, in the language given (seed 001).
+		msgs = append(msgs, notify.Message{To: a.Email, Channel: notify.ChannelEmail, Body: finalisationText(a.Language, a.FirstName, p.Name)})
+	}
+	if err := s.storebox.CreateAccount(ctx, a, m, msgs...); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// finalisationTexts tell a new Storebox user, by language, that its user
+// was made through a partner; others get English.
+var finalisationTexts = map[string]string{
+	"da": "Hej %s. Din Storebox-bruger er oprettet via %s. Dine kvitteringer samles nu digitalt; du kan bruge denne e-mailadresse til at logge ind.",
+	"sv": "Hej %s. Din Storebox-användare har skapats via %s. Dina kvitton samlas nu digitalt; du kan logga in med denna e-postadress.",
+	"nb": "Hei %s. Storebox-brukeren din er opprettet via %s. Kvitteringene dine samles nå digitalt; du kan logge inn med denne e-postadressen.",
+	"no": "Hei %s. Storebox-brukeren din er opprettet via %s. Kvitteringene dine samles nå digitalt; du kan logge inn med denne e-postadressen.",
+	"fi": "Hei %s. Storebox-käyttäjäsi on luotu palvelun %s kautta. Kuittisi kerätään nyt digitaalisesti; voit kirjautua tällä sähköpostiosoitteella.",
+	"en": "Hello %s. Your Storebox user was created through %s. Your receipts are now collected digitally; this e-mail address is your username.",
+}
+
+func finalisationText(language, firstName, partner string) string {
+	text, ok := finalisationTexts[language]
+	if !ok {
+		text = finalisationTexts["en"]
+	}
+	return fmt.Sprintf(text, firstName, partner)
 }
 
 // LinkStoreboxUser sends one-time codes to the given e-mail and mobile

@@ -39,9 +39,9 @@ func mapAccountError(err error) error {
 	return mapError(err, "Storebox user")
 }
 
-// CreateAccount inserts a Storebox account and its first mapping in one
-// transaction. It does not check permissions.
-func (s *UserStore) CreateAccount(ctx context.Context, a *user.Account, m *user.User) error {
+// CreateAccount inserts a Storebox account and its first mapping, and
+// queues msgs, in one transaction. It does not check permissions.
+func (s *UserStore) CreateAccount(ctx context.Context, a *user.Account, m *user.User, msgs ...notify.Message) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO storebox_accounts (account_id, first_name, last_name, email, email_validated, phone, phone_validated,
@@ -51,7 +51,10 @@ func (s *UserStore) CreateAccount(ctx context.Context, a *user.Account, m *user.
 			a.GreenProfile, a.Language, a.CreatedAt, a.UpdatedAt); err != nil {
 			return err
 		}
-		return insertUser(ctx, tx, m)
+		if err := insertUser(ctx, tx, m); err != nil {
+			return err
+		}
+		return s.enqueueMessages(ctx, tx, msgs)
 	})
 	return mapAccountError(err)
 }
