@@ -520,14 +520,26 @@ func TestReceiptsViaAccountCardsReachEveryMappedUser(t *testing.T) {
 	if len(d.MatchedCards) != 1 || d.MatchedCards[0].CardID != card {
 		t.Fatalf("matched cards %+v, want %s", d.MatchedCards, card)
 	}
+	// Late: a receipt paid with a card before it was registered reaches
+	// every mapping when the card is registered through one of them.
+	lateBody := cardReceipt("R-late", "tok-late")
+	lateBody["purchaseDateTime"] = time.Now().Add(-time.Hour).Format(time.RFC3339) // within the late-match window
+	lateID := e.post(lateBody)
+	e.addCard(e.otherID, mapped, "tok-late")
+	for _, who := range []struct{ authz, id string }{{e.partner, first}, {e.other, mapped}} {
+		if got := e.receiptIDs(who.authz, who.id); !contains(got, lateID) {
+			t.Fatalf("user %s lacks the late-matched receipt: %v", who.id, got)
+		}
+	}
 	// A third partner without a mapping has nothing.
 	wantStatus(t, e.do(e.third, "GET", "/receipt-data/v1/users/"+mapped+"/receipts?orderBy=date&direction=desc", nil), http.StatusNotFound, "")
-	// The account's cards are listed for every mapping (User.cards).
+	// The account's cards (registered through either mapping) are listed
+	// for every mapping (User.cards).
 	var data struct {
 		User struct{ Cards []struct{ CardID string } }
 	}
 	e.gql(e.other, `query($id: ID!) { user(userId: $id) { cards { cardId } } }`, map[string]any{"id": mapped}, &data)
-	if len(data.User.Cards) != 1 || data.User.Cards[0].CardID != card {
+	if len(data.User.Cards) != 2 || (data.User.Cards[0].CardID != card && data.User.Cards[1].CardID != card) {
 		t.Fatalf("cards of the other mapping %+v", data.User.Cards)
 	}
 }

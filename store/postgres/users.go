@@ -144,7 +144,40 @@ func (s *UserStore) addCard(ctx context.Context, tx pgx.Tx, providerID int64, c 
 	if err := insertCard(ctx, tx, providerID, c); err != nil {
 		return nil, err
 	}
-	return matchLateReceipts(ctx, tx, providerID, c)
+	events, err := matchLateReceipts(ctx, tx, providerID, c)
+	if err != nil {
+		return nil, err
+	}
+	// A Storebox user's card is its account's: every other partner's user
+	// mapped to the account gets the card's receipts too.
+	rows, err := tx.Query(ctx, `SELECT s.user_id, s.provider_id FROM users u
+		JOIN users s ON s.account_id = u.account_id AND s.user_id <> u.user_id
+		WHERE u.user_id = $1 ORDER BY s.created_at, s.user_id`, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	type sibling struct {
+		userID     string
+		providerID int64
+	}
+	siblings, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (sibling, error) {
+		var sb sibling
+		err := row.Scan(&sb.userID, &sb.providerID)
+		return sb, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, sb := range siblings {
+		shared := *c
+		shared.UserID = sb.userID
+		more, err := matchLateReceipts(ctx, tx, sb.providerID, &shared)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	}
+	return events, nil
 }
 
 // matchLateReceipts gives the user of card c the receipts of the last
