@@ -725,9 +725,28 @@ func TestWhitelabelCustomerBlockMatching(t *testing.T) {
 	otherType := create(e.third, zeta, "c-1")
 	// Another partner cannot make a user of acme to receive a's receipts.
 	wantStatus(t, e.do(e.other, "POST", wlPath+acme+"/users", map[string]any{"cid": "c-1"}), http.StatusForbidden, "userIdType")
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	if _, err := e.app.Notify.SetEndpoint(context.Background(), e.partnerID, notify.EventReceipt, srv.URL, nil); err != nil {
+		t.Fatal(err)
+	}
 	r1 := e.post(withCustomer("W1", acme, "c-1"))
 	if got := e.receiptIDs(e.partner, a); len(got) != 1 || got[0] != r1 {
 		t.Fatalf("whitelabel user %s has %v, want [%s]", a, got, r1)
+	}
+	// The partner gets the RECEIPT notification for its whitelabel user,
+	// with no card.
+	var payload string
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT payload FROM notification_deliveries
+		WHERE owner_id = $1 AND type = 'RECEIPT' AND payload LIKE '%' || $2 || '%'`, e.partnerID, r1).Scan(&payload); err != nil {
+		t.Fatalf("RECEIPT notification: %v", err)
+	}
+	var n struct {
+		UserID  string
+		CardIDs []string
+	}
+	if err := json.Unmarshal([]byte(payload), &n); err != nil || n.UserID != a || n.CardIDs == nil || len(n.CardIDs) != 0 {
+		t.Fatalf("notification %s (%v)", payload, err)
 	}
 	if got := e.receiptIDs(e.partner, otherCID); len(got) != 0 {
 		t.Fatalf("user of another cid has %v", got)
