@@ -507,6 +507,7 @@ type ComplexityRoot struct {
 		Signup                     func(childComplexity int, input model.SignupInput) int
 		SignupWithCard             func(childComplexity int, input model.SignupWithCardInput) int
 		SignupWithCardToken        func(childComplexity int, input model.SignupWithCardTokenInput) int
+		UnlinkStoreboxUser         func(childComplexity int, input model.DeleteStoreboxUserInput) int
 		UpdateCampaign             func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
 		UpdateCategory             func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
 		UpdateCompany              func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
@@ -2887,6 +2888,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignupWithCardToken(childComplexity, args["input"].(model.SignupWithCardTokenInput)), true
+	case "Mutation.unlinkStoreboxUser":
+		if e.ComplexityRoot.Mutation.UnlinkStoreboxUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkStoreboxUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkStoreboxUser(childComplexity, args["input"].(model.DeleteStoreboxUserInput)), true
 	case "Mutation.updateCampaign":
 		if e.ComplexityRoot.Mutation.UpdateCampaign == nil {
 			break
@@ -6854,6 +6866,8 @@ extend type Mutation {
   updateStoreboxUser(input: UpdateStoreboxUserInput!): UpdateStoreboxUserPayload!
   "Removes the partner's mapping; the account and other partners' mappings stay. Partners."
   deleteStoreboxUser(input: DeleteStoreboxUserInput!): DeleteStoreboxUserPayload!
+  "The same as deleteStoreboxUser, under the name API-MAP gives it: removes this partner's mapping only."
+  unlinkStoreboxUser(input: DeleteStoreboxUserInput!): DeleteStoreboxUserPayload!
   "Deletes a Storebox account; every mapped partner gets STOREBOX_USER_DELETED. Admins."
   deleteStoreboxAccount(input: DeleteStoreboxAccountInput!): DeleteStoreboxAccountPayload!
   """

@@ -74,6 +74,7 @@ type MutationResolver interface {
 	ValidateStoreboxUserLink(ctx context.Context, input model.ValidateStoreboxUserLinkInput) (*model.ValidateStoreboxUserLinkPayload, error)
 	UpdateStoreboxUser(ctx context.Context, input model.UpdateStoreboxUserInput) (*model.UpdateStoreboxUserPayload, error)
 	DeleteStoreboxUser(ctx context.Context, input model.DeleteStoreboxUserInput) (*model.DeleteStoreboxUserPayload, error)
+	UnlinkStoreboxUser(ctx context.Context, input model.DeleteStoreboxUserInput) (*model.DeleteStoreboxUserPayload, error)
 	DeleteStoreboxAccount(ctx context.Context, input model.DeleteStoreboxAccountInput) (*model.DeleteStoreboxAccountPayload, error)
 	IssueWhitelabelType(ctx context.Context, input model.IssueWhitelabelTypeInput) (*model.IssueWhitelabelTypePayload, error)
 	CreateWhitelabelUser(ctx context.Context, input model.CreateWhitelabelUserInput) (*model.CreateWhitelabelUserPayload, error)
@@ -889,6 +890,20 @@ func (ec *executionContext) field_Mutation_signup_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SignupInput, error) {
 			return ec.unmarshalNSignupInput2loyaltygraphᚋgraphᚋmodelᚐSignupInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkStoreboxUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteStoreboxUserInput, error) {
+			return ec.unmarshalNDeleteStoreboxUserInput2loyaltygraphᚋgraphᚋmodelᚐDeleteStoreboxUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3759,6 +3774,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteStoreboxUser(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_unlinkStoreboxUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkStoreboxUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkStoreboxUser(ctx, fc.Args["input"].(model.DeleteStoreboxUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteStoreboxUserPayload) graphql.Marshaler {
+			return ec.marshalNDeleteStoreboxUserPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐDeleteStoreboxUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkStoreboxUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteStoreboxUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkStoreboxUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_deleteStoreboxAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6516,6 +6575,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteStoreboxUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteStoreboxUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkStoreboxUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkStoreboxUser(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -55,6 +55,10 @@ func (r *mutationResolver) DeleteStoreboxUser(ctx context.Context, input model.D
 	})
 }
 
+func (r *mutationResolver) UnlinkStoreboxUser(ctx context.Context, input model.DeleteStoreboxUserInput) (*model.DeleteStoreboxUserPayload, error) {
+	return r.DeleteStoreboxUser(ctx, input)
+}
+
 func (r *mutationResolver) DeleteStoreboxAccount(ctx context.Context, input model.DeleteStoreboxAccountInput) (*model.DeleteStoreboxAccountPayload, error) {
 	ref := user.AccountRef{AccountID: deref(input.AccountID), Email: deref(input.Email), MobileNumber: deref(input.MobileNumber)}
 	v, err := r.UserOps.DeleteStoreboxAccount(ctx, ref)

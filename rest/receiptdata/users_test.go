@@ -856,7 +856,13 @@ func TestStoreboxGraphQL(t *testing.T) {
 	if d.DeleteStoreboxUser.DeletedUserID != nil || len(d.DeleteStoreboxUser.UserErrors) != 1 || d.DeleteStoreboxUser.UserErrors[0].Code != "NOT_FOUND" {
 		t.Fatalf("deleting another partner's user: %+v", d)
 	}
-	e.gql(e.other, del, map[string]any{"in": map[string]any{"userId": mapped}}, &d)
+	// unlinkStoreboxUser (API-MAP's name) is the same operation.
+	const unlink = `mutation($in: DeleteStoreboxUserInput!) { deleteStoreboxUser: unlinkStoreboxUser(input: $in) { deletedUserId userErrors { code } } }`
+	e.gql(e.partner, unlink, map[string]any{"in": map[string]any{"userId": mapped}}, &d)
+	if d.DeleteStoreboxUser.DeletedUserID != nil || len(d.DeleteStoreboxUser.UserErrors) != 1 || d.DeleteStoreboxUser.UserErrors[0].Code != "NOT_FOUND" {
+		t.Fatalf("unlinking another partner's user: %+v", d)
+	}
+	e.gql(e.other, unlink, map[string]any{"in": map[string]any{"userId": mapped}}, &d)
 	if d.DeleteStoreboxUser.DeletedUserID == nil || *d.DeleteStoreboxUser.DeletedUserID != mapped {
 		t.Fatalf("delete: %+v", d)
 	}
