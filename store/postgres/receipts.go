@@ -320,6 +320,10 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 	args = append(args, f.Offset, f.Limit)
 	// The page is chosen inside receipt_users (every filter is on its
 	// columns and indexes) and only its rows join receipts and merchants.
+	// It is planned for its values every time (the unnamed statement): a
+	// cached generic plan cannot know whether a search term is rare or
+	// common, and a wrong guess reads the user's receipts across the heap
+	// instead of the covering index (hundreds of milliseconds at 10,000).
 	order := col + ` ` + dir + `, ru.receipt_id ` + dir
 	rows, err := s.db.Pool.Query(ctx, `
 		WITH ru AS (
@@ -331,7 +335,7 @@ func (s *ReceiptStore) FindUserReceipts(ctx context.Context, userID string, f re
 		SELECT `+receiptColumns+`, r.body, ru.total
 		FROM ru JOIN receipts r ON r.receipt_id = ru.receipt_id
 			JOIN merchants m ON m.merchant_id = r.merchant_id
-		ORDER BY `+order, args...)
+		ORDER BY `+order, append([]any{pgx.QueryExecModeExec}, args...)...)
 	if err != nil {
 		return nil, 0, mapError(err, "receipts")
 	}
