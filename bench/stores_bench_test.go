@@ -322,3 +322,34 @@ func testRequest(t *testing.T, h http.Handler, path string, headers ...string) [
 	}
 	return rec.Body.Bytes()
 }
+
+// BenchmarkMerchantListREST compares GET /api/v1/merchants?limit=100 with
+// its hand-written twin (the same three statements, encoding/json), the
+// pair of the load test, in-process.
+func BenchmarkMerchantListREST(b *testing.B) {
+	f := getStoresFixture(b)
+	targets := []target{
+		{name: "rest", method: http.MethodGet, path: restPath, headers: []string{"Accept", "application/json", "Authorization", f.authz},
+			handler: f.app, authed: true, ids: restIDs},
+		{name: "handwritten", method: http.MethodGet, path: handRESTPath, headers: []string{"Accept", "application/json"},
+			handler: handHandler(f.pool), ids: restIDs},
+	}
+	for i := range targets {
+		tg := &targets[i]
+		b.Run(tg.name, func(b *testing.B) {
+			status, body := tg.serveInProcess(b)
+			tg.verify(b, f, status, body)
+			b.ReportAllocs()
+			b.ResetTimer()
+			m := startMeasure()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				tg.handler.ServeHTTP(rec, tg.request(b, ""))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: status %d: %.500s", tg.name, rec.Code, rec.Body.Bytes())
+				}
+			}
+			m.stop(b, tg)
+		})
+	}
+}
