@@ -262,6 +262,7 @@ func (r *queryResolver) Merchants(ctx context.Context, first *int, after *string
 	if err != nil {
 		return nil, err
 	}
+	r.primeMerchantPage(ctx, c.Nodes)
 	return &model.MerchantConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 

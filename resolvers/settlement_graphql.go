@@ -34,6 +34,7 @@ func (r *Resolver) settlementConnection(ctx context.Context, f settlement.Settle
 	if err != nil {
 		return nil, err
 	}
+	r.primeSettlementPage(ctx, c.Nodes)
 	return &model.SettlementConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 

@@ -6,6 +6,11 @@
 #   BENCH        benchmark pattern (default .)
 #   BENCH_COUNT  -count (default 1)
 #   GOTESTFLAGS  extra go test flags; arguments to this script are passed too.
+#   LOAD         1 (default) also runs the load test over TCP (bench/load_test.go):
+#                server and PostgreSQL pinned to CPU 0, load generator on CPU 1;
+#                0 skips it. LOAD_ONLY=1 runs only the load test.
+#   LG_LOAD_CONNS, LG_LOAD_SECONDS, LG_LOAD_ROUNDS  its connections (32),
+#                seconds per target and round (15) and rounds (3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -58,5 +63,51 @@ if [[ -n "${GOTESTFLAGS:-}" ]]; then
     read -r -a extra <<<"$GOTESTFLAGS"
 fi
 args=(-run '^$' -bench "${BENCH:-.}" -benchmem -count "${BENCH_COUNT:-1}" "${extra[@]}" "$@" ./bench/...)
-section "go test ${args[*]}"
-go test "${args[@]}"
+if [[ "${LOAD_ONLY:-0}" != 1 ]]; then
+    section "go test ${args[*]}"
+    go test "${args[@]}"
+fi
+
+[[ "${LOAD:-1}" == 1 || "${LOAD_ONLY:-0}" == 1 ]] || exit 0
+
+# --- load test over TCP (issue 13) ---------------------------------------
+command -v taskset >/dev/null 2>&1 || die "taskset (util-linux) is needed for the load test; LOAD=0 skips it"
+command -v psql >/dev/null 2>&1 || die "psql is needed to find PostgreSQL's pid for the load test; LOAD=0 skips it"
+NCPU="$(nproc)"
+[[ "$NCPU" -ge 2 ]] || die "the load test needs 2 CPUs (server on one, load generator on the other); LOAD=0 skips it"
+LOADDIR="$(mktemp -d "${LG_TEST_TMPDIR:-/tmp}/loyaltygraph-load.XXXXXX")"
+SERVER_PID=""
+PG_PIDS=()
+load_cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    # PostgreSQL may be the caller's own: give it every CPU back.
+    for p in "${PG_PIDS[@]}"; do taskset -a -p -c "0-$((NCPU - 1))" "$p" >/dev/null 2>&1 || true; done
+    rm -rf "$LOADDIR"
+}
+trap 'load_cleanup; cleanup' EXIT
+
+section "load test: building the test binary"
+go test -c -o "$LOADDIR/bench.test" ./bench
+
+PGDATA_DIR="$(psql "$TEST_DATABASE_URL" -XAtc 'SHOW data_directory')"
+PG_MAIN="$(head -1 "$PGDATA_DIR/postmaster.pid")"
+PG_PIDS=("$PG_MAIN")
+while read -r p; do [[ -n "$p" ]] && PG_PIDS+=("$p"); done < <(ps -o pid= --ppid "$PG_MAIN")
+for p in "${PG_PIDS[@]}"; do taskset -a -p -c 0 "$p" >/dev/null; done
+section "load test: PostgreSQL (pid $PG_MAIN and its ${#PG_PIDS[@]} processes) pinned to CPU 0"
+
+(cd bench && LG_LOAD_SERVE="$LOADDIR/targets.json" GOMAXPROCS=1 exec taskset -c 0 "$LOADDIR/bench.test" \
+    -test.run '^TestLoadServe$' -test.v >"$LOADDIR/server.log" 2>&1) &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+    [[ -s "$LOADDIR/targets.json" ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOADDIR/server.log" >&2; die "load server exited"; }
+    sleep 0.2
+done
+[[ -s "$LOADDIR/targets.json" ]] || { cat "$LOADDIR/server.log" >&2; die "load server did not start"; }
+section "load test: server on CPU 0 (GOMAXPROCS=1), load generator on CPU 1"
+(cd bench && LG_LOAD_TARGETS="$LOADDIR/targets.json" GOMAXPROCS=1 taskset -c 1 "$LOADDIR/bench.test" \
+    -test.run '^TestLoadGenerate$' -test.v -test.timeout 2h) | grep -v '^=== RUN\|^--- PASS\|^PASS$'

@@ -103,6 +103,10 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 	srv.Use(introspectionGate{dev: dev})
 	srv.Use(gqlhttp.TextInputs{})
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	// Hot queries of a known shape run as a whole (resolvers.PlannedOperations),
+	// after every limit and check above; the rest, and their errors, run
+	// field by field.
+	srv.AroundOperations(res.PlannedOperations)
 	// Each operation gets its own dataloaders, so relationship fields
 	// batch within it and cache nothing beyond it.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -224,6 +224,13 @@ func App(t testing.TB) *wire.App {
 // and its notification worker runs until the test ends.
 func AppWith(t testing.TB, opts wire.Options) *wire.App {
 	t.Helper()
+	return AppOn(t, DB(t), opts)
+}
+
+// AppOn is AppWith on db, such as a pool of this package's database with a
+// query tracer.
+func AppOn(t testing.TB, db *postgres.DB, opts wire.Options) *wire.App {
+	t.Helper()
 	if opts.SecretKey == nil {
 		opts.SecretKey = SecretKey
 	}
@@ -241,7 +248,7 @@ func AppWith(t testing.TB, opts wire.Options) *wire.App {
 		opts.Delivery.RetryBase = 50 * time.Millisecond
 	}
 	rc := Redis(t)
-	a, err := wire.New(opts, DB(t), rc)
+	a, err := wire.New(opts, db, rc)
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}

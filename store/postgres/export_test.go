@@ -18,3 +18,7 @@ func SumLikePostgres(values []decimal.Decimal) decimal.Decimal {
 	}
 	return s.value()
 }
+
+// NumericDest is the binary numeric scan target of the merchant model
+// (tests).
+func NumericDest(d *decimal.Decimal) any { return numeric(d) }

@@ -15,7 +15,7 @@ const campaignColumns = `campaign_id, merchant_id, name, campaign_start, campaig
 func scanCampaign(row pgx.Row) (*merchant.Campaign, error) {
 	var c merchant.Campaign
 	err := row.Scan(&c.ID, &c.MerchantID, &c.Name, &c.Start, &c.End,
-		&c.UserShare, &c.UserShareType, &c.ProviderShare, &c.ProviderShareType,
+		numeric(&c.UserShare), &c.UserShareType, numeric(&c.ProviderShare), &c.ProviderShareType,
 		&c.StoreNumber, &c.CategoryID, &c.ProductNumber, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ const categoryColumns = `category_id, merchant_id, name,
 func scanCategory(row pgx.Row) (*merchant.Category, error) {
 	var c merchant.Category
 	err := row.Scan(&c.ID, &c.MerchantID, &c.Name,
-		&c.UserShare, &c.UserShareType, &c.ProviderShare, &c.ProviderShareType, &c.StoreNumber, &c.CreatedAt, &c.UpdatedAt)
+		numeric(&c.UserShare), &c.UserShareType, numeric(&c.ProviderShare), &c.ProviderShareType, &c.StoreNumber, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

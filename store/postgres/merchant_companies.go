@@ -14,7 +14,7 @@ const companyColumns = `company_id, merchant_id, name, registration_number,
 func scanCompany(row pgx.Row) (*merchant.Company, error) {
 	var c merchant.Company
 	err := row.Scan(&c.ID, &c.MerchantID, &c.Name, &c.RegistrationNumber,
-		&c.UserShare, &c.UserShareType, &c.ProviderShare, &c.ProviderShareType, &c.CreatedAt, &c.UpdatedAt)
+		numeric(&c.UserShare), &c.UserShareType, numeric(&c.ProviderShare), &c.ProviderShareType, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -125,6 +125,19 @@ func (q *filterSQL) query(base, orderBy string, f merchant.ListFilter) string {
 
 func merchantFilter(f merchant.ListFilter) *filterSQL {
 	q := &filterSQL{}
+	if f.MerchantIDs != nil && f.OwnerID != 0 {
+		// The merchants asked for that the owner owns, as an array: the
+		// rows are then read by index like without an owner. A join with
+		// the owner's merchants (merchant_id = ANY(...) AND merchant_id IN
+		// (SELECT ...)) is re-planned at every execution for its long
+		// array, which cost PostgreSQL about 1 ms per statement: a third
+		// of a 100-merchant REST list.
+		q.args = append(q.args, f.MerchantIDs, f.OwnerID)
+		n := len(q.args)
+		q.conds = append(q.conds, "merchant_id = ANY(ARRAY(SELECT merchant_id FROM merchants WHERE merchant_id = ANY($"+
+			strconv.Itoa(n-1)+") AND owner_id = $"+strconv.Itoa(n)+"))")
+		return q
+	}
 	if f.MerchantIDs != nil {
 		q.add("merchant_id = ANY(?)", f.MerchantIDs)
 	}

@@ -14,7 +14,7 @@ const storeColumns = `store_id, merchant_id, store_number, name,
 func scanShop(row pgx.Row) (*merchant.Shop, error) {
 	var sh merchant.Shop
 	err := row.Scan(&sh.ID, &sh.MerchantID, &sh.StoreNumber, &sh.Name,
-		&sh.UserShare, &sh.UserShareType, &sh.ProviderShare, &sh.ProviderShareType, &sh.Source, &sh.CreatedAt, &sh.UpdatedAt)
+		numeric(&sh.UserShare), &sh.UserShareType, numeric(&sh.ProviderShare), &sh.ProviderShareType, &sh.Source, &sh.CreatedAt, &sh.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -97,18 +97,21 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 	// One backing array for the page instead of one allocation per row.
 	page := make([]merchant.Merchant, 0, min(f.Limit, 256))
 	out = make([]*merchant.Merchant, 0, cap(page))
+	// One set of scan targets for every row, copied into the page.
+	var row merchant.Merchant
+	var d merchantDest
+	targets := append(d.targets(&row), &total)
 	for rows.Next() {
 		if len(page) == cap(page) {
 			page = make([]merchant.Merchant, 0, cap(page))
 		}
-		page = page[:len(page)+1]
-		m := &page[len(page)-1]
-		var d merchantDest
-		if err := rows.Scan(append(d.targets(m), &total)...); err != nil {
+		row = merchant.Merchant{}
+		if err := rows.Scan(targets...); err != nil {
 			return nil, 0, mapError(err, "merchants")
 		}
-		d.finish(m)
-		out = append(out, m)
+		d.finish(&row)
+		page = append(page, row)
+		out = append(out, &page[len(page)-1])
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, mapError(err, "merchants")

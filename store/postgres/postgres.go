@@ -21,12 +21,14 @@ type DB struct {
 	Pool *pgxpool.Pool
 }
 
-// Open connects a pool to the database at url and checks that it answers.
-func Open(ctx context.Context, url string) (*DB, error) {
+// Open connects a pool to the database at url and checks that it answers;
+// configure adjusts the pool's configuration (tests add a query tracer).
+func Open(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// Money is decimal end to end: NUMERIC maps to shopspring/decimal.
 		pgxdecimal.Register(conn.TypeMap())
@@ -39,6 +41,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	for _, c := range configure {
+		c(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
