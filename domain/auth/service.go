@@ -319,6 +319,13 @@ func (s *Service) UseKeyID(ctx context.Context, issuer, id string, ttl time.Dura
 // that a request signed with that secret (a JWT-wrapped key) can be checked.
 // Anything but a partner is Unauthenticated.
 func (s *Service) PartnerSecret(ctx context.Context, username string) (*Principal, []byte, error) {
+	return s.partnerSealed(ctx, username, func(c *Credential) []byte { return c.SealedSecret })
+}
+
+// partnerSealed returns the principal of a partner and one of its sealed
+// values (secret or salt), opened. Anything but a partner with that value
+// is Unauthenticated.
+func (s *Service) partnerSealed(ctx context.Context, username string, sealed func(*Credential) []byte) (*Principal, []byte, error) {
 	if username == "" || len(username) > 256 {
 		return nil, nil, errs.ErrUnauthenticated
 	}
@@ -329,15 +336,15 @@ func (s *Service) PartnerSecret(ctx context.Context, username string) (*Principa
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Kind != KindPartner || len(c.SealedSecret) == 0 {
+	if c.Kind != KindPartner || len(sealed(c)) == 0 {
 		return nil, nil, errs.ErrUnauthenticated
 	}
-	secret, err := s.sealer.Open(c.SealedSecret)
+	plain, err := s.sealer.Open(sealed(c))
 	if err != nil {
 		return nil, nil, err
 	}
 	p := principalOf(c)
-	return &p, secret, nil
+	return &p, plain, nil
 }
 
 func principalOf(c *Credential) Principal {
@@ -459,23 +466,5 @@ func (s *Service) FindPartner(ctx context.Context, username string) (*Principal,
 // which it signs card frame URLs (seed 001). Anything but a partner is
 // Unauthenticated.
 func (s *Service) PartnerSalt(ctx context.Context, username string) (*Principal, []byte, error) {
-	if username == "" || len(username) > 256 {
-		return nil, nil, errs.ErrUnauthenticated
-	}
-	c, err := s.store.FindCredentialByUsername(ctx, username)
-	if errs.Is(err, errs.NotFound) {
-		return nil, nil, errs.ErrUnauthenticated
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if c.Kind != KindPartner || len(c.SealedSalt) == 0 {
-		return nil, nil, errs.ErrUnauthenticated
-	}
-	salt, err := s.sealer.Open(c.SealedSalt)
-	if err != nil {
-		return nil, nil, err
-	}
-	p := principalOf(c)
-	return &p, salt, nil
+	return s.partnerSealed(ctx, username, func(c *Credential) []byte { return c.SealedSalt })
 }
