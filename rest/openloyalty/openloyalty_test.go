@@ -215,11 +215,19 @@ func TestSigningKeyIsSharedByReplicas(t *testing.T) {
 		t.Fatalf("replica: %d %s", rec.Code, rec.Body)
 	}
 	var sealed []byte
-	if err := testenv.DB(t).Pool.QueryRow(context.Background(), `SELECT sealed_private FROM ol_signing_keys`).Scan(&sealed); err != nil {
+	if err := testenv.DB(t).Pool.QueryRow(context.Background(), `SELECT sealed_private FROM ol_signing_keys LIMIT 1`).Scan(&sealed); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(sealed), "PRIVATE KEY") {
 		t.Fatal("the signing key is stored in clear")
+	}
+	// A server with another SECRET_KEY starts (with its own signing key)
+	// and does not accept the first one's tokens.
+	other := testenv.AppWith(t, wire.Options{SecretKey: []byte("another-secret-key-0123456789abcdef-012345")})
+	rec = httptest.NewRecorder()
+	other.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("another SECRET_KEY accepted the token: %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -30,14 +30,23 @@ var (
 	_ loyalty.RefreshStore = (*LoyaltyStore)(nil)
 )
 
+// LoyaltyKeySealer seals the signing key with the server key and names it
+// by a keyed hash (secret.Keys).
+type LoyaltyKeySealer interface {
+	auth.Sealer
+	LookupHash(value []byte) []byte
+}
+
 // LoyaltySigningKey returns the key that signs Open Loyalty tokens: the one
 // kept in the database, sealed with the server key, or a new one that it
 // generates and keeps when there is none. Replicas racing to create it end
 // up with the first one written.
-func LoyaltySigningKey(ctx context.Context, db *DB, sealer auth.Sealer) (*rsa.PrivateKey, error) {
+func LoyaltySigningKey(ctx context.Context, db *DB, keys LoyaltyKeySealer) (*rsa.PrivateKey, error) {
+	sealer := keys
+	keyID := keys.LookupHash([]byte("open loyalty signing key v1"))
 	read := func() (*rsa.PrivateKey, error) {
 		var sealed []byte
-		err := db.Pool.QueryRow(ctx, `SELECT sealed_private FROM ol_signing_keys WHERE id = 1`).Scan(&sealed)
+		err := db.Pool.QueryRow(ctx, `SELECT sealed_private FROM ol_signing_keys WHERE key_id = $1`, keyID).Scan(&sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +72,7 @@ func LoyaltySigningKey(ctx context.Context, db *DB, sealer auth.Sealer) (*rsa.Pr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO ol_signing_keys (id, sealed_private) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, sealed); err != nil {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO ol_signing_keys (key_id, sealed_private) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING`, keyID, sealed); err != nil {
 		return nil, err
 	}
 	return read()

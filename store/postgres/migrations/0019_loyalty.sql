@@ -3,9 +3,11 @@
 
 -- The RS256 key pair that signs Open Loyalty tokens when no key file is
 -- configured: generated once by the first replica, sealed with the server
--- key, so that every replica signs and verifies with the same key.
+-- key, so that every replica signs and verifies with the same key. It is
+-- found by a keyed hash of the server key: replicas with the same
+-- SECRET_KEY share one; a new SECRET_KEY makes a new one.
 CREATE TABLE ol_signing_keys (
-    id             int         PRIMARY KEY CHECK (id = 1),
+    key_id         bytea       PRIMARY KEY,
     sealed_private bytea       NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now()
 );
