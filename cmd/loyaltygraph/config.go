@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"loyaltygraph/secret"
 )
 
@@ -61,6 +63,9 @@ type config struct {
 	// LoyaltyTokenTTL is how long an Open Loyalty token lasts
 	// (LOYALTY_TOKEN_TTL, default 24h).
 	LoyaltyTokenTTL time.Duration
+	// LoyaltyEarnRate is the points a customer earns per unit of money
+	// spent (LOYALTY_EARN_RATE, default 1).
+	LoyaltyEarnRate decimal.Decimal
 }
 
 // needs says which settings a sub-command requires.
@@ -217,6 +222,15 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 			bad("LOYALTY_TOKEN_TTL must be a duration from 1m to 720h (for example 24h)")
 		}
 		c.LoyaltyTokenTTL = d
+	}
+	c.LoyaltyEarnRate = decimal.NewFromInt(1)
+	if v := strings.TrimSpace(getenv("LOYALTY_EARN_RATE")); v != "" {
+		d, err := decimal.NewFromString(v)
+		if err != nil || !d.IsPositive() || d.GreaterThan(decimal.NewFromInt(1000)) {
+			bad("LOYALTY_EARN_RATE must be a positive number of points per unit of money, at most 1000 (for example 1 or 0.5)")
+		} else {
+			c.LoyaltyEarnRate = d
+		}
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p

@@ -130,6 +130,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		LoginFailuresPerMinute: cfg.LoginFailuresPerMinute,
 		LoyaltyKeyPEM:          cfg.LoyaltyKeyPEM,
 		LoyaltyTokenTTL:        cfg.LoyaltyTokenTTL,
+		LoyaltyEarnRate:        cfg.LoyaltyEarnRate,
 	}, db, rc)
 	if err != nil {
 		db.Close()
