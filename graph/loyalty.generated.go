@@ -34,6 +34,10 @@ type CustomerResolver interface {
 
 	Status(ctx context.Context, obj *loyalty.Customer) (*loyalty.Status, error)
 	PushyTokens(ctx context.Context, obj *loyalty.Customer) ([]string, error)
+	Avatar(ctx context.Context, obj *loyalty.Customer) (*loyalty.Avatar, error)
+}
+type CustomerAvatarResolver interface {
+	Size(ctx context.Context, obj *loyalty.Avatar) (int, error)
 }
 type CustomerStatusResolver interface {
 	PointsExpiringBreakdown(ctx context.Context, obj *loyalty.Status) ([]*model.PointsExpiringOnDay, error)
@@ -759,6 +763,38 @@ func (ec *executionContext) fieldContext_Customer_pushyTokens(_ context.Context,
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
 }
 
+func (ec *executionContext) _Customer_avatar(ctx context.Context, field graphql.CollectedField, obj *loyalty.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Avatar(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *loyalty.Avatar) graphql.Marshaler {
+			return ec.marshalOCustomerAvatar2ᚖloyaltygraphᚋdomainᚋloyaltyᚐAvatar(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAvatar(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerAddress_street(ctx context.Context, field graphql.CollectedField, obj *loyalty.Address) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -918,6 +954,139 @@ func (ec *executionContext) _CustomerAddress_country(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CustomerAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAvatar_contentType(ctx context.Context, field graphql.CollectedField, obj *loyalty.Avatar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAvatar_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAvatar_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAvatar", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAvatar_size(ctx context.Context, field graphql.CollectedField, obj *loyalty.Avatar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAvatar_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerAvatar().Size(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAvatar_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAvatar", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CustomerAvatar_updatedAt(ctx context.Context, field graphql.CollectedField, obj *loyalty.Avatar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAvatar_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAvatar_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAvatar", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CustomerAvatarPayload_avatar(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAvatarPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAvatarPayload_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avatar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *loyalty.Avatar) graphql.Marshaler {
+			return ec.marshalOCustomerAvatar2ᚖloyaltygraphᚋdomainᚋloyaltyᚐAvatar(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAvatarPayload_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAvatarPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAvatar(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAvatarPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAvatarPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAvatarPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAvatarPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerAvatarPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerCompany_name(ctx context.Context, field graphql.CollectedField, obj *loyalty.Company) (ret graphql.Marshaler) {
@@ -3735,6 +3904,12 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_pushyTokens(ctx, field, obj)
 				})
+		case "avatar":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_avatar(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3796,6 +3971,88 @@ func (ec *executionContext) _CustomerAddress(ctx context.Context, sel ast.Select
 		case "country":
 			out.Values[i] = ec._CustomerAddress_country(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerAvatarImplementors = []string{"CustomerAvatar"}
+
+func (ec *executionContext) _CustomerAvatar(ctx context.Context, sel ast.SelectionSet, obj *loyalty.Avatar) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAvatarImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAvatar")
+		case "contentType":
+			out.Values[i] = ec._CustomerAvatar_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CustomerAvatar_size(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.Values[i] = ec._CustomerAvatar_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerAvatarPayloadImplementors = []string{"CustomerAvatarPayload"}
+
+func (ec *executionContext) _CustomerAvatarPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAvatarPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAvatarPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAvatarPayload")
+		case "avatar":
+			out.Values[i] = ec._CustomerAvatarPayload_avatar(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerAvatarPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -4516,6 +4773,14 @@ func (ec *executionContext) marshalNCustomer2ᚖloyaltygraphᚋdomainᚋloyalty�
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerAvatarPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐCustomerAvatarPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerAvatarPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerAvatarPayload!")
+		return graphql.Null
+	}
+	return ec._CustomerAvatarPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCustomerFieldsInput2ᚖloyaltygraphᚋgraphᚋmodelᚐCustomerFieldsInput(ctx context.Context, v any) (*model.CustomerFieldsInput, error) {
 	res, err := ec.unmarshalInputCustomerFieldsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -4800,6 +5065,13 @@ func (ec *executionContext) unmarshalOCustomerAddressInput2ᚖloyaltygraphᚋgra
 	}
 	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerAvatar2ᚖloyaltygraphᚋdomainᚋloyaltyᚐAvatar(ctx context.Context, sel ast.SelectionSet, v *loyalty.Avatar) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerAvatar(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCustomerCompany2ᚖloyaltygraphᚋdomainᚋloyaltyᚐCompany(ctx context.Context, sel ast.SelectionSet, v *loyalty.Company) graphql.Marshaler {

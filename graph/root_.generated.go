@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Category() CategoryResolver
 	Company() CompanyResolver
 	Customer() CustomerResolver
+	CustomerAvatar() CustomerAvatarResolver
 	CustomerStatus() CustomerStatusResolver
 	DerivedShare() DerivedShareResolver
 	Invoice() InvoiceResolver
@@ -268,6 +269,7 @@ type ComplexityRoot struct {
 		Agreement1               func(childComplexity int) int
 		Agreement2               func(childComplexity int) int
 		Agreement3               func(childComplexity int) int
+		Avatar                   func(childComplexity int) int
 		AverageTransactionAmount func(childComplexity int) int
 		BirthDate                func(childComplexity int) int
 		Company                  func(childComplexity int) int
@@ -301,6 +303,17 @@ type ComplexityRoot struct {
 		Postal   func(childComplexity int) int
 		Province func(childComplexity int) int
 		Street   func(childComplexity int) int
+	}
+
+	CustomerAvatar struct {
+		ContentType func(childComplexity int) int
+		Size        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	CustomerAvatarPayload struct {
+		Avatar     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CustomerCompany struct {
@@ -605,6 +618,7 @@ type ComplexityRoot struct {
 		DeleteCategory             func(childComplexity int, categoryID string) int
 		DeleteCompany              func(childComplexity int, companyID string) int
 		DeleteCustomer             func(childComplexity int, input model.DeleteCustomerInput) int
+		DeleteCustomerAvatar       func(childComplexity int, storeCode string, customerID string) int
 		DeleteDerivedShare         func(childComplexity int, derivedShareID string) int
 		DeleteMerchant             func(childComplexity int, merchantID string) int
 		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
@@ -630,6 +644,7 @@ type ComplexityRoot struct {
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
 		SetCardFrameSettings       func(childComplexity int, input model.SetCardFrameSettingsInput) int
+		SetCustomerAvatar          func(childComplexity int, storeCode string, customerID string, file graphql.Upload) int
 		SetMerchantLogo            func(childComplexity int, merchantID string, file graphql.Upload) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
 		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
@@ -1880,6 +1895,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Agreement3(childComplexity), true
+	case "Customer.avatar":
+		if e.ComplexityRoot.Customer.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Avatar(childComplexity), true
 	case "Customer.averageTransactionAmount":
 		if e.ComplexityRoot.Customer.AverageTransactionAmount == nil {
 			break
@@ -2061,6 +2082,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerAddress.Street(childComplexity), true
+
+	case "CustomerAvatar.contentType":
+		if e.ComplexityRoot.CustomerAvatar.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.ContentType(childComplexity), true
+	case "CustomerAvatar.size":
+		if e.ComplexityRoot.CustomerAvatar.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.Size(childComplexity), true
+	case "CustomerAvatar.updatedAt":
+		if e.ComplexityRoot.CustomerAvatar.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.UpdatedAt(childComplexity), true
+
+	case "CustomerAvatarPayload.avatar":
+		if e.ComplexityRoot.CustomerAvatarPayload.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatarPayload.Avatar(childComplexity), true
+	case "CustomerAvatarPayload.userErrors":
+		if e.ComplexityRoot.CustomerAvatarPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatarPayload.UserErrors(childComplexity), true
 
 	case "CustomerCompany.nip":
 		if e.ComplexityRoot.CustomerCompany.NIP == nil {
@@ -3304,6 +3357,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCustomer(childComplexity, args["input"].(model.DeleteCustomerInput)), true
+	case "Mutation.deleteCustomerAvatar":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAvatar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAvatar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAvatar(childComplexity, args["storeCode"].(string), args["customerId"].(string)), true
 	case "Mutation.deleteDerivedShare":
 		if e.ComplexityRoot.Mutation.DeleteDerivedShare == nil {
 			break
@@ -3579,6 +3643,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCardFrameSettings(childComplexity, args["input"].(model.SetCardFrameSettingsInput)), true
+	case "Mutation.setCustomerAvatar":
+		if e.ComplexityRoot.Mutation.SetCustomerAvatar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCustomerAvatar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCustomerAvatar(childComplexity, args["storeCode"].(string), args["customerId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.setMerchantLogo":
 		if e.ComplexityRoot.Mutation.SetMerchantLogo == nil {
 			break
@@ -6629,6 +6704,32 @@ extend type Mutation {
   "Registers the customers of an Open Loyalty XML import file (admins); DTDs and entities are refused."
   importCustomers(storeCode: String!, file: Upload!): ImportCustomersPayload!
 }
+
+"A customer's picture (read it at GET /api/{storeCode}/customer/{customerId}/avatar)."
+type CustomerAvatar {
+  "image/jpeg, image/png or image/gif"
+  contentType: String!
+  "Bytes of the re-encoded picture."
+  size: Int!
+  updatedAt: DateTime!
+}
+
+extend type Customer {
+  "The customer's picture, null when none (admins, the customer itself)."
+  avatar: CustomerAvatar
+}
+
+type CustomerAvatarPayload {
+  avatar: CustomerAvatar
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Sets a customer's picture: a JPEG, PNG or GIF of at most 2 MiB and 4096×4096 pixels, re-encoded without metadata (admins, the customer itself)."
+  setCustomerAvatar(storeCode: String!, customerId: ID!, file: Upload!): CustomerAvatarPayload!
+  "Removes a customer's picture (admins, the customer itself)."
+  deleteCustomerAvatar(storeCode: String!, customerId: ID!): CustomerAvatarPayload!
+}
 `, BuiltIn: false},
 	{Name: "../schema/merchant.graphqls", Input: `"Whether a merchant takes part in settlement."
 enum MerchantStatus {
@@ -8971,6 +9072,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_status(ctx, field)
 	case "pushyTokens":
 		return ec.fieldContext_Customer_pushyTokens(ctx, field)
+	case "avatar":
+		return ec.fieldContext_Customer_avatar(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -8993,6 +9096,28 @@ func (ec *executionContext) childFields_CustomerAddress(ctx context.Context, fie
 		return ec.fieldContext_CustomerAddress_country(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAvatar(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contentType":
+		return ec.fieldContext_CustomerAvatar_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_CustomerAvatar_size(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CustomerAvatar_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAvatar", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAvatarPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "avatar":
+		return ec.fieldContext_CustomerAvatarPayload_avatar(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAvatarPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAvatarPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerCompany(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

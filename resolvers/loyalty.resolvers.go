@@ -65,6 +65,14 @@ func (r *customerResolver) PushyTokens(ctx context.Context, obj *loyalty.Custome
 	return r.LoyaltyOps.PushyTokens(ctx, obj.StoreCode, obj.ID)
 }
 
+func (r *customerResolver) Avatar(ctx context.Context, obj *loyalty.Customer) (*loyalty.Avatar, error) {
+	return nullIfNotFound(r.LoyaltyOps.Avatar(ctx, obj.StoreCode, obj.ID))
+}
+
+func (r *customerAvatarResolver) Size(ctx context.Context, obj *loyalty.Avatar) (int, error) {
+	return len(obj.Data), nil
+}
+
 func (r *customerStatusResolver) PointsExpiringBreakdown(ctx context.Context, obj *loyalty.Status) ([]*model.PointsExpiringOnDay, error) {
 	return expiringBreakdown(obj), nil
 }
@@ -158,6 +166,21 @@ func (r *mutationResolver) ImportCustomers(ctx context.Context, storeCode string
 	return r.importPayload(ctx, storeCode, res)
 }
 
+func (r *mutationResolver) SetCustomerAvatar(ctx context.Context, storeCode string, customerID string, file graphql.Upload) (*model.CustomerAvatarPayload, error) {
+	data, err := io.ReadAll(io.LimitReader(file.File, loyalty.MaxAvatarBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.LoyaltyOps.SetAvatar(ctx, storeCode, customerID, data); err != nil {
+		return avatarPayload(nil, err)
+	}
+	return avatarPayload(r.LoyaltyOps.Avatar(ctx, storeCode, customerID))
+}
+
+func (r *mutationResolver) DeleteCustomerAvatar(ctx context.Context, storeCode string, customerID string) (*model.CustomerAvatarPayload, error) {
+	return avatarPayload(nil, r.LoyaltyOps.DeleteAvatar(ctx, storeCode, customerID))
+}
+
 func (r *queryResolver) Customers(ctx context.Context, storeCode string, filter *model.CustomerFilter, page *int, perPage *int, sort *string, direction *model.CustomerSortDirection) (*model.CustomerList, error) {
 	f, err := customerFilter(filter, page, perPage, sort, direction)
 	if err != nil {
@@ -197,9 +220,12 @@ func (r *queryResolver) CustomerRegistrations(ctx context.Context, storeCode str
 
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }
 
+func (r *Resolver) CustomerAvatar() graph.CustomerAvatarResolver { return &customerAvatarResolver{r} }
+
 func (r *Resolver) CustomerStatus() graph.CustomerStatusResolver { return &customerStatusResolver{r} }
 
 type (
 	customerResolver       struct{ *Resolver }
+	customerAvatarResolver struct{ *Resolver }
 	customerStatusResolver struct{ *Resolver }
 )

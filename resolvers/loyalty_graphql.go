@@ -202,3 +202,9 @@ func registrations(counts map[string]int) []*model.CustomerRegistrations {
 	sort.Slice(out, func(i, j int) bool { return out[i].Period < out[j].Period })
 	return out
 }
+
+func avatarPayload(a *loyalty.Avatar, err error) (*model.CustomerAvatarPayload, error) {
+	return payload(a, err, func(a *loyalty.Avatar, ue []*model.UserError) *model.CustomerAvatarPayload {
+		return &model.CustomerAvatarPayload{Avatar: a, UserErrors: ue}
+	})
+}

@@ -264,6 +264,11 @@ type CustomerAddressInput struct {
 	Country  *string `json:"country,omitempty"`
 }
 
+type CustomerAvatarPayload struct {
+	Avatar     *loyalty.Avatar `json:"avatar,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 // A company: name and tax id go together (both empty erases it).
 type CustomerCompanyInput struct {
 	Name string `json:"name"`

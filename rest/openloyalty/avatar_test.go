@@ -2,13 +2,19 @@ package openloyalty_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"loyaltygraph/internal/testenv"
 )
 
 func picture() image.Image {
@@ -87,5 +93,101 @@ func TestAvatar(t *testing.T) {
 	}
 	if res := e.do("GET", path, customer, nil); res.Status != http.StatusNotFound {
 		t.Fatalf("after delete: %d", res.Status)
+	}
+}
+
+// gqlUpload posts a GraphQL multipart request with one file at variable
+// $file.
+func (e *env) gqlUpload(token, query string, vars map[string]any, name string, data []byte) *testenv.Response {
+	e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	vars["file"] = nil
+	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	_ = mw.WriteField("operations", string(ops))
+	_ = mw.WriteField("map", `{"0": ["variables.file"]}`)
+	w, _ := mw.CreateFormFile("0", name)
+	_, _ = w.Write(data)
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", "/graphql", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/graphql-response+json")
+	req.Header.Set("GraphQL-Preflight", "1")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.app.Handler.ServeHTTP(rec, req)
+	return &testenv.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// TestGraphQLAvatarAndImport: setCustomerAvatar, Customer.avatar,
+// deleteCustomerAvatar and importCustomers through GraphQL, with
+// userErrors naming file.
+func TestGraphQLAvatarAndImport(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.staff()
+	id := e.register(admin, "/api/DEFAULT/customer/register", "customer[firstName]", "A", "customer[lastName]", "V",
+		"customer[email]", uniq("gav")+"@example.com", "customer[agreement1]", "1")
+	const set = `mutation($s: String!, $id: ID!, $file: Upload!) { setCustomerAvatar(storeCode: $s, customerId: $id, file: $file) {
+		avatar { contentType size } userErrors { field code } } }`
+	var g bytes.Buffer
+	gif.Encode(&g, picture(), nil)
+	res := e.gqlUpload(admin, set, map[string]any{"s": "DEFAULT", "id": id}, "a.gif", g.Bytes())
+	var out struct {
+		Data struct {
+			SetCustomerAvatar struct {
+				Avatar     *struct{ ContentType string }
+				UserErrors []struct{ Field, Code string }
+			}
+		}
+	}
+	res.JSON(t, &out)
+	if out.Data.SetCustomerAvatar.Avatar == nil || out.Data.SetCustomerAvatar.Avatar.ContentType != "image/gif" {
+		t.Fatalf("set avatar: %s", res.Body)
+	}
+	res = e.gqlUpload(admin, set, map[string]any{"s": "DEFAULT", "id": id}, "a.txt", []byte("not an image"))
+	res.JSON(t, &out)
+	if ue := out.Data.SetCustomerAvatar.UserErrors; len(ue) != 1 || ue[0].Field != "file" || ue[0].Code != "INVALID" {
+		t.Fatalf("bad avatar: %s", res.Body)
+	}
+	var c struct {
+		Customer struct{ Avatar *struct{ ContentType string } }
+	}
+	e.gql(admin, `query($id: ID!) { customer(storeCode: "DEFAULT", customerId: $id) { avatar { contentType size updatedAt } } }`, map[string]any{"id": id}, &c)
+	if c.Customer.Avatar == nil {
+		t.Fatalf("Customer.avatar: %+v", c)
+	}
+	e.gql(admin, `mutation($id: ID!) { deleteCustomerAvatar(storeCode: "DEFAULT", customerId: $id) { userErrors { field } } }`, map[string]any{"id": id}, nil)
+	e.gql(admin, `query($id: ID!) { customer(storeCode: "DEFAULT", customerId: $id) { avatar { contentType } } }`, map[string]any{"id": id}, &c)
+	if c.Customer.Avatar != nil {
+		t.Fatalf("avatar not deleted: %+v", c)
+	}
+
+	const imp = `mutation($s: String!, $file: Upload!) { importCustomers(storeCode: $s, file: $file) {
+		items { status identifier message customer { customerId } } totalProcessed totalSuccess totalFailed userErrors { field code } } }`
+	tag := uniq("")
+	doc := `<customers><customer><email>g` + tag + `@test.pl</email><firstName>F</firstName><lastName>L</lastName><active>true</active>` +
+		`<agreement1>true</agreement1><gender>female</gender></customer><customer><email>h` + tag + `@test.pl</email></customer></customers>`
+	res = e.gqlUpload(admin, imp, map[string]any{"s": "DEFAULT"}, "c.xml", []byte(doc))
+	var io struct {
+		Data struct {
+			ImportCustomers struct {
+				Items []struct {
+					Status, Identifier string
+					Message            *string
+					Customer           *struct{ CustomerID string }
+				}
+				TotalProcessed, TotalSuccess, TotalFailed int
+			}
+		}
+	}
+	res.JSON(t, &io)
+	ic := io.Data.ImportCustomers
+	if ic.TotalProcessed != 2 || ic.TotalSuccess != 1 || ic.Items[0].Customer == nil || ic.Items[1].Message == nil ||
+		*ic.Items[1].Message != "Convert exception: firstName is required node" {
+		t.Fatalf("import: %s", res.Body)
+	}
+	res = e.gqlUpload(admin, imp, map[string]any{"s": "DEFAULT"}, "x.xml", []byte(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><customers/>`))
+	if !strings.Contains(string(res.Body), `"field":"file"`) || strings.Contains(string(res.Body), "root:") {
+		t.Fatalf("DTD import: %s", res.Body)
 	}
 }
