@@ -8,12 +8,14 @@ package app
 
 import (
 	"loyaltygraph/app/cards"
+	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
 	"loyaltygraph/app/terms"
 	"loyaltygraph/app/users"
+	domainloyalty "loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/receipt"
@@ -32,6 +34,8 @@ type Ops struct {
 	// MerchantProfiles are merchants' public profiles and logos.
 	MerchantProfiles *merchants.ProfileOps
 	Cards            *cards.Ops
+	// Loyalty are Open Loyalty's customers, logins and tokens (seed 003).
+	Loyalty *loyalty.Ops
 }
 
 // Services are the domain services the operations call.
@@ -54,6 +58,14 @@ type Services struct {
 	// where browsers reach the service.
 	CardPartners  cards.Partners
 	PublicBaseURL string
+	// Customers and Sessions serve Open Loyalty (seed 003).
+	Customers *domainloyalty.Service
+	Sessions  *domainloyalty.Sessions
+	Points    *domainloyalty.Points
+	Extras    *domainloyalty.Extras
+	Avatars   *domainloyalty.Avatars
+	// Credentials check admins' and sellers' logins (auth.Service).
+	Credentials loyalty.Credentials
 }
 
 // New returns the operations over the domain services.
@@ -67,5 +79,6 @@ func New(s Services) Ops {
 		Terms:            terms.New(s.Terms),
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
+		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/settlement"
@@ -31,6 +32,9 @@ type ResolverRoot interface {
 	Card() CardResolver
 	Category() CategoryResolver
 	Company() CompanyResolver
+	Customer() CustomerResolver
+	CustomerAvatar() CustomerAvatarResolver
+	CustomerStatus() CustomerStatusResolver
 	DerivedShare() DerivedShareResolver
 	Invoice() InvoiceResolver
 	LinkCode() LinkCodeResolver
@@ -259,6 +263,104 @@ type ComplexityRoot struct {
 		UserID     func(childComplexity int) int
 	}
 
+	Customer struct {
+		Active                   func(childComplexity int) int
+		Address                  func(childComplexity int) int
+		Agreement1               func(childComplexity int) int
+		Agreement2               func(childComplexity int) int
+		Agreement3               func(childComplexity int) int
+		Avatar                   func(childComplexity int) int
+		AverageTransactionAmount func(childComplexity int) int
+		BirthDate                func(childComplexity int) int
+		Company                  func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Email                    func(childComplexity int) int
+		FirstName                func(childComplexity int) int
+		Gender                   func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Labels                   func(childComplexity int) int
+		LastName                 func(childComplexity int) int
+		LastTransactionAt        func(childComplexity int) int
+		Level                    func(childComplexity int) int
+		LoyaltyCardNumber        func(childComplexity int) int
+		ManuallyAssignedLevelID  func(childComplexity int) int
+		Phone                    func(childComplexity int) int
+		PosID                    func(childComplexity int) int
+		PushyTokens              func(childComplexity int) int
+		SellerID                 func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		StoreCode                func(childComplexity int) int
+		TransactionsAmount       func(childComplexity int) int
+		TransactionsCount        func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
+	}
+
+	CustomerAddress struct {
+		Address1 func(childComplexity int) int
+		Address2 func(childComplexity int) int
+		City     func(childComplexity int) int
+		Country  func(childComplexity int) int
+		Postal   func(childComplexity int) int
+		Province func(childComplexity int) int
+		Street   func(childComplexity int) int
+	}
+
+	CustomerAvatar struct {
+		ContentType func(childComplexity int) int
+		Size        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	CustomerAvatarPayload struct {
+		Avatar     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerCompany struct {
+		NIP  func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
+	CustomerImportItem struct {
+		Customer   func(childComplexity int) int
+		Identifier func(childComplexity int) int
+		Message    func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	CustomerLabel struct {
+		Key   func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	CustomerList struct {
+		Customers func(childComplexity int) int
+		Total     func(childComplexity int) int
+	}
+
+	CustomerPayload struct {
+		Customer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerRegistrations struct {
+		Count  func(childComplexity int) int
+		Period func(childComplexity int) int
+	}
+
+	CustomerStatus struct {
+		ExpiredPoints                 func(childComplexity int) int
+		Level                         func(childComplexity int) int
+		LockedPoints                  func(childComplexity int) int
+		NextLevel                     func(childComplexity int) int
+		Points                        func(childComplexity int) int
+		PointsExpiringBreakdown       func(childComplexity int) int
+		PointsExpiringNextMonth       func(childComplexity int) int
+		TotalEarnedPoints             func(childComplexity int) int
+		TransactionsAmountToNextLevel func(childComplexity int) int
+		UsedPoints                    func(childComplexity int) int
+	}
+
 	DeleteBlockedProductPayload struct {
 		DeletedProductID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
@@ -282,6 +384,11 @@ type ComplexityRoot struct {
 	DeleteCompanyPayload struct {
 		DeletedCompanyID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteCustomerPayload struct {
+		DeletedCustomerID func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
 	}
 
 	DeleteDerivedSharePayload struct {
@@ -361,6 +468,14 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	ImportCustomersPayload struct {
+		Items          func(childComplexity int) int
+		TotalFailed    func(childComplexity int) int
+		TotalProcessed func(childComplexity int) int
+		TotalSuccess   func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	IngestReceiptPayload struct {
 		ReceiptID  func(childComplexity int) int
 		Status     func(childComplexity int) int
@@ -400,6 +515,20 @@ type ComplexityRoot struct {
 		EmailValidationID        func(childComplexity int) int
 		MobileNumberValidationID func(childComplexity int) int
 		UserErrors               func(childComplexity int) int
+	}
+
+	LoyaltyLevel struct {
+		Active         func(childComplexity int) int
+		ConditionValue func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Percent        func(childComplexity int) int
+	}
+
+	LoyaltyLoginPayload struct {
+		RefreshToken func(childComplexity int) int
+		Token        func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	MarketingMessage struct {
@@ -458,8 +587,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ActivateCustomer           func(childComplexity int, input model.ActivateCustomerInput) int
 		AddBankAxeptCard           func(childComplexity int, input model.AddBankAxeptCardInput) int
+		AddCustomerPushyToken      func(childComplexity int, input model.AddCustomerPushyTokenInput) int
 		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
+		AnonymizeCustomer          func(childComplexity int, input model.AnonymizeCustomerInput) int
+		AssignCustomerLevel        func(childComplexity int, input model.AssignCustomerLevelInput) int
+		AssignCustomerPos          func(childComplexity int, input model.AssignCustomerPosInput) int
 		CopyReceipt                func(childComplexity int, receiptID string, userID *string, toUserID *string) int
 		CreateBlockedProduct       func(childComplexity int, input merchant.BlockedProductCreate) int
 		CreateBlockedProducts      func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
@@ -477,11 +611,14 @@ type ComplexityRoot struct {
 		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
 		CreateStoreboxUser         func(childComplexity int, input model.CreateStoreboxUserInput) int
 		CreateWhitelabelUser       func(childComplexity int, input model.CreateWhitelabelUserInput) int
+		DeactivateCustomer         func(childComplexity int, input model.DeactivateCustomerInput) int
 		DeleteBlockedProduct       func(childComplexity int, productID string) int
 		DeleteCampaign             func(childComplexity int, campaignID string) int
 		DeleteCard                 func(childComplexity int, userID string, cardID string) int
 		DeleteCategory             func(childComplexity int, categoryID string) int
 		DeleteCompany              func(childComplexity int, companyID string) int
+		DeleteCustomer             func(childComplexity int, input model.DeleteCustomerInput) int
+		DeleteCustomerAvatar       func(childComplexity int, storeCode string, customerID string) int
 		DeleteDerivedShare         func(childComplexity int, derivedShareID string) int
 		DeleteMerchant             func(childComplexity int, merchantID string) int
 		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
@@ -492,14 +629,22 @@ type ComplexityRoot struct {
 		DeleteStoreboxUser         func(childComplexity int, input model.DeleteStoreboxUserInput) int
 		DeleteUser                 func(childComplexity int, userID string) int
 		DeleteWhitelabelUser       func(childComplexity int, input model.DeleteWhitelabelUserInput) int
+		ImportCustomers            func(childComplexity int, storeCode string, file graphql.Upload) int
 		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
 		IssueWhitelabelType        func(childComplexity int, input model.IssueWhitelabelTypeInput) int
 		LinkStoreboxUser           func(childComplexity int, input model.LinkStoreboxUserInput) int
+		LoyaltyLogin               func(childComplexity int, input model.LoyaltyLoginInput) int
 		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
+		RecordCustomerPoints       func(childComplexity int, input model.RecordCustomerPointsInput) int
+		RefreshLoyaltyToken        func(childComplexity int, input model.RefreshLoyaltyTokenInput) int
+		RegisterCustomer           func(childComplexity int, input model.RegisterCustomerInput) int
+		RemoveCustomerManualLevel  func(childComplexity int, input model.RemoveCustomerManualLevelInput) int
+		RemoveCustomerPushyToken   func(childComplexity int, input model.RemoveCustomerPushyTokenInput) int
 		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
 		RequestUserToken           func(childComplexity int, phonenumber string) int
 		SetCardFrameSettings       func(childComplexity int, input model.SetCardFrameSettingsInput) int
+		SetCustomerAvatar          func(childComplexity int, storeCode string, customerID string, file graphql.Upload) int
 		SetMerchantLogo            func(childComplexity int, merchantID string, file graphql.Upload) int
 		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
 		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
@@ -511,6 +656,7 @@ type ComplexityRoot struct {
 		UpdateCampaign             func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
 		UpdateCategory             func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
 		UpdateCompany              func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
+		UpdateCustomer             func(childComplexity int, input model.UpdateCustomerInput) int
 		UpdateDerivedShare         func(childComplexity int, derivedShareID string, input merchant.DerivedShareUpdate) int
 		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
 		UpdateMerchantProfile      func(childComplexity int, merchantID string, input model.UpdateMerchantProfileInput) int
@@ -563,6 +709,21 @@ type ComplexityRoot struct {
 		TermsURL   func(childComplexity int) int
 	}
 
+	PointsExpiringOnDay struct {
+		Date   func(childComplexity int) int
+		Points func(childComplexity int) int
+	}
+
+	PointsTransfer struct {
+		Comment     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		LockedUntil func(childComplexity int) int
+		Points      func(childComplexity int) int
+	}
+
 	Product struct {
 		CategoryID    func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
@@ -584,6 +745,10 @@ type ComplexityRoot struct {
 		CardTokenByPhone       func(childComplexity int, phonenumber string) int
 		Category               func(childComplexity int, categoryID string) int
 		Company                func(childComplexity int, companyID string) int
+		Customer               func(childComplexity int, storeCode string, customerID string) int
+		CustomerCheck          func(childComplexity int, storeCode string, emailOrPhone string) int
+		CustomerRegistrations  func(childComplexity int, storeCode string, interval *loyalty.Interval, lastDays *int) int
+		Customers              func(childComplexity int, storeCode string, filter *model.CustomerFilter, page *int, perPage *int, sort *string, direction *model.CustomerSortDirection) int
 		DerivedShare           func(childComplexity int, derivedShareID string) int
 		LinkCode               func(childComplexity int, linkCode string) int
 		Merchant               func(childComplexity int, merchantID string) int
@@ -593,6 +758,7 @@ type ComplexityRoot struct {
 		NotificationDeliveries func(childComplexity int, first *int) int
 		NotificationEndpoints  func(childComplexity int) int
 		PartnerSettings        func(childComplexity int) int
+		PosCustomerSearch      func(childComplexity int, storeCode string, search model.PosCustomerSearchInput) int
 		Receipt                func(childComplexity int, receiptID string, userID *string) int
 		SentMessages           func(childComplexity int, to string) int
 		SettleRun              func(childComplexity int, settlementID string) int
@@ -680,6 +846,12 @@ type ComplexityRoot struct {
 		TransactionID       func(childComplexity int) int
 		TruncatedCardNumber func(childComplexity int) int
 		Type                func(childComplexity int) int
+	}
+
+	RecordCustomerPointsPayload struct {
+		Customer   func(childComplexity int) int
+		Transfer   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ReplaceDerivedSharesPayload struct {
@@ -1693,6 +1865,407 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateWhitelabelUserPayload.UserID(childComplexity), true
 
+	case "Customer.active":
+		if e.ComplexityRoot.Customer.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Active(childComplexity), true
+	case "Customer.address":
+		if e.ComplexityRoot.Customer.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Address(childComplexity), true
+	case "Customer.agreement1":
+		if e.ComplexityRoot.Customer.Agreement1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Agreement1(childComplexity), true
+	case "Customer.agreement2":
+		if e.ComplexityRoot.Customer.Agreement2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Agreement2(childComplexity), true
+	case "Customer.agreement3":
+		if e.ComplexityRoot.Customer.Agreement3 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Agreement3(childComplexity), true
+	case "Customer.avatar":
+		if e.ComplexityRoot.Customer.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Avatar(childComplexity), true
+	case "Customer.averageTransactionAmount":
+		if e.ComplexityRoot.Customer.AverageTransactionAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.AverageTransactionAmount(childComplexity), true
+	case "Customer.birthDate":
+		if e.ComplexityRoot.Customer.BirthDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.BirthDate(childComplexity), true
+	case "Customer.company":
+		if e.ComplexityRoot.Customer.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Company(childComplexity), true
+	case "Customer.createdAt":
+		if e.ComplexityRoot.Customer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.email":
+		if e.ComplexityRoot.Customer.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.firstName":
+		if e.ComplexityRoot.Customer.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.FirstName(childComplexity), true
+	case "Customer.gender":
+		if e.ComplexityRoot.Customer.Gender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Gender(childComplexity), true
+	case "Customer.id", "Customer.customerId":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.labels":
+		if e.ComplexityRoot.Customer.Labels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Labels(childComplexity), true
+	case "Customer.lastName":
+		if e.ComplexityRoot.Customer.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.LastName(childComplexity), true
+	case "Customer.lastTransactionDate":
+		if e.ComplexityRoot.Customer.LastTransactionAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.LastTransactionAt(childComplexity), true
+	case "Customer.level":
+		if e.ComplexityRoot.Customer.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Level(childComplexity), true
+	case "Customer.loyaltyCardNumber":
+		if e.ComplexityRoot.Customer.LoyaltyCardNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.LoyaltyCardNumber(childComplexity), true
+	case "Customer.manuallyAssignedLevelId":
+		if e.ComplexityRoot.Customer.ManuallyAssignedLevelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ManuallyAssignedLevelID(childComplexity), true
+	case "Customer.phone":
+		if e.ComplexityRoot.Customer.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.posId":
+		if e.ComplexityRoot.Customer.PosID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.PosID(childComplexity), true
+	case "Customer.pushyTokens":
+		if e.ComplexityRoot.Customer.PushyTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.PushyTokens(childComplexity), true
+	case "Customer.sellerId":
+		if e.ComplexityRoot.Customer.SellerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.SellerID(childComplexity), true
+	case "Customer.status":
+		if e.ComplexityRoot.Customer.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Status(childComplexity), true
+	case "Customer.storeCode":
+		if e.ComplexityRoot.Customer.StoreCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.StoreCode(childComplexity), true
+	case "Customer.transactionsAmount":
+		if e.ComplexityRoot.Customer.TransactionsAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TransactionsAmount(childComplexity), true
+	case "Customer.transactionsCount":
+		if e.ComplexityRoot.Customer.TransactionsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TransactionsCount(childComplexity), true
+	case "Customer.updatedAt":
+		if e.ComplexityRoot.Customer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.UpdatedAt(childComplexity), true
+
+	case "CustomerAddress.address1":
+		if e.ComplexityRoot.CustomerAddress.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Address1(childComplexity), true
+	case "CustomerAddress.address2":
+		if e.ComplexityRoot.CustomerAddress.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Address2(childComplexity), true
+	case "CustomerAddress.city":
+		if e.ComplexityRoot.CustomerAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.City(childComplexity), true
+	case "CustomerAddress.country":
+		if e.ComplexityRoot.CustomerAddress.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Country(childComplexity), true
+	case "CustomerAddress.postal":
+		if e.ComplexityRoot.CustomerAddress.Postal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Postal(childComplexity), true
+	case "CustomerAddress.province":
+		if e.ComplexityRoot.CustomerAddress.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Province(childComplexity), true
+	case "CustomerAddress.street":
+		if e.ComplexityRoot.CustomerAddress.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Street(childComplexity), true
+
+	case "CustomerAvatar.contentType":
+		if e.ComplexityRoot.CustomerAvatar.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.ContentType(childComplexity), true
+	case "CustomerAvatar.size":
+		if e.ComplexityRoot.CustomerAvatar.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.Size(childComplexity), true
+	case "CustomerAvatar.updatedAt":
+		if e.ComplexityRoot.CustomerAvatar.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatar.UpdatedAt(childComplexity), true
+
+	case "CustomerAvatarPayload.avatar":
+		if e.ComplexityRoot.CustomerAvatarPayload.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatarPayload.Avatar(childComplexity), true
+	case "CustomerAvatarPayload.userErrors":
+		if e.ComplexityRoot.CustomerAvatarPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAvatarPayload.UserErrors(childComplexity), true
+
+	case "CustomerCompany.nip":
+		if e.ComplexityRoot.CustomerCompany.NIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCompany.NIP(childComplexity), true
+	case "CustomerCompany.name":
+		if e.ComplexityRoot.CustomerCompany.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCompany.Name(childComplexity), true
+
+	case "CustomerImportItem.customer":
+		if e.ComplexityRoot.CustomerImportItem.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerImportItem.Customer(childComplexity), true
+	case "CustomerImportItem.identifier":
+		if e.ComplexityRoot.CustomerImportItem.Identifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerImportItem.Identifier(childComplexity), true
+	case "CustomerImportItem.message":
+		if e.ComplexityRoot.CustomerImportItem.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerImportItem.Message(childComplexity), true
+	case "CustomerImportItem.status":
+		if e.ComplexityRoot.CustomerImportItem.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerImportItem.Status(childComplexity), true
+
+	case "CustomerLabel.key":
+		if e.ComplexityRoot.CustomerLabel.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerLabel.Key(childComplexity), true
+	case "CustomerLabel.value":
+		if e.ComplexityRoot.CustomerLabel.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerLabel.Value(childComplexity), true
+
+	case "CustomerList.customers":
+		if e.ComplexityRoot.CustomerList.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerList.Customers(childComplexity), true
+	case "CustomerList.total":
+		if e.ComplexityRoot.CustomerList.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerList.Total(childComplexity), true
+
+	case "CustomerPayload.customer":
+		if e.ComplexityRoot.CustomerPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPayload.Customer(childComplexity), true
+	case "CustomerPayload.userErrors":
+		if e.ComplexityRoot.CustomerPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerPayload.UserErrors(childComplexity), true
+
+	case "CustomerRegistrations.count":
+		if e.ComplexityRoot.CustomerRegistrations.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRegistrations.Count(childComplexity), true
+	case "CustomerRegistrations.period":
+		if e.ComplexityRoot.CustomerRegistrations.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRegistrations.Period(childComplexity), true
+
+	case "CustomerStatus.expiredPoints":
+		if e.ComplexityRoot.CustomerStatus.ExpiredPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.ExpiredPoints(childComplexity), true
+	case "CustomerStatus.level":
+		if e.ComplexityRoot.CustomerStatus.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.Level(childComplexity), true
+	case "CustomerStatus.lockedPoints":
+		if e.ComplexityRoot.CustomerStatus.LockedPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.LockedPoints(childComplexity), true
+	case "CustomerStatus.nextLevel":
+		if e.ComplexityRoot.CustomerStatus.NextLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.NextLevel(childComplexity), true
+	case "CustomerStatus.points":
+		if e.ComplexityRoot.CustomerStatus.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.Points(childComplexity), true
+	case "CustomerStatus.pointsExpiringBreakdown":
+		if e.ComplexityRoot.CustomerStatus.PointsExpiringBreakdown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.PointsExpiringBreakdown(childComplexity), true
+	case "CustomerStatus.pointsExpiringNextMonth":
+		if e.ComplexityRoot.CustomerStatus.PointsExpiringNextMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.PointsExpiringNextMonth(childComplexity), true
+	case "CustomerStatus.totalEarnedPoints":
+		if e.ComplexityRoot.CustomerStatus.TotalEarnedPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.TotalEarnedPoints(childComplexity), true
+	case "CustomerStatus.transactionsAmountToNextLevel":
+		if e.ComplexityRoot.CustomerStatus.TransactionsAmountToNextLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.TransactionsAmountToNextLevel(childComplexity), true
+	case "CustomerStatus.usedPoints":
+		if e.ComplexityRoot.CustomerStatus.UsedPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatus.UsedPoints(childComplexity), true
+
 	case "DeleteBlockedProductPayload.deletedProductId":
 		if e.ComplexityRoot.DeleteBlockedProductPayload.DeletedProductID == nil {
 			break
@@ -1757,6 +2330,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteCompanyPayload.UserErrors(childComplexity), true
+
+	case "DeleteCustomerPayload.deletedCustomerId":
+		if e.ComplexityRoot.DeleteCustomerPayload.DeletedCustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCustomerPayload.DeletedCustomerID(childComplexity), true
+	case "DeleteCustomerPayload.userErrors":
+		if e.ComplexityRoot.DeleteCustomerPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCustomerPayload.UserErrors(childComplexity), true
 
 	case "DeleteDerivedSharePayload.deletedDerivedShareId":
 		if e.ComplexityRoot.DeleteDerivedSharePayload.DeletedDerivedShareID == nil {
@@ -1982,6 +2568,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Header.Value(childComplexity), true
 
+	case "ImportCustomersPayload.items":
+		if e.ComplexityRoot.ImportCustomersPayload.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCustomersPayload.Items(childComplexity), true
+	case "ImportCustomersPayload.totalFailed":
+		if e.ComplexityRoot.ImportCustomersPayload.TotalFailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCustomersPayload.TotalFailed(childComplexity), true
+	case "ImportCustomersPayload.totalProcessed":
+		if e.ComplexityRoot.ImportCustomersPayload.TotalProcessed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCustomersPayload.TotalProcessed(childComplexity), true
+	case "ImportCustomersPayload.totalSuccess":
+		if e.ComplexityRoot.ImportCustomersPayload.TotalSuccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCustomersPayload.TotalSuccess(childComplexity), true
+	case "ImportCustomersPayload.userErrors":
+		if e.ComplexityRoot.ImportCustomersPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCustomersPayload.UserErrors(childComplexity), true
+
 	case "IngestReceiptPayload.receiptId":
 		if e.ComplexityRoot.IngestReceiptPayload.ReceiptID == nil {
 			break
@@ -2125,6 +2742,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LinkStoreboxUserPayload.UserErrors(childComplexity), true
+
+	case "LoyaltyLevel.active":
+		if e.ComplexityRoot.LoyaltyLevel.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLevel.Active(childComplexity), true
+	case "LoyaltyLevel.conditionValue":
+		if e.ComplexityRoot.LoyaltyLevel.ConditionValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLevel.ConditionValue(childComplexity), true
+	case "LoyaltyLevel.levelId":
+		if e.ComplexityRoot.LoyaltyLevel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLevel.ID(childComplexity), true
+	case "LoyaltyLevel.name":
+		if e.ComplexityRoot.LoyaltyLevel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLevel.Name(childComplexity), true
+	case "LoyaltyLevel.reward":
+		if e.ComplexityRoot.LoyaltyLevel.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLevel.Percent(childComplexity), true
+
+	case "LoyaltyLoginPayload.refreshToken":
+		if e.ComplexityRoot.LoyaltyLoginPayload.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLoginPayload.RefreshToken(childComplexity), true
+	case "LoyaltyLoginPayload.token":
+		if e.ComplexityRoot.LoyaltyLoginPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLoginPayload.Token(childComplexity), true
+	case "LoyaltyLoginPayload.userErrors":
+		if e.ComplexityRoot.LoyaltyLoginPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoyaltyLoginPayload.UserErrors(childComplexity), true
 
 	case "MarketingMessage.imageId":
 		if e.ComplexityRoot.MarketingMessage.ImageID == nil {
@@ -2354,6 +3021,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MerchantProfile.ZipCode(childComplexity), true
 
+	case "Mutation.activateCustomer":
+		if e.ComplexityRoot.Mutation.ActivateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateCustomer(childComplexity, args["input"].(model.ActivateCustomerInput)), true
 	case "Mutation.addBankAxeptCard":
 		if e.ComplexityRoot.Mutation.AddBankAxeptCard == nil {
 			break
@@ -2365,6 +3043,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddBankAxeptCard(childComplexity, args["input"].(model.AddBankAxeptCardInput)), true
+	case "Mutation.addCustomerPushyToken":
+		if e.ComplexityRoot.Mutation.AddCustomerPushyToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCustomerPushyToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCustomerPushyToken(childComplexity, args["input"].(model.AddCustomerPushyTokenInput)), true
 	case "Mutation.addProducts":
 		if e.ComplexityRoot.Mutation.AddProducts == nil {
 			break
@@ -2376,6 +3065,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProducts(childComplexity, args["categoryId"].(string), args["products"].([]*merchant.ProductCreate)), true
+	case "Mutation.anonymizeCustomer":
+		if e.ComplexityRoot.Mutation.AnonymizeCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_anonymizeCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnonymizeCustomer(childComplexity, args["input"].(model.AnonymizeCustomerInput)), true
+	case "Mutation.assignCustomerLevel":
+		if e.ComplexityRoot.Mutation.AssignCustomerLevel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignCustomerLevel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignCustomerLevel(childComplexity, args["input"].(model.AssignCustomerLevelInput)), true
+	case "Mutation.assignCustomerPos":
+		if e.ComplexityRoot.Mutation.AssignCustomerPos == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignCustomerPos_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignCustomerPos(childComplexity, args["input"].(model.AssignCustomerPosInput)), true
 	case "Mutation.copyReceipt":
 		if e.ComplexityRoot.Mutation.CopyReceipt == nil {
 			break
@@ -2558,6 +3280,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWhitelabelUser(childComplexity, args["input"].(model.CreateWhitelabelUserInput)), true
+	case "Mutation.deactivateCustomer":
+		if e.ComplexityRoot.Mutation.DeactivateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateCustomer(childComplexity, args["input"].(model.DeactivateCustomerInput)), true
 	case "Mutation.deleteBlockedProduct":
 		if e.ComplexityRoot.Mutation.DeleteBlockedProduct == nil {
 			break
@@ -2613,6 +3346,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCompany(childComplexity, args["companyId"].(string)), true
+	case "Mutation.deleteCustomer":
+		if e.ComplexityRoot.Mutation.DeleteCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomer(childComplexity, args["input"].(model.DeleteCustomerInput)), true
+	case "Mutation.deleteCustomerAvatar":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAvatar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAvatar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAvatar(childComplexity, args["storeCode"].(string), args["customerId"].(string)), true
 	case "Mutation.deleteDerivedShare":
 		if e.ComplexityRoot.Mutation.DeleteDerivedShare == nil {
 			break
@@ -2723,6 +3478,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWhitelabelUser(childComplexity, args["input"].(model.DeleteWhitelabelUserInput)), true
+	case "Mutation.importCustomers":
+		if e.ComplexityRoot.Mutation.ImportCustomers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importCustomers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportCustomers(childComplexity, args["storeCode"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.ingestReceipt":
 		if e.ComplexityRoot.Mutation.IngestReceipt == nil {
 			break
@@ -2767,6 +3533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkStoreboxUser(childComplexity, args["input"].(model.LinkStoreboxUserInput)), true
+	case "Mutation.loyaltyLogin":
+		if e.ComplexityRoot.Mutation.LoyaltyLogin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loyaltyLogin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoyaltyLogin(childComplexity, args["input"].(model.LoyaltyLoginInput)), true
 	case "Mutation.publishTerms":
 		if e.ComplexityRoot.Mutation.PublishTerms == nil {
 			break
@@ -2778,6 +3555,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishTerms(childComplexity, args["input"].(model.PublishTermsInput)), true
+	case "Mutation.recordCustomerPoints":
+		if e.ComplexityRoot.Mutation.RecordCustomerPoints == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordCustomerPoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordCustomerPoints(childComplexity, args["input"].(model.RecordCustomerPointsInput)), true
+	case "Mutation.refreshLoyaltyToken":
+		if e.ComplexityRoot.Mutation.RefreshLoyaltyToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshLoyaltyToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshLoyaltyToken(childComplexity, args["input"].(model.RefreshLoyaltyTokenInput)), true
+	case "Mutation.registerCustomer":
+		if e.ComplexityRoot.Mutation.RegisterCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterCustomer(childComplexity, args["input"].(model.RegisterCustomerInput)), true
+	case "Mutation.removeCustomerManualLevel":
+		if e.ComplexityRoot.Mutation.RemoveCustomerManualLevel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCustomerManualLevel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCustomerManualLevel(childComplexity, args["input"].(model.RemoveCustomerManualLevelInput)), true
+	case "Mutation.removeCustomerPushyToken":
+		if e.ComplexityRoot.Mutation.RemoveCustomerPushyToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCustomerPushyToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCustomerPushyToken(childComplexity, args["input"].(model.RemoveCustomerPushyTokenInput)), true
 	case "Mutation.replaceDerivedShares":
 		if e.ComplexityRoot.Mutation.ReplaceDerivedShares == nil {
 			break
@@ -2811,6 +3643,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCardFrameSettings(childComplexity, args["input"].(model.SetCardFrameSettingsInput)), true
+	case "Mutation.setCustomerAvatar":
+		if e.ComplexityRoot.Mutation.SetCustomerAvatar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCustomerAvatar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCustomerAvatar(childComplexity, args["storeCode"].(string), args["customerId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.setMerchantLogo":
 		if e.ComplexityRoot.Mutation.SetMerchantLogo == nil {
 			break
@@ -2932,6 +3775,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCompany(childComplexity, args["companyId"].(string), args["input"].(merchant.CompanyUpdate)), true
+	case "Mutation.updateCustomer":
+		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["input"].(model.UpdateCustomerInput)), true
 	case "Mutation.updateDerivedShare":
 		if e.ComplexityRoot.Mutation.UpdateDerivedShare == nil {
 			break
@@ -3198,6 +4052,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnerSettings.TermsURL(childComplexity), true
 
+	case "PointsExpiringOnDay.date":
+		if e.ComplexityRoot.PointsExpiringOnDay.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsExpiringOnDay.Date(childComplexity), true
+	case "PointsExpiringOnDay.points":
+		if e.ComplexityRoot.PointsExpiringOnDay.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsExpiringOnDay.Points(childComplexity), true
+
+	case "PointsTransfer.comment":
+		if e.ComplexityRoot.PointsTransfer.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.Comment(childComplexity), true
+	case "PointsTransfer.createdAt":
+		if e.ComplexityRoot.PointsTransfer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.CreatedAt(childComplexity), true
+	case "PointsTransfer.expiresAt":
+		if e.ComplexityRoot.PointsTransfer.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.ExpiresAt(childComplexity), true
+	case "PointsTransfer.transferId":
+		if e.ComplexityRoot.PointsTransfer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.ID(childComplexity), true
+	case "PointsTransfer.kind":
+		if e.ComplexityRoot.PointsTransfer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.Kind(childComplexity), true
+	case "PointsTransfer.lockedUntil":
+		if e.ComplexityRoot.PointsTransfer.LockedUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.LockedUntil(childComplexity), true
+	case "PointsTransfer.points":
+		if e.ComplexityRoot.PointsTransfer.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PointsTransfer.Points(childComplexity), true
+
 	case "Product.categoryId":
 		if e.ComplexityRoot.Product.CategoryID == nil {
 			break
@@ -3319,6 +4229,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Company(childComplexity, args["companyId"].(string)), true
+	case "Query.customer":
+		if e.ComplexityRoot.Query.Customer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customer(childComplexity, args["storeCode"].(string), args["customerId"].(string)), true
+	case "Query.customerCheck":
+		if e.ComplexityRoot.Query.CustomerCheck == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerCheck_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerCheck(childComplexity, args["storeCode"].(string), args["emailOrPhone"].(string)), true
+	case "Query.customerRegistrations":
+		if e.ComplexityRoot.Query.CustomerRegistrations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerRegistrations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerRegistrations(childComplexity, args["storeCode"].(string), args["interval"].(*loyalty.Interval), args["lastDays"].(*int)), true
+	case "Query.customers":
+		if e.ComplexityRoot.Query.Customers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Customers(childComplexity, args["storeCode"].(string), args["filter"].(*model.CustomerFilter), args["page"].(*int), args["perPage"].(*int), args["sort"].(*string), args["direction"].(*model.CustomerSortDirection)), true
 	case "Query.derivedShare":
 		if e.ComplexityRoot.Query.DerivedShare == nil {
 			break
@@ -3409,6 +4363,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PartnerSettings(childComplexity), true
+	case "Query.posCustomerSearch":
+		if e.ComplexityRoot.Query.PosCustomerSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_posCustomerSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PosCustomerSearch(childComplexity, args["storeCode"].(string), args["search"].(model.PosCustomerSearchInput)), true
 	case "Query.receipt":
 		if e.ComplexityRoot.Query.Receipt == nil {
 			break
@@ -3887,6 +4852,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReceiptPayment.Type(childComplexity), true
+
+	case "RecordCustomerPointsPayload.customer":
+		if e.ComplexityRoot.RecordCustomerPointsPayload.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordCustomerPointsPayload.Customer(childComplexity), true
+	case "RecordCustomerPointsPayload.transfer":
+		if e.ComplexityRoot.RecordCustomerPointsPayload.Transfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordCustomerPointsPayload.Transfer(childComplexity), true
+	case "RecordCustomerPointsPayload.userErrors":
+		if e.ComplexityRoot.RecordCustomerPointsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordCustomerPointsPayload.UserErrors(childComplexity), true
 
 	case "ReplaceDerivedSharesPayload.derivedShares":
 		if e.ComplexityRoot.ReplaceDerivedSharesPayload.DerivedShares == nil {
@@ -5034,7 +6018,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActivateCustomerInput", ec.unmarshalInputActivateCustomerInput),
 			graphql.NewInputUnmarshaler("AddBankAxeptCardInput", ec.unmarshalInputAddBankAxeptCardInput),
+			graphql.NewInputUnmarshaler("AddCustomerPushyTokenInput", ec.unmarshalInputAddCustomerPushyTokenInput),
+			graphql.NewInputUnmarshaler("AnonymizeCustomerInput", ec.unmarshalInputAnonymizeCustomerInput),
+			graphql.NewInputUnmarshaler("AssignCustomerLevelInput", ec.unmarshalInputAssignCustomerLevelInput),
+			graphql.NewInputUnmarshaler("AssignCustomerPosInput", ec.unmarshalInputAssignCustomerPosInput),
 			graphql.NewInputUnmarshaler("BarcodeInput", ec.unmarshalInputBarcodeInput),
 			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
@@ -5049,6 +6038,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateStoreInput", ec.unmarshalInputCreateStoreInput),
 			graphql.NewInputUnmarshaler("CreateStoreboxUserInput", ec.unmarshalInputCreateStoreboxUserInput),
 			graphql.NewInputUnmarshaler("CreateWhitelabelUserInput", ec.unmarshalInputCreateWhitelabelUserInput),
+			graphql.NewInputUnmarshaler("CustomerAddressInput", ec.unmarshalInputCustomerAddressInput),
+			graphql.NewInputUnmarshaler("CustomerCompanyInput", ec.unmarshalInputCustomerCompanyInput),
+			graphql.NewInputUnmarshaler("CustomerFieldsInput", ec.unmarshalInputCustomerFieldsInput),
+			graphql.NewInputUnmarshaler("CustomerFilter", ec.unmarshalInputCustomerFilter),
+			graphql.NewInputUnmarshaler("CustomerLabelFilter", ec.unmarshalInputCustomerLabelFilter),
+			graphql.NewInputUnmarshaler("DeactivateCustomerInput", ec.unmarshalInputDeactivateCustomerInput),
+			graphql.NewInputUnmarshaler("DeleteCustomerInput", ec.unmarshalInputDeleteCustomerInput),
 			graphql.NewInputUnmarshaler("DeleteStoreboxAccountInput", ec.unmarshalInputDeleteStoreboxAccountInput),
 			graphql.NewInputUnmarshaler("DeleteStoreboxUserInput", ec.unmarshalInputDeleteStoreboxUserInput),
 			graphql.NewInputUnmarshaler("DeleteWhitelabelUserInput", ec.unmarshalInputDeleteWhitelabelUserInput),
@@ -5057,8 +6053,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("IngestReceiptInput", ec.unmarshalInputIngestReceiptInput),
 			graphql.NewInputUnmarshaler("IssueWhitelabelTypeInput", ec.unmarshalInputIssueWhitelabelTypeInput),
 			graphql.NewInputUnmarshaler("LinkStoreboxUserInput", ec.unmarshalInputLinkStoreboxUserInput),
+			graphql.NewInputUnmarshaler("LoyaltyLoginInput", ec.unmarshalInputLoyaltyLoginInput),
 			graphql.NewInputUnmarshaler("ParmInput", ec.unmarshalInputParmInput),
 			graphql.NewInputUnmarshaler("PartnerSettingsInput", ec.unmarshalInputPartnerSettingsInput),
+			graphql.NewInputUnmarshaler("PosCustomerSearchInput", ec.unmarshalInputPosCustomerSearchInput),
 			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
 			graphql.NewInputUnmarshaler("PublishTermsInput", ec.unmarshalInputPublishTermsInput),
 			graphql.NewInputUnmarshaler("ReceiptCustomerInput", ec.unmarshalInputReceiptCustomerInput),
@@ -5066,6 +6064,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReceiptLineInput", ec.unmarshalInputReceiptLineInput),
 			graphql.NewInputUnmarshaler("ReceiptOrder", ec.unmarshalInputReceiptOrder),
 			graphql.NewInputUnmarshaler("ReceiptPaymentInput", ec.unmarshalInputReceiptPaymentInput),
+			graphql.NewInputUnmarshaler("RecordCustomerPointsInput", ec.unmarshalInputRecordCustomerPointsInput),
+			graphql.NewInputUnmarshaler("RefreshLoyaltyTokenInput", ec.unmarshalInputRefreshLoyaltyTokenInput),
+			graphql.NewInputUnmarshaler("RegisterCustomerInput", ec.unmarshalInputRegisterCustomerInput),
+			graphql.NewInputUnmarshaler("RemoveCustomerManualLevelInput", ec.unmarshalInputRemoveCustomerManualLevelInput),
+			graphql.NewInputUnmarshaler("RemoveCustomerPushyTokenInput", ec.unmarshalInputRemoveCustomerPushyTokenInput),
 			graphql.NewInputUnmarshaler("SetCardFrameSettingsInput", ec.unmarshalInputSetCardFrameSettingsInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
 			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
@@ -5077,6 +6080,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateCampaignInput", ec.unmarshalInputUpdateCampaignInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
+			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
 			graphql.NewInputUnmarshaler("UpdateDerivedShareInput", ec.unmarshalInputUpdateDerivedShareInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantInput", ec.unmarshalInputUpdateMerchantInput),
 			graphql.NewInputUnmarshaler("UpdateMerchantProfileInput", ec.unmarshalInputUpdateMerchantProfileInput),
@@ -5261,6 +6265,470 @@ extend type Mutation {
   deleteCard(userId: ID!, cardId: ID!): DeleteCardPayload!
   "Turns Strong Customer Authentication of a partner's card frame on or off. Admins."
   setCardFrameSettings(input: SetCardFrameSettingsInput!): SetCardFrameSettingsPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/loyalty.graphqls", Input: `# --- Loyalty customers (Open Loyalty, seed 003) ---
+# Admins, sellers and customers log in for a token (the Authorization
+# bearer of the REST paths and of /graphql alike). Customers belong to a
+# store code (DEFAULT exists from the start); admins reach every customer,
+# sellers register, find, activate and deactivate them, and a customer
+# reaches only itself.
+
+"The role a login is for."
+enum LoyaltyRole {
+  ADMIN
+  SELLER
+  CUSTOMER
+}
+
+"A customer's gender."
+enum CustomerGender {
+  MALE
+  FEMALE
+  NOT_DISCLOSED
+}
+
+"A customer's postal address."
+type CustomerAddress {
+  street: String
+  address1: String
+  address2: String
+  postal: String
+  city: String
+  province: String
+  country: String
+}
+
+"A customer's company: name and tax id."
+type CustomerCompany {
+  name: String!
+  nip: String!
+}
+
+"A key:value label of a customer."
+type CustomerLabel {
+  key: String!
+  value: String!
+}
+
+"A loyalty level of a store."
+type LoyaltyLevel {
+  levelId: ID!
+  name: String!
+  "The transactions amount that reaches the level."
+  conditionValue: Decimal!
+  "The reward, as Open Loyalty writes it: \"15.00%\"."
+  reward: String!
+  active: Boolean!
+}
+
+"A loyalty customer of one store."
+type Customer implements Node {
+  id: ID!
+  customerId: ID!
+  storeCode: String!
+  active: Boolean!
+  firstName: String!
+  lastName: String!
+  gender: CustomerGender
+  email: String
+  "The phone number in international form, such as +48234234000."
+  phone: String
+  birthDate: Date
+  address: CustomerAddress
+  company: CustomerCompany
+  loyaltyCardNumber: String
+  labels: [CustomerLabel!]!
+  agreement1: Boolean!
+  agreement2: Boolean!
+  agreement3: Boolean!
+  "The level the customer is at."
+  level: LoyaltyLevel
+  "Set when an admin assigned the level by hand."
+  manuallyAssignedLevelId: ID
+  posId: ID
+  sellerId: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  transactionsCount: Int!
+  transactionsAmount: Decimal!
+  averageTransactionAmount: Decimal!
+  lastTransactionDate: DateTime
+}
+
+"One page of customers and how many match in all."
+type CustomerList {
+  customers: [Customer!]!
+  total: Int!
+}
+
+"Filters of a customer list; text filters match a part unless strict."
+input CustomerFilter {
+  firstName: String
+  lastName: String
+  phone: String
+  email: String
+  loyaltyCardNumber: String
+  city: String
+  postcode: String
+  strict: Boolean
+  labels: [CustomerLabelFilter!]
+  transactionsAmountFrom: Decimal
+  transactionsAmountTo: Decimal
+  averageTransactionAmountFrom: Decimal
+  averageTransactionAmountTo: Decimal
+  transactionsCountFrom: Int
+  transactionsCountTo: Int
+  daysFromLastTransactionTo: Int
+  hoursFromLastUpdateTo: Int
+}
+
+"A label a customer must have (with this value, when given)."
+input CustomerLabelFilter {
+  key: String!
+  value: String
+}
+
+"Sort direction of a customer list."
+enum CustomerSortDirection {
+  ASC
+  DESC
+}
+
+"An address; it replaces the stored address as a whole (all empty erases it)."
+input CustomerAddressInput {
+  street: String
+  address1: String
+  address2: String
+  postal: String
+  city: String
+  province: String
+  country: String
+}
+
+"A company: name and tax id go together (both empty erases it)."
+input CustomerCompanyInput {
+  name: String!
+  nip: String!
+}
+
+"""
+Customer fields. Omitted (or null) fields are left as they are on update; a
+present empty string erases the field.
+"""
+input CustomerFieldsInput {
+  firstName: String
+  lastName: String
+  "male, female or not_disclosed (empty erases)."
+  gender: String
+  email: String
+  phone: String
+  "YYYY-MM-DD (or YYYY-MM-DD HH:mm)."
+  birthDate: String
+  "YYYY-MM-DD HH:mm:ss; on registration only."
+  createdAt: String
+  address: CustomerAddressInput
+  company: CustomerCompanyInput
+  loyaltyCardNumber: String
+  "key1:val1;key2:val2"
+  labels: String
+  agreement1: Boolean
+  agreement2: Boolean
+  agreement3: Boolean
+  "The password the customer logs in with (8 to 256 characters)."
+  plainPassword: String
+  posId: ID
+  sellerId: String
+}
+
+input LoyaltyLoginInput {
+  role: LoyaltyRole!
+  "The customer's store; DEFAULT when omitted. Admins and sellers have none."
+  storeCode: String
+  "An admin's or seller's username; a customer's e-mail, phone or loyalty card number."
+  username: String!
+  password: String!
+}
+
+type LoyaltyLoginPayload {
+  "The RS256 token (roles, id, exp) for the Authorization: Bearer header."
+  token: String
+  refreshToken: String
+  userErrors: [UserError!]!
+}
+
+input RefreshLoyaltyTokenInput {
+  refreshToken: String!
+}
+
+input RegisterCustomerInput {
+  storeCode: String!
+  customer: CustomerFieldsInput!
+}
+
+input UpdateCustomerInput {
+  storeCode: String!
+  customerId: ID!
+  customer: CustomerFieldsInput!
+}
+
+"Names one customer of a store."
+input ActivateCustomerInput {
+  storeCode: String!
+  customerId: ID!
+}
+
+"Names one customer of a store."
+input DeactivateCustomerInput {
+  storeCode: String!
+  customerId: ID!
+}
+
+"Names one customer of a store."
+input AnonymizeCustomerInput {
+  storeCode: String!
+  customerId: ID!
+}
+
+"Names one customer of a store."
+input DeleteCustomerInput {
+  storeCode: String!
+  customerId: ID!
+}
+
+type CustomerPayload {
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+type DeleteCustomerPayload {
+  deletedCustomerId: ID
+  userErrors: [UserError!]!
+}
+
+"What a POS searches customers by; at least one field."
+input PosCustomerSearchInput {
+  loyaltyCardNumber: String
+  phone: String
+  email: String
+  firstName: String
+  lastName: String
+  city: String
+  postcode: String
+}
+
+extend type Query {
+  "The customers of a store (admins, sellers); perPage defaults to 10."
+  customers(storeCode: String!, filter: CustomerFilter, page: Int, perPage: Int, sort: String, direction: CustomerSortDirection): CustomerList!
+  "One customer of a store (admins, sellers, the customer itself); null when none."
+  customer(storeCode: String!, customerId: ID!): Customer
+  "How many customers of a store have this e-mail or phone (admins, sellers)."
+  customerCheck(storeCode: String!, emailOrPhone: String!): Int!
+  "Customers of a store for a POS (sellers, admins)."
+  posCustomerSearch(storeCode: String!, search: PosCustomerSearchInput!): [Customer!]!
+}
+
+extend type Mutation {
+  "Logs an admin, seller or customer in."
+  loyaltyLogin(input: LoyaltyLoginInput!): LoyaltyLoginPayload!
+  "Renews a token from its refresh token."
+  refreshLoyaltyToken(input: RefreshLoyaltyTokenInput!): LoyaltyLoginPayload!
+  "Registers a customer (admins, sellers)."
+  registerCustomer(input: RegisterCustomerInput!): CustomerPayload!
+  "Updates a customer (admins, the customer itself)."
+  updateCustomer(input: UpdateCustomerInput!): CustomerPayload!
+  "Activates a customer (admins, sellers)."
+  activateCustomer(input: ActivateCustomerInput!): CustomerPayload!
+  "Deactivates a customer (admins, sellers)."
+  deactivateCustomer(input: DeactivateCustomerInput!): CustomerPayload!
+  "Erases what names a customer (admins)."
+  anonymizeCustomer(input: AnonymizeCustomerInput!): CustomerPayload!
+  "Deletes a customer (admins)."
+  deleteCustomer(input: DeleteCustomerInput!): DeleteCustomerPayload!
+}
+
+"A customer's status as Open Loyalty computes it."
+type CustomerStatus {
+  "Available points."
+  points: Decimal!
+  totalEarnedPoints: Decimal!
+  usedPoints: Decimal!
+  expiredPoints: Decimal!
+  "Earned points that cannot be spent yet."
+  lockedPoints: Decimal!
+  level: LoyaltyLevel
+  nextLevel: LoyaltyLevel
+  "What the customer must still buy for the next level."
+  transactionsAmountToNextLevel: Decimal!
+  "Available points that expire within the next calendar month."
+  pointsExpiringNextMonth: Decimal!
+  "Available points by the day they expire."
+  pointsExpiringBreakdown: [PointsExpiringOnDay!]!
+}
+
+"Points that expire on one day."
+type PointsExpiringOnDay {
+  date: Date!
+  points: Decimal!
+}
+
+extend type Customer {
+  "The customer's points and level (admins, sellers, the customer itself)."
+  status: CustomerStatus!
+}
+
+"The kind of a points transfer."
+enum PointsTransferKind {
+  ADD
+  SPEND
+  EXPIRE
+}
+
+"A points transfer of a customer's ledger."
+type PointsTransfer {
+  transferId: ID!
+  kind: PointsTransferKind!
+  points: Decimal!
+  expiresAt: DateTime
+  lockedUntil: DateTime
+  comment: String!
+  createdAt: DateTime!
+}
+
+input RecordCustomerPointsInput {
+  storeCode: String!
+  customerId: ID!
+  kind: PointsTransferKind!
+  "Positive, at most 2 decimals; a spend or expiry at most the available points."
+  points: Decimal!
+  "When added points expire (never when omitted)."
+  expiresAt: DateTime
+  "Until when added points cannot be spent."
+  lockedUntil: DateTime
+  comment: String
+}
+
+type RecordCustomerPointsPayload {
+  transfer: PointsTransfer
+  customer: Customer
+  userErrors: [UserError!]!
+}
+
+input AssignCustomerLevelInput {
+  storeCode: String!
+  customerId: ID!
+  levelId: ID!
+}
+
+"Names one customer of a store."
+input RemoveCustomerManualLevelInput {
+  storeCode: String!
+  customerId: ID!
+}
+
+extend type Mutation {
+  "Adds, spends or expires a customer's points (admins)."
+  recordCustomerPoints(input: RecordCustomerPointsInput!): RecordCustomerPointsPayload!
+  "Assigns a customer to a level by hand (admins)."
+  assignCustomerLevel(input: AssignCustomerLevelInput!): CustomerPayload!
+  "Returns a customer to the level its purchases reach (admins)."
+  removeCustomerManualLevel(input: RemoveCustomerManualLevelInput!): CustomerPayload!
+}
+
+extend type Customer {
+  "The customer's Pushy device tokens (admins, the customer itself)."
+  pushyTokens: [String!]!
+}
+
+"Customers registered in one period (day YYYY-MM-DD, month YYYY-MM or year YYYY)."
+type CustomerRegistrations {
+  period: String!
+  count: Int!
+}
+
+"How registrations are grouped."
+enum RegistrationInterval {
+  DAY
+  MONTH
+  YEAR
+}
+
+input AssignCustomerPosInput {
+  storeCode: String!
+  customerId: ID!
+  posId: ID!
+}
+
+input AddCustomerPushyTokenInput {
+  storeCode: String!
+  customerId: ID!
+  pushyToken: String!
+}
+
+input RemoveCustomerPushyTokenInput {
+  storeCode: String!
+  customerId: ID!
+  pushyToken: String!
+}
+
+"The outcome of one customer of an import."
+type CustomerImportItem {
+  "success or error"
+  status: String!
+  customer: Customer
+  message: String
+  "The item's e-mail."
+  identifier: String!
+}
+
+type ImportCustomersPayload {
+  items: [CustomerImportItem!]!
+  totalProcessed: Int!
+  totalSuccess: Int!
+  totalFailed: Int!
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "Registrations of a store over the last lastDays days (default 30), oldest first (admins)."
+  customerRegistrations(storeCode: String!, interval: RegistrationInterval, lastDays: Int): [CustomerRegistrations!]!
+}
+
+extend type Mutation {
+  "Assigns a customer to a POS (admins, sellers)."
+  assignCustomerPos(input: AssignCustomerPosInput!): CustomerPayload!
+  "Keeps a Pushy device token of a customer (admins, the customer itself)."
+  addCustomerPushyToken(input: AddCustomerPushyTokenInput!): CustomerPayload!
+  "Forgets a Pushy device token of a customer (admins, the customer itself)."
+  removeCustomerPushyToken(input: RemoveCustomerPushyTokenInput!): CustomerPayload!
+  "Registers the customers of an Open Loyalty XML import file (admins); DTDs and entities are refused."
+  importCustomers(storeCode: String!, file: Upload!): ImportCustomersPayload!
+}
+
+"A customer's picture (read it at GET /api/{storeCode}/customer/{customerId}/avatar)."
+type CustomerAvatar {
+  "image/jpeg, image/png or image/gif"
+  contentType: String!
+  "Bytes of the re-encoded picture."
+  size: Int!
+  updatedAt: DateTime!
+}
+
+extend type Customer {
+  "The customer's picture, null when none (admins, the customer itself)."
+  avatar: CustomerAvatar
+}
+
+type CustomerAvatarPayload {
+  avatar: CustomerAvatar
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Sets a customer's picture: a JPEG, PNG or GIF of at most 2 MiB and 4096×4096 pixels, re-encoded without metadata (admins, the customer itself)."
+  setCustomerAvatar(storeCode: String!, customerId: ID!, file: Upload!): CustomerAvatarPayload!
+  "Removes a customer's picture (admins, the customer itself)."
+  deleteCustomerAvatar(storeCode: String!, customerId: ID!): CustomerAvatarPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/merchant.graphqls", Input: `"Whether a merchant takes part in settlement."
@@ -7544,6 +9012,204 @@ func (ec *executionContext) childFields_CreateWhitelabelUserPayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type CreateWhitelabelUserPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Customer_customerId(ctx, field)
+	case "storeCode":
+		return ec.fieldContext_Customer_storeCode(ctx, field)
+	case "active":
+		return ec.fieldContext_Customer_active(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Customer_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Customer_lastName(ctx, field)
+	case "gender":
+		return ec.fieldContext_Customer_gender(ctx, field)
+	case "email":
+		return ec.fieldContext_Customer_email(ctx, field)
+	case "phone":
+		return ec.fieldContext_Customer_phone(ctx, field)
+	case "birthDate":
+		return ec.fieldContext_Customer_birthDate(ctx, field)
+	case "address":
+		return ec.fieldContext_Customer_address(ctx, field)
+	case "company":
+		return ec.fieldContext_Customer_company(ctx, field)
+	case "loyaltyCardNumber":
+		return ec.fieldContext_Customer_loyaltyCardNumber(ctx, field)
+	case "labels":
+		return ec.fieldContext_Customer_labels(ctx, field)
+	case "agreement1":
+		return ec.fieldContext_Customer_agreement1(ctx, field)
+	case "agreement2":
+		return ec.fieldContext_Customer_agreement2(ctx, field)
+	case "agreement3":
+		return ec.fieldContext_Customer_agreement3(ctx, field)
+	case "level":
+		return ec.fieldContext_Customer_level(ctx, field)
+	case "manuallyAssignedLevelId":
+		return ec.fieldContext_Customer_manuallyAssignedLevelId(ctx, field)
+	case "posId":
+		return ec.fieldContext_Customer_posId(ctx, field)
+	case "sellerId":
+		return ec.fieldContext_Customer_sellerId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Customer_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Customer_updatedAt(ctx, field)
+	case "transactionsCount":
+		return ec.fieldContext_Customer_transactionsCount(ctx, field)
+	case "transactionsAmount":
+		return ec.fieldContext_Customer_transactionsAmount(ctx, field)
+	case "averageTransactionAmount":
+		return ec.fieldContext_Customer_averageTransactionAmount(ctx, field)
+	case "lastTransactionDate":
+		return ec.fieldContext_Customer_lastTransactionDate(ctx, field)
+	case "status":
+		return ec.fieldContext_Customer_status(ctx, field)
+	case "pushyTokens":
+		return ec.fieldContext_Customer_pushyTokens(ctx, field)
+	case "avatar":
+		return ec.fieldContext_Customer_avatar(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "street":
+		return ec.fieldContext_CustomerAddress_street(ctx, field)
+	case "address1":
+		return ec.fieldContext_CustomerAddress_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_CustomerAddress_address2(ctx, field)
+	case "postal":
+		return ec.fieldContext_CustomerAddress_postal(ctx, field)
+	case "city":
+		return ec.fieldContext_CustomerAddress_city(ctx, field)
+	case "province":
+		return ec.fieldContext_CustomerAddress_province(ctx, field)
+	case "country":
+		return ec.fieldContext_CustomerAddress_country(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAvatar(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contentType":
+		return ec.fieldContext_CustomerAvatar_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_CustomerAvatar_size(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CustomerAvatar_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAvatar", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAvatarPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "avatar":
+		return ec.fieldContext_CustomerAvatarPayload_avatar(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerAvatarPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAvatarPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerCompany(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_CustomerCompany_name(ctx, field)
+	case "nip":
+		return ec.fieldContext_CustomerCompany_nip(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerCompany", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerImportItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CustomerImportItem_status(ctx, field)
+	case "customer":
+		return ec.fieldContext_CustomerImportItem_customer(ctx, field)
+	case "message":
+		return ec.fieldContext_CustomerImportItem_message(ctx, field)
+	case "identifier":
+		return ec.fieldContext_CustomerImportItem_identifier(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerImportItem", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerLabel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CustomerLabel_key(ctx, field)
+	case "value":
+		return ec.fieldContext_CustomerLabel_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerLabel", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customers":
+		return ec.fieldContext_CustomerList_customers(ctx, field)
+	case "total":
+		return ec.fieldContext_CustomerList_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerList", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customer":
+		return ec.fieldContext_CustomerPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerRegistrations(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_CustomerRegistrations_period(ctx, field)
+	case "count":
+		return ec.fieldContext_CustomerRegistrations_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerRegistrations", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_CustomerStatus_points(ctx, field)
+	case "totalEarnedPoints":
+		return ec.fieldContext_CustomerStatus_totalEarnedPoints(ctx, field)
+	case "usedPoints":
+		return ec.fieldContext_CustomerStatus_usedPoints(ctx, field)
+	case "expiredPoints":
+		return ec.fieldContext_CustomerStatus_expiredPoints(ctx, field)
+	case "lockedPoints":
+		return ec.fieldContext_CustomerStatus_lockedPoints(ctx, field)
+	case "level":
+		return ec.fieldContext_CustomerStatus_level(ctx, field)
+	case "nextLevel":
+		return ec.fieldContext_CustomerStatus_nextLevel(ctx, field)
+	case "transactionsAmountToNextLevel":
+		return ec.fieldContext_CustomerStatus_transactionsAmountToNextLevel(ctx, field)
+	case "pointsExpiringNextMonth":
+		return ec.fieldContext_CustomerStatus_pointsExpiringNextMonth(ctx, field)
+	case "pointsExpiringBreakdown":
+		return ec.fieldContext_CustomerStatus_pointsExpiringBreakdown(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerStatus", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteBlockedProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedProductId":
@@ -7592,6 +9258,16 @@ func (ec *executionContext) childFields_DeleteCompanyPayload(ctx context.Context
 		return ec.fieldContext_DeleteCompanyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCompanyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCustomerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCustomerId":
+		return ec.fieldContext_DeleteCustomerPayload_deletedCustomerId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteCustomerPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCustomerPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteDerivedSharePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7750,6 +9426,22 @@ func (ec *executionContext) childFields_Header(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Header", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportCustomersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_ImportCustomersPayload_items(ctx, field)
+	case "totalProcessed":
+		return ec.fieldContext_ImportCustomersPayload_totalProcessed(ctx, field)
+	case "totalSuccess":
+		return ec.fieldContext_ImportCustomersPayload_totalSuccess(ctx, field)
+	case "totalFailed":
+		return ec.fieldContext_ImportCustomersPayload_totalFailed(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImportCustomersPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportCustomersPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_IngestReceiptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "receiptId":
@@ -7830,6 +9522,34 @@ func (ec *executionContext) childFields_LinkStoreboxUserPayload(ctx context.Cont
 		return ec.fieldContext_LinkStoreboxUserPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LinkStoreboxUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LoyaltyLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "levelId":
+		return ec.fieldContext_LoyaltyLevel_levelId(ctx, field)
+	case "name":
+		return ec.fieldContext_LoyaltyLevel_name(ctx, field)
+	case "conditionValue":
+		return ec.fieldContext_LoyaltyLevel_conditionValue(ctx, field)
+	case "reward":
+		return ec.fieldContext_LoyaltyLevel_reward(ctx, field)
+	case "active":
+		return ec.fieldContext_LoyaltyLevel_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoyaltyLevel", field.Name)
+}
+
+func (ec *executionContext) childFields_LoyaltyLoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_LoyaltyLoginPayload_token(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_LoyaltyLoginPayload_refreshToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LoyaltyLoginPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoyaltyLoginPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_MarketingMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8024,6 +9744,36 @@ func (ec *executionContext) childFields_PartnerSettings(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PartnerSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_PointsExpiringOnDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_PointsExpiringOnDay_date(ctx, field)
+	case "points":
+		return ec.fieldContext_PointsExpiringOnDay_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PointsExpiringOnDay", field.Name)
+}
+
+func (ec *executionContext) childFields_PointsTransfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transferId":
+		return ec.fieldContext_PointsTransfer_transferId(ctx, field)
+	case "kind":
+		return ec.fieldContext_PointsTransfer_kind(ctx, field)
+	case "points":
+		return ec.fieldContext_PointsTransfer_points(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PointsTransfer_expiresAt(ctx, field)
+	case "lockedUntil":
+		return ec.fieldContext_PointsTransfer_lockedUntil(ctx, field)
+	case "comment":
+		return ec.fieldContext_PointsTransfer_comment(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PointsTransfer_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PointsTransfer", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8194,6 +9944,18 @@ func (ec *executionContext) childFields_ReceiptPayment(ctx context.Context, fiel
 		return ec.fieldContext_ReceiptPayment_card(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReceiptPayment", field.Name)
+}
+
+func (ec *executionContext) childFields_RecordCustomerPointsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "transfer":
+		return ec.fieldContext_RecordCustomerPointsPayload_transfer(ctx, field)
+	case "customer":
+		return ec.fieldContext_RecordCustomerPointsPayload_customer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RecordCustomerPointsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordCustomerPointsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ReplaceDerivedSharesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

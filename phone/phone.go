@@ -49,3 +49,22 @@ func (Parser) Normalize(field, raw string) (string, error) {
 	}
 	return strings.TrimPrefix(phonenumbers.Format(num, phonenumbers.E164), "+"), nil
 }
+
+// Strict is a Parser that also requires the number to be valid in its
+// country's numbering plan (libphonenumber's IsValidNumber), not only
+// possible: Open Loyalty (seed 003) refuses "+440000000".
+type Strict struct{}
+
+// Normalize returns the MSISDN of a valid number, or an Invalid error
+// naming field.
+func (Strict) Normalize(field, raw string) (string, error) {
+	n, err := Parser{}.Normalize(field, raw)
+	if err != nil {
+		return "", err
+	}
+	num, err := phonenumbers.Parse("+"+n, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", errs.InvalidField(field, "%s is not a valid phone number", field)
+	}
+	return n, nil
+}

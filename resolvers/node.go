@@ -144,6 +144,8 @@ func (r *Resolver) nodeFinder(typ string) func(context.Context, []string) (map[s
 		return r.findSourceStates
 	case typeReceipt:
 		return r.findReceipts
+	case typeCustomer:
+		return r.findCustomers
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 // inputFields names the domain's canonical field paths as the GraphQL
 // schema's arguments and input fields; a path not listed keeps its name.
 var inputFields = errs.FieldMap{
+	"avatar.file":          "file",
 	"merchant.id":          "merchantId",
 	"merchant.name":        "merchantName",
 	"merchant.status":      "merchantStatus",

@@ -7,6 +7,7 @@ package resolvers
 import (
 	"loyaltygraph/app"
 	"loyaltygraph/app/cards"
+	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
@@ -25,6 +26,8 @@ type Resolver struct {
 	TermsOps      *terms.Ops
 	// ProfileOps are merchants' public profiles and logos.
 	ProfileOps *merchants.ProfileOps
+	// LoyaltyOps are Open Loyalty's customers and logins (seed 003).
+	LoyaltyOps *loyalty.Ops
 	// PublicBaseURL is where the service is reached; logo URLs start with it.
 	PublicBaseURL string
 	CardOps       *cards.Ops
@@ -34,5 +37,6 @@ type Resolver struct {
 func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
 		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles,
-		CardOps: ops.Cards}
+		CardOps:    ops.Cards,
+		LoyaltyOps: ops.Loyalty}
 }

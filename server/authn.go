@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	loyaltyops "loyaltygraph/app/loyalty"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/secret"
@@ -27,7 +28,7 @@ const keyLeeway = 30 * time.Second
 // context. A request without credentials goes on anonymously; one whose
 // credentials are refused goes on with the refusal recorded, and each edge
 // answers it in its own shape.
-func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger, now func() time.Time, maxKeyLifetime time.Duration) middleware {
+func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger, now func() time.Time, maxKeyLifetime time.Duration, loyaltyTokens *secret.LoyaltyTokens) middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			header := r.Header.Get("Authorization")
@@ -41,12 +42,18 @@ func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger
 			}
 			var p *auth.Principal
 			var err error
+			if bearer, ok := strings.CutPrefix(header, "Bearer "); ok && loyaltyTokens != nil && secret.LooksLikeLoyaltyToken(bearer) {
+				// An Open Loyalty token (RS256) of an admin, seller or
+				// customer (seed 003).
+				p, err = loyaltyPrincipal(loyaltyTokens, strings.TrimSpace(bearer))
+				header = ""
+			}
 			if header != "" {
 				// SECURITY: partner credentials are checked first, and a
 				// bad one is refused (401) whatever token comes with it.
 				p, err = principalOf(r, header, svc, now, maxKeyLifetime)
 			}
-			if err == nil && userToken != "" {
+			if err == nil && userToken != "" && (p == nil || p.Kind != auth.KindCustomer) {
 				p, err = withUserToken(p, tokens, userToken)
 			}
 			ctx := r.Context()
@@ -196,4 +203,13 @@ func partnerKey(ctx context.Context, token string, r *http.Request, svc *auth.Se
 	wrapped := *principal
 	wrapped.KeyWrapped = true
 	return &wrapped, nil
+}
+
+// loyaltyPrincipal checks an Open Loyalty token and returns its principal.
+func loyaltyPrincipal(tokens *secret.LoyaltyTokens, token string) (*auth.Principal, error) {
+	c, err := tokens.Parse(token)
+	if err != nil {
+		return nil, err
+	}
+	return loyaltyops.PrincipalOf(c)
 }

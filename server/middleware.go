@@ -15,6 +15,7 @@ import (
 
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/pan"
+	"loyaltygraph/rest/openloyalty"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -247,6 +248,13 @@ func refuseBrowserWrites(next http.Handler) http.Handler {
 			return
 		}
 		allowed := bodyMediaTypes[r.Method+" "+r.URL.Path]
+		if openloyalty.IsPath(r.URL.Path) {
+			// SECURITY: Open Loyalty documents form bodies (seed 003). Its
+			// requests carry their authority in an Authorization header,
+			// which no form on another site can set, so a cross-site form
+			// reaches these routes only as an anonymous caller.
+			allowed = openloyalty.BodyMediaTypes
+		}
 		for _, a := range allowed {
 			if err == nil && mt == a {
 				next.ServeHTTP(w, r)

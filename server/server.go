@@ -17,6 +17,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/resolvers"
+	"loyaltygraph/rest/openloyalty"
 	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
@@ -37,6 +38,8 @@ type Deps struct {
 	Auth *auth.Service
 	// UserTokens checks end users' access tokens.
 	UserTokens *secret.UserTokens
+	// LoyaltyTokens checks Open Loyalty's RS256 tokens (seed 003).
+	LoyaltyTokens *secret.LoyaltyTokens
 	// APQ is the shared cache of automatic persisted queries.
 	APQ graphql.Cache[string]
 	// Postgres and Redis are checked by /readyz.
@@ -94,7 +97,7 @@ func New(d Deps) http.Handler {
 	gql := newGraphQL(res, d.APQ, d.Dev, d.Log)
 	// The transport caps JSON bodies at graphqlBodyLimit itself; multipart
 	// requests (uploads) may be larger.
-	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(gql))
+	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(withClientAddress(gql)))
 	gi := graphiql.Handler("/graphql")
 	mux.Handle("GET /graphiql", gi)
 	mux.Handle("GET /graphiql/", gi)
@@ -106,6 +109,7 @@ func New(d Deps) http.Handler {
 	receiptdata.RegisterTerms(mux, d.Ops.Terms, d.Log)
 	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.SCADevIssuer, d.Log)
 	receiptdata.RegisterUsers(mux, d.Ops.Users, d.Log)
+	openloyalty.Register(mux, d.Ops.Loyalty, d.Log, notFound(mux))
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))
@@ -116,7 +120,7 @@ func New(d Deps) http.Handler {
 		recoverPanics(d.Log),
 		refuseBrowserWrites,
 		limitBodies(maxBodyBytes, d.IngestBodyBytes),
-		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime),
+		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime, d.LoyaltyTokens),
 	)
 }
 
@@ -137,7 +141,9 @@ func notFound(mux *http.ServeMux) http.Handler {
 				continue
 			}
 			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			// Open Loyalty's store routes sit behind one wildcard pattern
+			// that matches any /api/x/y; it tells nothing about the path.
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" && pattern != openloyalty.StorePattern {
 				allow = append(allow, m)
 			}
 		}
@@ -199,4 +205,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// withClientAddress puts the request's peer address into the context, so
+// that GraphQL logins count failures per client address as REST does.
+func withClientAddress(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(resolvers.WithClientAddress(r.Context(), clientAddr(r))))
+	})
 }

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"loyaltygraph/secret"
 )
@@ -53,6 +56,16 @@ type config struct {
 	// client address may make in a minute before the next is answered 429
 	// (LOGIN_FAILURES_PER_MINUTE, default 32).
 	LoginFailuresPerMinute int
+	// LoyaltyKeyPEM is the RSA private key that signs Open Loyalty tokens,
+	// read from LOYALTY_JWT_KEY_FILE; empty means the key kept in
+	// PostgreSQL.
+	LoyaltyKeyPEM []byte
+	// LoyaltyTokenTTL is how long an Open Loyalty token lasts
+	// (LOYALTY_TOKEN_TTL, default 24h).
+	LoyaltyTokenTTL time.Duration
+	// LoyaltyEarnRate is the points a customer earns per unit of money
+	// spent (LOYALTY_EARN_RATE, default 1).
+	LoyaltyEarnRate decimal.Decimal
 }
 
 // needs says which settings a sub-command requires.
@@ -192,6 +205,33 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	}
 	c.OTPPartnerSendsPerHour = positiveInt(getenv, "OTP_PARTNER_SENDS_PER_HOUR", 1000, bad)
 	c.LoginFailuresPerMinute = positiveInt(getenv, "LOGIN_FAILURES_PER_MINUTE", 32, bad)
+	if path := strings.TrimSpace(getenv("LOYALTY_JWT_KEY_FILE")); path != "" {
+		pemBytes, err := os.ReadFile(path)
+		if err != nil {
+			bad("LOYALTY_JWT_KEY_FILE cannot be read: %v", err)
+		} else if _, err := secret.ParseLoyaltyKey(pemBytes); err != nil {
+			bad("LOYALTY_JWT_KEY_FILE must hold an RSA private key (PEM, PKCS#1 or PKCS#8, 2048 bits or more): %v", err)
+		} else {
+			c.LoyaltyKeyPEM = pemBytes
+		}
+	}
+	c.LoyaltyTokenTTL = 24 * time.Hour
+	if v := strings.TrimSpace(getenv("LOYALTY_TOKEN_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 30*24*time.Hour {
+			bad("LOYALTY_TOKEN_TTL must be a duration from 1m to 720h (for example 24h)")
+		}
+		c.LoyaltyTokenTTL = d
+	}
+	c.LoyaltyEarnRate = decimal.NewFromInt(1)
+	if v := strings.TrimSpace(getenv("LOYALTY_EARN_RATE")); v != "" {
+		d, err := decimal.NewFromString(v)
+		if err != nil || !d.IsPositive() || d.GreaterThan(decimal.NewFromInt(1000)) {
+			bad("LOYALTY_EARN_RATE must be a positive number of points per unit of money, at most 1000 (for example 1 or 0.5)")
+		} else {
+			c.LoyaltyEarnRate = d
+		}
+	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p
 	}

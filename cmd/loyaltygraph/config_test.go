@@ -62,6 +62,9 @@ func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
 		{"bad key lifetime", "PARTNER_KEY_MAX_LIFETIME", baseEnv("LG_ENV", "dev", "PARTNER_KEY_MAX_LIFETIME", "2h")},
 		{"bad partner budget", "OTP_PARTNER_SENDS_PER_HOUR", baseEnv("LG_ENV", "dev", "OTP_PARTNER_SENDS_PER_HOUR", "0")},
 		{"bad login threshold", "LOGIN_FAILURES_PER_MINUTE", baseEnv("LG_ENV", "dev", "LOGIN_FAILURES_PER_MINUTE", "x")},
+		{"bad loyalty key file", "LOYALTY_JWT_KEY_FILE", baseEnv("LG_ENV", "dev", "LOYALTY_JWT_KEY_FILE", "/nonexistent/key.pem")},
+		{"bad loyalty token lifetime", "LOYALTY_TOKEN_TTL", baseEnv("LG_ENV", "dev", "LOYALTY_TOKEN_TTL", "10s")},
+		{"bad loyalty earn rate", "LOYALTY_EARN_RATE", baseEnv("LG_ENV", "dev", "LOYALTY_EARN_RATE", "-1")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := loadConfig(tc.env, serveNeeds); err == nil || !strings.Contains(err.Error(), tc.want) {

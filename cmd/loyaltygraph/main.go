@@ -128,6 +128,9 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		PartnerKeyMaxLifetime:  cfg.PartnerKeyMaxLifetime,
 		OTPPartnerSendsPerHour: cfg.OTPPartnerSendsPerHour,
 		LoginFailuresPerMinute: cfg.LoginFailuresPerMinute,
+		LoyaltyKeyPEM:          cfg.LoyaltyKeyPEM,
+		LoyaltyTokenTTL:        cfg.LoyaltyTokenTTL,
+		LoyaltyEarnRate:        cfg.LoyaltyEarnRate,
 	}, db, rc)
 	if err != nil {
 		db.Close()

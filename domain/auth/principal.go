@@ -19,6 +19,11 @@ const (
 	KindPOS Kind = "pos"
 )
 
+// KindCustomer is an Open Loyalty customer holding a token from
+// /api/customer/login_check (seed 003): it reaches only itself, in its
+// store. Like KindUser, it is a principal kind, not a credential kind.
+const KindCustomer Kind = "customer"
+
 // KindUser is an end user holding an access token from the OTP login. It
 // is a principal kind, not a credential kind: operators cannot create it.
 const KindUser Kind = "user"
@@ -57,6 +62,10 @@ type Principal struct {
 	// the credential of an app in a hostile environment (seed 000): it
 	// reaches a user only with that user's token.
 	KeyWrapped bool
+	// CustomerID and StoreCode are set for Open Loyalty customers: the
+	// customer and the store it belongs to.
+	CustomerID string
+	StoreCode  string
 }
 
 // IsAdmin reports whether p is an admin.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/receipt"
@@ -18,6 +19,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/shopspring/decimal"
 )
+
+// Names one customer of a store.
+type ActivateCustomerInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+}
 
 type AddBankAxeptCardInput struct {
 	UserID string `json:"userId"`
@@ -32,9 +39,33 @@ type AddBankAxeptCardPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type AddCustomerPushyTokenInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+	PushyToken string `json:"pushyToken"`
+}
+
 type AddProductsPayload struct {
 	Products   []*merchant.Product `json:"products,omitempty"`
 	UserErrors []*UserError        `json:"userErrors"`
+}
+
+// Names one customer of a store.
+type AnonymizeCustomerInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+}
+
+type AssignCustomerLevelInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+	LevelID    string `json:"levelId"`
+}
+
+type AssignCustomerPosInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+	PosID      string `json:"posId"`
 }
 
 type BarcodeInput struct {
@@ -222,6 +253,115 @@ type CreateWhitelabelUserPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// An address; it replaces the stored address as a whole (all empty erases it).
+type CustomerAddressInput struct {
+	Street   *string `json:"street,omitempty"`
+	Address1 *string `json:"address1,omitempty"`
+	Address2 *string `json:"address2,omitempty"`
+	Postal   *string `json:"postal,omitempty"`
+	City     *string `json:"city,omitempty"`
+	Province *string `json:"province,omitempty"`
+	Country  *string `json:"country,omitempty"`
+}
+
+type CustomerAvatarPayload struct {
+	Avatar     *loyalty.Avatar `json:"avatar,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// A company: name and tax id go together (both empty erases it).
+type CustomerCompanyInput struct {
+	Name string `json:"name"`
+	Nip  string `json:"nip"`
+}
+
+// Customer fields. Omitted (or null) fields are left as they are on update; a
+// present empty string erases the field.
+type CustomerFieldsInput struct {
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	// male, female or not_disclosed (empty erases).
+	Gender *string `json:"gender,omitempty"`
+	Email  *string `json:"email,omitempty"`
+	Phone  *string `json:"phone,omitempty"`
+	// YYYY-MM-DD (or YYYY-MM-DD HH:mm).
+	BirthDate *string `json:"birthDate,omitempty"`
+	// YYYY-MM-DD HH:mm:ss; on registration only.
+	CreatedAt         *string               `json:"createdAt,omitempty"`
+	Address           *CustomerAddressInput `json:"address,omitempty"`
+	Company           *CustomerCompanyInput `json:"company,omitempty"`
+	LoyaltyCardNumber *string               `json:"loyaltyCardNumber,omitempty"`
+	// key1:val1;key2:val2
+	Labels     *string `json:"labels,omitempty"`
+	Agreement1 *bool   `json:"agreement1,omitempty"`
+	Agreement2 *bool   `json:"agreement2,omitempty"`
+	Agreement3 *bool   `json:"agreement3,omitempty"`
+	// The password the customer logs in with (8 to 256 characters).
+	PlainPassword *string `json:"plainPassword,omitempty"`
+	PosID         *string `json:"posId,omitempty"`
+	SellerID      *string `json:"sellerId,omitempty"`
+}
+
+// Filters of a customer list; text filters match a part unless strict.
+type CustomerFilter struct {
+	FirstName                    *string                `json:"firstName,omitempty"`
+	LastName                     *string                `json:"lastName,omitempty"`
+	Phone                        *string                `json:"phone,omitempty"`
+	Email                        *string                `json:"email,omitempty"`
+	LoyaltyCardNumber            *string                `json:"loyaltyCardNumber,omitempty"`
+	City                         *string                `json:"city,omitempty"`
+	Postcode                     *string                `json:"postcode,omitempty"`
+	Strict                       *bool                  `json:"strict,omitempty"`
+	Labels                       []*CustomerLabelFilter `json:"labels,omitempty"`
+	TransactionsAmountFrom       *decimal.Decimal       `json:"transactionsAmountFrom,omitempty"`
+	TransactionsAmountTo         *decimal.Decimal       `json:"transactionsAmountTo,omitempty"`
+	AverageTransactionAmountFrom *decimal.Decimal       `json:"averageTransactionAmountFrom,omitempty"`
+	AverageTransactionAmountTo   *decimal.Decimal       `json:"averageTransactionAmountTo,omitempty"`
+	TransactionsCountFrom        *int                   `json:"transactionsCountFrom,omitempty"`
+	TransactionsCountTo          *int                   `json:"transactionsCountTo,omitempty"`
+	DaysFromLastTransactionTo    *int                   `json:"daysFromLastTransactionTo,omitempty"`
+	HoursFromLastUpdateTo        *int                   `json:"hoursFromLastUpdateTo,omitempty"`
+}
+
+// The outcome of one customer of an import.
+type CustomerImportItem struct {
+	// success or error
+	Status   string            `json:"status"`
+	Customer *loyalty.Customer `json:"customer,omitempty"`
+	Message  *string           `json:"message,omitempty"`
+	// The item's e-mail.
+	Identifier string `json:"identifier"`
+}
+
+// A label a customer must have (with this value, when given).
+type CustomerLabelFilter struct {
+	Key   string  `json:"key"`
+	Value *string `json:"value,omitempty"`
+}
+
+// One page of customers and how many match in all.
+type CustomerList struct {
+	Customers []*loyalty.Customer `json:"customers"`
+	Total     int                 `json:"total"`
+}
+
+type CustomerPayload struct {
+	Customer   *loyalty.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+// Customers registered in one period (day YYYY-MM-DD, month YYYY-MM or year YYYY).
+type CustomerRegistrations struct {
+	Period string `json:"period"`
+	Count  int    `json:"count"`
+}
+
+// Names one customer of a store.
+type DeactivateCustomerInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+}
+
 type DeleteBlockedProductPayload struct {
 	DeletedProductID *string      `json:"deletedProductId,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
@@ -245,6 +385,17 @@ type DeleteCategoryPayload struct {
 type DeleteCompanyPayload struct {
 	DeletedCompanyID *string      `json:"deletedCompanyId,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
+}
+
+// Names one customer of a store.
+type DeleteCustomerInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+}
+
+type DeleteCustomerPayload struct {
+	DeletedCustomerID *string      `json:"deletedCustomerId,omitempty"`
+	UserErrors        []*UserError `json:"userErrors"`
 }
 
 type DeleteDerivedSharePayload struct {
@@ -322,6 +473,14 @@ type GrandTotal struct {
 	Vat decimal.Decimal `json:"vat"`
 }
 
+type ImportCustomersPayload struct {
+	Items          []*CustomerImportItem `json:"items"`
+	TotalProcessed int                   `json:"totalProcessed"`
+	TotalSuccess   int                   `json:"totalSuccess"`
+	TotalFailed    int                   `json:"totalFailed"`
+	UserErrors     []*UserError          `json:"userErrors"`
+}
+
 // A receipt as the till posts it (the POS API's body).
 type IngestReceiptInput struct {
 	ExternalReceiptID     string                 `json:"externalReceiptId"`
@@ -378,6 +537,22 @@ type LinkStoreboxUserPayload struct {
 	EmailValidationID        *string      `json:"emailValidationId,omitempty"`
 	MobileNumberValidationID *string      `json:"mobileNumberValidationId,omitempty"`
 	UserErrors               []*UserError `json:"userErrors"`
+}
+
+type LoyaltyLoginInput struct {
+	Role loyalty.Role `json:"role"`
+	// The customer's store; DEFAULT when omitted. Admins and sellers have none.
+	StoreCode *string `json:"storeCode,omitempty"`
+	// An admin's or seller's username; a customer's e-mail, phone or loyalty card number.
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type LoyaltyLoginPayload struct {
+	// The RS256 token (roles, id, exp) for the Authorization: Bearer header.
+	Token        *string      `json:"token,omitempty"`
+	RefreshToken *string      `json:"refreshToken,omitempty"`
+	UserErrors   []*UserError `json:"userErrors"`
 }
 
 // A merchant's message, shown with its receipts bought while it is valid.
@@ -448,6 +623,23 @@ type PartnerSettingsInput struct {
 	TermsURL        *string   `json:"termsUrl,omitempty"`
 	LandingURL      *string   `json:"landingUrl,omitempty"`
 	Flow            user.Flow `json:"flow"`
+}
+
+// Points that expire on one day.
+type PointsExpiringOnDay struct {
+	Date   time.Time       `json:"date"`
+	Points decimal.Decimal `json:"points"`
+}
+
+// What a POS searches customers by; at least one field.
+type PosCustomerSearchInput struct {
+	LoyaltyCardNumber *string `json:"loyaltyCardNumber,omitempty"`
+	Phone             *string `json:"phone,omitempty"`
+	Email             *string `json:"email,omitempty"`
+	FirstName         *string `json:"firstName,omitempty"`
+	LastName          *string `json:"lastName,omitempty"`
+	City              *string `json:"city,omitempty"`
+	Postcode          *string `json:"postcode,omitempty"`
 }
 
 type PublishTermsInput struct {
@@ -539,6 +731,46 @@ type ReceiptPaymentInput struct {
 	CardAcceptorTerminalID   *string `json:"cardAcceptorTerminalId,omitempty"`
 	SystemTraceAuditNumber   *string `json:"systemTraceAuditNumber,omitempty"`
 	RetrievalReferenceNumber *string `json:"retrievalReferenceNumber,omitempty"`
+}
+
+type RecordCustomerPointsInput struct {
+	StoreCode  string               `json:"storeCode"`
+	CustomerID string               `json:"customerId"`
+	Kind       loyalty.TransferKind `json:"kind"`
+	// Positive, at most 2 decimals; a spend or expiry at most the available points.
+	Points decimal.Decimal `json:"points"`
+	// When added points expire (never when omitted).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Until when added points cannot be spent.
+	LockedUntil *time.Time `json:"lockedUntil,omitempty"`
+	Comment     *string    `json:"comment,omitempty"`
+}
+
+type RecordCustomerPointsPayload struct {
+	Transfer   *loyalty.Transfer `json:"transfer,omitempty"`
+	Customer   *loyalty.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type RefreshLoyaltyTokenInput struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+type RegisterCustomerInput struct {
+	StoreCode string               `json:"storeCode"`
+	Customer  *CustomerFieldsInput `json:"customer"`
+}
+
+// Names one customer of a store.
+type RemoveCustomerManualLevelInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+}
+
+type RemoveCustomerPushyTokenInput struct {
+	StoreCode  string `json:"storeCode"`
+	CustomerID string `json:"customerId"`
+	PushyToken string `json:"pushyToken"`
 }
 
 type ReplaceDerivedSharesPayload struct {
@@ -701,6 +933,12 @@ type UpdateCompanyPayload struct {
 	UserErrors []*UserError      `json:"userErrors"`
 }
 
+type UpdateCustomerInput struct {
+	StoreCode  string               `json:"storeCode"`
+	CustomerID string               `json:"customerId"`
+	Customer   *CustomerFieldsInput `json:"customer"`
+}
+
 type UpdateDerivedSharePayload struct {
 	DerivedShare *merchant.DerivedShare `json:"derivedShare,omitempty"`
 	UserErrors   []*UserError           `json:"userErrors"`
@@ -812,6 +1050,62 @@ type VerifyUserTokenPayload struct {
 	// Send it as X-Storebox-user-token (or Authorization: Bearer) to act as the user.
 	AccessToken *string      `json:"accessToken,omitempty"`
 	UserErrors  []*UserError `json:"userErrors"`
+}
+
+// Sort direction of a customer list.
+type CustomerSortDirection string
+
+const (
+	CustomerSortDirectionAsc  CustomerSortDirection = "ASC"
+	CustomerSortDirectionDesc CustomerSortDirection = "DESC"
+)
+
+var AllCustomerSortDirection = []CustomerSortDirection{
+	CustomerSortDirectionAsc,
+	CustomerSortDirectionDesc,
+}
+
+func (e CustomerSortDirection) IsValid() bool {
+	switch e {
+	case CustomerSortDirectionAsc, CustomerSortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e CustomerSortDirection) String() string {
+	return string(e)
+}
+
+func (e *CustomerSortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomerSortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomerSortDirection", str)
+	}
+	return nil
+}
+
+func (e CustomerSortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomerSortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomerSortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // A limit of a campaign or category to one store, category or product, as the clear input of an update names it.

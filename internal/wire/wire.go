@@ -5,6 +5,7 @@ package wire
 
 import (
 	"context"
+	"crypto/rsa"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,11 +13,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
 
 	"loyaltygraph/app"
 	receiptops "loyaltygraph/app/receipts"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/otp"
@@ -81,6 +84,16 @@ type Options struct {
 	// PDFSessionTTL is how long a receipt's PDF session lasts (default
 	// 15 minutes, receipt.DefaultPDFSessionTTL).
 	PDFSessionTTL time.Duration
+	// LoyaltyKeyPEM is the RSA private key (PEM) that signs Open Loyalty
+	// tokens; without one, a key generated once is kept in PostgreSQL,
+	// sealed with the server key.
+	LoyaltyKeyPEM []byte
+	// LoyaltyTokenTTL is how long an Open Loyalty token lasts (default
+	// 24 hours).
+	LoyaltyTokenTTL time.Duration
+	// LoyaltyEarnRate is the points a customer earns per unit of money
+	// spent (default 1).
+	LoyaltyEarnRate decimal.Decimal
 }
 
 // App is the assembled service.
@@ -91,9 +104,11 @@ type App struct {
 	Ops  app.Ops
 	Keys *secret.Keys
 	// Jobs delivers notifications; serve starts and stops it.
-	Jobs   *river.Client[pgx.Tx]
-	Notify *notify.Service
-	Sender notify.Sender
+	Jobs *river.Client[pgx.Tx]
+	// LoyaltyPoints records customers' purchases and points (seed 003).
+	LoyaltyPoints *loyalty.Points
+	Notify        *notify.Service
+	Sender        notify.Sender
 
 	secretKey []byte
 	merchants *merchant.Service
@@ -218,24 +233,52 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		log.WarnContext(ctx, "logo cache skipped", "err", err)
 	})
 	messagesSvc := receipt.NewMessages(postgres.NewMessageStore(db), opts.Now)
+
+	// Open Loyalty (seed 003): a configured key wins; else the shared one
+	// kept in PostgreSQL.
+	loadKey := func() (*rsa.PrivateKey, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return postgres.LoyaltySigningKey(ctx, db, keys)
+	}
+	if len(opts.LoyaltyKeyPEM) > 0 {
+		k, err := secret.ParseLoyaltyKey(opts.LoyaltyKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		loadKey = func() (*rsa.PrivateKey, error) { return k, nil }
+	}
+	loyaltyTokens := secret.NewLoyaltyTokens(loadKey, opts.Now)
+	if rc != nil { // a server: fail at start, not at the first login
+		if _, err := loyaltyTokens.Load(); err != nil {
+			return nil, err
+		}
+	}
+	loyaltyStore := postgres.NewLoyaltyStore(db)
+	customers := loyalty.NewService(loyaltyStore, phone.Strict{}, secret.NewArgon2(params, 0), opts.Now)
+	points := loyalty.NewPoints(customers, loyaltyStore, opts.Now, opts.LoyaltyEarnRate, loyalty.DefaultPointsExpiry)
+	sessions := loyalty.NewSessions(loyaltyTokens, loyaltyStore, keys, opts.Now, opts.LoyaltyTokenTTL)
 	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
-		Profiles: profiles, Messages: messagesSvc,
+		Profiles: profiles, Messages: messagesSvc, Customers: customers, Sessions: sessions, Credentials: authSvc,
+		Points: points, Extras: loyalty.NewExtras(customers, loyaltyStore, opts.Now),
+		Avatars: loyalty.NewAvatars(loyaltyStore, opts.Now),
 		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
 		},
 		CardPartners: authSvc, PublicBaseURL: opts.PublicBaseURL})
 	h := server.New(server.Deps{
-		Log:        opts.Log,
-		Ops:        ops,
-		Auth:       authSvc,
-		UserTokens: userTokens,
-		APQ:        redis.NewPersistedQueries(rc, opts.Log),
-		Postgres:   db,
-		Redis:      rc,
-		Dev:        opts.Dev,
-		Now:        opts.Now,
+		Log:           opts.Log,
+		Ops:           ops,
+		Auth:          authSvc,
+		UserTokens:    userTokens,
+		LoyaltyTokens: loyaltyTokens,
+		APQ:           redis.NewPersistedQueries(rc, opts.Log),
+		Postgres:      db,
+		Redis:         rc,
+		Dev:           opts.Dev,
+		Now:           opts.Now,
 
 		IngestBodyBytes:       opts.IngestMaxBytes,
 		PartnerKeyMaxLifetime: opts.PartnerKeyMaxLifetime,
@@ -243,7 +286,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		LanguageFiles:         delivery.NewLanguageFiles(opts.NotifyAllowPrivate),
 		SCADevIssuer:          devIssuer,
 	})
-	return &App{Handler: h, Auth: authSvc, Ops: ops, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+	return &App{Handler: h, Auth: authSvc, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts}}, nil
 }

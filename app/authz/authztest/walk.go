@@ -15,7 +15,7 @@ import (
 
 // Principals are the callers every operation is tried with: anonymous
 // (nil), two partners, a settlement client, an admin, a seller, a till
-// (POS) and an end user of the first partner.
+// (POS), an end user of the first partner and an Open Loyalty customer.
 var Principals = map[string]*auth.Principal{
 	"anonymous":         nil,
 	"partner":           {CredentialID: 1, Kind: auth.KindPartner, Username: "partner-1"},
@@ -25,6 +25,7 @@ var Principals = map[string]*auth.Principal{
 	"seller":            {CredentialID: 5, Kind: auth.KindSeller, Username: "seller-5"},
 	"pos":               {CredentialID: 6, Kind: auth.KindPOS, Username: "pos-6", MerchantID: "m1"},
 	"end user":          {Kind: auth.KindUser, UserID: "u1", ProviderID: 1},
+	"customer":          {Kind: auth.KindCustomer, CustomerID: "00000000-0000-4000-8000-000000000001", StoreCode: "DEFAULT"},
 }
 
 // TB is the part of testing.TB that Walk reports through.

@@ -1,0 +1,125 @@
+package openloyalty
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/rest/storebox"
+)
+
+// formFields are the children of the customer form, as the seed's error
+// bodies list them; compound fields have their own children.
+var formFields = []string{"firstName", "lastName", "gender", "email", "phone", "birthDate", "address", "company",
+	"loyaltyCardNumber", "labels", "posId", "sellerId"}
+
+var formChildren = map[string][]string{
+	"address": {"street", "address1", "address2", "postal", "city", "province", "country"},
+	"company": {"name", "nip"},
+}
+
+// Fields names the domain's canonical field paths as Open Loyalty's form
+// paths; a path not listed keeps its name ("address.city" is the city of
+// the address form).
+var Fields = errs.FieldMap{}
+
+// formBody is the Symfony form error body of the seed: every child of the
+// form, with the errors of the child at fault.
+func formBody(field, message string) map[string]any {
+	children := map[string]any{}
+	for _, f := range formFields {
+		if sub, ok := formChildren[f]; ok {
+			c := map[string]any{}
+			for _, s := range sub {
+				c[s] = map[string]any{}
+			}
+			children[f] = map[string]any{"children": c}
+			continue
+		}
+		children[f] = map[string]any{}
+	}
+	top := []string{}
+	name := Fields.Name(field)
+	parent, child, nested := strings.Cut(name, ".")
+	switch {
+	case name == "":
+		top = append(top, message)
+	case nested:
+		p, ok := children[parent].(map[string]any)
+		if !ok {
+			p = map[string]any{"children": map[string]any{}}
+			children[parent] = p
+		}
+		c, _ := p["children"].(map[string]any)
+		if c == nil {
+			c = map[string]any{}
+			p["children"] = c
+		}
+		c[child] = map[string]any{"errors": []string{message}}
+	default:
+		children[name] = map[string]any{"errors": []string{message}}
+	}
+	return map[string]any{"form": map[string]any{"children": children}, "errors": top}
+}
+
+// messageBody is the body of the seed's authentication and other errors.
+type messageBody struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteError writes err in Open Loyalty's shape: invalid input and taken
+// values (uniqueness is a form error in Symfony) as the form body with
+// 400, the rest as {code, message}.
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := errs.As(err)
+	switch e.Code {
+	case errs.Internal:
+		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+	case errs.RateLimited:
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+		}
+	}
+	if e.Code == errs.Invalid || (e.Code == errs.Conflict && e.Field != "") {
+		storebox.WriteJSON(w, http.StatusBadRequest, formBody(e.Field, e.Message))
+		return
+	}
+	status := storebox.Status(e.Code)
+	msg := e.Message
+	switch e.Code {
+	case errs.Forbidden:
+		msg = "Access Denied."
+	case errs.Unauthenticated:
+		if e == errs.ErrUnauthenticated {
+			msg = "JWT Token not found"
+		}
+	}
+	storebox.WriteJSON(w, status, messageBody{Code: status, Message: msg})
+}
+
+// gate lets through requests whose principal is of one of kinds: the role
+// of the path (/admin, /seller, /customer). No token is 401; a token of
+// another role is 403.
+func gate(log *slog.Logger, kinds []auth.Kind, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := auth.RefusalFrom(r.Context()); err != nil {
+			WriteError(w, r, log, err)
+			return
+		}
+		p := auth.FromContext(r.Context())
+		if p == nil {
+			WriteError(w, r, log, errs.ErrUnauthenticated)
+			return
+		}
+		if !p.Is(kinds...) {
+			WriteError(w, r, log, errs.ErrForbidden)
+			return
+		}
+		h(w, r)
+	})
+}

@@ -1,0 +1,227 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/loyalty"
+)
+
+var _ loyalty.PointsStore = (*LoyaltyStore)(nil)
+
+func insertTransfer(ctx context.Context, tx pgx.Tx, store string, t *loyalty.Transfer) error {
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO ol_point_transfers (transfer_id, customer_id, kind, points, expires_at, locked_until, comment, created_at)
+		SELECT $1, customer_id, $3, $4, $5, $6, $7, $8 FROM ol_customers WHERE customer_id = $2::uuid AND store_code = $9`,
+		t.ID, t.CustomerID, string(t.Kind), t.Points, t.ExpiresAt, t.LockedUntil, t.Comment, t.CreatedAt, store)
+	if err != nil {
+		return mapError(err, "points transfer")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("customer not found")
+	}
+	return nil
+}
+
+// AddTransfer records a transfer. It does not check permissions.
+func (s *LoyaltyStore) AddTransfer(ctx context.Context, store string, t *loyalty.Transfer) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error { return insertTransfer(ctx, tx, store, t) })
+}
+
+// FindTransfers returns a customer's ledger, oldest first. It does not
+// check permissions.
+func (s *LoyaltyStore) FindTransfers(ctx context.Context, customerID string) ([]loyalty.Transfer, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT transfer_id::text, customer_id::text, kind, points, expires_at, locked_until, comment, created_at
+		FROM ol_point_transfers WHERE customer_id = $1::uuid ORDER BY created_at, transfer_id`, customerID)
+	if err != nil {
+		return nil, mapError(err, "points transfer")
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (loyalty.Transfer, error) {
+		var t loyalty.Transfer
+		var kind string
+		err := r.Scan(&t.ID, &t.CustomerID, &kind, &t.Points, &t.ExpiresAt, &t.LockedUntil, &t.Comment, &t.CreatedAt)
+		t.Kind = loyalty.TransferKind(kind)
+		return t, err
+	})
+}
+
+// RecordPurchase adds a purchase to a customer's figures, level and
+// ledger in one transaction. It does not check permissions.
+func (s *LoyaltyStore) RecordPurchase(ctx context.Context, store, customerID string, amount decimal.Decimal, at time.Time, earned *loyalty.Transfer) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE ol_customers c SET transactions_count = transactions_count + 1,
+				transactions_amount = transactions_amount + $3,
+				last_transaction_at = GREATEST(last_transaction_at, $4),
+				level_id = COALESCE(c.manual_level_id, (
+					SELECT l.level_id FROM ol_levels l
+					WHERE l.store_code = c.store_code AND l.active AND l.condition_value <= c.transactions_amount + $3
+					ORDER BY l.condition_value DESC, l.name LIMIT 1), c.level_id)
+			WHERE customer_id = $2::uuid AND store_code = $1`, store, customerID, amount, at)
+		if err != nil {
+			return mapCustomerError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFoundf("customer not found")
+		}
+		if earned != nil {
+			return insertTransfer(ctx, tx, store, earned)
+		}
+		return nil
+	})
+}
+
+// SetManualLevel assigns or removes a manual level. It does not check
+// permissions.
+func (s *LoyaltyStore) SetManualLevel(ctx context.Context, store, customerID, levelID string) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if levelID != "" {
+			var ok bool
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ol_levels WHERE level_id = $1::uuid AND store_code = $2)`,
+				levelID, store).Scan(&ok)
+			if err != nil {
+				return mapError(err, "level")
+			}
+			if !ok {
+				return errs.InvalidField("levelId", "This value is not valid.")
+			}
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE ol_customers c SET manual_level_id = NULLIF($3, '')::uuid, updated_at = now(),
+				level_id = COALESCE(NULLIF($3, '')::uuid, (
+					SELECT l.level_id FROM ol_levels l
+					WHERE l.store_code = c.store_code AND l.active AND l.condition_value <= c.transactions_amount
+					ORDER BY l.condition_value DESC, l.name LIMIT 1), c.level_id)
+			WHERE customer_id = $2::uuid AND store_code = $1`, store, customerID, levelID)
+		if err != nil {
+			return mapCustomerError(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFoundf("customer not found")
+		}
+		return nil
+	})
+}
+
+var _ loyalty.ExtrasStore = (*LoyaltyStore)(nil)
+
+// PushyTokens lists a customer's pushy tokens. It does not check
+// permissions.
+func (s *LoyaltyStore) PushyTokens(ctx context.Context, store, id string) ([]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT t.token FROM ol_pushy_tokens t JOIN ol_customers c USING (customer_id)
+		WHERE c.store_code = $1 AND c.customer_id = $2::uuid ORDER BY t.created_at, t.token`, store, id)
+	if err != nil {
+		return nil, mapError(err, "pushy token")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if out == nil {
+		out = []string{}
+	}
+	return out, mapError(err, "pushy token")
+}
+
+// AddPushyToken keeps a pushy token. It does not check permissions.
+func (s *LoyaltyStore) AddPushyToken(ctx context.Context, store, id, token string, max int) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var n int
+		err := tx.QueryRow(ctx, `SELECT 0 FROM ol_customers WHERE store_code = $1 AND customer_id = $2::uuid FOR UPDATE`, store, id).Scan(&n)
+		if err != nil {
+			return mapCustomerError(err)
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM ol_pushy_tokens WHERE customer_id = $1::uuid`, id).Scan(&n); err != nil {
+			return mapError(err, "pushy token")
+		}
+		if n >= max {
+			return errs.InvalidField("pushyToken", "a customer has at most %d pushy tokens", max)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO ol_pushy_tokens (customer_id, token) VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING`, id, token)
+		return mapError(err, "pushy token")
+	})
+}
+
+// RemovePushyToken forgets a pushy token. It does not check permissions.
+func (s *LoyaltyStore) RemovePushyToken(ctx context.Context, store, id, token string) error {
+	tag, err := s.db.Pool.Exec(ctx, `
+		DELETE FROM ol_pushy_tokens t USING ol_customers c
+		WHERE t.customer_id = c.customer_id AND c.store_code = $1 AND c.customer_id = $2::uuid AND t.token = $3`, store, id, token)
+	if err != nil {
+		return mapError(err, "pushy token")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("pushy token not found")
+	}
+	return nil
+}
+
+// CountRegistrations counts registrations per period. It does not check
+// permissions.
+func (s *LoyaltyStore) CountRegistrations(ctx context.Context, store string, from time.Time, interval loyalty.Interval) (map[string]int, error) {
+	format := map[loyalty.Interval]string{loyalty.IntervalDay: "YYYY-MM-DD", loyalty.IntervalMonth: "YYYY-MM", loyalty.IntervalYear: "YYYY"}[interval]
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT to_char(created_at AT TIME ZONE 'UTC', $3), count(*) FROM ol_customers
+		WHERE store_code = $1 AND created_at >= $2 GROUP BY 1`, store, from, format)
+	if err != nil {
+		return nil, mapError(err, "registrations")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+var _ loyalty.AvatarStore = (*LoyaltyStore)(nil)
+
+// SetAvatar replaces a customer's avatar. It does not check permissions.
+func (s *LoyaltyStore) SetAvatar(ctx context.Context, store, id string, a loyalty.Avatar) error {
+	tag, err := s.db.Pool.Exec(ctx, `
+		INSERT INTO ol_avatars (customer_id, content_type, data, updated_at)
+		SELECT customer_id, $3, $4, $5 FROM ol_customers WHERE store_code = $1 AND customer_id = $2::uuid
+		ON CONFLICT (customer_id) DO UPDATE SET content_type = EXCLUDED.content_type, data = EXCLUDED.data,
+			updated_at = EXCLUDED.updated_at`, store, id, a.ContentType, a.Data, a.UpdatedAt)
+	if err != nil {
+		return mapError(err, "avatar")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("customer not found")
+	}
+	return nil
+}
+
+// FindAvatar returns a customer's avatar. It does not check permissions.
+func (s *LoyaltyStore) FindAvatar(ctx context.Context, store, id string) (*loyalty.Avatar, error) {
+	var a loyalty.Avatar
+	err := s.db.Pool.QueryRow(ctx, `
+		SELECT a.content_type, a.data, a.updated_at FROM ol_avatars a JOIN ol_customers c USING (customer_id)
+		WHERE c.store_code = $1 AND c.customer_id = $2::uuid`, store, id).Scan(&a.ContentType, &a.Data, &a.UpdatedAt)
+	if err != nil {
+		return nil, mapError(err, "avatar")
+	}
+	return &a, nil
+}
+
+// DeleteAvatar removes a customer's avatar. It does not check permissions.
+func (s *LoyaltyStore) DeleteAvatar(ctx context.Context, store, id string) error {
+	tag, err := s.db.Pool.Exec(ctx, `
+		DELETE FROM ol_avatars a USING ol_customers c
+		WHERE a.customer_id = c.customer_id AND c.store_code = $1 AND c.customer_id = $2::uuid`, store, id)
+	if err != nil {
+		return mapError(err, "avatar")
+	}
+	if tag.RowsAffected() == 0 {
+		return errs.NotFoundf("avatar not found")
+	}
+	return nil
+}
