@@ -96,7 +96,7 @@ func WebOrigin(raw string, allowHTTP bool) string {
 		if _, err := netip.ParseAddr(host); err != nil {
 			return ""
 		}
-	} else if !isDNSName(host) {
+	} else if !IsDNSName(host) {
 		return ""
 	}
 	if port != "" && (len(port) > 5 || strings.ContainsFunc(port, func(r rune) bool { return r < '0' || r > '9' })) {
@@ -134,7 +134,10 @@ func RedirectSource(raw string) string {
 	return scheme + ":"
 }
 
-func isDNSName(host string) bool {
+// IsDNSName reports whether host is dot-separated labels of letters,
+// digits and dashes (no underscores, quotes or other characters that a
+// Content-Security-Policy source or a URL's host must not hold).
+func IsDNSName(host string) bool {
 	for label := range strings.SplitSeq(host, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false

@@ -294,7 +294,7 @@ func FrameOrigin(raw string) string {
 		if _, err := netip.ParseAddr(host); err != nil {
 			return ""
 		}
-	} else if !isDNSName(host) {
+	} else if !cardrules.IsDNSName(host) {
 		return ""
 	}
 	if port != "" && (!isDigits(port) || len(port) > 5) {
@@ -304,23 +304,6 @@ func FrameOrigin(raw string) string {
 		return ""
 	}
 	return "https://" + strings.ToLower(u.Host)
-}
-
-// isDNSName reports whether host is dot-separated labels of letters,
-// digits and dashes.
-func isDNSName(host string) bool {
-	for label := range strings.SplitSeq(host, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // newMemberID returns a generated memberId.
