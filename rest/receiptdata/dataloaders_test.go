@@ -6,63 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
-
-	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/testenv"
-	"loyaltygraph/internal/wire"
-	"loyaltygraph/store/postgres"
 )
-
-// statementCounter counts the SQL statements sent on a pool: queries,
-// the queries of batches and COPYs.
-type statementCounter struct{ n atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return ctx
-}
-func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
-	c.n.Add(1)
-}
-func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
-// countingApp builds the service on a pool of the package's database whose
-// statements are counted.
-func countingApp(t *testing.T) (*wire.App, *statementCounter) {
-	t.Helper()
-	cfg, err := pgxpool.ParseConfig(testenv.DatabaseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &statementCounter{}
-	cfg.ConnConfig.Tracer = counter
-	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
-		pgxdecimal.Register(conn.TypeMap())
-		return nil
-	}
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	a, err := wire.New(wire.Options{SecretKey: testenv.SecretKey, Log: testenv.Logger(), Argon2: &testenv.CheapArgon2,
-		PublicBaseURL: "http://localhost:8080", NotifyAllowPrivate: true}, &postgres.DB{Pool: pool}, testenv.Redis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a, counter
-}
 
 // TestReceiptPageLoadsCardsThroughDataloaders: a page of 50 receipts with
 // their merchants, matched cards and payment cards costs as many SQL
@@ -76,7 +25,7 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 		b["payments"].([]any)[0].(map[string]any)["cardToken"] = tok
 		e.post(b)
 	}
-	a, counter := countingApp(t)
+	a, counter := testenv.CountingApp(t)
 	const query = `query($u: ID!, $n: Int!) { user(userId: $u) { receipts(first: $n) { totalCount nodes {
 	  receiptId merchant { merchantId merchantName } matchedCards { cardId truncatedPan }
 	  payments { amount card { cardId } } } } } }`
@@ -99,12 +48,12 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 		// Once before counting, so that credential look-ups and prepared
 		// statements are warm alike for both pages.
 		testenv.GraphQL(t, a.Handler, e.partner, query, map[string]any{"u": payer, "n": n})
-		before := counter.n.Load()
+		before := counter.Count()
 		_, res := testenv.GraphQL(t, a.Handler, e.partner, query, map[string]any{"u": payer, "n": n})
 		if len(res.Errors) > 0 {
 			t.Fatalf("%+v", res.Errors)
 		}
-		count := counter.n.Load() - before
+		count := counter.Count() - before
 		if err := jsonUnmarshal(res.Data, &out); err != nil {
 			t.Fatal(err)
 		}
