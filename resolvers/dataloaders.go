@@ -6,6 +6,7 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/settlement"
@@ -54,6 +55,8 @@ type Loaders struct {
 	// MarketingMessages is keyed by receipt id; a receipt without a
 	// message (or out of reach) loads as nil.
 	MarketingMessages *dataloadgen.Loader[string, *receipt.MarketingMessage]
+	// CustomerStatuses is keyed by the customer as read in this request.
+	CustomerStatuses *dataloadgen.Loader[*loyalty.Customer, *loyalty.Status]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -73,6 +76,13 @@ func (r *Resolver) NewLoaders() *Loaders {
 		SourceStates:      keyLoader(r.SettlementOps.SourceStates),
 		Cards:             oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
 		MarketingMessages: oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
+		CustomerStatuses: dataloadgen.NewLoader(func(ctx context.Context, cs []*loyalty.Customer) ([]*loyalty.Status, []error) {
+			st, err := r.LoyaltyOps.StatusesOf(ctx, cs)
+			if err != nil {
+				return nil, []error{err}
+			}
+			return st, nil
+		}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(loaderBatchCapacity)),
 	}
 }
 

@@ -58,7 +58,7 @@ func (r *customerResolver) SellerID(ctx context.Context, obj *loyalty.Customer) 
 }
 
 func (r *customerResolver) Status(ctx context.Context, obj *loyalty.Customer) (*loyalty.Status, error) {
-	return r.LoyaltyOps.Status(ctx, obj.StoreCode, obj.ID)
+	return r.loaders(ctx).CustomerStatuses.Load(ctx, obj)
 }
 
 func (r *customerResolver) PushyTokens(ctx context.Context, obj *loyalty.Customer) ([]string, error) {

@@ -64,7 +64,7 @@ var policy = authz.NewPolicy("loyalty", map[string]authz.Rule{
 	"Check":      staff,
 	"SearchPOS":  staff,
 	// SECURITY: a customer sees its own status only; another's is 403.
-	"Status": staffOrSelf,
+	"Status": staffOrSelf, "StatusesOf": staffOrSelf,
 	// SECURITY: levels and points move only by an admin's hand (or by
 	// purchases, which no caller posts here).
 	"AssignLevel":       adminOnly,
@@ -324,6 +324,38 @@ func (o *Ops) Status(ctx context.Context, store, id string) (*loyalty.Status, er
 		return nil, err
 	}
 	return o.points.Status(ctx, store, id)
+}
+
+// StatusesOf returns the statuses of customers, as read by Customer or
+// Customers in this request, in their order: one read of levels and
+// ledgers per store, whatever the number of customers (GraphQL lists).
+func (o *Ops) StatusesOf(ctx context.Context, cs []*loyalty.Customer) ([]*loyalty.Status, error) {
+	p, err := policy.Authorize(ctx, "StatusesOf")
+	if err != nil {
+		return nil, err
+	}
+	byStore := map[string][]int{}
+	for i, c := range cs {
+		if err := reach(p, c.StoreCode, c.ID); err != nil {
+			return nil, err
+		}
+		byStore[c.StoreCode] = append(byStore[c.StoreCode], i)
+	}
+	out := make([]*loyalty.Status, len(cs))
+	for store, at := range byStore {
+		group := make([]*loyalty.Customer, len(at))
+		for j, i := range at {
+			group[j] = cs[i]
+		}
+		st, err := o.points.StatusesOf(ctx, store, group)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range at {
+			out[i] = st[j]
+		}
+	}
+	return out, nil
 }
 
 // AssignLevel assigns a customer of store to a level by hand.

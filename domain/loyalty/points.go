@@ -179,8 +179,9 @@ type PointsStore interface {
 	// AddTransfer records t for the customer of store (NotFound when
 	// there is none).
 	AddTransfer(ctx context.Context, store string, t *Transfer) error
-	// FindTransfers returns the customer's ledger, oldest first.
-	FindTransfers(ctx context.Context, customerID string) ([]Transfer, error)
+	// FindTransfers returns the ledgers of the customers, each oldest
+	// first.
+	FindTransfers(ctx context.Context, customerIDs []string) ([]Transfer, error)
 	// RecordPurchase adds a purchase of amount at to the customer's
 	// figures, moves it to the level its amount reaches (unless assigned
 	// by hand) and records earned (an add transfer) when positive, in one
@@ -226,15 +227,42 @@ func (p *Points) Status(ctx context.Context, store, id string) (*Status, error) 
 	if err != nil {
 		return nil, err
 	}
+	st, err := p.StatusesOf(ctx, store, []*Customer{c})
+	if err != nil {
+		return nil, err
+	}
+	return st[0], nil
+}
+
+// StatusesOf returns the statuses of customers of store, as read by
+// Customer or Customers, in their order: the levels and every ledger in
+// one read each, whatever the number of customers.
+func (p *Points) StatusesOf(ctx context.Context, store string, cs []*Customer) ([]*Status, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
 	levels, err := p.customers.store.FindLevels(ctx, store)
 	if err != nil {
 		return nil, err
 	}
-	ts, err := p.store.FindTransfers(ctx, c.ID)
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	ts, err := p.store.FindTransfers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return ComputeStatus(c, levels, ts, p.now()), nil
+	ledgers := make(map[string][]Transfer, len(cs))
+	for _, t := range ts {
+		ledgers[t.CustomerID] = append(ledgers[t.CustomerID], t)
+	}
+	now := p.now()
+	out := make([]*Status, len(cs))
+	for i, c := range cs {
+		out[i] = ComputeStatus(c, levels, ledgers[c.ID], now)
+	}
+	return out, nil
 }
 
 // Record adds a transfer to a customer's ledger.

@@ -32,12 +32,12 @@ func (s *LoyaltyStore) AddTransfer(ctx context.Context, store string, t *loyalty
 	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error { return insertTransfer(ctx, tx, store, t) })
 }
 
-// FindTransfers returns a customer's ledger, oldest first. It does not
+// FindTransfers returns the customers' ledgers, each oldest first. It does not
 // check permissions.
-func (s *LoyaltyStore) FindTransfers(ctx context.Context, customerID string) ([]loyalty.Transfer, error) {
+func (s *LoyaltyStore) FindTransfers(ctx context.Context, customerIDs []string) ([]loyalty.Transfer, error) {
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT transfer_id::text, customer_id::text, kind, points, expires_at, locked_until, comment, created_at
-		FROM ol_point_transfers WHERE customer_id = $1::uuid ORDER BY created_at, transfer_id`, customerID)
+		FROM ol_point_transfers WHERE customer_id = ANY($1::uuid[]) ORDER BY customer_id, created_at, transfer_id`, customerIDs)
 	if err != nil {
 		return nil, mapError(err, "points transfer")
 	}
