@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -38,13 +39,20 @@ func (c *Statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 // of statements per request constant.
 func CountingApp(t testing.TB) (*wire.App, *Statements) {
 	t.Helper()
-	counter := &Statements{}
-	db, err := postgres.Open(context.Background(), DatabaseURL(t), func(cfg *pgxpool.Config) {
-		cfg.ConnConfig.Tracer = counter
-	})
+	cfg, err := pgxpool.ParseConfig(DatabaseURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Pool.Close)
-	return AppOn(t, db, wire.Options{}), counter
+	counter := &Statements{}
+	cfg.ConnConfig.Tracer = counter
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxdecimal.Register(conn.TypeMap())
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return AppOn(t, &postgres.DB{Pool: pool}, wire.Options{}), counter
 }
