@@ -57,9 +57,13 @@ func TestAvatar(t *testing.T) {
 	var p, g bytes.Buffer
 	png.Encode(&p, picture())
 	gif.Encode(&g, picture(), nil)
-	for name, data := range map[string][]byte{"a.png": append(p.Bytes(), []byte("trailing secret")...), "a.gif": g.Bytes()} {
-		if res := e.upload(admin, path, "avatar[file]", name, data); res.Status != http.StatusNoContent {
-			t.Fatalf("%s: %d %s", name, res.Status, res.Body)
+	// In this order: the GIF, uploaded last, is the avatar.
+	for _, up := range []struct {
+		name string
+		data []byte
+	}{{"a.png", append(p.Bytes(), []byte("trailing secret")...)}, {"a.gif", g.Bytes()}} {
+		if res := e.upload(admin, path, "avatar[file]", up.name, up.data); res.Status != http.StatusNoContent {
+			t.Fatalf("%s: %d %s", up.name, res.Status, res.Body)
 		}
 	}
 	if res := e.do("GET", path, admin, nil); res.Header.Get("Content-Type") != "image/gif" {
