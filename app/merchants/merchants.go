@@ -37,7 +37,7 @@ var admins = authz.Allow(authz.ScopeOwnMerchants, auth.KindSettlement, auth.Kind
 // policy holds the rule of each operation.
 var policy = authz.NewPolicy("merchants", map[string]authz.Rule{
 	"Authorize": admins,
-	"Get":       admins, "GetMany": admins, "List": admins, "Create": admins, "Update": admins, "Delete": admins,
+	"Get":       admins, "GetMany": admins, "List": admins, "Listing": admins, "Create": admins, "Update": admins, "Delete": admins,
 	"CreateCompany": admins, "Company": admins, "MerchantCompanies": admins, "CompaniesOf": admins,
 	"UpdateCompany": admins, "DeleteCompany": admins,
 	"CreateStore": admins, "Store": admins, "MerchantStores": admins, "StoresOf": admins,
@@ -170,6 +170,17 @@ func (o *Ops) List(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant
 	}
 	f.OwnerID = int64(t)
 	return o.svc.FindMerchants(ctx, f)
+}
+
+// Listing returns a page of the merchants the caller reaches with their
+// companies and campaigns, read together.
+func (o *Ops) Listing(ctx context.Context, f merchant.Filter) (*merchant.Listing, error) {
+	t, err := authorize(ctx, "Listing")
+	if err != nil {
+		return nil, err
+	}
+	f.OwnerID = int64(t)
+	return o.svc.FindListing(ctx, f)
 }
 
 // Create adds a merchant, owned by the settlement client that creates it.

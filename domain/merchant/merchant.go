@@ -90,6 +90,16 @@ type Filter struct {
 	OwnerID int64
 }
 
+// Listing is a page of merchants with the companies and campaigns of the
+// merchants on it: what a merchant list shows.
+type Listing struct {
+	Merchants []*Merchant
+	// Companies are ordered by merchant, then company id.
+	Companies []*Company
+	// Campaigns are ordered by start, then campaign id.
+	Campaigns []*Campaign
+}
+
 // MaxPageSize is the largest page a list returns.
 const MaxPageSize = 1000
 
@@ -101,6 +111,10 @@ type Store interface {
 	FindMerchantByID(ctx context.Context, id string) (*Merchant, error)
 	// FindMerchants returns a page of merchants ordered by id, and the total.
 	FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error)
+	// FindListing returns a page of merchants ordered by id with the
+	// companies (by merchant, then id) and campaigns (by start, then id) of
+	// the merchants on it.
+	FindListing(ctx context.Context, f Filter) (*Listing, error)
 	// FindMerchantsByIDs returns the merchants that exist among ids, in any order.
 	FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merchant, error)
 	// UpdateMerchant applies upd at time now and returns the result, or a
@@ -225,13 +239,29 @@ func (s *Service) FindMerchantsByIDs(ctx context.Context, ids []string) ([]*Merc
 
 // FindMerchants returns a page of merchants and the total count.
 func (s *Service) FindMerchants(ctx context.Context, f Filter) ([]*Merchant, int, error) {
-	if f.Offset < 0 {
-		return nil, 0, errs.InvalidField("offset", "offset must not be negative")
-	}
-	if f.Limit < 0 || f.Limit > MaxPageSize {
-		return nil, 0, errs.InvalidField("limit", "limit must be between 0 and %d", MaxPageSize)
+	if err := f.validate(); err != nil {
+		return nil, 0, err
 	}
 	return s.store.FindMerchants(ctx, f)
+}
+
+// FindListing returns a page of merchants with their companies and
+// campaigns, as the merchant list shows them.
+func (s *Service) FindListing(ctx context.Context, f Filter) (*Listing, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return s.store.FindListing(ctx, f)
+}
+
+func (f Filter) validate() error {
+	if f.Offset < 0 {
+		return errs.InvalidField("offset", "offset must not be negative")
+	}
+	if f.Limit < 0 || f.Limit > MaxPageSize {
+		return errs.InvalidField("limit", "limit must be between 0 and %d", MaxPageSize)
+	}
+	return nil
 }
 
 // UpdateMerchant changes the fields present in upd. The id never changes.

@@ -40,33 +40,45 @@ func toMerchantJSON(m *merchant.Merchant) merchantJSON {
 // toMerchantListJSON shows merchants with their companies and campaigns,
 // read with one query per list whatever the number of merchants.
 func (h *Handler) toMerchantListJSON(ctx context.Context, list []*merchant.Merchant) ([]merchantJSON, error) {
-	out := make([]merchantJSON, len(list))
+	l := &merchant.Listing{Merchants: list}
 	if len(list) == 0 {
-		return out, nil
+		return listingJSON(l), nil
 	}
 	ids := make([]string, len(list))
-	at := make(map[string]int, len(list))
 	for i, m := range list {
+		ids[i] = m.ID
+	}
+	var err error
+	if l.Companies, err = h.merchants.CompaniesOf(ctx, ids); err != nil {
+		return nil, err
+	}
+	if l.Campaigns, err = h.merchants.CampaignsOf(ctx, ids); err != nil {
+		return nil, err
+	}
+	return listingJSON(l), nil
+}
+
+// listingJSON shows a page of merchants with their companies and
+// campaigns. Companies and campaigns of merchants not on the page (a
+// merchant added between the listing's statements) are left out.
+func listingJSON(l *merchant.Listing) []merchantJSON {
+	out := make([]merchantJSON, len(l.Merchants))
+	at := make(map[string]int, len(l.Merchants))
+	for i, m := range l.Merchants {
 		out[i] = toMerchantJSON(m)
-		ids[i], at[m.ID] = m.ID, i
+		at[m.ID] = i
 	}
-	companies, err := h.merchants.CompaniesOf(ctx, ids)
-	if err != nil {
-		return nil, err
+	for _, c := range l.Companies {
+		if i, ok := at[c.MerchantID]; ok {
+			out[i].Companies = append(out[i].Companies, toCompanyJSON(c))
+		}
 	}
-	for _, c := range companies {
-		m := &out[at[c.MerchantID]]
-		m.Companies = append(m.Companies, toCompanyJSON(c))
+	for _, c := range l.Campaigns {
+		if i, ok := at[c.MerchantID]; ok {
+			out[i].Campaigns = append(out[i].Campaigns, toCampaignJSON(c))
+		}
 	}
-	campaigns, err := h.merchants.CampaignsOf(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range campaigns {
-		m := &out[at[c.MerchantID]]
-		m.Campaigns = append(m.Campaigns, toCampaignJSON(c))
-	}
-	return out, nil
+	return out
 }
 
 // toMerchantDetailJSON shows m with all its lists, one query each.
@@ -152,15 +164,15 @@ func (h *Handler) createMerchant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listMerchants(w http.ResponseWriter, r *http.Request) {
-	list, err := allOf(r, func(p merchants.Page) ([]*merchant.Merchant, error) {
-		list, _, err := h.merchants.List(r.Context(), merchant.Filter{Offset: p.Offset, Limit: p.Limit})
-		return list, err
+	// Each page is one round trip: the merchants, their companies and
+	// their campaigns in one batch.
+	out, err := allOf(r, func(p merchants.Page) ([]merchantJSON, error) {
+		l, err := h.merchants.Listing(r.Context(), merchant.Filter{Offset: p.Offset, Limit: p.Limit})
+		if err != nil {
+			return nil, err
+		}
+		return listingJSON(l), nil
 	})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out, err := h.toMerchantListJSON(r.Context(), list)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -48,6 +48,7 @@ type Merchants interface {
 	DerivedSharesOf(ctx context.Context, merchantIDs []string) ([]*merchant.DerivedShare, error)
 	Get(ctx context.Context, id string) (*merchant.Merchant, error)
 	List(ctx context.Context, f merchant.Filter) ([]*merchant.Merchant, int, error)
+	Listing(ctx context.Context, f merchant.Filter) (*merchant.Listing, error)
 	MerchantCampaigns(ctx context.Context, merchantID string, p *merchants.Page) ([]*merchant.Campaign, error)
 	MerchantCategories(ctx context.Context, merchantID string, p *merchants.Page) ([]*merchant.Category, error)
 	MerchantCompanies(ctx context.Context, merchantID string, p *merchants.Page) ([]*merchant.Company, error)

@@ -1,7 +1,10 @@
 package settlement_test
 
 import (
+	"fmt"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,5 +144,103 @@ func TestSettlementClientsKeepTheirTransactionsBatchesAndRuns(t *testing.T) {
 	w.must("POST", "/api/v1/merchants/settle", nil, 200).JSON(t, &run)
 	if r := w.must("GET", "/api/v1/invoices/"+run.SettlementID, nil, 200); !strings.Contains(string(r.Body), w.id("m1")) {
 		t.Errorf("the owner's settle run has no invoice of its merchant: %s", r.Body)
+	}
+}
+
+// TestMerchantListShowsEachMerchantsOwnCompaniesAndCampaigns: the list
+// (one round trip per page) puts every company and campaign under its own
+// merchant, pages them with their merchants, and shows a client only its
+// own merchants' companies and campaigns; an admin sees both clients'.
+func TestMerchantListShowsEachMerchantsOwnCompaniesAndCampaigns(t *testing.T) {
+	a := testenv.App(t)
+	as := func(kind auth.Kind) client {
+		cred := testenv.Credential(t, a, kind)
+		return client{t: t, h: a.Handler, auth: testenv.BasicAuth(cred.Username, cred.Secret)}
+	}
+	s1, s2, admin := as(auth.KindSettlement), as(auth.KindSettlement), as(auth.KindAdmin)
+	reg := 10000000
+	add := func(c client, merchantID string, companies, campaigns int) {
+		c.must("POST", "/api/v1/merchants", map[string]any{"merchantId": merchantID, "merchantName": "Shop " + merchantID}, http.StatusCreated)
+		for i := range companies {
+			c.must("POST", "/api/v1/companies", map[string]any{"companyId": fmt.Sprintf("%s-co%d", merchantID, i), "merchantId": merchantID,
+				"name": "Co " + merchantID, "companyRegistrationNumber": strconv.Itoa(reg), "userShare": 1, "providerShare": 2}, http.StatusCreated)
+			reg++
+		}
+		for i := range campaigns {
+			c.must("POST", "/api/v1/campaigns", map[string]any{"merchantId": merchantID, "name": fmt.Sprintf("%s-camp%d", merchantID, i),
+				"campaignStart": fmt.Sprintf("2030-0%d-01T00:00:00Z", i+1), "campaignEnd": "2030-12-01T00:00:00Z",
+				"userShare": 1, "providerShare": 1}, http.StatusCreated)
+		}
+	}
+	add(s1, "ls-a", 2, 1)
+	add(s1, "ls-b", 0, 2)
+	add(s1, "ls-c", 1, 0)
+	add(s2, "ls-x", 1, 1) // between ls-c and ls-z by id, and another client's
+	add(s1, "ls-z", 0, 0)
+
+	// shape: merchantId → companyIds and campaign names, in list order.
+	shape := func(c client, path string) map[string][2][]string {
+		var list []struct {
+			MerchantID string `json:"merchantId"`
+			Companies  []struct {
+				CompanyID  string `json:"companyId"`
+				MerchantID string `json:"merchantId"`
+			} `json:"companies"`
+			Campaigns []struct {
+				Name       string `json:"name"`
+				MerchantID string `json:"merchantId"`
+			} `json:"campaigns"`
+		}
+		c.must("GET", path, nil, http.StatusOK).JSON(t, &list)
+		out := map[string][2][]string{}
+		for _, m := range list {
+			if !strings.HasPrefix(m.MerchantID, "ls-") {
+				continue
+			}
+			var got [2][]string
+			for _, co := range m.Companies {
+				if co.MerchantID != m.MerchantID {
+					t.Errorf("%s: company %s of %s under %s", path, co.CompanyID, co.MerchantID, m.MerchantID)
+				}
+				got[0] = append(got[0], co.CompanyID)
+			}
+			for _, ca := range m.Campaigns {
+				if ca.MerchantID != m.MerchantID {
+					t.Errorf("%s: campaign %s of %s under %s", path, ca.Name, ca.MerchantID, m.MerchantID)
+				}
+				got[1] = append(got[1], ca.Name)
+			}
+			out[m.MerchantID] = got
+		}
+		return out
+	}
+	want := map[string][2][]string{
+		"ls-a": {{"ls-a-co0", "ls-a-co1"}, {"ls-a-camp0"}},
+		"ls-b": {nil, {"ls-b-camp0", "ls-b-camp1"}},
+		"ls-c": {{"ls-c-co0"}, nil},
+		"ls-x": {{"ls-x-co0"}, {"ls-x-camp0"}},
+		"ls-z": {nil, nil},
+	}
+	only := func(ids ...string) map[string][2][]string {
+		out := map[string][2][]string{}
+		for _, id := range ids {
+			out[id] = want[id]
+		}
+		return out
+	}
+	for _, c := range []struct {
+		who  client
+		path string
+		want map[string][2][]string
+	}{
+		{s1, "/api/v1/merchants", only("ls-a", "ls-b", "ls-c", "ls-z")},
+		{s1, "/api/v1/merchants?limit=2", only("ls-a", "ls-b")},
+		{s1, "/api/v1/merchants?offset=2&limit=2", only("ls-c", "ls-z")},
+		{s2, "/api/v1/merchants", only("ls-x")},
+		{admin, "/api/v1/merchants", want},
+	} {
+		if got := shape(c.who, c.path); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.path, got, c.want)
+		}
 	}
 }

@@ -126,6 +126,30 @@ func (s *MerchantStore) FindMerchants(ctx context.Context, f merchant.Filter) ([
 	return out, total, nil
 }
 
+// listingPage selects the merchants of a listing's page: $1 offset, $2
+// limit, $3 owner (0 for every owner). Its companies and campaigns select
+// by the same subquery, so that the three statements go out together.
+const listingPage = `SELECT merchant_id FROM merchants WHERE $3 = 0 OR owner_id = $3 ORDER BY merchant_id OFFSET $1 LIMIT $2`
+
+// FindListing returns a page of merchants with their companies and
+// campaigns in one round trip: three statements in one batch, the lists
+// selecting the page's merchants by the page's own subquery. It does not
+// check permissions.
+func (s *MerchantStore) FindListing(ctx context.Context, f merchant.Filter) (*merchant.Listing, error) {
+	l := &merchant.Listing{}
+	b := &pgx.Batch{}
+	queueList(b, &l.Merchants, scanMerchant, `SELECT `+merchantColumns+` FROM merchants
+		WHERE $3 = 0 OR owner_id = $3 ORDER BY merchant_id OFFSET $1 LIMIT $2`, f.Offset, f.Limit, f.OwnerID)
+	queueList(b, &l.Companies, scanCompany, `SELECT `+companyColumns+` FROM companies WHERE merchant_id IN (`+listingPage+`)
+		ORDER BY merchant_id, company_id`, f.Offset, f.Limit, f.OwnerID)
+	queueList(b, &l.Campaigns, scanCampaign, `SELECT `+campaignColumns+` FROM campaigns WHERE merchant_id IN (`+listingPage+`)
+		ORDER BY campaign_start, campaign_id`, f.Offset, f.Limit, f.OwnerID)
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, mapError(err, "merchants")
+	}
+	return l, nil
+}
+
 // UpdateMerchant applies the fields present in upd. It does not check
 // permissions.
 func (s *MerchantStore) UpdateMerchant(ctx context.Context, id string, upd merchant.Update, now time.Time) (*merchant.Merchant, error) {
