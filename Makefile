@@ -4,15 +4,18 @@ GO ?= go
 BIN_DIR ?= bin
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench build generate fmt vet clean clean-data services services-stop
+.PHONY: help run test bench build generate fmt vet clean clean-data services services-stop credentials version
 
 help: ## list targets
 	@echo "loyaltygraph make targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
-run: ## start PostgreSQL+Redis in .local/ (unless DATABASE_URL and REDIS_URL are set), migrate, load demo data, serve on :8080
+run: ## start PostgreSQL+Redis in .local/ (unless DATABASE_URL and REDIS_URL are set), migrate, load demo data, serve on :8080 (HTTP_ADDR=:9090 moves it)
 	@bash scripts/run.sh
+
+credentials: ## create a credential in make run's database: make credentials KIND=admin|settlement|partner|seller|pos NAME=name [MERCHANT=id]
+	@bash scripts/credentials.sh
 
 test: ## go vet + go test against throw-away PostgreSQL/Redis (GOTESTFLAGS="-run X -v")
 	@bash scripts/test.sh
@@ -21,7 +24,7 @@ bench: ## benchmarks in ./bench/... (BENCH=pattern BENCH_COUNT=n)
 	@bash scripts/bench.sh
 
 build: ## build bin/loyaltygraph
-	$(GO) build -o $(BIN_DIR)/loyaltygraph ./cmd/loyaltygraph
+	$(GO) build -buildvcs=auto -o $(BIN_DIR)/loyaltygraph ./cmd/loyaltygraph
 
 generate: ## regenerate gqlgen code
 	$(GO) tool gqlgen generate

@@ -20,6 +20,24 @@ say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'run: ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v go >/dev/null 2>&1 || die "go is not installed or not on PATH"
+T0=$SECONDS
+
+# ---- the listen address, before anything slow -----------------------------------
+export HTTP_ADDR="${HTTP_ADDR:-:8080}"
+HTTP_PORT="${HTTP_ADDR##*:}"
+[[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "cannot parse the port of HTTP_ADDR=$HTTP_ADDR (use :PORT or HOST:PORT)"
+port_busy() { # PORT: is something listening on it (any address)?
+    if command -v ss >/dev/null 2>&1; then
+        [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+if port_busy "$HTTP_PORT"; then
+    next=$((HTTP_PORT + 1010))
+    die "port $HTTP_PORT (HTTP_ADDR=$HTTP_ADDR) is already in use, by another 'make run' or another program.
+    Stop it, or serve on another port:  HTTP_ADDR=:$next make run"
+fi
 
 mkdir -p "$LOCAL/bin"
 chmod 755 "$LOCAL"
@@ -52,7 +70,8 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C is how a person stops `make run`: a clean stop, exit status 0.
+trap 'exit 0' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
@@ -92,9 +111,6 @@ export SECRET_KEY
 
 export LG_ENV="${LG_ENV:-dev}"
 export NOTIFY_ALLOW_PRIVATE="${NOTIFY_ALLOW_PRIVATE:-true}"
-export HTTP_ADDR="${HTTP_ADDR:-:8080}"
-HTTP_PORT="${HTTP_ADDR##*:}"
-[[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "cannot parse the port of HTTP_ADDR=$HTTP_ADDR"
 if [[ "$HTTP_PORT" == 80 ]]; then
     export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost}"
 else
@@ -103,8 +119,14 @@ fi
 BASE="${PUBLIC_BASE_URL%/}"
 
 # ---- build, migrate, demo data ------------------------------------------------
-say "building $BIN"
-go build -o "$BIN" ./cmd/loyaltygraph 9>&-
+if [[ -x "$BIN" ]]; then
+    say "building $BIN (a few seconds)"
+else
+    say "building $BIN (the first build downloads and compiles the dependencies: about a minute)"
+fi
+t=$SECONDS
+go build -buildvcs=auto -o "$BIN" ./cmd/loyaltygraph 9>&-
+echo "    built in $((SECONDS - t)) s"
 
 say "applying database migrations"
 "$BIN" migrate 9>&-
@@ -113,31 +135,48 @@ say "loading demo data"
 "$BIN" demo 9>&-
 
 # ---- serve --------------------------------------------------------------------
-cat <<EOF
-
-==> loyaltygraph (LG_ENV=$LG_ENV) listening on $HTTP_ADDR
-    GraphiQL : $BASE/graphiql
-    GraphQL  : $BASE/graphql
-    REST     : $BASE/api/v1/
-    health   : $BASE/healthz
-    ready    : $BASE/readyz
-    example  : curl -u USER:SECRET $BASE/api/v1/merchants
-               (use the demo credentials printed above)
-    database : $DATABASE_URL
-    redis    : $REDIS_URL
-    Press Ctrl-C to stop$( [[ $STARTED_SERVICES == 1 ]] && printf ' (PostgreSQL and Redis are stopped too)').
-
-EOF
-
 # Run the server in its own session so that a terminal Ctrl-C reaches only
 # this script, which then sends exactly one SIGTERM to the server and stops
 # the services afterwards.
+say "starting the server"
+READY_FILE="$LOCAL/ready"
+rm -f "$READY_FILE"
+export LG_READY_FILE="$READY_FILE"
 if command -v setsid >/dev/null 2>&1; then
     setsid "$BIN" serve 9>&- &
 else
     "$BIN" serve 9>&- &
 fi
 SERVER_PID=$!
+
+# The banner comes once this server has bound its port (it writes
+# LG_READY_FILE then), not before: a port taken in the meantime shows as the
+# server's own error and this script's exit status.
+up=0
+for _ in $(seq 1 600); do
+    [[ -s "$READY_FILE" ]] && { up=1; break; }
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ $up == 1 ]]; then
+    cat <<EOF
+
+==> loyaltygraph (LG_ENV=$LG_ENV) listening on $HTTP_ADDR, ready in $((SECONDS - T0)) s
+    GraphiQL : $BASE/graphiql   (also $BASE/)
+    GraphQL  : $BASE/graphql
+    REST     : $BASE/api/v1/
+    health   : $BASE/healthz
+    ready    : $BASE/readyz
+    example  : curl -u USER:SECRET $BASE/api/v1/merchants
+               (use the demo credentials printed above)
+    more     : make credentials KIND=admin NAME=you   (in another terminal)
+    database : $DATABASE_URL
+    redis    : $REDIS_URL
+    Press Ctrl-C to stop$( [[ $STARTED_SERVICES == 1 ]] && printf ' (PostgreSQL and Redis are stopped too)').
+
+EOF
+fi
+
 set +e
 wait "$SERVER_PID"
 rc=$?

@@ -36,3 +36,20 @@ func TestWrongMethodAnswers405(t *testing.T) {
 		}
 	}
 }
+
+// TestRootRedirectsToGraphiQL: issue 12 point 5. A person who opens the
+// service's address lands on GraphiQL; only the root redirects, and other
+// methods on it are still 405s.
+func TestRootRedirectsToGraphiQL(t *testing.T) {
+	f := newFixture(t)
+	r := testenv.Do(t, f.app.Handler, "GET", "/", nil)
+	if r.Status != http.StatusFound || r.Header.Get("Location") != "/graphiql" {
+		t.Fatalf("GET /: %d Location %q, want 302 to /graphiql", r.Status, r.Header.Get("Location"))
+	}
+	if r := testenv.Do(t, f.app.Handler, "GET", "/nothing", nil); r.Status != http.StatusNotFound {
+		t.Errorf("GET /nothing: %d, want 404", r.Status)
+	}
+	if r := testenv.Do(t, f.app.Handler, "POST", "/", nil); r.Status != http.StatusMethodNotAllowed {
+		t.Errorf("POST /: %d, want 405", r.Status)
+	}
+}

@@ -101,6 +101,8 @@ func New(d Deps) http.Handler {
 	gi := graphiql.Handler("/graphql")
 	mux.Handle("GET /graphiql", gi)
 	mux.Handle("GET /graphiql/", gi)
+	// The root is where a person lands first: the GraphiQL page.
+	mux.Handle("GET /{$}", http.RedirectHandler("/graphiql", http.StatusFound))
 
 	settlement.Register(mux, d.Ops.Merchants, d.Ops.Settlements, d.Log)
 	userapi.Register(mux, d.Ops.Users, d.Log)

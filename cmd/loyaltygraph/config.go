@@ -115,7 +115,8 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	if n.secret {
 		key := getenv("SECRET_KEY")
 		if len(key) < secret.MinKeyLength {
-			bad("SECRET_KEY must be at least %d bytes (for example: openssl rand -hex 32)", secret.MinKeyLength)
+			bad("SECRET_KEY must be at least %d bytes (for example: openssl rand -hex 32; `make run` keeps its key in "+
+				".local/secret_key, and `make credentials KIND=... NAME=...` uses it)", secret.MinKeyLength)
 		}
 		c.SecretKey = []byte(key)
 	}

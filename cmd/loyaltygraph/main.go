@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -38,6 +39,8 @@ commands:
                                  create a till's credential that posts receipts for one merchant
                                  and print it once as JSON
   demo                           load the demo data (idempotent) and print the demo credentials
+  version                        print the version (the commit it was built from)
+  help                           print this text
 
 environment:
   DATABASE_URL     PostgreSQL URL (all commands)
@@ -93,10 +96,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "version", "-v", "--version":
+		fmt.Fprintln(stdout, version())
+		return nil
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
+}
+
+// version names the build: the module version and, when built from a
+// checkout, the commit, its time and whether the tree had changes.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "loyaltygraph (unknown build)"
+	}
+	v := "loyaltygraph " + bi.Main.Version
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		v += " commit " + rev
+		if t := settings["vcs.time"]; t != "" {
+			v += " (" + t + ")"
+		}
+		if settings["vcs.modified"] == "true" {
+			v += " with local changes"
+		}
+	}
+	return v + " " + bi.GoVersion
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -173,6 +203,15 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	// LG_READY_FILE (set by `make run`) receives the bound address once the
+	// listener is open: whoever started the server knows it is this one
+	// that listens, not something else on the port.
+	if f := getenv("LG_READY_FILE"); f != "" {
+		if err := os.WriteFile(f, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("write LG_READY_FILE: %w", err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           a.Handler,

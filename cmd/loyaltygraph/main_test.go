@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -515,6 +516,11 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		if out := mustRun(t, e, "help"); !strings.Contains(out, "usage:") {
 			t.Fatalf("help printed %q", out)
 		}
+		for _, arg := range []string{"version", "--version"} {
+			if out := mustRun(t, e, arg); !strings.HasPrefix(out, "loyaltygraph ") || !strings.Contains(out, "go1.") {
+				t.Fatalf("%s printed %q", arg, out)
+			}
+		}
 	})
 }
 
@@ -874,4 +880,26 @@ func TestDemoIsIdempotent(t *testing.T) {
 	r = s.do(t, "GET", frame, nil)
 	wantStatus(t, "demo card frame", r, http.StatusOK)
 	s.stop(t)
+}
+
+// TestServeWritesTheReadyFileOnceBound: issue 12 point 5. `make run` prints
+// its banner when LG_READY_FILE holds the address this server bound, and a
+// port that is taken fails `serve` without writing the file.
+func TestServeWritesTheReadyFileOnceBound(t *testing.T) {
+	e := testEnv(t)
+	ready := filepath.Join(t.TempDir(), "ready")
+	s := startServer(t, e.with("LG_READY_FILE", ready))
+	b, err := os.ReadFile(ready)
+	if err != nil || strings.TrimSpace(string(b)) != s.addr {
+		t.Fatalf("ready file %q (%v), want the bound address %s", b, err, s.addr)
+	}
+
+	taken := filepath.Join(t.TempDir(), "ready")
+	err = run(context.Background(), []string{"serve"}, e.with("HTTP_ADDR", s.addr, "LG_READY_FILE", taken).getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("serve on a taken port: %v", err)
+	}
+	if _, err := os.Stat(taken); !os.IsNotExist(err) {
+		t.Fatalf("ready file written for a port that was taken: %v", err)
+	}
 }

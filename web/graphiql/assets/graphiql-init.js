@@ -14,9 +14,10 @@
   var defaultQuery = [
     '# Welcome to loyaltygraph.',
     '#',
-    '# Put your credentials in the Headers pane below:',
+    '# Put a credential in the Headers pane below:',
     '#   "Authorization": "Basic <base64 of user:secret>"',
-    '# (`make run` prints one for the demo admin),',
+    '# `make run` prints one such header per demo credential (admin,',
+    '# settlement, partner, ...): paste the admin one to see everything,',
     '# then run this query.',
     '',
     '{',
