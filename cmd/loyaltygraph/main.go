@@ -351,6 +351,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 			fmt.Fprintf(stdout, "GraphiQL: %s/graphiql (admins may also read sentMessages there)\n", cfg.PublicBaseURL)
 		}
 	}
+	printDemoSettlement(stdout, d, cfg.PublicBaseURL)
 	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
 	if frame, err := a.DemoCardFrameURL(ctx, d.UserID); err == nil {
 		fmt.Fprintf(stdout, "Card frame of the demo partner's demo user (redirects to /healthz):\n  %s\n", frame)
@@ -358,6 +359,23 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		fmt.Fprintf(stdout, "(no demo card frame: %v)\n", err)
 	}
 	return nil
+}
+
+// printDemoSettlement shows the settled week of the demo merchant, as the
+// demo settlement client sees it.
+func printDemoSettlement(stdout io.Writer, d *wire.Demo, base string) {
+	var secret string
+	for _, c := range d.Credentials {
+		if c.Kind == auth.KindSettlement {
+			secret = c.Secret
+		}
+	}
+	u := "demo-settlement:" + secret
+	fmt.Fprintf(stdout, "Settlement: %s has a company, two stores, a campaign and a derived share; a week of its card\n"+
+		"transactions is settled, batched and invoiced.\n", d.Settlement.MerchantID)
+	fmt.Fprintf(stdout, "Try:  curl -u %s %s/api/v1/merchants/%s\n", u, base, d.Settlement.MerchantID)
+	fmt.Fprintf(stdout, "      curl -u %s %s/api/v1/settlements/batches\n", u, base)
+	fmt.Fprintf(stdout, "      curl -u %s %s/api/v1/merchants/%s/invoices\n", u, base, d.Settlement.MerchantID)
 }
 
 // printDemoReceipts shows how to post a receipt as the demo till and find

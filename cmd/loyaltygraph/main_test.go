@@ -818,6 +818,34 @@ func TestDemoIsIdempotent(t *testing.T) {
 		t.Fatalf("demo-settlement lists %d demo merchants, want %d: %s", demo, m1, r.body)
 	}
 
+	// The settlement demo: Netto's model, a week of settled transactions in
+	// one batch, invoiced; loaded twice, still once.
+	settle := basicAuth(settlement.username, settlement.secret)
+	r = s.do(t, "GET", "/api/v1/merchants/demo-netto", nil, "Authorization", settle)
+	wantStatus(t, "get demo-netto", r, http.StatusOK)
+	var netto map[string]any
+	r.json(t, &netto)
+	for _, list := range []string{"companies", "stores", "campaigns", "derivedShares"} {
+		if l, _ := netto[list].([]any); len(l) == 0 {
+			t.Errorf("demo-netto has no %s: %s", list, r.body)
+		}
+	}
+	r = s.do(t, "GET", "/api/v1/settlements/batches", nil, "Authorization", settle)
+	wantStatus(t, "list settlement batches", r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"batchId"`) {
+		t.Errorf("no demo settlement batch: %s", r.body)
+	}
+	r = s.do(t, "GET", "/api/v1/merchants/demo-netto/invoices", nil, "Authorization", settle)
+	wantStatus(t, "list demo-netto's invoices", r, http.StatusOK)
+	if !strings.Contains(string(r.body), "demo-netto") {
+		t.Errorf("demo-netto has no invoice: %s", r.body)
+	}
+	var settled int
+	if err := db.Pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM settlements WHERE merchant_id = 'demo-netto' AND transaction_id LIKE 'demo-%'`).Scan(&settled); err != nil || settled != 7 {
+		t.Errorf("demo-netto has %d settled demo transactions (%v), want 7 after two loads", settled, err)
+	}
+
 	// The receipts demo as printed: the till posts, the demo user sees it
 	// (with the demo receipts), and its PDF opens.
 	userID := regexp.MustCompile(`demo user ([0-9a-z]{32})`).FindStringSubmatch(first)

@@ -85,6 +85,9 @@ func (a *App) LoadDemo(ctx context.Context) (*Demo, error) {
 	if err := a.loadDemoReceipts(ctx, d); err != nil {
 		return nil, err
 	}
+	if d.Settlement, err = a.loadDemoSettlement(ctx, client); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -105,6 +108,8 @@ type Demo struct {
 	CardToken string
 	// MerchantID is the merchant of the demo till (demo-pos).
 	MerchantID string
+	// Settlement is the settlement side: Netto's model, settled.
+	Settlement *DemoSettlement
 }
 
 const (
