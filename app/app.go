@@ -8,6 +8,7 @@ package app
 
 import (
 	"loyaltygraph/app/cards"
+	"loyaltygraph/app/checkout"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
@@ -15,6 +16,7 @@ import (
 	"loyaltygraph/app/settlements"
 	"loyaltygraph/app/terms"
 	"loyaltygraph/app/users"
+	domaincheckout "loyaltygraph/domain/checkout"
 	domainloyalty "loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
@@ -36,6 +38,8 @@ type Ops struct {
 	Cards            *cards.Ops
 	// Loyalty are Open Loyalty's customers, logins and tokens (seed 003).
 	Loyalty *loyalty.Ops
+	// Checkout are Centra's checkout accounts and sessions (seed 004).
+	Checkout *checkout.Ops
 }
 
 // Services are the domain services the operations call.
@@ -66,6 +70,8 @@ type Services struct {
 	Avatars   *domainloyalty.Avatars
 	// Credentials check admins' and sellers' logins (auth.Service).
 	Credentials loyalty.Credentials
+	// Checkout serves Centra's checkout accounts (seed 004).
+	Checkout *domaincheckout.Service
 }
 
 // New returns the operations over the domain services.
@@ -80,5 +86,6 @@ func New(s Services) Ops {
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
 		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
+		Checkout:         checkout.New(s.Checkout),
 	}
 }

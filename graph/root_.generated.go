@@ -31,6 +31,7 @@ type ResolverRoot interface {
 	Campaign() CampaignResolver
 	Card() CardResolver
 	Category() CategoryResolver
+	CheckoutAccount() CheckoutAccountResolver
 	Company() CompanyResolver
 	Customer() CustomerResolver
 	CustomerAvatar() CustomerAvatarResolver
@@ -158,6 +159,153 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 		UserShare         func(childComplexity int) int
 		UserShareType     func(childComplexity int) int
+	}
+
+	CheckoutAccount struct {
+		Address1    func(childComplexity int) int
+		Address2    func(childComplexity int) int
+		City        func(childComplexity int) int
+		Country     func(childComplexity int) int
+		Email       func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		Newsletter  func(childComplexity int) int
+		Orders      func(childComplexity int, from *int, size *int) int
+		PhoneNumber func(childComplexity int) int
+		State       func(childComplexity int) int
+		ZipCode     func(childComplexity int) int
+	}
+
+	CheckoutCurrencyFormat struct {
+		Currency      func(childComplexity int) int
+		DecimalDigits func(childComplexity int) int
+		DecimalPoint  func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Prefix        func(childComplexity int) int
+		Suffix        func(childComplexity int) int
+		URI           func(childComplexity int) int
+	}
+
+	CheckoutDiscount struct {
+		Description func(childComplexity int) int
+		PriceOff    func(childComplexity int) int
+		Voucher     func(childComplexity int) int
+	}
+
+	CheckoutDiscounts struct {
+		AnyDiscount        func(childComplexity int) int
+		AutomaticDiscounts func(childComplexity int) int
+		Discount           func(childComplexity int) int
+		Vouchers           func(childComplexity int) int
+	}
+
+	CheckoutOrder struct {
+		Address            func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		CurrencyFormat     func(childComplexity int) int
+		Date               func(childComplexity int) int
+		Discounts          func(childComplexity int) int
+		GiftMessage        func(childComplexity int) int
+		Items              func(childComplexity int) int
+		Message            func(childComplexity int) int
+		Order              func(childComplexity int) int
+		PaymentMethod      func(childComplexity int) int
+		PaymentMethodName  func(childComplexity int) int
+		Shipments          func(childComplexity int) int
+		ShippingAddress    func(childComplexity int) int
+		ShippingMethod     func(childComplexity int) int
+		ShippingMethodName func(childComplexity int) int
+		Status             func(childComplexity int) int
+		StatusDescription  func(childComplexity int) int
+		Totals             func(childComplexity int) int
+		VatExempt          func(childComplexity int) int
+	}
+
+	CheckoutOrderAddress struct {
+		Address1    func(childComplexity int) int
+		Address2    func(childComplexity int) int
+		City        func(childComplexity int) int
+		Company     func(childComplexity int) int
+		Country     func(childComplexity int) int
+		CountryName func(childComplexity int) int
+		Email       func(childComplexity int) int
+		FirstName   func(childComplexity int) int
+		LastName    func(childComplexity int) int
+		PhoneNumber func(childComplexity int) int
+		State       func(childComplexity int) int
+		ZipCode     func(childComplexity int) int
+	}
+
+	CheckoutOrderItem struct {
+		AnyDiscount             func(childComplexity int) int
+		BrandName               func(childComplexity int) int
+		Ean                     func(childComplexity int) int
+		Item                    func(childComplexity int) int
+		Line                    func(childComplexity int) int
+		PriceEach               func(childComplexity int) int
+		PriceEachBeforeDiscount func(childComplexity int) int
+		PriceEachWithoutTax     func(childComplexity int) int
+		Product                 func(childComplexity int) int
+		ProductName             func(childComplexity int) int
+		Quantity                func(childComplexity int) int
+		Size                    func(childComplexity int) int
+		Sku                     func(childComplexity int) int
+		StorePickup             func(childComplexity int) int
+		TaxPercent              func(childComplexity int) int
+		TotalPrice              func(childComplexity int) int
+	}
+
+	CheckoutOrderList struct {
+		Orders       func(childComplexity int) int
+		OrdersPaging func(childComplexity int) int
+	}
+
+	CheckoutOrdersPaging struct {
+		From      func(childComplexity int) int
+		Size      func(childComplexity int) int
+		TotalSize func(childComplexity int) int
+	}
+
+	CheckoutPrice struct {
+		Amount    func(childComplexity int) int
+		Formatted func(childComplexity int) int
+	}
+
+	CheckoutSelectionItem struct {
+		Item     func(childComplexity int) int
+		Quantity func(childComplexity int) int
+	}
+
+	CheckoutSession struct {
+		LoggedIn  func(childComplexity int) int
+		Selection func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
+	CheckoutSessionPayload struct {
+		Session    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CheckoutShipment struct {
+		Carrier     func(childComplexity int) int
+		Service     func(childComplexity int) int
+		ShippedDate func(childComplexity int) int
+		TrackingID  func(childComplexity int) int
+		TrackingURL func(childComplexity int) int
+	}
+
+	CheckoutTotals struct {
+		GrandTotalPrice    func(childComplexity int) int
+		GrandTotalPriceTax func(childComplexity int) int
+		HandlingCostPrice  func(childComplexity int) int
+		ItemsTotalPrice    func(childComplexity int) int
+		ShippingPrice      func(childComplexity int) int
+		TaxAdded           func(childComplexity int) int
+		TaxDeducted        func(childComplexity int) int
+		TaxPercent         func(childComplexity int) int
+		TotalDiscountPrice func(childComplexity int) int
+		TotalQuantity      func(childComplexity int) int
 	}
 
 	Company struct {
@@ -468,6 +616,11 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	ImportCheckoutOrdersPayload struct {
+		Imported   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ImportCustomersPayload struct {
 		Items          func(childComplexity int) int
 		TotalFailed    func(childComplexity int) int
@@ -587,86 +740,97 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ActivateCustomer           func(childComplexity int, input model.ActivateCustomerInput) int
-		AddBankAxeptCard           func(childComplexity int, input model.AddBankAxeptCardInput) int
-		AddCustomerPushyToken      func(childComplexity int, input model.AddCustomerPushyTokenInput) int
-		AddProducts                func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
-		AnonymizeCustomer          func(childComplexity int, input model.AnonymizeCustomerInput) int
-		AssignCustomerLevel        func(childComplexity int, input model.AssignCustomerLevelInput) int
-		AssignCustomerPos          func(childComplexity int, input model.AssignCustomerPosInput) int
-		CopyReceipt                func(childComplexity int, receiptID string, userID *string, toUserID *string) int
-		CreateBlockedProduct       func(childComplexity int, input merchant.BlockedProductCreate) int
-		CreateBlockedProducts      func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
-		CreateCampaign             func(childComplexity int, input merchant.CampaignCreate) int
-		CreateCardFrameURL         func(childComplexity int, userID string, accepturl string, declineurl *string, cssurl string, languageurl *string) int
-		CreateCategory             func(childComplexity int, input merchant.CategoryCreate) int
-		CreateCompany              func(childComplexity int, input merchant.CompanyCreate) int
-		CreateDerivedShare         func(childComplexity int, input merchant.DerivedShareCreate) int
-		CreateEncryptionProvider   func(childComplexity int, input model.CreateEncryptionProviderInput) int
-		CreateMarketingMessage     func(childComplexity int, input model.CreateMarketingMessageInput) int
-		CreateMerchant             func(childComplexity int, input model.CreateMerchantInput) int
-		CreatePDFSession           func(childComplexity int, receiptID string, userID *string) int
-		CreateProduct              func(childComplexity int, input merchant.ProductCreate) int
-		CreateSettlementBatch      func(childComplexity int) int
-		CreateStore                func(childComplexity int, input merchant.ShopCreate) int
-		CreateStoreboxUser         func(childComplexity int, input model.CreateStoreboxUserInput) int
-		CreateWhitelabelUser       func(childComplexity int, input model.CreateWhitelabelUserInput) int
-		DeactivateCustomer         func(childComplexity int, input model.DeactivateCustomerInput) int
-		DeleteBlockedProduct       func(childComplexity int, productID string) int
-		DeleteCampaign             func(childComplexity int, campaignID string) int
-		DeleteCard                 func(childComplexity int, userID string, cardID string) int
-		DeleteCategory             func(childComplexity int, categoryID string) int
-		DeleteCompany              func(childComplexity int, companyID string) int
-		DeleteCustomer             func(childComplexity int, input model.DeleteCustomerInput) int
-		DeleteCustomerAvatar       func(childComplexity int, storeCode string, customerID string) int
-		DeleteDerivedShare         func(childComplexity int, derivedShareID string) int
-		DeleteMerchant             func(childComplexity int, merchantID string) int
-		DeleteNotificationEndpoint func(childComplexity int, typeArg notify.EventType) int
-		DeleteProduct              func(childComplexity int, productID string) int
-		DeleteReceipt              func(childComplexity int, receiptID string, userID *string) int
-		DeleteStore                func(childComplexity int, storeID string) int
-		DeleteStoreboxAccount      func(childComplexity int, input model.DeleteStoreboxAccountInput) int
-		DeleteStoreboxUser         func(childComplexity int, input model.DeleteStoreboxUserInput) int
-		DeleteUser                 func(childComplexity int, userID string) int
-		DeleteWhitelabelUser       func(childComplexity int, input model.DeleteWhitelabelUserInput) int
-		ImportCustomers            func(childComplexity int, storeCode string, file graphql.Upload) int
-		IngestReceipt              func(childComplexity int, input model.IngestReceiptInput) int
-		IngestTransactions         func(childComplexity int, transactions []*settlement.RawTransaction) int
-		IssueWhitelabelType        func(childComplexity int, input model.IssueWhitelabelTypeInput) int
-		LinkStoreboxUser           func(childComplexity int, input model.LinkStoreboxUserInput) int
-		LoyaltyLogin               func(childComplexity int, input model.LoyaltyLoginInput) int
-		PublishTerms               func(childComplexity int, input model.PublishTermsInput) int
-		RecordCustomerPoints       func(childComplexity int, input model.RecordCustomerPointsInput) int
-		RefreshLoyaltyToken        func(childComplexity int, input model.RefreshLoyaltyTokenInput) int
-		RegisterCustomer           func(childComplexity int, input model.RegisterCustomerInput) int
-		RemoveCustomerManualLevel  func(childComplexity int, input model.RemoveCustomerManualLevelInput) int
-		RemoveCustomerPushyToken   func(childComplexity int, input model.RemoveCustomerPushyTokenInput) int
-		ReplaceDerivedShares       func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
-		RequestUserToken           func(childComplexity int, phonenumber string) int
-		SetCardFrameSettings       func(childComplexity int, input model.SetCardFrameSettingsInput) int
-		SetCustomerAvatar          func(childComplexity int, storeCode string, customerID string, file graphql.Upload) int
-		SetMerchantLogo            func(childComplexity int, merchantID string, file graphql.Upload) int
-		SetNotificationEndpoint    func(childComplexity int, input model.SetNotificationEndpointInput) int
-		SetPartnerSettings         func(childComplexity int, input model.PartnerSettingsInput) int
-		SettleMerchants            func(childComplexity int, merchantID *string) int
-		Signup                     func(childComplexity int, input model.SignupInput) int
-		SignupWithCard             func(childComplexity int, input model.SignupWithCardInput) int
-		SignupWithCardToken        func(childComplexity int, input model.SignupWithCardTokenInput) int
-		UnlinkStoreboxUser         func(childComplexity int, input model.DeleteStoreboxUserInput) int
-		UpdateCampaign             func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
-		UpdateCategory             func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
-		UpdateCompany              func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
-		UpdateCustomer             func(childComplexity int, input model.UpdateCustomerInput) int
-		UpdateDerivedShare         func(childComplexity int, derivedShareID string, input merchant.DerivedShareUpdate) int
-		UpdateMerchant             func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
-		UpdateMerchantProfile      func(childComplexity int, merchantID string, input model.UpdateMerchantProfileInput) int
-		UpdateStore                func(childComplexity int, storeID string, input merchant.ShopUpdate) int
-		UpdateStoreboxUser         func(childComplexity int, input model.UpdateStoreboxUserInput) int
-		UpdateUser                 func(childComplexity int, userID string, input model.UpdateUserInput) int
-		ValidateOtp                func(childComplexity int, phonenumber string, otp string) int
-		ValidateStoreboxUserLink   func(childComplexity int, input model.ValidateStoreboxUserLinkInput) int
-		VerifyLinkCode             func(childComplexity int, linkCode string, memberID *string) int
-		VerifyUserToken            func(childComplexity int, phonenumber string, otp string) int
+		ActivateCustomer             func(childComplexity int, input model.ActivateCustomerInput) int
+		AddBankAxeptCard             func(childComplexity int, input model.AddBankAxeptCardInput) int
+		AddCheckoutSelectionItem     func(childComplexity int, input model.CheckoutSelectionItemInput) int
+		AddCustomerPushyToken        func(childComplexity int, input model.AddCustomerPushyTokenInput) int
+		AddProducts                  func(childComplexity int, categoryID string, products []*merchant.ProductCreate) int
+		AnonymizeCustomer            func(childComplexity int, input model.AnonymizeCustomerInput) int
+		AssignCustomerLevel          func(childComplexity int, input model.AssignCustomerLevelInput) int
+		AssignCustomerPos            func(childComplexity int, input model.AssignCustomerPosInput) int
+		CheckoutLogin                func(childComplexity int, input model.CheckoutLoginInput) int
+		CheckoutLogout               func(childComplexity int) int
+		CheckoutRegister             func(childComplexity int, input model.CheckoutRegisterInput) int
+		CopyReceipt                  func(childComplexity int, receiptID string, userID *string, toUserID *string) int
+		CreateBlockedProduct         func(childComplexity int, input merchant.BlockedProductCreate) int
+		CreateBlockedProducts        func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
+		CreateCampaign               func(childComplexity int, input merchant.CampaignCreate) int
+		CreateCardFrameURL           func(childComplexity int, userID string, accepturl string, declineurl *string, cssurl string, languageurl *string) int
+		CreateCategory               func(childComplexity int, input merchant.CategoryCreate) int
+		CreateCompany                func(childComplexity int, input merchant.CompanyCreate) int
+		CreateDerivedShare           func(childComplexity int, input merchant.DerivedShareCreate) int
+		CreateEncryptionProvider     func(childComplexity int, input model.CreateEncryptionProviderInput) int
+		CreateMarketingMessage       func(childComplexity int, input model.CreateMarketingMessageInput) int
+		CreateMerchant               func(childComplexity int, input model.CreateMerchantInput) int
+		CreatePDFSession             func(childComplexity int, receiptID string, userID *string) int
+		CreateProduct                func(childComplexity int, input merchant.ProductCreate) int
+		CreateSettlementBatch        func(childComplexity int) int
+		CreateStore                  func(childComplexity int, input merchant.ShopCreate) int
+		CreateStoreboxUser           func(childComplexity int, input model.CreateStoreboxUserInput) int
+		CreateWhitelabelUser         func(childComplexity int, input model.CreateWhitelabelUserInput) int
+		DeactivateCustomer           func(childComplexity int, input model.DeactivateCustomerInput) int
+		DeleteBlockedProduct         func(childComplexity int, productID string) int
+		DeleteCampaign               func(childComplexity int, campaignID string) int
+		DeleteCard                   func(childComplexity int, userID string, cardID string) int
+		DeleteCategory               func(childComplexity int, categoryID string) int
+		DeleteCompany                func(childComplexity int, companyID string) int
+		DeleteCustomer               func(childComplexity int, input model.DeleteCustomerInput) int
+		DeleteCustomerAvatar         func(childComplexity int, storeCode string, customerID string) int
+		DeleteDerivedShare           func(childComplexity int, derivedShareID string) int
+		DeleteMerchant               func(childComplexity int, merchantID string) int
+		DeleteNotificationEndpoint   func(childComplexity int, typeArg notify.EventType) int
+		DeleteProduct                func(childComplexity int, productID string) int
+		DeleteReceipt                func(childComplexity int, receiptID string, userID *string) int
+		DeleteStore                  func(childComplexity int, storeID string) int
+		DeleteStoreboxAccount        func(childComplexity int, input model.DeleteStoreboxAccountInput) int
+		DeleteStoreboxUser           func(childComplexity int, input model.DeleteStoreboxUserInput) int
+		DeleteUser                   func(childComplexity int, userID string) int
+		DeleteWhitelabelUser         func(childComplexity int, input model.DeleteWhitelabelUserInput) int
+		ImportCheckoutOrders         func(childComplexity int, file graphql.Upload) int
+		ImportCustomers              func(childComplexity int, storeCode string, file graphql.Upload) int
+		IngestReceipt                func(childComplexity int, input model.IngestReceiptInput) int
+		IngestTransactions           func(childComplexity int, transactions []*settlement.RawTransaction) int
+		IssueWhitelabelType          func(childComplexity int, input model.IssueWhitelabelTypeInput) int
+		LinkStoreboxUser             func(childComplexity int, input model.LinkStoreboxUserInput) int
+		LoyaltyLogin                 func(childComplexity int, input model.LoyaltyLoginInput) int
+		PublishTerms                 func(childComplexity int, input model.PublishTermsInput) int
+		RecordCustomerPoints         func(childComplexity int, input model.RecordCustomerPointsInput) int
+		RefreshLoyaltyToken          func(childComplexity int, input model.RefreshLoyaltyTokenInput) int
+		RegisterCustomer             func(childComplexity int, input model.RegisterCustomerInput) int
+		RemoveCheckoutSelectionItem  func(childComplexity int, item string) int
+		RemoveCustomerManualLevel    func(childComplexity int, input model.RemoveCustomerManualLevelInput) int
+		RemoveCustomerPushyToken     func(childComplexity int, input model.RemoveCustomerPushyTokenInput) int
+		ReplaceDerivedShares         func(childComplexity int, merchantID string, derivedShares []*merchant.DerivedShareCreate) int
+		RequestCheckoutPasswordReset func(childComplexity int, input model.RequestCheckoutPasswordResetInput) int
+		RequestUserToken             func(childComplexity int, phonenumber string) int
+		ResetCheckoutPassword        func(childComplexity int, input model.ResetCheckoutPasswordInput) int
+		SetCardFrameSettings         func(childComplexity int, input model.SetCardFrameSettingsInput) int
+		SetCustomerAvatar            func(childComplexity int, storeCode string, customerID string, file graphql.Upload) int
+		SetMerchantLogo              func(childComplexity int, merchantID string, file graphql.Upload) int
+		SetNotificationEndpoint      func(childComplexity int, input model.SetNotificationEndpointInput) int
+		SetPartnerSettings           func(childComplexity int, input model.PartnerSettingsInput) int
+		SettleMerchants              func(childComplexity int, merchantID *string) int
+		Signup                       func(childComplexity int, input model.SignupInput) int
+		SignupWithCard               func(childComplexity int, input model.SignupWithCardInput) int
+		SignupWithCardToken          func(childComplexity int, input model.SignupWithCardTokenInput) int
+		UnlinkStoreboxUser           func(childComplexity int, input model.DeleteStoreboxUserInput) int
+		UpdateCampaign               func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
+		UpdateCategory               func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
+		UpdateCheckoutAddress        func(childComplexity int, input model.CheckoutAddressInput) int
+		UpdateCheckoutEmail          func(childComplexity int, input model.UpdateCheckoutEmailInput) int
+		UpdateCheckoutPassword       func(childComplexity int, input model.UpdateCheckoutPasswordInput) int
+		UpdateCompany                func(childComplexity int, companyID string, input merchant.CompanyUpdate) int
+		UpdateCustomer               func(childComplexity int, input model.UpdateCustomerInput) int
+		UpdateDerivedShare           func(childComplexity int, derivedShareID string, input merchant.DerivedShareUpdate) int
+		UpdateMerchant               func(childComplexity int, merchantID string, input model.UpdateMerchantInput) int
+		UpdateMerchantProfile        func(childComplexity int, merchantID string, input model.UpdateMerchantProfileInput) int
+		UpdateStore                  func(childComplexity int, storeID string, input merchant.ShopUpdate) int
+		UpdateStoreboxUser           func(childComplexity int, input model.UpdateStoreboxUserInput) int
+		UpdateUser                   func(childComplexity int, userID string, input model.UpdateUserInput) int
+		ValidateOtp                  func(childComplexity int, phonenumber string, otp string) int
+		ValidateStoreboxUserLink     func(childComplexity int, input model.ValidateStoreboxUserLinkInput) int
+		VerifyLinkCode               func(childComplexity int, linkCode string, memberID *string) int
+		VerifyUserToken              func(childComplexity int, phonenumber string, otp string) int
 	}
 
 	NotificationDelivery struct {
@@ -744,6 +908,7 @@ type ComplexityRoot struct {
 		Campaigns              func(childComplexity int, first *int, after *string) int
 		CardTokenByPhone       func(childComplexity int, phonenumber string) int
 		Category               func(childComplexity int, categoryID string) int
+		CheckoutSession        func(childComplexity int) int
 		Company                func(childComplexity int, companyID string) int
 		Customer               func(childComplexity int, storeCode string, customerID string) int
 		CustomerCheck          func(childComplexity int, storeCode string, emailOrPhone string) int
@@ -1552,6 +1717,638 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Category.UserShareType(childComplexity), true
+
+	case "CheckoutAccount.address1":
+		if e.ComplexityRoot.CheckoutAccount.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Address1(childComplexity), true
+	case "CheckoutAccount.address2":
+		if e.ComplexityRoot.CheckoutAccount.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Address2(childComplexity), true
+	case "CheckoutAccount.city":
+		if e.ComplexityRoot.CheckoutAccount.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.City(childComplexity), true
+	case "CheckoutAccount.country":
+		if e.ComplexityRoot.CheckoutAccount.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Country(childComplexity), true
+	case "CheckoutAccount.email":
+		if e.ComplexityRoot.CheckoutAccount.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Email(childComplexity), true
+	case "CheckoutAccount.firstName":
+		if e.ComplexityRoot.CheckoutAccount.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.FirstName(childComplexity), true
+	case "CheckoutAccount.lastName":
+		if e.ComplexityRoot.CheckoutAccount.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.LastName(childComplexity), true
+	case "CheckoutAccount.newsletter":
+		if e.ComplexityRoot.CheckoutAccount.Newsletter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Newsletter(childComplexity), true
+	case "CheckoutAccount.orders":
+		if e.ComplexityRoot.CheckoutAccount.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_CheckoutAccount_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.Orders(childComplexity, args["from"].(*int), args["size"].(*int)), true
+	case "CheckoutAccount.phoneNumber":
+		if e.ComplexityRoot.CheckoutAccount.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.PhoneNumber(childComplexity), true
+	case "CheckoutAccount.state":
+		if e.ComplexityRoot.CheckoutAccount.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.State(childComplexity), true
+	case "CheckoutAccount.zipCode":
+		if e.ComplexityRoot.CheckoutAccount.ZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutAccount.ZipCode(childComplexity), true
+
+	case "CheckoutCurrencyFormat.currency":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.Currency(childComplexity), true
+	case "CheckoutCurrencyFormat.decimalDigits":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.DecimalDigits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.DecimalDigits(childComplexity), true
+	case "CheckoutCurrencyFormat.decimalPoint":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.DecimalPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.DecimalPoint(childComplexity), true
+	case "CheckoutCurrencyFormat.name":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.Name(childComplexity), true
+	case "CheckoutCurrencyFormat.prefix":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.Prefix(childComplexity), true
+	case "CheckoutCurrencyFormat.suffix":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.Suffix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.Suffix(childComplexity), true
+	case "CheckoutCurrencyFormat.uri":
+		if e.ComplexityRoot.CheckoutCurrencyFormat.URI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutCurrencyFormat.URI(childComplexity), true
+
+	case "CheckoutDiscount.description":
+		if e.ComplexityRoot.CheckoutDiscount.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscount.Description(childComplexity), true
+	case "CheckoutDiscount.priceOff":
+		if e.ComplexityRoot.CheckoutDiscount.PriceOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscount.PriceOff(childComplexity), true
+	case "CheckoutDiscount.voucher":
+		if e.ComplexityRoot.CheckoutDiscount.Voucher == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscount.Voucher(childComplexity), true
+
+	case "CheckoutDiscounts.anyDiscount":
+		if e.ComplexityRoot.CheckoutDiscounts.AnyDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscounts.AnyDiscount(childComplexity), true
+	case "CheckoutDiscounts.automaticDiscounts":
+		if e.ComplexityRoot.CheckoutDiscounts.AutomaticDiscounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscounts.AutomaticDiscounts(childComplexity), true
+	case "CheckoutDiscounts.discount":
+		if e.ComplexityRoot.CheckoutDiscounts.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscounts.Discount(childComplexity), true
+	case "CheckoutDiscounts.vouchers":
+		if e.ComplexityRoot.CheckoutDiscounts.Vouchers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutDiscounts.Vouchers(childComplexity), true
+
+	case "CheckoutOrder.address":
+		if e.ComplexityRoot.CheckoutOrder.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Address(childComplexity), true
+	case "CheckoutOrder.currency":
+		if e.ComplexityRoot.CheckoutOrder.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Currency(childComplexity), true
+	case "CheckoutOrder.currencyFormat":
+		if e.ComplexityRoot.CheckoutOrder.CurrencyFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.CurrencyFormat(childComplexity), true
+	case "CheckoutOrder.date":
+		if e.ComplexityRoot.CheckoutOrder.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Date(childComplexity), true
+	case "CheckoutOrder.discounts":
+		if e.ComplexityRoot.CheckoutOrder.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Discounts(childComplexity), true
+	case "CheckoutOrder.giftMessage":
+		if e.ComplexityRoot.CheckoutOrder.GiftMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.GiftMessage(childComplexity), true
+	case "CheckoutOrder.items":
+		if e.ComplexityRoot.CheckoutOrder.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Items(childComplexity), true
+	case "CheckoutOrder.message":
+		if e.ComplexityRoot.CheckoutOrder.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Message(childComplexity), true
+	case "CheckoutOrder.order":
+		if e.ComplexityRoot.CheckoutOrder.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Order(childComplexity), true
+	case "CheckoutOrder.paymentMethod":
+		if e.ComplexityRoot.CheckoutOrder.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.PaymentMethod(childComplexity), true
+	case "CheckoutOrder.paymentMethodName":
+		if e.ComplexityRoot.CheckoutOrder.PaymentMethodName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.PaymentMethodName(childComplexity), true
+	case "CheckoutOrder.shipments":
+		if e.ComplexityRoot.CheckoutOrder.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Shipments(childComplexity), true
+	case "CheckoutOrder.shippingAddress":
+		if e.ComplexityRoot.CheckoutOrder.ShippingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.ShippingAddress(childComplexity), true
+	case "CheckoutOrder.shippingMethod":
+		if e.ComplexityRoot.CheckoutOrder.ShippingMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.ShippingMethod(childComplexity), true
+	case "CheckoutOrder.shippingMethodName":
+		if e.ComplexityRoot.CheckoutOrder.ShippingMethodName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.ShippingMethodName(childComplexity), true
+	case "CheckoutOrder.status":
+		if e.ComplexityRoot.CheckoutOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Status(childComplexity), true
+	case "CheckoutOrder.statusDescription":
+		if e.ComplexityRoot.CheckoutOrder.StatusDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.StatusDescription(childComplexity), true
+	case "CheckoutOrder.totals":
+		if e.ComplexityRoot.CheckoutOrder.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.Totals(childComplexity), true
+	case "CheckoutOrder.vatExempt":
+		if e.ComplexityRoot.CheckoutOrder.VatExempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrder.VatExempt(childComplexity), true
+
+	case "CheckoutOrderAddress.address1":
+		if e.ComplexityRoot.CheckoutOrderAddress.Address1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.Address1(childComplexity), true
+	case "CheckoutOrderAddress.address2":
+		if e.ComplexityRoot.CheckoutOrderAddress.Address2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.Address2(childComplexity), true
+	case "CheckoutOrderAddress.city":
+		if e.ComplexityRoot.CheckoutOrderAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.City(childComplexity), true
+	case "CheckoutOrderAddress.company":
+		if e.ComplexityRoot.CheckoutOrderAddress.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.Company(childComplexity), true
+	case "CheckoutOrderAddress.country":
+		if e.ComplexityRoot.CheckoutOrderAddress.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.Country(childComplexity), true
+	case "CheckoutOrderAddress.countryName":
+		if e.ComplexityRoot.CheckoutOrderAddress.CountryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.CountryName(childComplexity), true
+	case "CheckoutOrderAddress.email":
+		if e.ComplexityRoot.CheckoutOrderAddress.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.Email(childComplexity), true
+	case "CheckoutOrderAddress.firstName":
+		if e.ComplexityRoot.CheckoutOrderAddress.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.FirstName(childComplexity), true
+	case "CheckoutOrderAddress.lastName":
+		if e.ComplexityRoot.CheckoutOrderAddress.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.LastName(childComplexity), true
+	case "CheckoutOrderAddress.phoneNumber":
+		if e.ComplexityRoot.CheckoutOrderAddress.PhoneNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.PhoneNumber(childComplexity), true
+	case "CheckoutOrderAddress.state":
+		if e.ComplexityRoot.CheckoutOrderAddress.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.State(childComplexity), true
+	case "CheckoutOrderAddress.zipCode":
+		if e.ComplexityRoot.CheckoutOrderAddress.ZipCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderAddress.ZipCode(childComplexity), true
+
+	case "CheckoutOrderItem.anyDiscount":
+		if e.ComplexityRoot.CheckoutOrderItem.AnyDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.AnyDiscount(childComplexity), true
+	case "CheckoutOrderItem.brandName":
+		if e.ComplexityRoot.CheckoutOrderItem.BrandName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.BrandName(childComplexity), true
+	case "CheckoutOrderItem.ean":
+		if e.ComplexityRoot.CheckoutOrderItem.Ean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Ean(childComplexity), true
+	case "CheckoutOrderItem.item":
+		if e.ComplexityRoot.CheckoutOrderItem.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Item(childComplexity), true
+	case "CheckoutOrderItem.line":
+		if e.ComplexityRoot.CheckoutOrderItem.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Line(childComplexity), true
+	case "CheckoutOrderItem.priceEach":
+		if e.ComplexityRoot.CheckoutOrderItem.PriceEach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.PriceEach(childComplexity), true
+	case "CheckoutOrderItem.priceEachBeforeDiscount":
+		if e.ComplexityRoot.CheckoutOrderItem.PriceEachBeforeDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.PriceEachBeforeDiscount(childComplexity), true
+	case "CheckoutOrderItem.priceEachWithoutTax":
+		if e.ComplexityRoot.CheckoutOrderItem.PriceEachWithoutTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.PriceEachWithoutTax(childComplexity), true
+	case "CheckoutOrderItem.product":
+		if e.ComplexityRoot.CheckoutOrderItem.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Product(childComplexity), true
+	case "CheckoutOrderItem.productName":
+		if e.ComplexityRoot.CheckoutOrderItem.ProductName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.ProductName(childComplexity), true
+	case "CheckoutOrderItem.quantity":
+		if e.ComplexityRoot.CheckoutOrderItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Quantity(childComplexity), true
+	case "CheckoutOrderItem.size":
+		if e.ComplexityRoot.CheckoutOrderItem.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Size(childComplexity), true
+	case "CheckoutOrderItem.sku":
+		if e.ComplexityRoot.CheckoutOrderItem.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.Sku(childComplexity), true
+	case "CheckoutOrderItem.storePickup":
+		if e.ComplexityRoot.CheckoutOrderItem.StorePickup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.StorePickup(childComplexity), true
+	case "CheckoutOrderItem.taxPercent":
+		if e.ComplexityRoot.CheckoutOrderItem.TaxPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.TaxPercent(childComplexity), true
+	case "CheckoutOrderItem.totalPrice":
+		if e.ComplexityRoot.CheckoutOrderItem.TotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderItem.TotalPrice(childComplexity), true
+
+	case "CheckoutOrderList.orders":
+		if e.ComplexityRoot.CheckoutOrderList.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderList.Orders(childComplexity), true
+	case "CheckoutOrderList.ordersPaging":
+		if e.ComplexityRoot.CheckoutOrderList.OrdersPaging == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderList.OrdersPaging(childComplexity), true
+
+	case "CheckoutOrdersPaging.from":
+		if e.ComplexityRoot.CheckoutOrdersPaging.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrdersPaging.From(childComplexity), true
+	case "CheckoutOrdersPaging.size":
+		if e.ComplexityRoot.CheckoutOrdersPaging.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrdersPaging.Size(childComplexity), true
+	case "CheckoutOrdersPaging.totalSize":
+		if e.ComplexityRoot.CheckoutOrdersPaging.TotalSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrdersPaging.TotalSize(childComplexity), true
+
+	case "CheckoutPrice.amount":
+		if e.ComplexityRoot.CheckoutPrice.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutPrice.Amount(childComplexity), true
+	case "CheckoutPrice.formatted":
+		if e.ComplexityRoot.CheckoutPrice.Formatted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutPrice.Formatted(childComplexity), true
+
+	case "CheckoutSelectionItem.item":
+		if e.ComplexityRoot.CheckoutSelectionItem.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSelectionItem.Item(childComplexity), true
+	case "CheckoutSelectionItem.quantity":
+		if e.ComplexityRoot.CheckoutSelectionItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSelectionItem.Quantity(childComplexity), true
+
+	case "CheckoutSession.loggedIn":
+		if e.ComplexityRoot.CheckoutSession.LoggedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.LoggedIn(childComplexity), true
+	case "CheckoutSession.selection":
+		if e.ComplexityRoot.CheckoutSession.Selection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.Selection(childComplexity), true
+	case "CheckoutSession.token":
+		if e.ComplexityRoot.CheckoutSession.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.Token(childComplexity), true
+
+	case "CheckoutSessionPayload.session":
+		if e.ComplexityRoot.CheckoutSessionPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSessionPayload.Session(childComplexity), true
+	case "CheckoutSessionPayload.userErrors":
+		if e.ComplexityRoot.CheckoutSessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSessionPayload.UserErrors(childComplexity), true
+
+	case "CheckoutShipment.carrier":
+		if e.ComplexityRoot.CheckoutShipment.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutShipment.Carrier(childComplexity), true
+	case "CheckoutShipment.service":
+		if e.ComplexityRoot.CheckoutShipment.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutShipment.Service(childComplexity), true
+	case "CheckoutShipment.shippedDate":
+		if e.ComplexityRoot.CheckoutShipment.ShippedDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutShipment.ShippedDate(childComplexity), true
+	case "CheckoutShipment.trackingId":
+		if e.ComplexityRoot.CheckoutShipment.TrackingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutShipment.TrackingID(childComplexity), true
+	case "CheckoutShipment.trackingUrl":
+		if e.ComplexityRoot.CheckoutShipment.TrackingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutShipment.TrackingURL(childComplexity), true
+
+	case "CheckoutTotals.grandTotalPrice":
+		if e.ComplexityRoot.CheckoutTotals.GrandTotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.GrandTotalPrice(childComplexity), true
+	case "CheckoutTotals.grandTotalPriceTax":
+		if e.ComplexityRoot.CheckoutTotals.GrandTotalPriceTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.GrandTotalPriceTax(childComplexity), true
+	case "CheckoutTotals.handlingCostPrice":
+		if e.ComplexityRoot.CheckoutTotals.HandlingCostPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.HandlingCostPrice(childComplexity), true
+	case "CheckoutTotals.itemsTotalPrice":
+		if e.ComplexityRoot.CheckoutTotals.ItemsTotalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.ItemsTotalPrice(childComplexity), true
+	case "CheckoutTotals.shippingPrice":
+		if e.ComplexityRoot.CheckoutTotals.ShippingPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.ShippingPrice(childComplexity), true
+	case "CheckoutTotals.taxAdded":
+		if e.ComplexityRoot.CheckoutTotals.TaxAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.TaxAdded(childComplexity), true
+	case "CheckoutTotals.taxDeducted":
+		if e.ComplexityRoot.CheckoutTotals.TaxDeducted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.TaxDeducted(childComplexity), true
+	case "CheckoutTotals.taxPercent":
+		if e.ComplexityRoot.CheckoutTotals.TaxPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.TaxPercent(childComplexity), true
+	case "CheckoutTotals.totalDiscountPrice":
+		if e.ComplexityRoot.CheckoutTotals.TotalDiscountPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.TotalDiscountPrice(childComplexity), true
+	case "CheckoutTotals.totalQuantity":
+		if e.ComplexityRoot.CheckoutTotals.TotalQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutTotals.TotalQuantity(childComplexity), true
 
 	case "Company.createdAt":
 		if e.ComplexityRoot.Company.CreatedAt == nil {
@@ -2568,6 +3365,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Header.Value(childComplexity), true
 
+	case "ImportCheckoutOrdersPayload.imported":
+		if e.ComplexityRoot.ImportCheckoutOrdersPayload.Imported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCheckoutOrdersPayload.Imported(childComplexity), true
+	case "ImportCheckoutOrdersPayload.userErrors":
+		if e.ComplexityRoot.ImportCheckoutOrdersPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportCheckoutOrdersPayload.UserErrors(childComplexity), true
+
 	case "ImportCustomersPayload.items":
 		if e.ComplexityRoot.ImportCustomersPayload.Items == nil {
 			break
@@ -3043,6 +3853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddBankAxeptCard(childComplexity, args["input"].(model.AddBankAxeptCardInput)), true
+	case "Mutation.addCheckoutSelectionItem":
+		if e.ComplexityRoot.Mutation.AddCheckoutSelectionItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCheckoutSelectionItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCheckoutSelectionItem(childComplexity, args["input"].(model.CheckoutSelectionItemInput)), true
 	case "Mutation.addCustomerPushyToken":
 		if e.ComplexityRoot.Mutation.AddCustomerPushyToken == nil {
 			break
@@ -3098,6 +3919,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignCustomerPos(childComplexity, args["input"].(model.AssignCustomerPosInput)), true
+	case "Mutation.checkoutLogin":
+		if e.ComplexityRoot.Mutation.CheckoutLogin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkoutLogin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutLogin(childComplexity, args["input"].(model.CheckoutLoginInput)), true
+	case "Mutation.checkoutLogout":
+		if e.ComplexityRoot.Mutation.CheckoutLogout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutLogout(childComplexity), true
+	case "Mutation.checkoutRegister":
+		if e.ComplexityRoot.Mutation.CheckoutRegister == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkoutRegister_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutRegister(childComplexity, args["input"].(model.CheckoutRegisterInput)), true
 	case "Mutation.copyReceipt":
 		if e.ComplexityRoot.Mutation.CopyReceipt == nil {
 			break
@@ -3478,6 +4327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWhitelabelUser(childComplexity, args["input"].(model.DeleteWhitelabelUserInput)), true
+	case "Mutation.importCheckoutOrders":
+		if e.ComplexityRoot.Mutation.ImportCheckoutOrders == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importCheckoutOrders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportCheckoutOrders(childComplexity, args["file"].(graphql.Upload)), true
 	case "Mutation.importCustomers":
 		if e.ComplexityRoot.Mutation.ImportCustomers == nil {
 			break
@@ -3588,6 +4448,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterCustomer(childComplexity, args["input"].(model.RegisterCustomerInput)), true
+	case "Mutation.removeCheckoutSelectionItem":
+		if e.ComplexityRoot.Mutation.RemoveCheckoutSelectionItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeCheckoutSelectionItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveCheckoutSelectionItem(childComplexity, args["item"].(string)), true
 	case "Mutation.removeCustomerManualLevel":
 		if e.ComplexityRoot.Mutation.RemoveCustomerManualLevel == nil {
 			break
@@ -3621,6 +4492,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplaceDerivedShares(childComplexity, args["merchantId"].(string), args["derivedShares"].([]*merchant.DerivedShareCreate)), true
+	case "Mutation.requestCheckoutPasswordReset":
+		if e.ComplexityRoot.Mutation.RequestCheckoutPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestCheckoutPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestCheckoutPasswordReset(childComplexity, args["input"].(model.RequestCheckoutPasswordResetInput)), true
 	case "Mutation.requestUserToken":
 		if e.ComplexityRoot.Mutation.RequestUserToken == nil {
 			break
@@ -3632,6 +4514,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestUserToken(childComplexity, args["phonenumber"].(string)), true
+	case "Mutation.resetCheckoutPassword":
+		if e.ComplexityRoot.Mutation.ResetCheckoutPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetCheckoutPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetCheckoutPassword(childComplexity, args["input"].(model.ResetCheckoutPasswordInput)), true
 	case "Mutation.setCardFrameSettings":
 		if e.ComplexityRoot.Mutation.SetCardFrameSettings == nil {
 			break
@@ -3764,6 +4657,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCategory(childComplexity, args["categoryId"].(string), args["input"].(merchant.CategoryUpdate)), true
+	case "Mutation.updateCheckoutAddress":
+		if e.ComplexityRoot.Mutation.UpdateCheckoutAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCheckoutAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCheckoutAddress(childComplexity, args["input"].(model.CheckoutAddressInput)), true
+	case "Mutation.updateCheckoutEmail":
+		if e.ComplexityRoot.Mutation.UpdateCheckoutEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCheckoutEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCheckoutEmail(childComplexity, args["input"].(model.UpdateCheckoutEmailInput)), true
+	case "Mutation.updateCheckoutPassword":
+		if e.ComplexityRoot.Mutation.UpdateCheckoutPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCheckoutPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCheckoutPassword(childComplexity, args["input"].(model.UpdateCheckoutPasswordInput)), true
 	case "Mutation.updateCompany":
 		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
 			break
@@ -4218,6 +5144,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Category(childComplexity, args["categoryId"].(string)), true
+	case "Query.checkoutSession":
+		if e.ComplexityRoot.Query.CheckoutSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CheckoutSession(childComplexity), true
 	case "Query.company":
 		if e.ComplexityRoot.Query.Company == nil {
 			break
@@ -6026,6 +6958,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AssignCustomerPosInput", ec.unmarshalInputAssignCustomerPosInput),
 			graphql.NewInputUnmarshaler("BarcodeInput", ec.unmarshalInputBarcodeInput),
 			graphql.NewInputUnmarshaler("BlockedProductInput", ec.unmarshalInputBlockedProductInput),
+			graphql.NewInputUnmarshaler("CheckoutAddressInput", ec.unmarshalInputCheckoutAddressInput),
+			graphql.NewInputUnmarshaler("CheckoutLoginInput", ec.unmarshalInputCheckoutLoginInput),
+			graphql.NewInputUnmarshaler("CheckoutRegisterInput", ec.unmarshalInputCheckoutRegisterInput),
+			graphql.NewInputUnmarshaler("CheckoutSelectionItemInput", ec.unmarshalInputCheckoutSelectionItemInput),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
 			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
@@ -6069,6 +7005,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterCustomerInput", ec.unmarshalInputRegisterCustomerInput),
 			graphql.NewInputUnmarshaler("RemoveCustomerManualLevelInput", ec.unmarshalInputRemoveCustomerManualLevelInput),
 			graphql.NewInputUnmarshaler("RemoveCustomerPushyTokenInput", ec.unmarshalInputRemoveCustomerPushyTokenInput),
+			graphql.NewInputUnmarshaler("RequestCheckoutPasswordResetInput", ec.unmarshalInputRequestCheckoutPasswordResetInput),
+			graphql.NewInputUnmarshaler("ResetCheckoutPasswordInput", ec.unmarshalInputResetCheckoutPasswordInput),
 			graphql.NewInputUnmarshaler("SetCardFrameSettingsInput", ec.unmarshalInputSetCardFrameSettingsInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
 			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
@@ -6079,6 +7017,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TransactionInput", ec.unmarshalInputTransactionInput),
 			graphql.NewInputUnmarshaler("UpdateCampaignInput", ec.unmarshalInputUpdateCampaignInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
+			graphql.NewInputUnmarshaler("UpdateCheckoutEmailInput", ec.unmarshalInputUpdateCheckoutEmailInput),
+			graphql.NewInputUnmarshaler("UpdateCheckoutPasswordInput", ec.unmarshalInputUpdateCheckoutPasswordInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
 			graphql.NewInputUnmarshaler("UpdateDerivedShareInput", ec.unmarshalInputUpdateDerivedShareInput),
@@ -6265,6 +7205,268 @@ extend type Mutation {
   deleteCard(userId: ID!, cardId: ID!): DeleteCardPayload!
   "Turns Strong Customer Authentication of a partner's card frame on or off. Admins."
   setCardFrameSettings(input: SetCardFrameSettingsInput!): SetCardFrameSettingsPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/checkout.graphqls", Input: `# --- Checkout accounts (Centra checkout API, seed 004) ---
+# A shop session is named by its token: send it in the API-Token header
+# (any case) to /graphql as to the REST paths; without one, or with an
+# unknown or expired one, the first checkout field makes a new session and
+# every answer names it (CheckoutSession.token). Registering, logging in
+# and resetting a password bind the session to an account; the account's
+# fields and changes need that login (else FORBIDDEN).
+
+"A shop session: its token, the account logged in with it and its selection."
+type CheckoutSession {
+  "Send it back in the API-Token header."
+  token: String!
+  "The account logged in with the session; null when none is."
+  loggedIn: CheckoutAccount
+  "What is in the basket: the account's saved selection when logged in."
+  selection: [CheckoutSelectionItem!]!
+}
+
+"One item of a selection and how many of it."
+type CheckoutSelectionItem {
+  item: String!
+  quantity: Int!
+}
+
+"A checkout account with its one address."
+type CheckoutAccount {
+  email: String!
+  firstName: String!
+  lastName: String!
+  address1: String!
+  address2: String!
+  zipCode: String!
+  city: String!
+  state: String!
+  country: String!
+  phoneNumber: String!
+  newsletter: Boolean!
+  "The account's orders, newest first: all of them, or size of them from offset from."
+  orders(from: Int, size: Int): CheckoutOrderList!
+}
+
+"A page of orders and where it is."
+type CheckoutOrderList {
+  orders: [CheckoutOrder!]!
+  ordersPaging: CheckoutOrdersPaging!
+}
+
+type CheckoutOrdersPaging {
+  from: Int!
+  size: Int!
+  totalSize: Int!
+}
+
+"An amount of an order: as the shop writes it (\"$ 4 USD\", with no-break spaces) and as a number."
+type CheckoutPrice {
+  formatted: String!
+  amount: Decimal!
+}
+
+"An order placed in the shop."
+type CheckoutOrder {
+  order: String!
+  status: String!
+  statusDescription: String!
+  message: String!
+  "As the shop writes it: 2015-10-20 16:01:34 (UTC)."
+  date: String!
+  currency: String!
+  paymentMethod: String!
+  paymentMethodName: String!
+  shippingMethod: String!
+  shippingMethodName: String!
+  items: [CheckoutOrderItem!]!
+  discounts: CheckoutDiscounts!
+  totals: CheckoutTotals!
+  vatExempt: Boolean!
+  address: CheckoutOrderAddress!
+  shippingAddress: CheckoutOrderAddress!
+  giftMessage: String
+  shipments: [CheckoutShipment!]!
+  currencyFormat: CheckoutCurrencyFormat!
+}
+
+type CheckoutOrderItem {
+  item: String!
+  product: String!
+  brandName: String!
+  productName: String!
+  size: String!
+  sku: String!
+  ean: String!
+  quantity: Int!
+  storePickup: Boolean!
+  line: String!
+  priceEach: CheckoutPrice!
+  totalPrice: CheckoutPrice!
+  priceEachBeforeDiscount: CheckoutPrice!
+  anyDiscount: Boolean!
+  taxPercent: Decimal!
+  priceEachWithoutTax: CheckoutPrice!
+}
+
+type CheckoutDiscounts {
+  anyDiscount: Boolean!
+  discount: CheckoutPrice!
+  automaticDiscounts: [CheckoutDiscount!]!
+  vouchers: [CheckoutDiscount!]!
+}
+
+"An automatic discount or a voucher (with its code)."
+type CheckoutDiscount {
+  voucher: String
+  description: String!
+  priceOff: CheckoutPrice!
+}
+
+"An order's totals; a total that does not apply is null."
+type CheckoutTotals {
+  itemsTotalPrice: CheckoutPrice!
+  totalDiscountPrice: CheckoutPrice
+  shippingPrice: CheckoutPrice!
+  handlingCostPrice: CheckoutPrice!
+  totalQuantity: Int!
+  taxDeducted: CheckoutPrice
+  taxAdded: CheckoutPrice
+  taxPercent: Decimal!
+  grandTotalPrice: CheckoutPrice!
+  grandTotalPriceTax: CheckoutPrice!
+}
+
+type CheckoutOrderAddress {
+  email: String!
+  firstName: String!
+  lastName: String!
+  company: String!
+  address1: String!
+  address2: String!
+  zipCode: String!
+  city: String!
+  state: String!
+  country: String!
+  countryName: String!
+  phoneNumber: String!
+}
+
+type CheckoutShipment {
+  "As the shop writes it: 2017-08-04 16:22:20 (UTC)."
+  shippedDate: String!
+  carrier: String!
+  service: String!
+  trackingId: String!
+  trackingUrl: String!
+}
+
+type CheckoutCurrencyFormat {
+  currency: String!
+  name: String!
+  prefix: String!
+  suffix: String!
+  decimalPoint: String!
+  decimalDigits: Int!
+  uri: String!
+}
+
+"The address fields of an account; absent fields stay as they are."
+input CheckoutAddressInput {
+  firstName: String
+  lastName: String
+  address1: String
+  address2: String
+  zipCode: String
+  city: String
+  state: String
+  country: String
+  phoneNumber: String
+  newsletter: Boolean
+}
+
+input CheckoutRegisterInput {
+  email: String!
+  "At least 8 characters, not a very common password and not the e-mail address."
+  password: String!
+  address: CheckoutAddressInput
+}
+
+input CheckoutLoginInput {
+  email: String!
+  password: String!
+}
+
+input UpdateCheckoutEmailInput {
+  email: String!
+  "The current password."
+  password: String!
+}
+
+input UpdateCheckoutPasswordInput {
+  password: String!
+  newPassword: String!
+}
+
+input RequestCheckoutPasswordResetInput {
+  email: String!
+  "The path of the link under the shop's configured frontend URL."
+  linkUri: String
+}
+
+input ResetCheckoutPasswordInput {
+  newPassword: String!
+  "The i of the link."
+  i: String!
+  "The id of the link."
+  id: String!
+}
+
+input CheckoutSelectionItemInput {
+  item: String!
+  quantity: Int = 1
+}
+
+"The session after a checkout mutation; userErrors say what to fix."
+type CheckoutSessionPayload {
+  session: CheckoutSession
+  userErrors: [UserError!]!
+}
+
+type ImportCheckoutOrdersPayload {
+  "How many orders were stored."
+  imported: Int
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The session of the API-Token header, or a new one."
+  checkoutSession: CheckoutSession!
+}
+
+extend type Mutation {
+  "Registers a checkout account and logs the session in (CONFLICT on email when taken)."
+  checkoutRegister(input: CheckoutRegisterInput!): CheckoutSessionPayload!
+  "Logs the session in; a wrong password and an unknown e-mail answer alike (INVALID on password: incorrect)."
+  checkoutLogin(input: CheckoutLoginInput!): CheckoutSessionPayload!
+  "Logs the session out and empties its selection."
+  checkoutLogout: CheckoutSessionPayload!
+  "Changes the logged-in account's address."
+  updateCheckoutAddress(input: CheckoutAddressInput!): CheckoutSessionPayload!
+  "Changes the logged-in account's e-mail address, given its password."
+  updateCheckoutEmail(input: UpdateCheckoutEmailInput!): CheckoutSessionPayload!
+  "Changes the logged-in account's password; its other sessions are logged out."
+  updateCheckoutPassword(input: UpdateCheckoutPasswordInput!): CheckoutSessionPayload!
+  "E-mails a password reset link when the address has an account; the answer is the same when it has none."
+  requestCheckoutPasswordReset(input: RequestCheckoutPasswordResetInput!): CheckoutSessionPayload!
+  "Sets a new password with a reset link's id and i, and logs the session in."
+  resetCheckoutPassword(input: ResetCheckoutPasswordInput!): CheckoutSessionPayload!
+  "Adds an item to the session's selection."
+  addCheckoutSelectionItem(input: CheckoutSelectionItemInput!): CheckoutSessionPayload!
+  "Removes an item from the session's selection."
+  removeCheckoutSelectionItem(item: String!): CheckoutSessionPayload!
+  "Imports orders from the shop (a JSON file, as loyaltygraph checkout import-orders reads). Admins."
+  importCheckoutOrders(file: Upload!): ImportCheckoutOrdersPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/loyalty.graphqls", Input: `# --- Loyalty customers (Open Loyalty, seed 003) ---
@@ -8804,6 +10006,300 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckoutAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_CheckoutAccount_email(ctx, field)
+	case "firstName":
+		return ec.fieldContext_CheckoutAccount_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_CheckoutAccount_lastName(ctx, field)
+	case "address1":
+		return ec.fieldContext_CheckoutAccount_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_CheckoutAccount_address2(ctx, field)
+	case "zipCode":
+		return ec.fieldContext_CheckoutAccount_zipCode(ctx, field)
+	case "city":
+		return ec.fieldContext_CheckoutAccount_city(ctx, field)
+	case "state":
+		return ec.fieldContext_CheckoutAccount_state(ctx, field)
+	case "country":
+		return ec.fieldContext_CheckoutAccount_country(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_CheckoutAccount_phoneNumber(ctx, field)
+	case "newsletter":
+		return ec.fieldContext_CheckoutAccount_newsletter(ctx, field)
+	case "orders":
+		return ec.fieldContext_CheckoutAccount_orders(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutCurrencyFormat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_CheckoutCurrencyFormat_currency(ctx, field)
+	case "name":
+		return ec.fieldContext_CheckoutCurrencyFormat_name(ctx, field)
+	case "prefix":
+		return ec.fieldContext_CheckoutCurrencyFormat_prefix(ctx, field)
+	case "suffix":
+		return ec.fieldContext_CheckoutCurrencyFormat_suffix(ctx, field)
+	case "decimalPoint":
+		return ec.fieldContext_CheckoutCurrencyFormat_decimalPoint(ctx, field)
+	case "decimalDigits":
+		return ec.fieldContext_CheckoutCurrencyFormat_decimalDigits(ctx, field)
+	case "uri":
+		return ec.fieldContext_CheckoutCurrencyFormat_uri(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutCurrencyFormat", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutDiscount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "voucher":
+		return ec.fieldContext_CheckoutDiscount_voucher(ctx, field)
+	case "description":
+		return ec.fieldContext_CheckoutDiscount_description(ctx, field)
+	case "priceOff":
+		return ec.fieldContext_CheckoutDiscount_priceOff(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutDiscount", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutDiscounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "anyDiscount":
+		return ec.fieldContext_CheckoutDiscounts_anyDiscount(ctx, field)
+	case "discount":
+		return ec.fieldContext_CheckoutDiscounts_discount(ctx, field)
+	case "automaticDiscounts":
+		return ec.fieldContext_CheckoutDiscounts_automaticDiscounts(ctx, field)
+	case "vouchers":
+		return ec.fieldContext_CheckoutDiscounts_vouchers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutDiscounts", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_CheckoutOrder_order(ctx, field)
+	case "status":
+		return ec.fieldContext_CheckoutOrder_status(ctx, field)
+	case "statusDescription":
+		return ec.fieldContext_CheckoutOrder_statusDescription(ctx, field)
+	case "message":
+		return ec.fieldContext_CheckoutOrder_message(ctx, field)
+	case "date":
+		return ec.fieldContext_CheckoutOrder_date(ctx, field)
+	case "currency":
+		return ec.fieldContext_CheckoutOrder_currency(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_CheckoutOrder_paymentMethod(ctx, field)
+	case "paymentMethodName":
+		return ec.fieldContext_CheckoutOrder_paymentMethodName(ctx, field)
+	case "shippingMethod":
+		return ec.fieldContext_CheckoutOrder_shippingMethod(ctx, field)
+	case "shippingMethodName":
+		return ec.fieldContext_CheckoutOrder_shippingMethodName(ctx, field)
+	case "items":
+		return ec.fieldContext_CheckoutOrder_items(ctx, field)
+	case "discounts":
+		return ec.fieldContext_CheckoutOrder_discounts(ctx, field)
+	case "totals":
+		return ec.fieldContext_CheckoutOrder_totals(ctx, field)
+	case "vatExempt":
+		return ec.fieldContext_CheckoutOrder_vatExempt(ctx, field)
+	case "address":
+		return ec.fieldContext_CheckoutOrder_address(ctx, field)
+	case "shippingAddress":
+		return ec.fieldContext_CheckoutOrder_shippingAddress(ctx, field)
+	case "giftMessage":
+		return ec.fieldContext_CheckoutOrder_giftMessage(ctx, field)
+	case "shipments":
+		return ec.fieldContext_CheckoutOrder_shipments(ctx, field)
+	case "currencyFormat":
+		return ec.fieldContext_CheckoutOrder_currencyFormat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrderAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_CheckoutOrderAddress_email(ctx, field)
+	case "firstName":
+		return ec.fieldContext_CheckoutOrderAddress_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_CheckoutOrderAddress_lastName(ctx, field)
+	case "company":
+		return ec.fieldContext_CheckoutOrderAddress_company(ctx, field)
+	case "address1":
+		return ec.fieldContext_CheckoutOrderAddress_address1(ctx, field)
+	case "address2":
+		return ec.fieldContext_CheckoutOrderAddress_address2(ctx, field)
+	case "zipCode":
+		return ec.fieldContext_CheckoutOrderAddress_zipCode(ctx, field)
+	case "city":
+		return ec.fieldContext_CheckoutOrderAddress_city(ctx, field)
+	case "state":
+		return ec.fieldContext_CheckoutOrderAddress_state(ctx, field)
+	case "country":
+		return ec.fieldContext_CheckoutOrderAddress_country(ctx, field)
+	case "countryName":
+		return ec.fieldContext_CheckoutOrderAddress_countryName(ctx, field)
+	case "phoneNumber":
+		return ec.fieldContext_CheckoutOrderAddress_phoneNumber(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrderItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_CheckoutOrderItem_item(ctx, field)
+	case "product":
+		return ec.fieldContext_CheckoutOrderItem_product(ctx, field)
+	case "brandName":
+		return ec.fieldContext_CheckoutOrderItem_brandName(ctx, field)
+	case "productName":
+		return ec.fieldContext_CheckoutOrderItem_productName(ctx, field)
+	case "size":
+		return ec.fieldContext_CheckoutOrderItem_size(ctx, field)
+	case "sku":
+		return ec.fieldContext_CheckoutOrderItem_sku(ctx, field)
+	case "ean":
+		return ec.fieldContext_CheckoutOrderItem_ean(ctx, field)
+	case "quantity":
+		return ec.fieldContext_CheckoutOrderItem_quantity(ctx, field)
+	case "storePickup":
+		return ec.fieldContext_CheckoutOrderItem_storePickup(ctx, field)
+	case "line":
+		return ec.fieldContext_CheckoutOrderItem_line(ctx, field)
+	case "priceEach":
+		return ec.fieldContext_CheckoutOrderItem_priceEach(ctx, field)
+	case "totalPrice":
+		return ec.fieldContext_CheckoutOrderItem_totalPrice(ctx, field)
+	case "priceEachBeforeDiscount":
+		return ec.fieldContext_CheckoutOrderItem_priceEachBeforeDiscount(ctx, field)
+	case "anyDiscount":
+		return ec.fieldContext_CheckoutOrderItem_anyDiscount(ctx, field)
+	case "taxPercent":
+		return ec.fieldContext_CheckoutOrderItem_taxPercent(ctx, field)
+	case "priceEachWithoutTax":
+		return ec.fieldContext_CheckoutOrderItem_priceEachWithoutTax(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderItem", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrderList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orders":
+		return ec.fieldContext_CheckoutOrderList_orders(ctx, field)
+	case "ordersPaging":
+		return ec.fieldContext_CheckoutOrderList_ordersPaging(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderList", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrdersPaging(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_CheckoutOrdersPaging_from(ctx, field)
+	case "size":
+		return ec.fieldContext_CheckoutOrdersPaging_size(ctx, field)
+	case "totalSize":
+		return ec.fieldContext_CheckoutOrdersPaging_totalSize(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrdersPaging", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "formatted":
+		return ec.fieldContext_CheckoutPrice_formatted(ctx, field)
+	case "amount":
+		return ec.fieldContext_CheckoutPrice_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutSelectionItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_CheckoutSelectionItem_item(ctx, field)
+	case "quantity":
+		return ec.fieldContext_CheckoutSelectionItem_quantity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutSelectionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_CheckoutSession_token(ctx, field)
+	case "loggedIn":
+		return ec.fieldContext_CheckoutSession_loggedIn(ctx, field)
+	case "selection":
+		return ec.fieldContext_CheckoutSession_selection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutSession", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "session":
+		return ec.fieldContext_CheckoutSessionPayload_session(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CheckoutSessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutSessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutShipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shippedDate":
+		return ec.fieldContext_CheckoutShipment_shippedDate(ctx, field)
+	case "carrier":
+		return ec.fieldContext_CheckoutShipment_carrier(ctx, field)
+	case "service":
+		return ec.fieldContext_CheckoutShipment_service(ctx, field)
+	case "trackingId":
+		return ec.fieldContext_CheckoutShipment_trackingId(ctx, field)
+	case "trackingUrl":
+		return ec.fieldContext_CheckoutShipment_trackingUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutShipment", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "itemsTotalPrice":
+		return ec.fieldContext_CheckoutTotals_itemsTotalPrice(ctx, field)
+	case "totalDiscountPrice":
+		return ec.fieldContext_CheckoutTotals_totalDiscountPrice(ctx, field)
+	case "shippingPrice":
+		return ec.fieldContext_CheckoutTotals_shippingPrice(ctx, field)
+	case "handlingCostPrice":
+		return ec.fieldContext_CheckoutTotals_handlingCostPrice(ctx, field)
+	case "totalQuantity":
+		return ec.fieldContext_CheckoutTotals_totalQuantity(ctx, field)
+	case "taxDeducted":
+		return ec.fieldContext_CheckoutTotals_taxDeducted(ctx, field)
+	case "taxAdded":
+		return ec.fieldContext_CheckoutTotals_taxAdded(ctx, field)
+	case "taxPercent":
+		return ec.fieldContext_CheckoutTotals_taxPercent(ctx, field)
+	case "grandTotalPrice":
+		return ec.fieldContext_CheckoutTotals_grandTotalPrice(ctx, field)
+	case "grandTotalPriceTax":
+		return ec.fieldContext_CheckoutTotals_grandTotalPriceTax(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutTotals", field.Name)
+}
+
 func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9424,6 +10920,16 @@ func (ec *executionContext) childFields_Header(ctx context.Context, field graphq
 		return ec.fieldContext_Header_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Header", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportCheckoutOrdersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "imported":
+		return ec.fieldContext_ImportCheckoutOrdersPayload_imported(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImportCheckoutOrdersPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportCheckoutOrdersPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportCustomersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

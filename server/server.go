@@ -17,6 +17,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/resolvers"
+	"loyaltygraph/rest/checkout"
 	"loyaltygraph/rest/openloyalty"
 	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/rest/settlement"
@@ -62,6 +63,9 @@ type Deps struct {
 	LanguageFiles receiptdata.LanguageFiles
 	// SCADevIssuer serves the development issuer's page.
 	SCADevIssuer bool
+	// CheckoutPrefix is where the checkout API (seed 004) is served;
+	// empty means checkout.DefaultPrefix.
+	CheckoutPrefix string
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -97,7 +101,7 @@ func New(d Deps) http.Handler {
 	gql := newGraphQL(res, d.APQ, d.Dev, d.Log)
 	// The transport caps JSON bodies at graphqlBodyLimit itself; multipart
 	// requests (uploads) may be larger.
-	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(withClientAddress(gql)))
+	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(withClientAddress(withCheckoutToken(gql))))
 	gi := graphiql.Handler("/graphql")
 	mux.Handle("GET /graphiql", gi)
 	mux.Handle("GET /graphiql/", gi)
@@ -112,6 +116,7 @@ func New(d Deps) http.Handler {
 	receiptdata.RegisterCards(mux, d.Ops.Cards, d.LanguageFiles, d.SCADevIssuer, d.Log)
 	receiptdata.RegisterUsers(mux, d.Ops.Users, d.Log)
 	openloyalty.Register(mux, d.Ops.Loyalty, d.Log, notFound(mux))
+	checkout.Register(mux, d.CheckoutPrefix, d.Ops.Checkout, d.Log)
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))
@@ -214,5 +219,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func withClientAddress(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(resolvers.WithClientAddress(r.Context(), clientAddr(r))))
+	})
+}
+
+// withCheckoutToken puts the request's checkout session token (API-Token)
+// into the context, for the checkout fields of GraphQL (seed 004).
+func withCheckoutToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimSpace(r.Header.Get(checkout.TokenHeader))
+		next.ServeHTTP(w, r.WithContext(resolvers.WithCheckoutToken(r.Context(), tok)))
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,16 @@ type config struct {
 	// LoyaltyEarnRate is the points a customer earns per unit of money
 	// spent (LOYALTY_EARN_RATE, default 1).
 	LoyaltyEarnRate decimal.Decimal
+	// CheckoutPrefix is where the checkout API is served
+	// (CHECKOUT_PATH_PREFIX, default /api/checkout).
+	CheckoutPrefix string
+	// CheckoutSessionTTL is how long an unused checkout session lives
+	// (CHECKOUT_SESSION_TTL, default 24h, sliding).
+	CheckoutSessionTTL time.Duration
+	// FrontendBaseURL starts the links of checkout password reset e-mails
+	// (FRONTEND_BASE_URL, default PUBLIC_BASE_URL); never the request's
+	// Host.
+	FrontendBaseURL string
 }
 
 // needs says which settings a sub-command requires.
@@ -233,6 +244,29 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 			c.LoyaltyEarnRate = d
 		}
 	}
+	c.CheckoutPrefix = "/api/checkout"
+	if v := strings.TrimRight(strings.TrimSpace(getenv("CHECKOUT_PATH_PREFIX")), "/"); v != "" {
+		if !checkoutPrefix.MatchString(v) {
+			bad("CHECKOUT_PATH_PREFIX must be a path such as /api/checkout (letters, digits, - and _ between slashes)")
+		}
+		c.CheckoutPrefix = v
+	}
+	c.CheckoutSessionTTL = 24 * time.Hour
+	if v := strings.TrimSpace(getenv("CHECKOUT_SESSION_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 90*24*time.Hour {
+			bad("CHECKOUT_SESSION_TTL must be a duration from 1m to 2160h (for example 24h)")
+		}
+		c.CheckoutSessionTTL = d
+	}
+	c.FrontendBaseURL = c.PublicBaseURL
+	if v := strings.TrimRight(strings.TrimSpace(getenv("FRONTEND_BASE_URL")), "/"); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			bad("FRONTEND_BASE_URL must be an absolute http(s) URL without query, such as https://shop.example.com")
+		}
+		c.FrontendBaseURL = v
+	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p
 	}
@@ -241,6 +275,9 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	}
 	return c, nil
 }
+
+// checkoutPrefix is the form of CHECKOUT_PATH_PREFIX.
+var checkoutPrefix = regexp.MustCompile(`^(/[A-Za-z0-9_-]+)+$`)
 
 // positiveInt reads a positive integer setting, def when unset.
 func positiveInt(getenv func(string) string, name string, def int, bad func(string, ...any)) int {

@@ -39,6 +39,9 @@ commands:
                                  create a till's credential that posts receipts for one merchant
                                  and print it once as JSON
   demo                           load the demo data (idempotent) and print the demo credentials
+  checkout import-orders FILE.json
+                                 import shop orders into checkout accounts (seed 004): a JSON list
+                                 of orders, or {"orders": [...]}, each naming its account's "email"
   version                        print the version (the commit it was built from)
   help                           print this text
 
@@ -56,6 +59,9 @@ environment:
   SMTP_HOST, SMTP_PORT (587), SMTP_USER, SMTP_PASSWORD, SMTP_FROM
                    send e-mail through this SMTP server, always with STARTTLS (required with
                    SMS_GATEWAY_URL outside LG_ENV=dev; else e-mails are logged like SMS)
+  CHECKOUT_PATH_PREFIX  where the checkout API is served (default /api/checkout)
+  CHECKOUT_SESSION_TTL  how long an unused checkout session lives (default 24h, sliding)
+  FRONTEND_BASE_URL     start of the checkout password reset links (default PUBLIC_BASE_URL)
 `
 
 func main() {
@@ -93,6 +99,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return createCredential(ctx, getenv, auth.Kind(args[2]), name, merchantID, stdout)
 	case "demo":
 		return demo(ctx, getenv, stdout)
+	case "checkout":
+		if len(args) != 3 || args[1] != "import-orders" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("usage: loyaltygraph checkout import-orders FILE.json")
+		}
+		return importCheckoutOrders(ctx, getenv, args[2], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -161,6 +173,9 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		LoyaltyKeyPEM:          cfg.LoyaltyKeyPEM,
 		LoyaltyTokenTTL:        cfg.LoyaltyTokenTTL,
 		LoyaltyEarnRate:        cfg.LoyaltyEarnRate,
+		CheckoutPrefix:         cfg.CheckoutPrefix,
+		CheckoutSessionTTL:     cfg.CheckoutSessionTTL,
+		FrontendBaseURL:        cfg.FrontendBaseURL,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -353,6 +368,11 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	printDemoSettlement(stdout, d, cfg.PublicBaseURL)
 	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
+	fmt.Fprintf(stdout, "Checkout (seed 004): the demo account %s (password %s) has two orders.\n"+
+		"Try:  curl -i -X POST -H 'Content-Type: application/json' %s%s/login/%s -d '{\"password\":\"%s\"}'\n"+
+		"      then curl -X POST -H 'API-Token: TOKEN' %s%s/orders\n",
+		d.CheckoutEmail, d.CheckoutPassword, cfg.PublicBaseURL, cfg.CheckoutPrefix, d.CheckoutEmail, d.CheckoutPassword,
+		cfg.PublicBaseURL, cfg.CheckoutPrefix)
 	if frame, err := a.DemoCardFrameURL(ctx, d.UserID); err == nil {
 		fmt.Fprintf(stdout, "Card frame of the demo partner's demo user (redirects to /healthz):\n  %s\n", frame)
 	} else {
@@ -376,6 +396,39 @@ func printDemoSettlement(stdout io.Writer, d *wire.Demo, base string) {
 	fmt.Fprintf(stdout, "Try:  curl -u %s %s/api/v1/merchants/%s\n", u, base, d.Settlement.MerchantID)
 	fmt.Fprintf(stdout, "      curl -u %s %s/api/v1/settlements/batches\n", u, base)
 	fmt.Fprintf(stdout, "      curl -u %s %s/api/v1/merchants/%s/invoices\n", u, base, d.Settlement.MerchantID)
+}
+
+// importCheckoutOrders imports the orders of file as an admin would
+// through GraphQL (importCheckoutOrders), and prints how many it stored.
+func importCheckoutOrders(ctx context.Context, getenv func(string) string, file string, stdout io.Writer) error {
+	cfg, err := loadConfig(getenv, needs{secret: true})
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	a, closeAll, err := open(ctx, cfg, newLogger(io.Discard, cfg.LogLevel), false)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	// The operator at the console acts as an admin.
+	operator := auth.WithPrincipal(ctx, &auth.Principal{Kind: auth.KindAdmin, Name: "cli", Username: "cli"})
+	n, err := a.Ops.Checkout.ImportOrders(operator, f)
+	if err != nil {
+		if e := errs.As(err); e.Code != errs.Internal {
+			if e.Field != "" {
+				return fmt.Errorf("%s: %s", e.Field, e.Message)
+			}
+			return errors.New(e.Message)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d orders\n", n)
+	return nil
 }
 
 // printDemoReceipts shows how to post a receipt as the demo till and find

@@ -102,6 +102,199 @@ type CardExpiry struct {
 	Year  int `json:"year"`
 }
 
+// A checkout account with its one address.
+type CheckoutAccount struct {
+	Email       string `json:"email"`
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	Address1    string `json:"address1"`
+	Address2    string `json:"address2"`
+	ZipCode     string `json:"zipCode"`
+	City        string `json:"city"`
+	State       string `json:"state"`
+	Country     string `json:"country"`
+	PhoneNumber string `json:"phoneNumber"`
+	Newsletter  bool   `json:"newsletter"`
+	// The account's orders, newest first: all of them, or size of them from offset from.
+	Orders *CheckoutOrderList `json:"orders"`
+}
+
+// The address fields of an account; absent fields stay as they are.
+type CheckoutAddressInput struct {
+	FirstName   *string `json:"firstName,omitempty"`
+	LastName    *string `json:"lastName,omitempty"`
+	Address1    *string `json:"address1,omitempty"`
+	Address2    *string `json:"address2,omitempty"`
+	ZipCode     *string `json:"zipCode,omitempty"`
+	City        *string `json:"city,omitempty"`
+	State       *string `json:"state,omitempty"`
+	Country     *string `json:"country,omitempty"`
+	PhoneNumber *string `json:"phoneNumber,omitempty"`
+	Newsletter  *bool   `json:"newsletter,omitempty"`
+}
+
+type CheckoutCurrencyFormat struct {
+	Currency      string `json:"currency"`
+	Name          string `json:"name"`
+	Prefix        string `json:"prefix"`
+	Suffix        string `json:"suffix"`
+	DecimalPoint  string `json:"decimalPoint"`
+	DecimalDigits int    `json:"decimalDigits"`
+	URI           string `json:"uri"`
+}
+
+// An automatic discount or a voucher (with its code).
+type CheckoutDiscount struct {
+	Voucher     *string        `json:"voucher,omitempty"`
+	Description string         `json:"description"`
+	PriceOff    *CheckoutPrice `json:"priceOff"`
+}
+
+type CheckoutDiscounts struct {
+	AnyDiscount        bool                `json:"anyDiscount"`
+	Discount           *CheckoutPrice      `json:"discount"`
+	AutomaticDiscounts []*CheckoutDiscount `json:"automaticDiscounts"`
+	Vouchers           []*CheckoutDiscount `json:"vouchers"`
+}
+
+type CheckoutLoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// An order placed in the shop.
+type CheckoutOrder struct {
+	Order             string `json:"order"`
+	Status            string `json:"status"`
+	StatusDescription string `json:"statusDescription"`
+	Message           string `json:"message"`
+	// As the shop writes it: 2015-10-20 16:01:34 (UTC).
+	Date               string                  `json:"date"`
+	Currency           string                  `json:"currency"`
+	PaymentMethod      string                  `json:"paymentMethod"`
+	PaymentMethodName  string                  `json:"paymentMethodName"`
+	ShippingMethod     string                  `json:"shippingMethod"`
+	ShippingMethodName string                  `json:"shippingMethodName"`
+	Items              []*CheckoutOrderItem    `json:"items"`
+	Discounts          *CheckoutDiscounts      `json:"discounts"`
+	Totals             *CheckoutTotals         `json:"totals"`
+	VatExempt          bool                    `json:"vatExempt"`
+	Address            *CheckoutOrderAddress   `json:"address"`
+	ShippingAddress    *CheckoutOrderAddress   `json:"shippingAddress"`
+	GiftMessage        *string                 `json:"giftMessage,omitempty"`
+	Shipments          []*CheckoutShipment     `json:"shipments"`
+	CurrencyFormat     *CheckoutCurrencyFormat `json:"currencyFormat"`
+}
+
+type CheckoutOrderAddress struct {
+	Email       string `json:"email"`
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	Company     string `json:"company"`
+	Address1    string `json:"address1"`
+	Address2    string `json:"address2"`
+	ZipCode     string `json:"zipCode"`
+	City        string `json:"city"`
+	State       string `json:"state"`
+	Country     string `json:"country"`
+	CountryName string `json:"countryName"`
+	PhoneNumber string `json:"phoneNumber"`
+}
+
+type CheckoutOrderItem struct {
+	Item                    string          `json:"item"`
+	Product                 string          `json:"product"`
+	BrandName               string          `json:"brandName"`
+	ProductName             string          `json:"productName"`
+	Size                    string          `json:"size"`
+	Sku                     string          `json:"sku"`
+	Ean                     string          `json:"ean"`
+	Quantity                int             `json:"quantity"`
+	StorePickup             bool            `json:"storePickup"`
+	Line                    string          `json:"line"`
+	PriceEach               *CheckoutPrice  `json:"priceEach"`
+	TotalPrice              *CheckoutPrice  `json:"totalPrice"`
+	PriceEachBeforeDiscount *CheckoutPrice  `json:"priceEachBeforeDiscount"`
+	AnyDiscount             bool            `json:"anyDiscount"`
+	TaxPercent              decimal.Decimal `json:"taxPercent"`
+	PriceEachWithoutTax     *CheckoutPrice  `json:"priceEachWithoutTax"`
+}
+
+// A page of orders and where it is.
+type CheckoutOrderList struct {
+	Orders       []*CheckoutOrder      `json:"orders"`
+	OrdersPaging *CheckoutOrdersPaging `json:"ordersPaging"`
+}
+
+type CheckoutOrdersPaging struct {
+	From      int `json:"from"`
+	Size      int `json:"size"`
+	TotalSize int `json:"totalSize"`
+}
+
+// An amount of an order: as the shop writes it ("$ 4 USD", with no-break spaces) and as a number.
+type CheckoutPrice struct {
+	Formatted string          `json:"formatted"`
+	Amount    decimal.Decimal `json:"amount"`
+}
+
+type CheckoutRegisterInput struct {
+	Email string `json:"email"`
+	// At least 8 characters, not a very common password and not the e-mail address.
+	Password string                `json:"password"`
+	Address  *CheckoutAddressInput `json:"address,omitempty"`
+}
+
+// One item of a selection and how many of it.
+type CheckoutSelectionItem struct {
+	Item     string `json:"item"`
+	Quantity int    `json:"quantity"`
+}
+
+type CheckoutSelectionItemInput struct {
+	Item     string `json:"item"`
+	Quantity *int   `json:"quantity,omitempty"`
+}
+
+// A shop session: its token, the account logged in with it and its selection.
+type CheckoutSession struct {
+	// Send it back in the API-Token header.
+	Token string `json:"token"`
+	// The account logged in with the session; null when none is.
+	LoggedIn *CheckoutAccount `json:"loggedIn,omitempty"`
+	// What is in the basket: the account's saved selection when logged in.
+	Selection []*CheckoutSelectionItem `json:"selection"`
+}
+
+// The session after a checkout mutation; userErrors say what to fix.
+type CheckoutSessionPayload struct {
+	Session    *CheckoutSession `json:"session,omitempty"`
+	UserErrors []*UserError     `json:"userErrors"`
+}
+
+type CheckoutShipment struct {
+	// As the shop writes it: 2017-08-04 16:22:20 (UTC).
+	ShippedDate string `json:"shippedDate"`
+	Carrier     string `json:"carrier"`
+	Service     string `json:"service"`
+	TrackingID  string `json:"trackingId"`
+	TrackingURL string `json:"trackingUrl"`
+}
+
+// An order's totals; a total that does not apply is null.
+type CheckoutTotals struct {
+	ItemsTotalPrice    *CheckoutPrice  `json:"itemsTotalPrice"`
+	TotalDiscountPrice *CheckoutPrice  `json:"totalDiscountPrice,omitempty"`
+	ShippingPrice      *CheckoutPrice  `json:"shippingPrice"`
+	HandlingCostPrice  *CheckoutPrice  `json:"handlingCostPrice"`
+	TotalQuantity      int             `json:"totalQuantity"`
+	TaxDeducted        *CheckoutPrice  `json:"taxDeducted,omitempty"`
+	TaxAdded           *CheckoutPrice  `json:"taxAdded,omitempty"`
+	TaxPercent         decimal.Decimal `json:"taxPercent"`
+	GrandTotalPrice    *CheckoutPrice  `json:"grandTotalPrice"`
+	GrandTotalPriceTax *CheckoutPrice  `json:"grandTotalPriceTax"`
+}
+
 // An e-mail address or mobile number, and whether the partner has validated it.
 type ContactInput struct {
 	Value     string `json:"value"`
@@ -473,6 +666,12 @@ type GrandTotal struct {
 	Vat decimal.Decimal `json:"vat"`
 }
 
+type ImportCheckoutOrdersPayload struct {
+	// How many orders were stored.
+	Imported   *int         `json:"imported,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type ImportCustomersPayload struct {
 	Items          []*CustomerImportItem `json:"items"`
 	TotalProcessed int                   `json:"totalProcessed"`
@@ -778,10 +977,24 @@ type ReplaceDerivedSharesPayload struct {
 	UserErrors    []*UserError             `json:"userErrors"`
 }
 
+type RequestCheckoutPasswordResetInput struct {
+	Email string `json:"email"`
+	// The path of the link under the shop's configured frontend URL.
+	LinkURI *string `json:"linkUri,omitempty"`
+}
+
 type RequestUserTokenPayload struct {
 	// True when the request was accepted; an SMS goes out if the phone number belongs to a user.
 	Accepted   bool         `json:"accepted"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type ResetCheckoutPasswordInput struct {
+	NewPassword string `json:"newPassword"`
+	// The i of the link.
+	I string `json:"i"`
+	// The id of the link.
+	ID string `json:"id"`
 }
 
 type SetCardFrameSettingsInput struct {
@@ -926,6 +1139,17 @@ type UpdateCampaignPayload struct {
 type UpdateCategoryPayload struct {
 	Category   *merchant.Category `json:"category,omitempty"`
 	UserErrors []*UserError       `json:"userErrors"`
+}
+
+type UpdateCheckoutEmailInput struct {
+	Email string `json:"email"`
+	// The current password.
+	Password string `json:"password"`
+}
+
+type UpdateCheckoutPasswordInput struct {
+	Password    string `json:"password"`
+	NewPassword string `json:"newPassword"`
 }
 
 type UpdateCompanyPayload struct {

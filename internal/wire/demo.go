@@ -17,6 +17,7 @@ import (
 
 	"loyaltygraph/app/cards"
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
@@ -88,6 +89,9 @@ func (a *App) LoadDemo(ctx context.Context) (*Demo, error) {
 	if d.Settlement, err = a.loadDemoSettlement(ctx, client); err != nil {
 		return nil, err
 	}
+	if err := a.loadDemoCheckout(ctx, d); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -96,6 +100,8 @@ type demoDeps struct {
 	users    *postgres.UserStore
 	profiles *merchant.Profiles
 	receipts *receipt.Service
+	// checkout loads the demo checkout account.
+	checkout *checkout.Service
 }
 
 // Demo is what LoadDemo made besides the credentials.
@@ -110,6 +116,9 @@ type Demo struct {
 	MerchantID string
 	// Settlement is the settlement side: Netto's model, settled.
 	Settlement *DemoSettlement
+	// CheckoutEmail and CheckoutPassword log in to the demo checkout
+	// account, which has two orders (seed 004).
+	CheckoutEmail, CheckoutPassword string
 }
 
 const (

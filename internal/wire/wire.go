@@ -19,6 +19,7 @@ import (
 	receiptops "loyaltygraph/app/receipts"
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
@@ -94,6 +95,15 @@ type Options struct {
 	// LoyaltyEarnRate is the points a customer earns per unit of money
 	// spent (default 1).
 	LoyaltyEarnRate decimal.Decimal
+	// CheckoutPrefix is where the checkout API (seed 004) is served
+	// (default /api/checkout).
+	CheckoutPrefix string
+	// CheckoutSessionTTL is how long an unused checkout session lives
+	// (default 24 hours, sliding).
+	CheckoutSessionTTL time.Duration
+	// FrontendBaseURL starts the links of checkout password reset e-mails
+	// (default PublicBaseURL).
+	FrontendBaseURL string
 }
 
 // App is the assembled service.
@@ -258,7 +268,25 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	customers := loyalty.NewService(loyaltyStore, phone.Strict{}, secret.NewArgon2(params, 0), opts.Now)
 	points := loyalty.NewPoints(customers, loyaltyStore, opts.Now, opts.LoyaltyEarnRate, loyalty.DefaultPointsExpiry)
 	sessions := loyalty.NewSessions(loyaltyTokens, loyaltyStore, keys, opts.Now, opts.LoyaltyTokenTTL)
-	ops := app.New(app.Services{Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
+	// Checkout accounts (seed 004): sessions in Redis, the rest in
+	// PostgreSQL; failed logins share the throttle of the other logins.
+	frontend := opts.FrontendBaseURL
+	if frontend == "" {
+		frontend = opts.PublicBaseURL
+	}
+	var checkoutSessions checkout.SessionStore
+	var checkoutThrottle checkout.Throttle
+	if rc != nil {
+		checkoutSessions, checkoutThrottle = redis.NewCheckoutSessions(rc), redis.NewLoginFailures(rc)
+	}
+	checkoutStore := postgres.NewCheckoutStore(db, messages)
+	checkoutSvc := checkout.NewService(checkoutStore, checkoutSessions, secret.NewArgon2(params, 0), opts.Now,
+		checkout.Options{SessionTTL: opts.CheckoutSessionTTL, FrontendBaseURL: frontend,
+			FailuresPerMinute: opts.LoginFailuresPerMinute, Throttle: checkoutThrottle,
+			OnThrottleError: func(ctx context.Context, err error) {
+				log.WarnContext(ctx, "checkout login throttle skipped", "err", err)
+			}})
+	ops := app.New(app.Services{Checkout: checkoutSvc, Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
 		Profiles: profiles, Messages: messagesSvc, Customers: customers, Sessions: sessions, Credentials: authSvc,
 		Points: points, Extras: loyalty.NewExtras(customers, loyaltyStore, opts.Now),
@@ -285,10 +313,12 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		PublicBaseURL:         opts.PublicBaseURL,
 		LanguageFiles:         delivery.NewLanguageFiles(opts.NotifyAllowPrivate),
 		SCADevIssuer:          devIssuer,
+		CheckoutPrefix:        opts.CheckoutPrefix,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
-		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts}}, nil
+		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts,
+			checkout: checkoutSvc}}, nil
 }
 
 // noLogoCache is the logo cache of commands without Redis: every read
