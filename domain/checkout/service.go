@@ -458,10 +458,10 @@ func (s *Service) ImportOrders(ctx context.Context, orders []ImportedOrder) (int
 }
 
 // CheckLinkURI checks the linkUri of a reset e-mail: empty, or a relative
-// path of at most 500 characters of letters, digits and -._~/%, so the
-// link stays under the configured frontend URL.
+// path of at most 500 characters of letters, digits and -._~/%, without
+// "//" or "..", so the link stays under the configured frontend URL.
 func CheckLinkURI(v string) error {
-	if len(v) > maxLinkURI || strings.Contains(v, "..") || strings.IndexFunc(v, func(r rune) bool {
+	if len(v) > maxLinkURI || strings.Contains(v, "..") || strings.Contains(v, "//") || strings.IndexFunc(v, func(r rune) bool {
 		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("-._~/%", r))
 	}) >= 0 {
 		return errs.InvalidField("linkUri", MsgNotValid)
