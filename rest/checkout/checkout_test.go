@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,9 @@ type env struct {
 	t     *testing.T
 	app   *wire.App
 	admin string
+	// remote is the client address of requests (host:port); failed
+	// logins are counted per client address.
+	remote string
 }
 
 func newEnv(t *testing.T) *env {
@@ -58,16 +62,43 @@ func (r *reply) errors() map[string]any { m, _ := r.body["errors"].(map[string]a
 
 func (r *reply) loggedIn() map[string]any { m, _ := r.body["loggedIn"].(map[string]any); return m }
 
-// do sends one request with the session token (when set) and headers.
+// do sends one request with the session token (when set) and headers,
+// from the env's client address.
 func (e *env) do(method, path, token string, body any, headers ...string) *reply {
 	e.t.Helper()
 	if token != "" {
 		headers = append(headers, "API-Token", token)
 	}
-	resp := testenv.Do(e.t, e.app.Handler, method, prefix+path, body, headers...)
-	r := &reply{status: resp.Status, header: resp.Header, raw: resp.Body}
-	if err := json.Unmarshal(resp.Body, &r.body); err != nil {
-		e.t.Fatalf("%s %s: answer is not a JSON object (%v): %s", method, path, err, resp.Body)
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	req := httptest.NewRequest(method, prefix+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if e.remote != "" {
+		req.RemoteAddr = e.remote
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.app.Handler.ServeHTTP(rec, req)
+	r := &reply{status: rec.Code, header: rec.Header(), raw: rec.Body.Bytes()}
+	if err := json.Unmarshal(r.raw, &r.body); err != nil {
+		e.t.Fatalf("%s %s: answer is not a JSON object (%v): %s", method, path, err, r.raw)
 	}
 	return r
 }
