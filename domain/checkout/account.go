@@ -5,7 +5,6 @@
 package checkout
 
 import (
-	"net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -91,8 +90,18 @@ func NormalizeEmail(field, s string) (string, error) {
 	if len(s) > maxEmail || !utf8.ValidString(s) || hasControl(s) {
 		return "", errs.InvalidField(field, MsgNotValid)
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:max(at, 0)], s[at+1:]
+	if at < 1 || strings.Count(s, "@") != 1 || len(local) > 64 || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(s, "..") ||
+		strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") ||
+		strings.IndexFunc(local, func(r rune) bool { return r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),:;<>[\]`, r) }) >= 0 ||
+		strings.IndexFunc(domain, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+		}) >= 0 {
+		return "", errs.InvalidField(field, MsgNotValid)
+	}
+	if pan.Contains(s) {
 		return "", errs.InvalidField(field, MsgNotValid)
 	}
 	return strings.ToLower(s), nil

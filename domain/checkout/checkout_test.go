@@ -57,7 +57,8 @@ func TestPasswordPolicy(t *testing.T) {
 func TestNormalizeEmail(t *testing.T) {
 	for in, want := range map[string]string{
 		" Hello@Example.COM ": "hello@example.com", "a.b+c@d.example": "a.b+c@d.example",
-		"": "", "nope": "", "a@b": "", "Name <a@b.example>": "", "a@b.example\x00": "", strings.Repeat("a", 250) + "@b.example": "",
+		"": "", "nope": "", "a b@c.example": "", "a@b..example": "", ".a@b.example": "", "a@-b.example<": "",
+		"4111111111111111@b.example": "", "a@b": "", "Name <a@b.example>": "", "a@b.example\x00": "", strings.Repeat("a", 250) + "@b.example": "",
 	} {
 		got, err := NormalizeEmail("email", in)
 		if got != want || (want == "") != (err != nil) {

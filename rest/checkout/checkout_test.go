@@ -738,3 +738,22 @@ func (c *clock) advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.at = c.at.Add(d)
 }
+
+func TestHugeInputs(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/register", "", map[string]any{"email": "big@example.com", "password": "correct horse battery",
+		"firstName": strings.Repeat("x", 1<<20)})
+	e.want("register with a 1 MiB first name", r, http.StatusNotAcceptable, map[string]string{"firstName": "not valid"})
+	r = e.do("POST", "/register", "", map[string]any{"email": "big@example.com", "password": strings.Repeat("p", 1<<20)})
+	e.want("register with a 1 MiB password", r, http.StatusNotAcceptable, map[string]string{"password": "not valid"})
+	r = e.do("POST", "/login/big@example.com", "", map[string]any{"password": strings.Repeat("p", 1<<20)})
+	e.want("login with a 1 MiB password", r, http.StatusNotAcceptable, map[string]string{"password": "incorrect"})
+	r = e.do("POST", "/register", "", `{"email": "`+strings.Repeat("a", 5<<20)+`"}`)
+	if r.status != http.StatusRequestEntityTooLarge && r.status != http.StatusBadRequest {
+		t.Fatalf("a 5 MiB body: %d %.200s", r.status, r.raw)
+	}
+	var n int
+	if err := testenv.DB(t).Pool.QueryRow(context.Background(), `SELECT count(*) FROM checkout_accounts WHERE email = 'big@example.com'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("huge inputs stored %d accounts (%v)", n, err)
+	}
+}
