@@ -757,3 +757,15 @@ func TestHugeInputs(t *testing.T) {
 		t.Fatalf("huge inputs stored %d accounts (%v)", n, err)
 	}
 }
+
+func TestResetEmailsToOneAddressAreCapped(t *testing.T) {
+	e := newEnv(t)
+	e.register("spam@example.com")
+	for i := range 7 {
+		r := e.do("POST", "/password-reset-email/spam@example.com", "", nil)
+		e.want(fmt.Sprint("reset e-mail ", i+1), r, http.StatusOK, nil)
+	}
+	if n := e.sentCount("spam@example.com"); n != 5 {
+		t.Fatalf("%d reset e-mails to one address in an hour, want 5", n)
+	}
+}
