@@ -8,6 +8,7 @@ package app
 
 import (
 	"loyaltygraph/app/cards"
+	"loyaltygraph/app/live"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
@@ -36,6 +37,8 @@ type Ops struct {
 	Cards            *cards.Ops
 	// Loyalty are Open Loyalty's customers, logins and tokens (seed 003).
 	Loyalty *loyalty.Ops
+	// Live are the subscriptions (issue 11).
+	Live *live.Ops
 }
 
 // Services are the domain services the operations call.
@@ -66,11 +69,13 @@ type Services struct {
 	Avatars   *domainloyalty.Avatars
 	// Credentials check admins' and sellers' logins (auth.Service).
 	Credentials loyalty.Credentials
+	// Feed hands live events to subscriptions (redis.LiveFeed).
+	Feed notify.Feed
 }
 
 // New returns the operations over the domain services.
 func New(s Services) Ops {
-	return Ops{
+	ops := Ops{
 		Merchants:        merchants.New(s.Merchant),
 		Settlements:      settlements.New(s.Settlement, s.Merchant),
 		Users:            users.New(s.User, s.Partners),
@@ -81,4 +86,6 @@ func New(s Services) Ops {
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
 		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
 	}
+	ops.Live = live.New(s.Feed, ops.Users, ops.Receipts, ops.Settlements)
+	return ops
 }

@@ -7,6 +7,7 @@ package resolvers
 import (
 	"loyaltygraph/app"
 	"loyaltygraph/app/cards"
+	"loyaltygraph/app/live"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
@@ -31,6 +32,8 @@ type Resolver struct {
 	// PublicBaseURL is where the service is reached; logo URLs start with it.
 	PublicBaseURL string
 	CardOps       *cards.Ops
+	// LiveOps are the subscriptions.
+	LiveOps *live.Ops
 }
 
 // New returns the root resolver over the application layer's operations.
@@ -38,5 +41,5 @@ func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
 		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles,
 		CardOps:    ops.Cards,
-		LoyaltyOps: ops.Loyalty}
+		LoyaltyOps: ops.Loyalty, LiveOps: ops.Live}
 }

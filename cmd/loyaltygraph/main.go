@@ -56,6 +56,9 @@ environment:
   SMTP_HOST, SMTP_PORT (587), SMTP_USER, SMTP_PASSWORD, SMTP_FROM
                    send e-mail through this SMTP server, always with STARTTLS (required with
                    SMS_GATEWAY_URL outside LG_ENV=dev; else e-mails are logged like SMS)
+  SUBSCRIPTIONS_PER_CONNECTION  subscriptions open at once on one WebSocket (default 10)
+  SUBSCRIPTIONS_PER_PRINCIPAL   subscriptions open at once per credential or user, across replicas (default 20)
+  SUBSCRIPTION_KEEPALIVE        keep-alive interval of subscriptions (default 15s)
 `
 
 func main() {
@@ -161,6 +164,10 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		LoyaltyKeyPEM:          cfg.LoyaltyKeyPEM,
 		LoyaltyTokenTTL:        cfg.LoyaltyTokenTTL,
 		LoyaltyEarnRate:        cfg.LoyaltyEarnRate,
+
+		SubscriptionsPerConnection: cfg.SubscriptionsPerConnection,
+		SubscriptionsPerPrincipal:  cfg.SubscriptionsPerPrincipal,
+		SubscriptionKeepAlive:      cfg.SubscriptionKeepAlive,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -222,6 +229,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Subscriptions end cleanly at shutdown: Shutdown neither closes
+	// WebSocket connections nor waits for endless SSE responses.
+	srv.RegisterOnShutdown(func() {
+		a.Streams.Close()
+		if a.Live != nil {
+			_ = a.Live.Close()
+		}
+	})
 	log.Info("listening", "addr", ln.Addr().String(), "public_base_url", cfg.PublicBaseURL, "dev", cfg.Dev)
 
 	served := make(chan error, 1)
