@@ -52,8 +52,9 @@ var policy = authz.NewPolicy("live", map[string]authz.Rule{
 // Policy returns the rules of the subscription operations.
 func Policy() *authz.Policy { return policy }
 
-// holder names the principal whose subscriptions are counted together.
-func holder(p *auth.Principal) string {
+// Holder names the principal whose subscriptions are counted together
+// (notify.Feed's holder).
+func Holder(p *auth.Principal) string {
 	return fmt.Sprintf("%s:%d:%s:%s", p.Kind, p.CredentialID, p.UserID, p.CustomerID)
 }
 
@@ -168,7 +169,7 @@ func (o *Ops) MerchantsSettled(ctx context.Context) (<-chan *SettleRun, error) {
 // not its own) is skipped.
 func follow[T any](ctx context.Context, feed notify.Feed, p *auth.Principal, match func(notify.LiveEvent) bool,
 	read func(notify.LiveEvent) (*T, error)) (<-chan *T, error) {
-	events, err := feed.Subscribe(ctx, holder(p), match)
+	events, err := feed.Subscribe(ctx, Holder(p), match)
 	if err != nil {
 		return nil, err
 	}

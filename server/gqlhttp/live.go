@@ -236,6 +236,10 @@ func (s *Streams) Handle(next http.Handler) http.Handler {
 		}
 		_ = rc.SetWriteDeadline(time.Time{})
 		ctx = WithUpgradeHeaders(ctx, r.Header)
+		if r.Header.Get("Upgrade") == "" {
+			// SSE flushes each event through whatever wraps w.
+			w = flushWriter{w, rc}
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -249,3 +253,13 @@ func (s *Streams) Close() {
 		cancel()
 	}
 }
+
+// flushWriter lets gqlgen's SSE transport, which asks for an http.Flusher,
+// flush through middleware that wraps the ResponseWriter.
+type flushWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (f flushWriter) Flush()                      { _ = f.rc.Flush() }
+func (f flushWriter) Unwrap() http.ResponseWriter { return f.ResponseWriter }
