@@ -105,7 +105,7 @@ func (e *liveEnv) postReceipt(tok string) string {
 		"externalReceiptId": ext, "externalReceiptIdType": "till", "purchaseDateTime": "2026-11-01T10:34:23+02:00",
 		"storeId": "s1", "storeName": "Ærø Bageri Nørrebro", "orderNumber": "42",
 		"totalOrderPrice": map[string]any{"amount": 34.5, "currency": "DKK", "vatRates": []any{map[string]any{"rate": 25, "value": 6.9}}},
-		"receiptLines": []any{map[string]any{"lineNumber": 1, "name": "Smørrebrød", "count": 2, "itemPrice": "17.25", "totalPrice": 34.5, "vatRate": 25}},
+		"receiptLines":    []any{map[string]any{"lineNumber": 1, "name": "Smørrebrød", "count": 2, "itemPrice": "17.25", "totalPrice": 34.5, "vatRate": 25}},
 		"payments": []any{map[string]any{"type": "CARD", "amount": "34.50", "cardToken": tok,
 			"truncatedCardNumber": "457100XXXXXX0001", "transactionId": "30000" + ids.LowerAlnum(4)}},
 	}
