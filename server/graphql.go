@@ -64,9 +64,23 @@ func documentLimits(validated graphql.Cache[*ast.QueryDocument]) gqlhttp.Limits 
 		Directives:      100,
 		RootFields:      30,
 		MutationFields:  10,
+		// GraphiQL's introspection query nests 13 deep; the deepest
+		// screens of the graph (a user's receipts' merchants' logos
+		// through a connection) about 8.
+		Depth:           15,
+		OncePerDocument: sensitiveFields,
 		TokenLimit:      parserTokenLimit,
 		Validated:       validated,
 	}
+}
+
+// sensitiveFields are the mutations a document may select once: each
+// checks a one-time password, a link code or a password, or sends a code,
+// so many of them in one request would be many guesses in one. Names of
+// fields that do not exist yet (checkout logins) are harmless here.
+var sensitiveFields = []string{
+	"validateOtp", "verifyUserToken", "requestUserToken", "validateStoreboxUserLink", "verifyLinkCode",
+	"loyaltyLogin", "refreshLoyaltyToken", "checkoutLogin", "linkCheckoutAccount",
 }
 
 // gqlCodes maps domain error codes to GraphQL extensions.code.
