@@ -105,8 +105,9 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	if n.redis {
 		if c.RedisURL == "" {
 			bad("REDIS_URL is required (redis://host:port/db)")
-		} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			bad("REDIS_URL must be a redis:// or rediss:// URL")
+		} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" &&
+			u.Scheme != "redis+cluster" && u.Scheme != "rediss+cluster") {
+			bad("REDIS_URL must be a redis:// or rediss:// URL, or redis+cluster://host:port?addr=host2:port2 for a Redis Cluster")
 		}
 	}
 	if c.HTTPAddr == "" {

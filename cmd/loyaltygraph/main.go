@@ -44,7 +44,7 @@ commands:
 
 environment:
   DATABASE_URL     PostgreSQL URL (all commands)
-  REDIS_URL        Redis URL (serve)
+  REDIS_URL        Redis URL (serve); redis+cluster://host:port?addr=host2:port2 names a Redis Cluster
   SECRET_KEY       server key, at least 32 bytes (serve, credentials, demo)
   HTTP_ADDR        listen address (default :8080)
   PUBLIC_BASE_URL  the URL clients reach the service at (default http://localhost:8080)
