@@ -16,6 +16,7 @@ import (
 	"loyaltygraph/app/live"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
+	"loyaltygraph/domain/notify"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
@@ -534,5 +535,101 @@ func TestWebSocketKeepAlivePings(t *testing.T) {
 			pings++
 			_ = conn.Write(ctx, websocket.MessageText, []byte(`{"type":"pong"}`))
 		}
+	}
+}
+
+func TestCardAddedReachesTheUserAndItsPartnerOnly(t *testing.T) {
+	e := newLiveEnv(t, wire.Options{})
+	c := dialWS(t, e.srv, map[string]any{"X-Storebox-user-token": e.aliceToken})
+	c.ack()
+	c.subscribe("1", `subscription { cardAdded { cardId truncatedCardNumber } }`, nil)
+	p := dialWS(t, e.srv, map[string]any{"Authorization": e.partner})
+	p.ack()
+	p.subscribe("1", `subscription($u: ID) { cardAdded(userId: $u) { cardId } }`, map[string]any{"u": e.bob})
+	e.waitSubscribed(e.alicePrincipal(), 1)
+	e.waitSubscribed(&auth.Principal{Kind: auth.KindPartner, CredentialID: e.partnerID}, 1)
+
+	// A card added to alice, with its CARD_CREATED event in the outbox, as
+	// the card frame and BankAxept paths store them.
+	db := testenv.DB(t)
+	store := postgres.NewUserStore(db, postgres.NewOutbox(e.app.Jobs), nil)
+	now := time.Now().UTC()
+	sealed, _ := e.app.Keys.Seal([]byte("tok-new"))
+	card := &user.Card{ID: ids.New(), UserID: e.alice, TruncatedPAN: "457100XXXXXX0002", SealedToken: sealed,
+		TokenHash: e.app.Keys.LookupHash([]byte("tok-new")), CreatedAt: now, Name: "Visa"}
+	ev := notify.Event{Type: notify.EventCardCreated, OwnerID: e.partnerID, UserID: e.alice, ObjectID: card.ID,
+		Payload: map[string]any{"id": e.alice, "cardid": card.ID}}
+	if _, err := store.AddCard(context.Background(), e.partnerID, card, ev); err != nil {
+		t.Fatal(err)
+	}
+	if m := c.next(time.Second); m.Type != "next" || !strings.Contains(string(m.Payload), card.ID) ||
+		!strings.Contains(string(m.Payload), "457100XXXXXX0002") {
+		t.Fatalf("cardAdded: %s %s", m.Type, m.Payload)
+	}
+	p.quiet(500 * time.Millisecond) // bob's subscription hears nothing of alice's card
+}
+
+func TestSettlementSubscriptionsReachTheirClientAndAdmins(t *testing.T) {
+	e := newLiveEnv(t, wire.Options{})
+	otherClient := testenv.Credential(t, e.app, auth.KindSettlement)
+	admin := testenv.Credential(t, e.app, auth.KindAdmin)
+	const subs = `subscription { settlementBatchCreated { batchId } }`
+	const runs = `subscription { merchantsSettled { settlementId } }`
+	own := dialWS(t, e.srv, map[string]any{"Authorization": e.settlement})
+	own.ack()
+	own.subscribe("b", subs, nil)
+	own.subscribe("r", runs, nil)
+	other := dialWS(t, e.srv, map[string]any{"Authorization": testenv.BasicAuth(otherClient.Username, otherClient.Secret)})
+	other.ack()
+	other.subscribe("b", subs, nil)
+	ad := dialWS(t, e.srv, map[string]any{"Authorization": testenv.BasicAuth(admin.Username, admin.Secret)})
+	ad.ack()
+	ad.subscribe("b", subs, nil)
+	for _, cred := range []struct{ auth string }{{e.settlement}, {testenv.BasicAuth(otherClient.Username, otherClient.Secret)},
+		{testenv.BasicAuth(admin.Username, admin.Secret)}} {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.Header.Set("Authorization", cred.auth)
+		user, secret, _ := req.BasicAuth()
+		p, err := e.app.Auth.AuthenticateBasic(context.Background(), user, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if p.Kind == auth.KindSettlement && cred.auth == e.settlement {
+			want = 2
+		}
+		e.waitSubscribed(p, want)
+	}
+
+	res := testenv.Do(t, e.app.Handler, "POST", "/graphql", map[string]any{"query": `mutation { createSettlementBatch { batch { batchId } userErrors { message } } }`},
+		"Authorization", e.settlement)
+	var out struct {
+		Data struct {
+			CreateSettlementBatch struct {
+				Batch struct {
+					BatchID string `json:"batchId"`
+				} `json:"batch"`
+			} `json:"createSettlementBatch"`
+		} `json:"data"`
+	}
+	res.JSON(t, &out)
+	batchID := out.Data.CreateSettlementBatch.Batch.BatchID
+	if batchID == "" {
+		t.Fatalf("create batch: %s", res.Body)
+	}
+	for who, c := range map[string]*wsClient{"its client": own, "an admin": ad} {
+		if m := c.next(time.Second); m.ID != "b" || !strings.Contains(string(m.Payload), batchID) {
+			t.Fatalf("%s: %s %s", who, m.Type, m.Payload)
+		}
+	}
+	other.quiet(500 * time.Millisecond)
+
+	res = testenv.Do(t, e.app.Handler, "POST", "/graphql", map[string]any{"query": `mutation { settleMerchants { run { settlementId } userErrors { message } } }`},
+		"Authorization", e.settlement)
+	if !strings.Contains(string(res.Body), "settlementId") {
+		t.Fatalf("settle: %s", res.Body)
+	}
+	if m := own.next(time.Second); m.ID != "r" || !strings.Contains(string(m.Payload), "settlementId") {
+		t.Fatalf("merchantsSettled: %s %s", m.Type, m.Payload)
 	}
 }
