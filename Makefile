@@ -4,7 +4,7 @@ GO ?= go
 BIN_DIR ?= bin
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench build generate fmt vet clean clean-data services services-stop credentials version
+.PHONY: help run test test-scale bench build generate fmt vet clean clean-data services services-stop credentials version
 
 help: ## list targets
 	@echo "loyaltygraph make targets:"
@@ -19,6 +19,9 @@ credentials: ## create a credential in make run's database: make credentials KIN
 
 test: ## go vet + go test against throw-away PostgreSQL/Redis (GOTESTFLAGS="-run X -v")
 	@bash scripts/test.sh
+
+test-scale: ## three `serve` processes (built binary) on one PostgreSQL and Redis: OTPs, outbox, subscriptions, batches across replicas
+	@LG_VET_TAGS=scale LG_TEST_PACKAGES=./cmd/loyaltygraph/ GOTESTFLAGS="-tags scale -run TestThreeReplicas -v $(GOTESTFLAGS)" bash scripts/test.sh
 
 bench: ## benchmarks in ./bench/... (BENCH=pattern BENCH_COUNT=n)
 	@bash scripts/bench.sh

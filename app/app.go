@@ -9,6 +9,7 @@ package app
 import (
 	"loyaltygraph/app/cards"
 	"loyaltygraph/app/checkout"
+	"loyaltygraph/app/live"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
@@ -40,6 +41,8 @@ type Ops struct {
 	Loyalty *loyalty.Ops
 	// Checkout are Centra's checkout accounts and sessions (seed 004).
 	Checkout *checkout.Ops
+	// Live are the subscriptions (issue 11).
+	Live *live.Ops
 }
 
 // Services are the domain services the operations call.
@@ -72,11 +75,13 @@ type Services struct {
 	Credentials loyalty.Credentials
 	// Checkout serves Centra's checkout accounts (seed 004).
 	Checkout *domaincheckout.Service
+	// Feed hands live events to subscriptions (redis.LiveFeed).
+	Feed notify.Feed
 }
 
 // New returns the operations over the domain services.
 func New(s Services) Ops {
-	return Ops{
+	ops := Ops{
 		Merchants:        merchants.New(s.Merchant),
 		Settlements:      settlements.New(s.Settlement, s.Merchant),
 		Users:            users.New(s.User, s.Partners),
@@ -88,4 +93,6 @@ func New(s Services) Ops {
 		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
 		Checkout:         checkout.New(s.Checkout),
 	}
+	ops.Live = live.New(s.Feed, ops.Users, ops.Receipts, ops.Settlements)
+	return ops
 }

@@ -35,6 +35,20 @@
 // through notify.Service.ListDeliveries. A periodic job removes deliveries and
 // sent messages older than Config.Retention.
 //
+// # Live events (subscriptions)
+//
+// Every receipt and card event, and every settlement batch and settle run,
+// also becomes a job of the "live" queue (postgres.LiveArgs), written by the
+// outbox in the same transaction whether or not a webhook endpoint wants
+// it. The live worker of whichever replica takes the job publishes it once
+// on the Redis channel lg:live (Publisher, redis.LiveFeed); every replica's
+// feed hears it and hands it to its own matching subscriptions. Delivery to
+// subscribers is at most once: a subscriber that is not connected, or a
+// replica whose pub/sub connection is reconnecting, misses the event (the
+// webhook outbox is the at-least-once path). The River client is fetched
+// from as soon as an insert is announced (LISTEN/NOTIFY), and polls every
+// 500 ms when an announcement is missed.
+//
 // # Messages to people
 //
 // Messages (SMS with one-time passwords and signup links, e-mails) are

@@ -81,6 +81,9 @@ type Config struct {
 	// worker runs, and messages cannot be queued through this client.
 	Sender   notify.Sender
 	Messages MessageOpener
+	// Live publishes the outbox's live events to subscriptions (Redis
+	// pub/sub); without it the live queue is not worked.
+	Live Publisher
 }
 
 func (c Config) withDefaults() Config {
@@ -135,6 +138,7 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 	if cfg.Sender != nil && cfg.Messages != nil {
 		river.AddWorker(workers, newMessageWorker(cfg))
 	}
+	river.AddWorker(workers, &liveWorker{pub: cfg.Live})
 	river.AddWorker(workers, &purgeWorker{store: cfg.Store, retention: cfg.Retention, now: cfg.Now, log: cfg.Log})
 	var periodic []*river.PeriodicJob
 	if cfg.Retention > 0 {
@@ -142,11 +146,20 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "notify_purge", RunOnStart: true}))
 	}
+	queues := map[string]river.QueueConfig{postgres.NotifyQueue: {MaxWorkers: cfg.Workers}}
+	if cfg.Live != nil {
+		queues[postgres.LiveQueue] = river.QueueConfig{MaxWorkers: DefaultLiveWorkers}
+	}
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
+		// A job is fetched as soon as its insert is announced (LISTEN);
+		// the poll is the fallback when an announcement is missed, and
+		// bounds how late a live event can be.
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 500 * time.Millisecond,
 		// River reports each failed attempt at info level; the worker logs
 		// its own line, so River speaks only of its own trouble.
 		Logger:               slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}),
-		Queues:               map[string]river.QueueConfig{postgres.NotifyQueue: {MaxWorkers: cfg.Workers}},
+		Queues:               queues,
 		Workers:              workers,
 		MaxAttempts:          cfg.MaxAttempts,
 		JobTimeout:           cfg.jobTimeout(),

@@ -53,6 +53,7 @@ type ResolverRoot interface {
 	SettlementSourceState() SettlementSourceStateResolver
 	Store() StoreResolver
 	StoreboxAccount() StoreboxAccountResolver
+	Subscription() SubscriptionResolver
 	Transaction() TransactionResolver
 	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
@@ -1167,6 +1168,13 @@ type ComplexityRoot struct {
 		LastName       func(childComplexity int) int
 		MobileNumber   func(childComplexity int) int
 		PhoneValidated func(childComplexity int) int
+	}
+
+	Subscription struct {
+		CardAdded              func(childComplexity int, userID *string) int
+		MerchantsSettled       func(childComplexity int) int
+		ReceiptAdded           func(childComplexity int, userID *string) int
+		SettlementBatchCreated func(childComplexity int) int
 	}
 
 	Terms struct {
@@ -6386,6 +6394,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StoreboxAccount.PhoneValidated(childComplexity), true
 
+	case "Subscription.cardAdded":
+		if e.ComplexityRoot.Subscription.CardAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_cardAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CardAdded(childComplexity, args["userId"].(*string)), true
+	case "Subscription.merchantsSettled":
+		if e.ComplexityRoot.Subscription.MerchantsSettled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MerchantsSettled(childComplexity), true
+	case "Subscription.receiptAdded":
+		if e.ComplexityRoot.Subscription.ReceiptAdded == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_receiptAdded_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReceiptAdded(childComplexity, args["userId"].(*string)), true
+	case "Subscription.settlementBatchCreated":
+		if e.ComplexityRoot.Subscription.SettlementBatchCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.SettlementBatchCreated(childComplexity), true
+
 	case "Terms.body":
 		if e.ComplexityRoot.Terms.Body == nil {
 			break
@@ -7079,6 +7122,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -7467,6 +7527,30 @@ extend type Mutation {
   removeCheckoutSelectionItem(item: String!): CheckoutSessionPayload!
   "Imports orders from the shop (a JSON file, as loyaltygraph checkout import-orders reads). Admins."
   importCheckoutOrders(file: Upload!): ImportCheckoutOrdersPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `"""
+Changes as they happen, over graphql-transport-ws (WebSocket, credentials in
+the connection_init payload: ` + "`" + `Authorization` + "`" + `, ` + "`" + `X-Storebox-user-token` + "`" + `) or
+Server-Sent Events (POST with ` + "`" + `Accept: text/event-stream` + "`" + `, credentials in
+the headers). Each subscription is authorized when it starts, and each
+object it delivers is read with the subscriber's credentials.
+"""
+type Subscription {
+  """
+  Each receipt added to a user: the user of the access token when userId is
+  absent, or a partner's user.
+  """
+  receiptAdded(userId: ID): Receipt!
+  """
+  Each card added to a user: the user of the access token when userId is
+  absent, or a partner's user.
+  """
+  cardAdded(userId: ID): Card!
+  "Each settlement batch of the settlement client's (every batch for an admin)."
+  settlementBatchCreated: SettlementBatch!
+  "Each settle run of the settlement client's (every run for an admin), with its invoices."
+  merchantsSettled: SettleRun!
 }
 `, BuiltIn: false},
 	{Name: "../schema/loyalty.graphqls", Input: `# --- Loyalty customers (Open Loyalty, seed 003) ---

@@ -3924,6 +3924,14 @@ func (ec *executionContext) marshalNSettleMerchantsPayload2ᚖloyaltygraphᚋgra
 	return ec._SettleMerchantsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSettleRun2ᚖloyaltygraphᚋresolversᚋgqltypesᚐSettleRun(ctx context.Context, sel ast.SelectionSet, v *gqltypes.SettleRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SettleRun!")
+		return graphql.Null
+	}
+	return ec._SettleRun(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSettlement2ᚕᚖloyaltygraphᚋdomainᚋsettlementᚐSettlementᚄ(ctx context.Context, sel ast.SelectionSet, v []*settlement.Settlement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)

@@ -8,6 +8,7 @@ import (
 	"loyaltygraph/app"
 	"loyaltygraph/app/cards"
 	"loyaltygraph/app/checkout"
+	"loyaltygraph/app/live"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/app/notifications"
@@ -34,6 +35,8 @@ type Resolver struct {
 	CardOps       *cards.Ops
 	// CheckoutOps are Centra's checkout accounts and sessions (seed 004).
 	CheckoutOps *checkout.Ops
+	// LiveOps are the subscriptions.
+	LiveOps *live.Ops
 }
 
 // New returns the root resolver over the application layer's operations.
@@ -41,5 +44,5 @@ func New(ops app.Ops) *Resolver {
 	return &Resolver{MerchantOps: ops.Merchants, SettlementOps: ops.Settlements, UserOps: ops.Users,
 		NotifyOps: ops.Notifications, ReceiptOps: ops.Receipts, TermsOps: ops.Terms, ProfileOps: ops.MerchantProfiles,
 		CardOps:    ops.Cards,
-		LoyaltyOps: ops.Loyalty, CheckoutOps: ops.Checkout}
+		LoyaltyOps: ops.Loyalty, CheckoutOps: ops.Checkout, LiveOps: ops.Live}
 }

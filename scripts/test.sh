@@ -89,11 +89,13 @@ if [[ -f scripts/audit/package.json && ! -d scripts/audit/node_modules ]]; then
 fi
 
 section "go vet ./..."
-go vet ./...
+go vet ${LG_VET_TAGS:+-tags "$LG_VET_TAGS"} ./...
 
 extra=()
 if [[ -n "${GOTESTFLAGS:-}" ]]; then
     read -r -a extra <<<"$GOTESTFLAGS"
 fi
-section "go test -count=1 ${extra[*]:-} $* ./..."
-go test -count=1 "${extra[@]}" "$@" ./...
+# LG_TEST_PACKAGES narrows the packages (make test-scale: ./cmd/loyaltygraph/).
+packages="${LG_TEST_PACKAGES:-./...}"
+section "go test -count=1 ${extra[*]:-} $* $packages"
+go test -count=1 "${extra[@]}" "$@" $packages

@@ -213,3 +213,46 @@ func loyaltyPrincipal(tokens *secret.LoyaltyTokens, token string) (*auth.Princip
 	}
 	return loyaltyops.PrincipalOf(c)
 }
+
+// streamCredentials checks the credentials of a subscription connection,
+// given as request headers (a connection_init payload's), with the same
+// middleware as every request, and returns ctx carrying their principal.
+// No credentials at all leave the caller anonymous, for each operation to
+// refuse by its rule.
+//
+// SECURITY: a JWT-wrapped partner key is good for one request, so it
+// cannot authenticate a connection whose credentials are checked again for
+// every subscription: partners use Basic credentials (with a user token
+// when they act for one user) on subscriptions.
+func streamCredentials(authn middleware) func(ctx context.Context, h http.Header) (context.Context, error) {
+	return func(ctx context.Context, h http.Header) (context.Context, error) {
+		r, err := http.NewRequestWithContext(auth.WithPrincipal(ctx, nil), http.MethodGet, "/graphql", nil)
+		if err != nil {
+			return ctx, err
+		}
+		r.Header = h.Clone()
+		if addr, ok := ctx.Value(streamAddrKey{}).(string); ok {
+			r.RemoteAddr = addr // failed logins count against the caller's address
+		}
+		var out context.Context
+		authn(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { out = r.Context() })).ServeHTTP(nil, r)
+		if err := auth.RefusalFrom(out); err != nil {
+			return ctx, err
+		}
+		p := auth.FromContext(out)
+		if p != nil && p.KeyWrapped {
+			return ctx, errs.E(errs.Unauthenticated, "a JWT-wrapped key is good for one request: authenticate subscriptions with Basic credentials or a user token")
+		}
+		return auth.WithPrincipal(ctx, p), nil
+	}
+}
+
+type streamAddrKey struct{}
+
+// withStreamAddr keeps a stream's peer address in its context, for
+// streamCredentials.
+func withStreamAddr(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), streamAddrKey{}, r.RemoteAddr)))
+	})
+}

@@ -64,9 +64,23 @@ func documentLimits(validated graphql.Cache[*ast.QueryDocument]) gqlhttp.Limits 
 		Directives:      100,
 		RootFields:      30,
 		MutationFields:  10,
+		// GraphiQL's introspection query nests 13 deep; the deepest
+		// screens of the graph (a user's receipts' merchants' logos
+		// through a connection) about 8.
+		Depth:           15,
+		OncePerDocument: sensitiveFields,
 		TokenLimit:      parserTokenLimit,
 		Validated:       validated,
 	}
+}
+
+// sensitiveFields are the mutations a document may select once: each
+// checks a one-time password, a link code or a password, or sends a code,
+// so many of them in one request would be many guesses in one. Names of
+// fields that do not exist yet (checkout logins) are harmless here.
+var sensitiveFields = []string{
+	"validateOtp", "verifyUserToken", "requestUserToken", "validateStoreboxUserLink", "verifyLinkCode",
+	"loyaltyLogin", "refreshLoyaltyToken", "checkoutLogin", "linkCheckoutAccount",
 }
 
 // gqlCodes maps domain error codes to GraphQL extensions.code.
@@ -84,9 +98,14 @@ var gqlCodes = map[errs.Code]string{
 
 // newGraphQL builds the GraphQL server: explicit transports, query cache,
 // persisted queries, limits, gated introspection, and error presentation.
-func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, log *slog.Logger) http.Handler {
+func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, log *slog.Logger, live gqlhttp.Live, streams *gqlhttp.Streams) http.Handler {
 	srv := handler.New(executableSchema(res))
 	srv.AddTransport(transport.Options{})
+	// Subscriptions: WebSocket (graphql-transport-ws) and Server-Sent
+	// Events, the latter before the plain POST transport that would
+	// otherwise take its requests.
+	srv.AddTransport(live.Websocket())
+	srv.AddTransport(live.SSE())
 	// GET and POST with GraphQL-over-HTTP status codes and media types.
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: graphqlBodyLimit,
 		Uploads: gqlhttp.Uploads{MaxBodyBytes: graphqlUploadLimit, MaxFileBytes: graphqlFileLimit, MaxFiles: graphqlMaxFiles}})
@@ -107,6 +126,9 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 	// after every limit and check above; the rest, and their errors, run
 	// field by field.
 	srv.AroundOperations(res.PlannedOperations)
+	// Subscriptions on a WebSocket: credentials again, and the
+	// connection's limit.
+	srv.AroundOperations(live.Subscriptions)
 	// Each operation gets its own dataloaders, so relationship fields
 	// batch within it and cache nothing beyond it.
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -119,7 +141,19 @@ func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, lo
 		log.ErrorContext(ctx, "graphql panic", "panic", v, "request_id", RequestID(ctx))
 		return errs.E(errs.Internal, "internal error")
 	})
-	return guardGraphQL(refuseBadCredentials(srv), graphqlTimeout)
+	guarded := guardGraphQL(refuseBadCredentials(srv), graphqlTimeout)
+	// Streams are not cut short by the request timeout (nor buffered by
+	// it); keep-alives watch them, and shutdown ends them.
+	streamed := withStreamAddr(streams.Handle(refuseBadCredentials(srv)))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gqlhttp.IsStream(r) {
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			streamed.ServeHTTP(w, r)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
 }
 
 // executableSchema is the schema with the cost of each field for the

@@ -232,3 +232,47 @@ func TestGraphQLAnswersAreNotCachedOrSniffed(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphQLSensitiveMutationsOncePerDocument: two one-time-password
+// checks in one request (aliased, spread twice, or in two operations of
+// one document) are refused before either runs, so they cost no try.
+func TestGraphQLSensitiveMutationsOncePerDocument(t *testing.T) {
+	f := newFixture(t)
+	docs := map[string]string{
+		"aliased": `mutation { a: validateOtp(phonenumber: "4511111111", otp: "111111") { userId }
+  b: validateOtp(phonenumber: "4511111111", otp: "222222") { userId } }`,
+		"spread twice": `mutation { ...V ...V } fragment V on Mutation { verifyUserToken(phonenumber: "4511111111", otp: "111111") { accessToken } }`,
+		"two logins": `mutation { loyaltyLogin(input: {username: "a@example.com", password: "x"}) { token }
+  again: loyaltyLogin(input: {username: "a@example.com", password: "y"}) { token } }`,
+	}
+	for name, q := range docs {
+		resp, res := f.gql(t, f.partner, q, nil)
+		if resp.Status != http.StatusBadRequest || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "once per request") ||
+			res.Errors[0].Extensions["code"] != "QUERY_TOO_LARGE" {
+			t.Errorf("%s: %d %s", name, resp.Status, resp.Body)
+		}
+	}
+}
+
+// TestGraphQLDeepDocumentsRefused: a document nesting fields deeper than
+// the limit is refused before it is validated, while GraphiQL's
+// introspection query still runs.
+func TestGraphQLDeepDocumentsRefused(t *testing.T) {
+	f := newFixture(t)
+	q := "__typename"
+	for range 16 {
+		q = "ofType { " + q + " }"
+	}
+	resp, res := f.gql(t, f.admin, `{ __type(name: "Query") { `+q+` } }`, nil)
+	if resp.Status != http.StatusBadRequest || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "deep; the limit is 15") {
+		t.Fatalf("deep document: %d %s", resp.Status, resp.Body)
+	}
+	ref := "kind name"
+	for range 9 {
+		ref = "kind name ofType { " + ref + " }"
+	}
+	resp, _ = f.gql(t, f.admin, `{ __schema { types { fields { args { type { `+ref+` } } } } } }`, nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("introspection at depth 15: %d %s", resp.Status, resp.Body)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
 	"loyaltygraph/secret"
+	"loyaltygraph/server/gqlhttp"
 	"loyaltygraph/web/graphiql"
 )
 
@@ -66,6 +67,14 @@ type Deps struct {
 	// CheckoutPrefix is where the checkout API (seed 004) is served;
 	// empty means checkout.DefaultPrefix.
 	CheckoutPrefix string
+	// SubscriptionsPerConnection caps the subscriptions of one WebSocket
+	// connection, and SubscriptionKeepAlive is the keep-alive interval of
+	// subscriptions (gqlhttp defaults when zero).
+	SubscriptionsPerConnection int
+	SubscriptionKeepAlive      time.Duration
+	// Streams are the open subscriptions' connections, ended on shutdown
+	// (Streams.Close); nil gives the handler its own.
+	Streams *gqlhttp.Streams
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -98,7 +107,16 @@ func New(d Deps) http.Handler {
 
 	res := resolvers.New(d.Ops)
 	res.PublicBaseURL = d.PublicBaseURL
-	gql := newGraphQL(res, d.APQ, d.Dev, d.Log)
+	authn := authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime, d.LoyaltyTokens)
+	live := gqlhttp.Live{
+		Authenticate:  streamCredentials(authn),
+		PerConnection: d.SubscriptionsPerConnection,
+		KeepAlive:     d.SubscriptionKeepAlive,
+	}
+	if d.Streams == nil {
+		d.Streams = gqlhttp.NewStreams()
+	}
+	gql := newGraphQL(res, d.APQ, d.Dev, d.Log, live, d.Streams)
 	// The transport caps JSON bodies at graphqlBodyLimit itself; multipart
 	// requests (uploads) may be larger.
 	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(withClientAddress(withCheckoutToken(gql))))
@@ -127,7 +145,7 @@ func New(d Deps) http.Handler {
 		recoverPanics(d.Log),
 		refuseBrowserWrites,
 		limitBodies(maxBodyBytes, d.IngestBodyBytes),
-		authenticate(d.Auth, d.UserTokens, d.Log, d.Now, d.PartnerKeyMaxLifetime, d.LoyaltyTokens),
+		authn,
 	)
 }
 

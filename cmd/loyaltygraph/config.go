@@ -77,6 +77,14 @@ type config struct {
 	// (FRONTEND_BASE_URL, default PUBLIC_BASE_URL); never the request's
 	// Host.
 	FrontendBaseURL string
+	// SubscriptionsPerConnection, SubscriptionsPerPrincipal and
+	// SubscriptionKeepAlive bound subscriptions
+	// (SUBSCRIPTIONS_PER_CONNECTION, default 10;
+	// SUBSCRIPTIONS_PER_PRINCIPAL, default 20; SUBSCRIPTION_KEEPALIVE,
+	// default 15s).
+	SubscriptionsPerConnection int
+	SubscriptionsPerPrincipal  int
+	SubscriptionKeepAlive      time.Duration
 }
 
 // needs says which settings a sub-command requires.
@@ -108,8 +116,9 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	if n.redis {
 		if c.RedisURL == "" {
 			bad("REDIS_URL is required (redis://host:port/db)")
-		} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			bad("REDIS_URL must be a redis:// or rediss:// URL")
+		} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" &&
+			u.Scheme != "redis+cluster" && u.Scheme != "rediss+cluster") {
+			bad("REDIS_URL must be a redis:// or rediss:// URL, or redis+cluster://host:port?addr=host2:port2 for a Redis Cluster")
 		}
 	}
 	if c.HTTPAddr == "" {
@@ -217,6 +226,17 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	}
 	c.OTPPartnerSendsPerHour = positiveInt(getenv, "OTP_PARTNER_SENDS_PER_HOUR", 1000, bad)
 	c.LoginFailuresPerMinute = positiveInt(getenv, "LOGIN_FAILURES_PER_MINUTE", 32, bad)
+	c.SubscriptionsPerConnection = positiveInt(getenv, "SUBSCRIPTIONS_PER_CONNECTION", 10, bad)
+	c.SubscriptionsPerPrincipal = positiveInt(getenv, "SUBSCRIPTIONS_PER_PRINCIPAL", 20, bad)
+	c.SubscriptionKeepAlive = 15 * time.Second
+	if v := getenv("SUBSCRIPTION_KEEPALIVE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			bad("SUBSCRIPTION_KEEPALIVE must be a duration between 1s and 10m, such as 15s")
+		} else {
+			c.SubscriptionKeepAlive = d
+		}
+	}
 	if path := strings.TrimSpace(getenv("LOYALTY_JWT_KEY_FILE")); path != "" {
 		pemBytes, err := os.ReadFile(path)
 		if err != nil {

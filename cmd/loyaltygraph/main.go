@@ -47,7 +47,7 @@ commands:
 
 environment:
   DATABASE_URL     PostgreSQL URL (all commands)
-  REDIS_URL        Redis URL (serve)
+  REDIS_URL        Redis URL (serve); redis+cluster://host:port?addr=host2:port2 names a Redis Cluster
   SECRET_KEY       server key, at least 32 bytes (serve, credentials, demo)
   HTTP_ADDR        listen address (default :8080)
   PUBLIC_BASE_URL  the URL clients reach the service at (default http://localhost:8080)
@@ -62,6 +62,9 @@ environment:
   CHECKOUT_PATH_PREFIX  where the checkout API is served (default /api/checkout)
   CHECKOUT_SESSION_TTL  how long an unused checkout session lives (default 24h, sliding)
   FRONTEND_BASE_URL     start of the checkout password reset links (default PUBLIC_BASE_URL)
+  SUBSCRIPTIONS_PER_CONNECTION  subscriptions open at once on one WebSocket (default 10)
+  SUBSCRIPTIONS_PER_PRINCIPAL   subscriptions open at once per credential or user, across replicas (default 20)
+  SUBSCRIPTION_KEEPALIVE        keep-alive interval of subscriptions (default 15s)
 `
 
 func main() {
@@ -176,6 +179,10 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		CheckoutPrefix:         cfg.CheckoutPrefix,
 		CheckoutSessionTTL:     cfg.CheckoutSessionTTL,
 		FrontendBaseURL:        cfg.FrontendBaseURL,
+
+		SubscriptionsPerConnection: cfg.SubscriptionsPerConnection,
+		SubscriptionsPerPrincipal:  cfg.SubscriptionsPerPrincipal,
+		SubscriptionKeepAlive:      cfg.SubscriptionKeepAlive,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -237,6 +244,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Subscriptions end cleanly at shutdown: Shutdown neither closes
+	// WebSocket connections nor waits for endless SSE responses.
+	srv.RegisterOnShutdown(func() {
+		a.Streams.Close()
+		if a.Live != nil {
+			_ = a.Live.Close()
+		}
+	})
 	log.Info("listening", "addr", ln.Addr().String(), "public_base_url", cfg.PublicBaseURL, "dev", cfg.Dev)
 
 	served := make(chan error, 1)

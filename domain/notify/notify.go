@@ -103,6 +103,10 @@ type Event struct {
 	// Query is added to the endpoint URL's query string, for the
 	// notifications that carry their data there (settlement batches).
 	Query map[string]string
+	// UserID is the user the event concerns (a receipt's or a card's
+	// owner), and ObjectID the id of what it announces (the receipt, the
+	// card); subscriptions are told of the event by them (LiveEvent).
+	UserID, ObjectID string
 }
 
 // DeliveryState is where the delivery of one event stands.

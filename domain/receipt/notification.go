@@ -108,7 +108,8 @@ func Events(r *Receipt, status Status, matches []Match) []notify.Event {
 				})
 			}
 		}
-		events = append(events, notify.Event{Type: notify.EventReceipt, OwnerID: u.providerID, Payload: n})
+		events = append(events, notify.Event{Type: notify.EventReceipt, OwnerID: u.providerID, Payload: n,
+			UserID: userID, ObjectID: r.ID})
 	}
 	return events
 }

@@ -336,7 +336,7 @@ func cardCreatedEvent(p Provider, c *Card) notify.Event {
 	return notify.Event{Type: notify.EventCardCreated, OwnerID: p.ID, Payload: map[string]any{
 		"id": c.UserID, "cardid": c.ID, "cardtype": int(c.TypeID), "cardno": c.TruncatedPAN,
 		"expmonth": month, "expyear": year,
-	}}
+	}, UserID: c.UserID, ObjectID: c.ID}
 }
 
 func twoDigits(n int) string {

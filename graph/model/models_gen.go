@@ -1101,6 +1101,14 @@ type SignupWithCardTokenInput struct {
 	TruncatedPan *string `json:"truncatedPan,omitempty"`
 }
 
+// Changes as they happen, over graphql-transport-ws (WebSocket, credentials in
+// the connection_init payload: `Authorization`, `X-Storebox-user-token`) or
+// Server-Sent Events (POST with `Accept: text/event-stream`, credentials in
+// the headers). Each subscription is authorized when it starts, and each
+// object it delivers is read with the subscriber's credentials.
+type Subscription struct {
+}
+
 type TotalOrderPriceInput struct {
 	Amount   decimal.Decimal `json:"amount"`
 	Currency string          `json:"currency"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -54,5 +55,14 @@ func CountingApp(t testing.TB) (*wire.App, *Statements) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return AppOn(t, &postgres.DB{Pool: pool}, wire.Options{}), counter
+	a := AppOn(t, &postgres.DB{Pool: pool}, wire.Options{})
+	// The River client polls its queues on the same pool in the
+	// background; those statements are no request's. Stopped, it still
+	// inserts the outbox's jobs.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Jobs.Stop(ctx); err != nil {
+		t.Fatalf("stop jobs: %v", err)
+	}
+	return a, counter
 }

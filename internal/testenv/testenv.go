@@ -261,6 +261,10 @@ func AppOn(t testing.TB, db *postgres.DB, opts wire.Options) *wire.App {
 		defer stop()
 		_ = a.Jobs.Stop(stopCtx)
 		cancel()
+		a.Streams.Close()
+		if a.Live != nil {
+			_ = a.Live.Close()
+		}
 	})
 	return a
 }

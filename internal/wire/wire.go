@@ -33,6 +33,7 @@ import (
 	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
+	"loyaltygraph/server/gqlhttp"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
@@ -104,6 +105,13 @@ type Options struct {
 	// FrontendBaseURL starts the links of checkout password reset e-mails
 	// (default PublicBaseURL).
 	FrontendBaseURL string
+	// SubscriptionsPerConnection and SubscriptionsPerPrincipal cap the
+	// subscriptions open at once on one WebSocket connection and for one
+	// principal across replicas; SubscriptionKeepAlive is their keep-alive
+	// interval (defaults: 10, 20, 15 s).
+	SubscriptionsPerConnection int
+	SubscriptionsPerPrincipal  int
+	SubscriptionKeepAlive      time.Duration
 }
 
 // App is the assembled service.
@@ -119,6 +127,11 @@ type App struct {
 	LoyaltyPoints *loyalty.Points
 	Notify        *notify.Service
 	Sender        notify.Sender
+	// Live hands live events to this replica's subscriptions (nil without
+	// Redis); Streams are the connections of its subscriptions. serve
+	// closes both on shutdown.
+	Live    *redis.LiveFeed
+	Streams *gqlhttp.Streams
 
 	secretKey []byte
 	merchants *merchant.Service
@@ -192,6 +205,14 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	dcfg := opts.Delivery
 	dcfg.Store, dcfg.AllowPrivate, dcfg.Log, dcfg.Now = notifyStore, opts.NotifyAllowPrivate, opts.Log, opts.Now
 	dcfg.Sender, dcfg.Messages = sender, keys
+	// Subscriptions: the outbox's live events reach every replica through
+	// Redis pub/sub.
+	var live *redis.LiveFeed
+	var feed notify.Feed
+	if rc != nil {
+		live = redis.NewLiveFeed(rc, opts.SubscriptionsPerPrincipal, opts.Log)
+		dcfg.Live, feed = live, live
+	}
 	jobs, err := delivery.NewRiverClient(db.Pool, dcfg)
 	if err != nil {
 		return nil, err
@@ -295,7 +316,8 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),
 		},
-		CardPartners: authSvc, PublicBaseURL: opts.PublicBaseURL})
+		CardPartners: authSvc, PublicBaseURL: opts.PublicBaseURL, Feed: feed})
+	streams := gqlhttp.NewStreams()
 	h := server.New(server.Deps{
 		Log:           opts.Log,
 		Ops:           ops,
@@ -314,8 +336,13 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		LanguageFiles:         delivery.NewLanguageFiles(opts.NotifyAllowPrivate),
 		SCADevIssuer:          devIssuer,
 		CheckoutPrefix:        opts.CheckoutPrefix,
+
+		SubscriptionsPerConnection: opts.SubscriptionsPerConnection,
+		SubscriptionKeepAlive:      opts.SubscriptionKeepAlive,
+		Streams:                    streams,
 	})
 	return &App{Handler: h, Auth: authSvc, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts,
 			checkout: checkoutSvc}}, nil

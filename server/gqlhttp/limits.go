@@ -37,6 +37,13 @@ type Limits struct {
 	// MutationFields caps the top-level fields of a mutation, each of
 	// which writes.
 	MutationFields int
+	// Depth caps how deeply fields nest, fragments expanded (a fragment
+	// spread or an inline fragment adds no level; each field adds one).
+	Depth int
+	// OncePerDocument names top-level fields that a document may select at
+	// most once, however they are aliased or spread: the sensitive
+	// mutations (one-time passwords, logins), whose every try counts.
+	OncePerDocument []string
 	// TokenLimit is the parser's token limit (the server's own).
 	TokenLimit int
 	// Validated, when set, is the server's query cache: a document found
@@ -83,8 +90,12 @@ func (l Limits) MutateOperationParameters(ctx context.Context, p *graphql.RawPar
 
 // Check returns the error of the first limit doc exceeds, or nil.
 func (l Limits) Check(doc *ast.QueryDocument) *gqlerror.Error {
-	c := counter{doc: doc, memo: map[string]*tally{}}
+	c := counter{doc: doc, memo: map[string]*tally{}, once: map[string]bool{}}
+	for _, name := range l.OncePerDocument {
+		c.once[name] = true
+	}
 	var selections int
+	onceSeen := map[string]int{}
 	for _, op := range doc.Operations {
 		t := c.selectionSet(op.SelectionSet)
 		if c.err != nil {
@@ -112,6 +123,17 @@ func (l Limits) Check(doc *ast.QueryDocument) *gqlerror.Error {
 			if lim.max > 0 && lim.n > lim.max {
 				return tooLarge("%s has %s %s; the limit is %d", name, count(lim.n), lim.what, lim.max)
 			}
+		}
+		if l.Depth > 0 && t.depth > l.Depth {
+			return tooLarge("%s nests fields %s deep; the limit is %d", name, count(t.depth), l.Depth)
+		}
+		for field, n := range t.once {
+			onceSeen[field] = sat(onceSeen[field] + n)
+		}
+	}
+	for _, field := range l.OncePerDocument {
+		if n := onceSeen[field]; n > 1 {
+			return tooLarge("the document selects %s %s times; it may be selected once per request", field, count(n))
 		}
 	}
 	if l.Selections > 0 && selections > l.Selections {
@@ -146,6 +168,11 @@ type tally struct {
 	// top counts the fields at the top level of the selection set,
 	// including those of fragments spread or inlined at that level.
 	top int
+	// depth is how deeply fields nest below the selection set.
+	depth int
+	// once counts the top-level fields named in Limits.OncePerDocument,
+	// by name, like top.
+	once map[string]int
 }
 
 func (t *tally) add(o *tally, withTop bool) {
@@ -155,6 +182,12 @@ func (t *tally) add(o *tally, withTop bool) {
 	t.directives = sat(t.directives + o.directives)
 	if withTop {
 		t.top = sat(t.top + o.top)
+		for name, n := range o.once {
+			if t.once == nil {
+				t.once = map[string]int{}
+			}
+			t.once[name] = sat(t.once[name] + n)
+		}
 	}
 }
 
@@ -163,6 +196,7 @@ type counter struct {
 	doc  *ast.QueryDocument
 	memo map[string]*tally // nil value: being counted (a cycle if met again)
 	err  *gqlerror.Error
+	once map[string]bool
 }
 
 func (c *counter) selectionSet(set ast.SelectionSet) *tally {
@@ -178,17 +212,29 @@ func (c *counter) selectionSet(set ast.SelectionSet) *tally {
 			if s.Alias != "" && s.Alias != s.Name {
 				t.aliases++
 			}
+			if c.once[s.Name] {
+				if t.once == nil {
+					t.once = map[string]int{}
+				}
+				t.once[s.Name]++
+			}
 			t.directives += len(s.Directives)
-			t.add(c.selectionSet(s.SelectionSet), false)
+			child := c.selectionSet(s.SelectionSet)
+			t.add(child, false)
+			t.depth = max(t.depth, child.depth+1)
 		case *ast.InlineFragment:
 			t.selections++
 			t.directives += len(s.Directives)
-			t.add(c.selectionSet(s.SelectionSet), true)
+			child := c.selectionSet(s.SelectionSet)
+			t.add(child, true)
+			t.depth = max(t.depth, child.depth)
 		case *ast.FragmentSpread:
 			t.selections++
 			t.spreads++
 			t.directives += len(s.Directives)
-			t.add(c.fragment(s.Name), true)
+			child := c.fragment(s.Name)
+			t.add(child, true)
+			t.depth = max(t.depth, child.depth)
 		}
 	}
 	return t

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 var testLimits = Limits{
@@ -121,4 +123,85 @@ func BenchmarkLimitsFragmentBomb(b *testing.B) {
 			b.Fatal("accepted")
 		}
 	}
+}
+
+// introspection is GraphiQL's introspection query with graphql-js 17's
+// deepest type references (nine levels of ofType).
+func introspection() string {
+	ref := "kind name"
+	for range 9 {
+		ref = "kind name ofType { " + ref + " }"
+	}
+	return `query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+  types { ...FullType } directives { name description locations args(includeDeprecated: true) { ...InputValue } } } }
+fragment FullType on __Type { kind name description
+  fields(includeDeprecated: true) { name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields(includeDeprecated: true) { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue isDeprecated deprecationReason }
+fragment TypeRef on __Type { ` + ref + ` }`
+}
+
+// nested is a query whose fields nest depth deep.
+func nested(depth int) string {
+	q := "id"
+	for range depth - 1 {
+		q = "a { " + q + " }"
+	}
+	return "{ " + q + " }"
+}
+
+func TestLimitsRefuseDeepDocuments(t *testing.T) {
+	l := testLimits
+	l.Depth = 15
+	if err := l.MutateOperationParameters(context.Background(), &graphql.RawParams{Query: introspection()}); err != nil {
+		t.Fatalf("introspection refused: %v", err)
+	}
+	if err := l.Check(mustParse(t, nested(15))); err != nil {
+		t.Fatalf("depth 15 refused: %v", err)
+	}
+	wantRefused(t, l.Check(mustParse(t, nested(16))), "nests fields 16 deep; the limit is 15")
+	// Fragments add no level of their own, but their fields count where
+	// they are spread, however the depth is split between them.
+	frag := "{ a { a { ...F } } }\nfragment F on T { a { ... on T { a { ...G } } } }\nfragment G on T { " +
+		strings.TrimSuffix(strings.TrimPrefix(nested(12), "{ "), " }") + " }"
+	wantRefused(t, l.Check(mustParse(t, frag)), "nests fields 16 deep")
+}
+
+func TestLimitsAllowSensitiveMutationsOncePerDocument(t *testing.T) {
+	l := testLimits
+	l.OncePerDocument = []string{"validateOtp", "loyaltyLogin"}
+	ok := []string{
+		`mutation { validateOtp(phonenumber: "45", otp: "1") { userId } }`,
+		`mutation { validateOtp(phonenumber: "45", otp: "1") { userId } loyaltyLogin(input: {}) { token } }`,
+		// A nested field of the same name is not the mutation.
+		`query { a { validateOtp { b } } b: a { validateOtp { b } } }`,
+	}
+	for _, q := range ok {
+		if err := l.Check(mustParse(t, q)); err != nil {
+			t.Errorf("%s refused: %v", q, err)
+		}
+	}
+	refused := map[string]string{
+		"aliased":      `mutation { a: validateOtp(phonenumber: "45", otp: "1") { userId } b: validateOtp(phonenumber: "45", otp: "2") { userId } }`,
+		"spread twice": `mutation { ...T ...T } fragment T on Mutation { validateOtp(phonenumber: "45", otp: "1") { userId } }`,
+		"inline":       `mutation { loyaltyLogin(input: {}) { token } ... on Mutation { loyaltyLogin(input: {}) { token } } }`,
+		"two operations": `mutation A { validateOtp(phonenumber: "45", otp: "1") { userId } }
+mutation B { validateOtp(phonenumber: "45", otp: "2") { userId } }`,
+	}
+	for name, q := range refused {
+		err := l.Check(mustParse(t, q))
+		if err == nil || !strings.Contains(err.Message, "it may be selected once per request") || err.Extensions["code"] != CodeTooLarge {
+			t.Errorf("%s: %v, want refused", name, err)
+		}
+	}
+}
+
+func mustParse(t *testing.T, q string) *ast.QueryDocument {
+	t.Helper()
+	doc, err := parser.ParseQuery(&ast.Source{Input: q})
+	if err != nil {
+		t.Fatalf("parse %s: %v", q, err)
+	}
+	return doc
 }

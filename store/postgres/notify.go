@@ -309,6 +309,26 @@ func (WebhookArgs) Kind() string { return "notify_webhook" }
 // InsertOpts puts webhook deliveries in their own queue.
 func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: NotifyQueue} }
 
+// LiveQueue is the River queue that hands live events to subscriptions.
+const LiveQueue = "live"
+
+// LiveArgs is one live event in the outbox: a River job that the live
+// worker (package delivery) publishes to every replica's subscriptions
+// (Redis pub/sub). It is written for every event that subscriptions can
+// ask for, whether or not a webhook endpoint wants it.
+type LiveArgs struct {
+	Event notify.LiveEvent `json:"event"`
+}
+
+// Kind is the River job kind of a live event.
+func (LiveArgs) Kind() string { return "notify_live" }
+
+// InsertOpts puts live events in their own queue, tried a few times only:
+// a live event that cannot be published within seconds is stale.
+func (LiveArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: LiveQueue, MaxAttempts: 3}
+}
+
 // Outbox writes notifications in the caller's transaction, so that they go
 // out if and only if the change they announce commits.
 type Outbox struct {
@@ -326,6 +346,16 @@ func NewOutbox(jobs *river.Client[pgx.Tx]) *Outbox { return &Outbox{jobs: jobs} 
 func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	// Events about a user (receipts, cards) are also live events.
+	var live []notify.Event
+	for _, ev := range events {
+		if ev.UserID != "" && ev.ObjectID != "" {
+			live = append(live, ev)
+		}
+	}
+	if err := o.Live(ctx, tx, live...); err != nil {
+		return err
 	}
 	owners := make([]int64, len(events))
 	types := make([]string, len(events))
@@ -409,6 +439,22 @@ func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event)
 		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])`,
 		eventIDs, dOwners, dTypes, urls, payloads); err != nil {
 		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	return nil
+}
+
+// Live writes the live events of events inside tx: each becomes a job of
+// the live queue, published to subscriptions once the transaction commits.
+func (o *Outbox) Live(ctx context.Context, tx pgx.Tx, events ...notify.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(events))
+	for i, ev := range events {
+		params[i] = river.InsertManyParams{Args: LiveArgs{Event: notify.LiveEventOf(ev)}}
+	}
+	if _, err := o.jobs.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue live event: %w", err)
 	}
 	return nil
 }

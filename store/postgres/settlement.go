@@ -906,6 +906,12 @@ func (s *SettlementStore) broadcast(ctx context.Context, tx pgx.Tx, ownerID int6
 	if s.outbox == nil {
 		return nil
 	}
+	// Subscriptions hear of it whatever endpoints exist.
+	if live, ok := s.outbox.(LiveWriter); ok {
+		if err := live.Live(ctx, tx, notify.Event{Type: typ, OwnerID: ownerID, Query: query}); err != nil {
+			return err
+		}
+	}
 	rows, err := tx.Query(ctx, `SELECT e.owner_id FROM notification_endpoints e JOIN credentials c ON c.id = e.owner_id
 		WHERE e.type = $1 AND ($2::bigint = 0 OR e.owner_id = $2 OR c.kind = 'admin')`, string(typ), ownerID)
 	if err != nil {

@@ -21,6 +21,13 @@ type EventWriter interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, events ...notify.Event) error
 }
 
+// LiveWriter writes live events (for subscriptions) to the outbox inside a
+// transaction (Outbox.Live); an EventWriter that is one also gets the
+// settlement events, which go to webhooks per endpoint.
+type LiveWriter interface {
+	Live(ctx context.Context, tx pgx.Tx, events ...notify.Event) error
+}
+
 // MessageWriter writes messages to people to the outbox inside a
 // transaction (MessageQueue).
 type MessageWriter interface {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -37,9 +38,38 @@ func Open(ctx context.Context, url, prefix string) (*Client, error) {
 	return c, nil
 }
 
+// ClusterSchemes are the URL schemes that name a Redis Cluster:
+// redis+cluster://host:port?addr=host2:port2&addr=host3:port3 (any node
+// or nodes; the client discovers the rest), rediss+cluster:// with TLS.
+var ClusterSchemes = []string{"redis+cluster://", "rediss+cluster://"}
+
+// IsClusterURL reports whether url names a Redis Cluster.
+func IsClusterURL(url string) bool {
+	for _, s := range ClusterSchemes {
+		if strings.HasPrefix(strings.ToLower(url), s) {
+			return true
+		}
+	}
+	return false
+}
+
 // Dial returns a client of the Redis server at url without checking that
-// it answers (Open does): requests fail until it does.
+// it answers (Open does): requests fail until it does. A cluster URL
+// (ClusterSchemes) gives a cluster client; every key this package writes
+// with others in one command or script shares their hash tag, so that
+// they live on one slot.
 func Dial(url, prefix string) (*Client, error) {
+	if IsClusterURL(url) {
+		scheme, rest, _ := strings.Cut(url, "://")
+		opts, err := goredis.ParseClusterURL(strings.TrimSuffix(strings.ToLower(scheme), "+cluster") + "://" + rest)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		opts.DialTimeout = 5 * time.Second
+		opts.ReadTimeout = 2 * time.Second
+		opts.WriteTimeout = 2 * time.Second
+		return &Client{rdb: goredis.NewClusterClient(opts), prefix: prefix}, nil
+	}
 	opts, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
@@ -75,24 +105,45 @@ func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
 // DeletePrefix removes every key under this client's prefix. Tests use it to
 // leave nothing behind.
 func (c *Client) DeletePrefix(ctx context.Context) error {
-	iter := c.rdb.Scan(ctx, 0, c.prefix+"*", 500).Iterator()
+	if cc, ok := c.rdb.(*goredis.ClusterClient); ok {
+		// Each master holds its own keys.
+		return cc.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+			return deletePrefix(ctx, node, c.prefix)
+		})
+	}
+	return deletePrefix(ctx, c.rdb, c.prefix)
+}
+
+// deletePrefix removes the keys under prefix on one server, one key per
+// command, since keys of different hash slots may not share one.
+func deletePrefix(ctx context.Context, rdb goredis.UniversalClient, prefix string) error {
+	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
 	var batch []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, k := range batch {
+				p.Del(ctx, k)
+			}
+			return nil
+		})
+		batch = batch[:0]
+		return err
+	}
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
 		if len(batch) == 500 {
-			if err := c.rdb.Del(ctx, batch...).Err(); err != nil {
+			if err := flush(); err != nil {
 				return err
 			}
-			batch = batch[:0]
 		}
 	}
 	if err := iter.Err(); err != nil {
 		return err
 	}
-	if len(batch) > 0 {
-		return c.rdb.Del(ctx, batch...).Err()
-	}
-	return nil
+	return flush()
 }
 
 // slogAdapter forwards go-redis's own messages (dial failures, pool
