@@ -316,8 +316,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if domainErr.Field != "" {
 				out.Extensions["field"] = resolvers.FieldName(domainErr.Field)
 			}
-			if domainErr.RetryAfter > 0 {
-				out.Extensions["retryAfterSeconds"] = int((domainErr.RetryAfter + time.Second - 1) / time.Second)
+			if s := domainErr.RetryAfterSeconds(); s > 0 {
+				out.Extensions["retryAfterSeconds"] = s
 			}
 			return out
 		}
@@ -332,7 +332,11 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			log.WarnContext(ctx, "graphql resolver cut short", "err", err, "request_id", RequestID(ctx))
+			level := slog.LevelWarn
+			if errors.Is(err, context.Canceled) {
+				level = slog.LevelDebug // the client left; nobody reads the answer
+			}
+			log.Log(ctx, level, "graphql resolver cut short", "err", err, "request_id", RequestID(ctx))
 			out := gqlerror.WrapPath(path, errors.New("the request timed out or was cancelled"))
 			out.Extensions = map[string]any{"code": "UNAVAILABLE"}
 			return out
@@ -371,11 +375,15 @@ func refuseBadCredentials(next http.Handler) http.Handler {
 		case errs.Unauthenticated:
 		case errs.RateLimited: // too many failed logins
 			status = http.StatusTooManyRequests
-			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 		case errs.Internal:
 			status = http.StatusInternalServerError
 		default:
 			status = http.StatusServiceUnavailable
+		}
+		if s := e.RetryAfterSeconds(); s > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(s))
+		} else if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", strconv.Itoa(int(errs.UnavailableRetryAfter/time.Second)))
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)

@@ -93,6 +93,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// statusClientClosed is logged for a request whose client went away
+// before it was answered.
+const statusClientClosed = 499
+
 // accessLog writes one structured line per request. It logs the path, never
 // the query string or headers, which may carry secrets.
 func accessLog(log *slog.Logger) middleware {
@@ -105,7 +109,14 @@ func accessLog(log *slog.Logger) middleware {
 				rec.status = http.StatusOK
 			}
 			level := slog.LevelInfo
-			if rec.status >= 500 {
+			switch {
+			case errors.Is(r.Context().Err(), context.Canceled):
+				// The client left before the answer: nobody saw it, and
+				// it is no fault of the server (nginx's 499).
+				rec.status, level = statusClientClosed, slog.LevelDebug
+			case rec.status >= 500 && rec.status != http.StatusServiceUnavailable:
+				// A 503 is a dependency that is down, logged once when it
+				// went down, not one error per request.
 				level = slog.LevelError
 			}
 			log.LogAttrs(r.Context(), level, "request",

@@ -35,8 +35,37 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
-	// RetryAfter is set on RateLimited errors.
+	// RetryAfter is set on RateLimited errors, and on Unavailable ones
+	// that know when to try again (RetryAfterSeconds gives the default).
 	RetryAfter time.Duration
+}
+
+// UnavailableRetryAfter is how long a caller is told to wait when a
+// dependency (PostgreSQL, Redis) is down and the error names no time: the
+// service probes a dependency it knows is down more often than that.
+const UnavailableRetryAfter = 2 * time.Second
+
+// RetryAfterSeconds is the Retry-After of e in whole seconds, rounded up:
+// its RetryAfter on RateLimited and Unavailable errors (at least
+// UnavailableRetryAfter for Unavailable ones that name none), else 0.
+func (e *Error) RetryAfterSeconds() int {
+	if e == nil {
+		return 0
+	}
+	d := e.RetryAfter
+	switch e.Code {
+	case RateLimited:
+	case Unavailable:
+		if d <= 0 {
+			d = UnavailableRetryAfter
+		}
+	default:
+		return 0
+	}
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // Error implements the error interface.

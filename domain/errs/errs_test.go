@@ -1,6 +1,9 @@
 package errs
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestItemPlacesTheFieldUnderTheListItem(t *testing.T) {
 	for _, tc := range []struct {
@@ -39,6 +42,25 @@ func TestFieldMapNamesPathsForOneEdge(t *testing.T) {
 	} {
 		if got := m.Name(path); got != want {
 			t.Errorf("Name(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+func TestRetryAfterSecondsOnRateLimitedAndUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		err  *Error
+		want int
+	}{
+		{RateLimitedf(1500*time.Millisecond, "slow down"), 2},
+		{RateLimitedf(0, "slow down"), 0},
+		{E(Unavailable, "database is unavailable"), int(UnavailableRetryAfter / time.Second)},
+		{&Error{Code: Unavailable, RetryAfter: 7 * time.Second}, 7},
+		{E(Internal, "x"), 0},
+		{&Error{Code: Invalid, RetryAfter: time.Second}, 0},
+		{nil, 0},
+	} {
+		if got := tc.err.RetryAfterSeconds(); got != tc.want {
+			t.Errorf("%v: RetryAfterSeconds() = %d, want %d", tc.err, got, tc.want)
 		}
 	}
 }

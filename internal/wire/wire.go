@@ -20,6 +20,7 @@ import (
 	"loyaltygraph/delivery"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/checkout"
+	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/notify"
@@ -161,10 +162,13 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	guards := auth.Options{
 		FailuresPerWindow: opts.LoginFailuresPerMinute,
 		OnGuardError: func(ctx context.Context, err error) {
-			log.WarnContext(ctx, "login throttle skipped", "err", err)
+			logSkipped(ctx, log, "login throttle skipped", err)
 		},
 	}
+	// Outages of PostgreSQL and Redis are logged once per change of state.
+	db.SetLogger(log)
 	if rc != nil { // commands without Redis (credentials, demo) serve no requests
+		rc.SetLogger(log)
 		guards.Failures, guards.KeyIDs = redis.NewLoginFailures(rc), redis.NewKeyIDs(rc)
 	}
 	authSvc := auth.NewService(postgres.NewCredentialStore(db), secret.NewArgon2(params, 0), keys, opts.Now, guards)
@@ -261,7 +265,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		logos = redis.NewLogoCache(rc)
 	}
 	profiles := merchant.NewProfiles(postgres.NewMerchantStore(db), logos, opts.Now, func(ctx context.Context, err error) {
-		log.WarnContext(ctx, "logo cache skipped", "err", err)
+		logSkipped(ctx, log, "logo cache skipped", err)
 	})
 	messagesSvc := receipt.NewMessages(postgres.NewMessageStore(db), opts.Now)
 
@@ -355,3 +359,14 @@ type noLogoCache struct{}
 
 func (noLogoCache) GetLogo(context.Context, string) (*merchant.LogoImage, error) { return nil, nil }
 func (noLogoCache) PutLogo(context.Context, string, merchant.LogoImage) error    { return nil }
+
+// logSkipped logs a guard or cache that was skipped because its storage
+// failed: a warning, unless the storage is known to be down, whose outage
+// its health monitor logged once already.
+func logSkipped(ctx context.Context, log *slog.Logger, msg string, err error) {
+	level := slog.LevelWarn
+	if errs.Is(err, errs.Unavailable) {
+		level = slog.LevelDebug
+	}
+	log.Log(ctx, level, msg, "err", err)
+}

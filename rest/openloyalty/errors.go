@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
@@ -77,13 +76,11 @@ type messageBody struct {
 // 400, the rest as {code, message}.
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	e := errs.As(err)
-	switch e.Code {
-	case errs.Internal:
+	if e.Code == errs.Internal {
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
-	case errs.RateLimited:
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-		}
+	}
+	if s := e.RetryAfterSeconds(); s > 0 { // 429 and 503
+		w.Header().Set("Retry-After", strconv.Itoa(s))
 	}
 	if e.Code == errs.Invalid || (e.Code == errs.Conflict && e.Field != "") {
 		storebox.WriteJSON(w, http.StatusBadRequest, formBody(e.Field, e.Message))

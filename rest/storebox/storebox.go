@@ -17,7 +17,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
-	"time"
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
@@ -78,8 +77,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if e.Code == errs.Internal {
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
 	}
-	if e.Code == errs.RateLimited && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	// A 429 says when to try again, and so does a 503 (a dependency
+	// is down; it is probed more often than that).
+	if s := e.RetryAfterSeconds(); s > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(s))
 	}
 	// SECURITY: no WWW-Authenticate challenge on 401: a Basic challenge
 	// makes browsers prompt, cache the credentials and send them with

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/user"
@@ -71,6 +72,9 @@ func (h *Handler) pageError(w http.ResponseWriter, r *http.Request, err error) {
 			h.log.ErrorContext(r.Context(), "terms page", "err", err)
 		}
 		text = "Something went wrong. Please try again later."
+	}
+	if s := e.RetryAfterSeconds(); s > 0 { // 429 and 503
+		w.Header().Set("Retry-After", strconv.Itoa(s))
 	}
 	writeHTML(w, storebox.Status(e.Code), messageTemplate, map[string]string{"Title": "Signup", "Text": text}, "")
 }

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -40,7 +41,8 @@ func (p *PersistedQueries) Add(ctx context.Context, key, query string) {
 	if len(query) > maxPersistedQuery {
 		return
 	}
-	if err := p.c.rdb.Set(ctx, p.c.Key("apq", key), query, persistedQueryTTL).Err(); err != nil {
+	if err := p.c.rdb.Set(ctx, p.c.Key("apq", key), query, persistedQueryTTL).Err(); err != nil && !errors.Is(err, errDown) {
+		// (An outage is logged once, by the health monitor.)
 		p.log.WarnContext(ctx, "store persisted query", "err", err)
 	}
 }

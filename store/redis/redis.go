@@ -4,12 +4,17 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/store/health"
 )
 
 // DefaultPrefix namespaces every key the service writes.
@@ -19,6 +24,66 @@ const DefaultPrefix = "lg:"
 type Client struct {
 	rdb    goredis.UniversalClient
 	prefix string
+	// health knows whether Redis answers. Once a connection to it fails,
+	// every command fails at once (no dial, no retry) until a background
+	// probe finds it back; each change is logged once.
+	health *health.Monitor
+}
+
+// errDown is what commands return while Redis is known to be down. It
+// wraps no network error, so go-redis does not retry it.
+var errDown = &errs.Error{Code: errs.Unavailable, Message: "redis is unavailable; try again later",
+	RetryAfter: errs.UnavailableRetryAfter}
+
+// probeKey marks the context of the health probe, which alone reaches
+// Redis while it is known to be down.
+type probeKey struct{}
+
+// watchHook fails commands fast while Redis is known to be down and tells
+// the health monitor when a connection cannot be made.
+type watchHook struct{ health *health.Monitor }
+
+func probing(ctx context.Context) bool { return ctx.Value(probeKey{}) != nil }
+
+func (h watchHook) DialHook(next goredis.DialHook) goredis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if h.health.Down() && !probing(ctx) {
+			return nil, errDown
+		}
+		conn, err := next(ctx, network, addr)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, err // the caller gave up: nothing is known of Redis
+			}
+			if !probing(ctx) {
+				h.health.MarkDown(err)
+			}
+			return nil, errDown
+		}
+		return conn, nil
+	}
+}
+
+func (h watchHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if h.health.Down() && !probing(ctx) {
+			cmd.SetErr(errDown)
+			return errDown
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h watchHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if h.health.Down() && !probing(ctx) {
+			for _, cmd := range cmds {
+				cmd.SetErr(errDown)
+			}
+			return errDown
+		}
+		return next(ctx, cmds)
+	}
 }
 
 // Open connects to the Redis server at url (redis:// or rediss://) and
@@ -68,6 +133,8 @@ func Dial(url, prefix string) (*Client, error) {
 		opts.DialTimeout = 5 * time.Second
 		opts.ReadTimeout = 2 * time.Second
 		opts.WriteTimeout = 2 * time.Second
+		// No fail-fast for a cluster: one node down fails its own slots
+		// only, and the cluster client follows a failover.
 		return &Client{rdb: goredis.NewClusterClient(opts), prefix: prefix}, nil
 	}
 	opts, err := goredis.ParseURL(url)
@@ -77,14 +144,32 @@ func Dial(url, prefix string) (*Client, error) {
 	opts.DialTimeout = 5 * time.Second
 	opts.ReadTimeout = 2 * time.Second
 	opts.WriteTimeout = 2 * time.Second
-	return &Client{rdb: goredis.NewClient(opts), prefix: prefix}, nil
+	// A refused connection is an outage, not a hiccup: no dial retries
+	// with back-off (go-redis's default waits about 1.7 s before the
+	// first command fails); the health probe finds Redis back.
+	opts.DialerRetries = 1
+	rdb := goredis.NewClient(opts)
+	c := &Client{rdb: rdb, prefix: prefix}
+	c.health = health.New("redis", func(ctx context.Context) error {
+		return rdb.Ping(context.WithValue(ctx, probeKey{}, true)).Err()
+	}, 0)
+	rdb.AddHook(watchHook{health: c.health})
+	return c, nil
 }
 
-// Ping reports whether Redis answers.
+// Ping reports whether Redis answers; while it is known to be down, at
+// once.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
+// SetLogger sends the changes of Redis's state (down, up again) to log:
+// one warning each.
+func (c *Client) SetLogger(log *slog.Logger) { c.health.SetLogger(log) }
+
 // Close closes the connections.
-func (c *Client) Close() error { return c.rdb.Close() }
+func (c *Client) Close() error {
+	c.health.Close()
+	return c.rdb.Close()
+}
 
 // Key returns the namespaced key for the given parts.
 func (c *Client) Key(parts ...string) string {
@@ -151,7 +236,13 @@ func deletePrefix(ctx context.Context, rdb goredis.UniversalClient, prefix strin
 type slogAdapter struct{ log *slog.Logger }
 
 func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
-	a.log.WarnContext(ctx, "redis", "detail", fmt.Sprintf(format, v...))
+	level := slog.LevelWarn
+	if strings.Contains(format, "failed to dial") {
+		// An outage is logged once by the health monitor, not once per
+		// failed dial.
+		level = slog.LevelDebug
+	}
+	a.log.Log(ctx, level, "redis", "detail", fmt.Sprintf(format, v...))
 }
 
 // UseLogger sends go-redis's internal messages to log instead of plain
