@@ -47,9 +47,9 @@ func probing(ctx context.Context) bool { return ctx.Value(probeKey{}) != nil }
 
 func (h watchHook) DialHook(next goredis.DialHook) goredis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if h.health.Down() && !probing(ctx) {
-			return nil, errDown
-		}
+		// Dials go through even while Redis is known down: commands stop
+		// before they need one (ProcessHook), and the pool's own retry
+		// of a failed dial must be able to succeed.
 		conn, err := next(ctx, network, addr)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
