@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/singleflight"
+
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/ids"
 )
@@ -131,6 +133,13 @@ const (
 	knownTTL = 24 * time.Hour
 	// maxVerified bounds the memory of the verification cache.
 	maxVerified = 10000
+	// refreshAhead is how long before its trust ends a verified pair that
+	// is used again is verified again, in the background, so that a busy
+	// credential never waits for the slow hash when its entry expires.
+	refreshAhead = 15 * time.Second
+	// verifyTimeout bounds one shared verification, which runs apart from
+	// the requests that wait for it.
+	verifyTimeout = 30 * time.Second
 )
 
 // Service creates and checks credentials.
@@ -144,6 +153,9 @@ type Service struct {
 	cacheKey []byte
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedEntry
+	// flights runs one verification per presented pair at a time; the
+	// requests that present the pair meanwhile wait for its result.
+	flights singleflight.Group
 }
 
 type verifiedEntry struct {
@@ -152,6 +164,8 @@ type verifiedEntry struct {
 	// the pair was good.
 	expires time.Time
 	known   time.Time
+	// refreshing is set while the pair is verified again ahead of expires.
+	refreshing bool
 }
 
 // NewService returns a credential service guarded as opts says.
@@ -233,12 +247,21 @@ func (s *Service) AuthenticateBasic(ctx context.Context, username, secret string
 // the hasher's reserved capacity. When the counters cannot be reached the
 // throttle is skipped (fail open): logins stay possible with Redis down,
 // bounded by the hasher's concurrency.
+//
+// A pair is verified by one request at a time: concurrent requests with
+// the same pair (a cold start, an expired entry) wait for that one
+// verification instead of each running the slow hash. A pair used again
+// within refreshAhead of its expiry is verified again in the background,
+// so that its requests never wait.
 func (s *Service) AuthenticateBasicFrom(ctx context.Context, client, username, secret string) (*Principal, error) {
 	if username == "" || secret == "" || len(username) > 256 || len(secret) > 256 {
 		return nil, errs.ErrUnauthenticated
 	}
 	key := s.verifiedKey(username, secret)
-	p, fresh, known := s.lookupVerified(key)
+	p, fresh, known, refresh := s.lookupVerified(key)
+	if refresh {
+		go s.refresh(key, username, secret)
+	}
 	if fresh {
 		return p, nil
 	}
@@ -246,6 +269,8 @@ func (s *Service) AuthenticateBasicFrom(ctx context.Context, client, username, s
 	if client != "" {
 		counted = append(counted, "addr:"+client)
 	}
+	// SECURITY: the throttle stands in front of the shared verification:
+	// a blocked username or address waits for no hash.
 	if !known && s.opts.Failures != nil {
 		wait, err := s.opts.Failures.Blocked(ctx, s.opts.FailuresPerWindow, counted...)
 		if err != nil {
@@ -254,6 +279,27 @@ func (s *Service) AuthenticateBasicFrom(ctx context.Context, client, username, s
 			return nil, errs.RateLimitedf(wait, "too many failed logins; try again in %d seconds", int64((wait+time.Second-1)/time.Second))
 		}
 	}
+	flight := s.flights.DoChan(string(key[:]), func() (any, error) {
+		// One caller leaving must not fail the others that wait.
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), verifyTimeout)
+		defer cancel()
+		return s.verify(vctx, key, username, secret, known, counted)
+	})
+	select {
+	case r := <-flight:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		pp := r.Val.(Principal)
+		return &pp, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", errs.E(errs.Unavailable, "the credentials could not be checked in time"), ctx.Err())
+	}
+}
+
+// verify looks the credential up and runs the slow hash on secret; a good
+// pair is remembered under key, a bad one counted against counted.
+func (s *Service) verify(ctx context.Context, key [32]byte, username, secret string, known bool, counted []string) (Principal, error) {
 	verify := s.hasher.Verify
 	if pv, ok := s.hasher.(PriorityVerifier); ok && known {
 		verify = pv.VerifyReserved
@@ -264,26 +310,50 @@ func (s *Service) AuthenticateBasicFrom(ctx context.Context, client, username, s
 		// reveal which usernames exist.
 		_, _ = verify(ctx, dummyHash, secret)
 		s.countFailure(ctx, counted)
-		return nil, errs.ErrUnauthenticated
+		return Principal{}, errs.ErrUnauthenticated
 	}
 	if err != nil {
-		return nil, err
+		return Principal{}, err
 	}
 	ok, err := verify(ctx, c.SecretHash, secret)
 	if err != nil {
-		return nil, err
+		return Principal{}, err
 	}
 	if !ok {
 		s.countFailure(ctx, counted)
-		return nil, errs.ErrUnauthenticated
+		return Principal{}, errs.ErrUnauthenticated
 	}
 	pp := principalOf(c)
 	s.rememberVerified(key, pp)
-	return &pp, nil
+	return pp, nil
+}
+
+// refresh verifies a remembered pair again ahead of its expiry. A pair
+// that no longer verifies (a changed secret) is forgotten; when the check
+// cannot be made (the database is down) the entry keeps its expiry and the
+// next request tries again.
+func (s *Service) refresh(key [32]byte, username, secret string) {
+	_, err, _ := s.flights.Do(string(key[:]), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
+		defer cancel()
+		return s.verify(ctx, key, username, secret, true, nil)
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.verified[key]
+	if !ok {
+		return
+	}
+	if errs.Is(err, errs.Unauthenticated) {
+		delete(s.verified, key)
+		return
+	}
+	e.refreshing = false
+	s.verified[key] = e
 }
 
 func (s *Service) countFailure(ctx context.Context, keys []string) {
-	if s.opts.Failures == nil {
+	if s.opts.Failures == nil || len(keys) == 0 {
 		return
 	}
 	if err := s.opts.Failures.AddFailure(ctx, s.opts.FailureWindow, keys...); err != nil {
@@ -368,20 +438,27 @@ func (s *Service) verifiedKey(username, secret string) [32]byte {
 }
 
 // lookupVerified tells whether the pair of key verified within verifiedTTL
-// (fresh: trust it without hashing) or within knownTTL (known).
-func (s *Service) lookupVerified(key [32]byte) (p *Principal, fresh, known bool) {
+// (fresh: trust it without hashing) or within knownTTL (known), and
+// whether the caller is to refresh it: it is fresh but expires within
+// refreshAhead, and no refresh of it runs.
+func (s *Service) lookupVerified(key [32]byte) (p *Principal, fresh, known, refresh bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.verified[key]
 	now := s.now()
 	if !ok || now.After(e.known) {
-		return nil, false, false
+		return nil, false, false, false
 	}
 	if now.After(e.expires) {
-		return nil, false, true
+		return nil, false, true, false
+	}
+	if !e.refreshing && now.After(e.expires.Add(-refreshAhead)) {
+		e.refreshing = true
+		s.verified[key] = e
+		refresh = true
 	}
 	pp := e.principal
-	return &pp, true, true
+	return &pp, true, true, refresh
 }
 
 // Forget drops every remembered verification, so that a revoked credential

@@ -76,7 +76,8 @@ var rules = []rule{
 	{
 		layer: "loyaltygraph/domain",
 		allow: func(imp string) bool {
-			return (std(imp) && !transport(imp)) ||
+			// singleflight: one verification of a credential at a time.
+			return (std(imp) && !transport(imp)) || imp == "golang.org/x/sync/singleflight" ||
 				imp == "github.com/shopspring/decimal" || under(imp, "loyaltygraph/domain")
 		},
 		forbiddenDeps: []string{"net/http", "github.com/jackc/pgx", "github.com/redis/go-redis",
