@@ -20,8 +20,9 @@ const DefaultProbeInterval = 250 * time.Millisecond
 // probeTimeout bounds one probe.
 const probeTimeout = time.Second
 
-// Monitor is the state of one dependency. The zero value is not usable;
-// build one with New.
+// Monitor is the state of one dependency; build one with New. A nil
+// Monitor knows nothing and says the dependency is up (a pool built
+// without Open).
 type Monitor struct {
 	name     string
 	probe    func(ctx context.Context) error
@@ -50,19 +51,19 @@ func New(name string, probe func(ctx context.Context) error, interval time.Durat
 
 // SetLogger sends the state changes to log.
 func (m *Monitor) SetLogger(log *slog.Logger) {
-	if log != nil {
+	if m != nil && log != nil {
 		m.log.Store(log)
 	}
 }
 
 // Down reports whether the dependency is known to be down.
-func (m *Monitor) Down() bool { return m.down.Load() }
+func (m *Monitor) Down() bool { return m != nil && m.down.Load() }
 
 // MarkDown records that the dependency failed with cause, a failure that
 // means it cannot be reached or is shutting down. The first report of an
 // outage is logged and starts the probe; later ones change nothing.
 func (m *Monitor) MarkDown(cause error) {
-	if m.down.Load() {
+	if m == nil || m.down.Load() {
 		return
 	}
 	m.mu.Lock()
@@ -87,7 +88,7 @@ func (m *Monitor) MarkDown(cause error) {
 // MarkUp records that the dependency answered again; it logs the end of
 // an outage once.
 func (m *Monitor) MarkUp() {
-	if !m.down.Load() {
+	if m == nil || !m.down.Load() {
 		return
 	}
 	m.mu.Lock()
@@ -106,6 +107,9 @@ func (m *Monitor) markUpLocked() {
 
 // Close stops the probe.
 func (m *Monitor) Close() {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.closed {

@@ -22,3 +22,6 @@ func SumLikePostgres(values []decimal.Decimal) decimal.Decimal {
 // NumericDest is the binary numeric scan target of the merchant model
 // (tests).
 func NumericDest(d *decimal.Decimal) any { return numeric(d) }
+
+// MapError is mapError (tests).
+func MapError(err error, what string) error { return mapError(err, what) }

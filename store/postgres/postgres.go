@@ -94,9 +94,6 @@ func (db *DB) Down() bool { return db.health.Down() }
 type watchTracer struct{ db *DB }
 
 func (w *watchTracer) observe(err error) {
-	if w.db.health == nil {
-		return
-	}
 	if err == nil {
 		w.db.health.MarkUp()
 		return
