@@ -286,6 +286,10 @@ func TestPostgresOutageAnswers503AndHeals(t *testing.T) {
 			return s.do("GET", "/api/DEFAULT/admin/customer", "", "Authorization", "Bearer "+tokens.Token)
 		}, up: status(http.StatusOK), down: openLoyaltyDown},
 		{name: "GraphQL", send: gql(basic, `{ merchants(first: 1) { totalCount } }`), up: graphQLUp, down: graphQLDown},
+		// Relationship fields go through dataloaders.
+		{name: "GraphQL relationships", send: gql(basic, `{ merchants(first: 5) { nodes { merchantId
+			companies { __typename } stores { __typename } campaigns { __typename } invoices { __typename } } } }`),
+			up: graphQLUp, down: graphQLDown},
 		// Writes too.
 		{name: "Loyalty Settlement REST write", send: func() answer {
 			return s.do("POST", "/api/v1/merchants", `{"merchantName":"Outage"}`, "Authorization", basic)
