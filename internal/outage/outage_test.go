@@ -112,6 +112,13 @@ func openLoyaltyDown(a answer) bool {
 	return a.status == http.StatusServiceUnavailable && json.Unmarshal([]byte(a.body), &b) == nil && b.Code == 503 && b.Message != ""
 }
 
+func checkoutDown(a answer) bool {
+	var b struct {
+		Errors map[string]string `json:"errors"`
+	}
+	return a.status == http.StatusServiceUnavailable && json.Unmarshal([]byte(a.body), &b) == nil && len(b.Errors) > 0
+}
+
 func graphQLDown(a answer) bool {
 	var b struct {
 		Errors []struct {
@@ -301,6 +308,9 @@ func TestPostgresOutageAnswers503AndHeals(t *testing.T) {
 			return s.do("POST", "/api/DEFAULT/admin/customer/register", `{"customer":{"firstName":"A","lastName":"B","email":"outage@example.com","agreement1":true}}`,
 				"Authorization", "Bearer "+tokens.Token)
 		}, up: status(http.StatusOK, http.StatusBadRequest), down: openLoyaltyDown},
+		{name: "Checkout REST", send: func() answer {
+			return s.do("POST", "/api/checkout/login/nobody@example.com", `{"password":"wrong password"}`)
+		}, up: status(http.StatusNotAcceptable), down: checkoutDown},
 		{name: "GraphQL mutation", send: gql(basic, `mutation { createMerchant(input: {merchantName: "Outage"}) { merchant { merchantId } userErrors { code message } } }`),
 			up: graphQLUp, down: graphQLDown},
 	}
@@ -356,6 +366,9 @@ func TestRedisOutageAnswers503FastAndHeals(t *testing.T) {
 	checks := []check{
 		{name: "OTP by REST", send: otpREST, up: status(http.StatusBadRequest, http.StatusUnauthorized), down: storeboxDown},
 		{name: "OTP by GraphQL", send: otpGraphQL, up: graphQLUp, down: graphQLDown},
+		// Checkout sessions live in Redis.
+		{name: "Checkout REST", send: func() answer { return s.do("GET", "/api/checkout/selection", "") },
+			up: status(http.StatusOK), down: checkoutDown},
 	}
 	for _, c := range checks {
 		if a := c.send(); !c.up(a) {

@@ -309,7 +309,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		checkout.Options{SessionTTL: opts.CheckoutSessionTTL, FrontendBaseURL: frontend,
 			FailuresPerMinute: opts.LoginFailuresPerMinute, Throttle: checkoutThrottle,
 			OnThrottleError: func(ctx context.Context, err error) {
-				log.WarnContext(ctx, "checkout login throttle skipped", "err", err)
+				logSkipped(ctx, log, "checkout login throttle skipped", err)
 			}})
 	ops := app.New(app.Services{Checkout: checkoutSvc, Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),

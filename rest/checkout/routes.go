@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
@@ -367,8 +366,8 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, st *ch
 	if e.Code == errs.Internal {
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
 	}
-	if e.Code == errs.RateLimited && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	if s := e.RetryAfterSeconds(); s > 0 { // 429 and 503
+		w.Header().Set("Retry-After", strconv.Itoa(s))
 	}
 	field := Fields.Name(e.Field)
 	switch {
