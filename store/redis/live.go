@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -165,7 +166,8 @@ func (f *LiveFeed) Subscribe(ctx context.Context, holder string, match func(noti
 			case <-s.done:
 				return
 			case <-renew.C:
-				if err := renewScript.Run(ctx, f.c.rdb, []string{key}, member, millis(LeaseTTL)).Err(); err != nil && ctx.Err() == nil {
+				if err := renewScript.Run(ctx, f.c.rdb, []string{key}, member, millis(LeaseTTL)).Err(); err != nil && ctx.Err() == nil &&
+					!errors.Is(err, errDown) { // an outage is logged once, by the health monitor
 					f.log.WarnContext(ctx, "renew subscription lease", "err", err)
 				}
 			case ev := <-s.ch:
@@ -186,7 +188,7 @@ func (f *LiveFeed) Subscribe(ctx context.Context, holder string, match func(noti
 func (f *LiveFeed) release(key, member string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := f.c.rdb.ZRem(ctx, key, member).Err(); err != nil {
+	if err := f.c.rdb.ZRem(ctx, key, member).Err(); err != nil && !errors.Is(err, errDown) {
 		f.log.Warn("release subscription lease", "err", err)
 	}
 }
