@@ -12,6 +12,7 @@ import (
 	"loyaltygraph/app/live"
 	"loyaltygraph/app/loyalty"
 	"loyaltygraph/app/merchants"
+	"loyaltygraph/app/metrics"
 	"loyaltygraph/app/notifications"
 	"loyaltygraph/app/receipts"
 	"loyaltygraph/app/settlements"
@@ -43,6 +44,8 @@ type Ops struct {
 	Checkout *checkout.Ops
 	// Live are the subscriptions (issue 11).
 	Live *live.Ops
+	// Metrics decides who reads the service's metrics (issue 12).
+	Metrics *metrics.Ops
 }
 
 // Services are the domain services the operations call.
@@ -92,6 +95,7 @@ func New(s Services) Ops {
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
 		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
 		Checkout:         checkout.New(s.Checkout),
+		Metrics:          metrics.New(),
 	}
 	ops.Live = live.New(s.Feed, ops.Users, ops.Receipts, ops.Settlements)
 	return ops

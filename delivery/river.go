@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/store/postgres"
@@ -84,6 +85,9 @@ type Config struct {
 	// Live publishes the outbox's live events to subscriptions (Redis
 	// pub/sub); without it the live queue is not worked.
 	Live Publisher
+	// Middleware wraps every job's work (the service's metrics count
+	// delivery outcomes with one).
+	Middleware []rivertype.Middleware
 }
 
 func (c Config) withDefaults() Config {
@@ -165,6 +169,7 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 		JobTimeout:           cfg.jobTimeout(),
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		PeriodicJobs:         periodic,
+		Middleware:           cfg.Middleware,
 	})
 }
 

@@ -98,8 +98,13 @@ var gqlCodes = map[errs.Code]string{
 
 // newGraphQL builds the GraphQL server: explicit transports, query cache,
 // persisted queries, limits, gated introspection, and error presentation.
-func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, log *slog.Logger, live gqlhttp.Live, streams *gqlhttp.Streams) http.Handler {
+func newGraphQL(res *resolvers.Resolver, apq graphql.Cache[string], dev bool, log *slog.Logger, live gqlhttp.Live, streams *gqlhttp.Streams, observe ...graphql.HandlerExtension) http.Handler {
 	srv := handler.New(executableSchema(res))
+	// Metrics and traces first: outermost, they see every operation,
+	// those answered by a plan too.
+	for _, ext := range observe {
+		srv.Use(ext)
+	}
 	srv.AddTransport(transport.Options{})
 	// Subscriptions: WebSocket (graphql-transport-ws) and Server-Sent
 	// Events, the latter before the plain POST transport that would

@@ -16,6 +16,7 @@ import (
 	"loyaltygraph/app"
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/internal/telemetry"
 	"loyaltygraph/resolvers"
 	"loyaltygraph/rest/checkout"
 	"loyaltygraph/rest/openloyalty"
@@ -75,6 +76,11 @@ type Deps struct {
 	// Streams are the open subscriptions' connections, ended on shutdown
 	// (Streams.Close); nil gives the handler its own.
 	Streams *gqlhttp.Streams
+	// Metrics are served at GET /metrics to admins and count every
+	// request and GraphQL operation; nil measures nothing.
+	Metrics *telemetry.Metrics
+	// Tracing traces requests and GraphQL operations; nil is off.
+	Tracing *telemetry.Tracing
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -116,7 +122,7 @@ func New(d Deps) http.Handler {
 	if d.Streams == nil {
 		d.Streams = gqlhttp.NewStreams()
 	}
-	gql := newGraphQL(res, d.APQ, d.Dev, d.Log, live, d.Streams)
+	gql := newGraphQL(res, d.APQ, d.Dev, d.Log, live, d.Streams, telemetry.GraphQL(d.Metrics, d.Tracing)...)
 	// The transport caps JSON bodies at graphqlBodyLimit itself; multipart
 	// requests (uploads) may be larger.
 	mux.Handle("/graphql", limitBody(graphqlUploadLimit)(withClientAddress(withCheckoutToken(gql))))
@@ -135,12 +141,17 @@ func New(d Deps) http.Handler {
 	receiptdata.RegisterUsers(mux, d.Ops.Users, d.Log)
 	openloyalty.Register(mux, d.Ops.Loyalty, d.Log, notFound(mux))
 	checkout.Register(mux, d.CheckoutPrefix, d.Ops.Checkout, d.Log)
+	if d.Metrics != nil {
+		mux.Handle(metricsPath, metricsHandler(d.Ops.Metrics, d.Metrics.Handler(), d.Log))
+	}
 	// Unknown paths answer in JSON too, not in the mux's plain text, and a
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))
 
-	return chain(mux,
+	measure, routed := instrument(mux, d)
+	return chain(routed,
 		withRequestID,
+		measure,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		refuseBrowserWrites,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"loyaltygraph/internal/telemetry"
 	"loyaltygraph/secret"
 )
 
@@ -85,6 +86,13 @@ type config struct {
 	SubscriptionsPerConnection int
 	SubscriptionsPerPrincipal  int
 	SubscriptionKeepAlive      time.Duration
+	// MetricsAddr is a second listener serving only GET /metrics, without
+	// credentials (METRICS_ADDR; none when empty). The main listener
+	// serves /metrics to admins either way.
+	MetricsAddr string
+	// Tracing is set by serve from the OTEL_* settings (telemetry.StartTracing),
+	// not read here; nil is off.
+	Tracing *telemetry.Tracing
 }
 
 // needs says which settings a sub-command requires.
@@ -289,6 +297,14 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p
+	}
+	c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			bad("METRICS_ADDR must be host:port or :port, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.HTTPAddr {
+			bad("METRICS_ADDR must differ from HTTP_ADDR (the main listener serves /metrics to admins already)")
+		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))

@@ -150,7 +150,7 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 
 // open connects to PostgreSQL and, when wanted, Redis, and builds the app.
 func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*wire.App, func(), error) {
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.Tracing.ConfigurePool)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,6 +183,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SubscriptionsPerConnection: cfg.SubscriptionsPerConnection,
 		SubscriptionsPerPrincipal:  cfg.SubscriptionsPerPrincipal,
 		SubscriptionKeepAlive:      cfg.SubscriptionKeepAlive,
+		Tracing:                    cfg.Tracing,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -204,6 +205,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	redis.UseLogger(log)
+	stopTracing, err := startTracing(ctx, cfg, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	a, closeAll, err := open(ctx, cfg, log, true)
 	if err != nil {
 		return err
@@ -253,6 +259,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		}
 	})
 	log.Info("listening", "addr", ln.Addr().String(), "public_base_url", cfg.PublicBaseURL, "dev", cfg.Dev)
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, a.Metrics.Handler(), log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopMetrics()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -29,6 +29,7 @@ import (
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/internal/panlog"
+	"loyaltygraph/internal/telemetry"
 	"loyaltygraph/phone"
 	"loyaltygraph/render/receiptpdf"
 	"loyaltygraph/rest/receiptdata"
@@ -113,6 +114,12 @@ type Options struct {
 	SubscriptionsPerConnection int
 	SubscriptionsPerPrincipal  int
 	SubscriptionKeepAlive      time.Duration
+	// Metrics receive the service's measurements (a new set when nil).
+	Metrics *telemetry.Metrics
+	// Tracing traces requests, GraphQL operations and Redis commands
+	// (SQL statements are traced by the pool, see Tracing.ConfigurePool);
+	// nil is off.
+	Tracing *telemetry.Tracing
 }
 
 // App is the assembled service.
@@ -133,6 +140,8 @@ type App struct {
 	// closes both on shutdown.
 	Live    *redis.LiveFeed
 	Streams *gqlhttp.Streams
+	// Metrics are the service's measurements, also served on METRICS_ADDR.
+	Metrics *telemetry.Metrics
 
 	secretKey []byte
 	merchants *merchant.Service
@@ -150,6 +159,28 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	}
 	// SECURITY: card numbers in anything logged are masked.
 	opts.Log = panlog.New(opts.Log)
+	// Every line logged with a request's context names its request id
+	// (and its trace, when traced).
+	opts.Log = slog.New(telemetry.LogHandler(opts.Log.Handler(), server.RequestID))
+	metrics := opts.Metrics
+	if metrics == nil {
+		metrics = telemetry.NewMetrics()
+	}
+	metrics.WatchPostgres(db.Pool)
+	metrics.WatchOutbox(func(ctx context.Context) ([]telemetry.OutboxCount, error) {
+		jobs, err := db.OutboxDepth(ctx)
+		out := make([]telemetry.OutboxCount, len(jobs))
+		for i, j := range jobs {
+			out[i] = telemetry.OutboxCount{Kind: j.Kind, State: j.State, Jobs: j.Jobs}
+		}
+		return out, err
+	})
+	if rc != nil {
+		metrics.WatchRedis(rc.Redis())
+		if hook := opts.Tracing.RedisHook(); hook != nil {
+			rc.Redis().AddHook(hook)
+		}
+	}
 	keys, err := secret.NewKeys(opts.SecretKey)
 	if err != nil {
 		return nil, err
@@ -217,6 +248,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		live = redis.NewLiveFeed(rc, opts.SubscriptionsPerPrincipal, opts.Log)
 		dcfg.Live, feed = live, live
 	}
+	dcfg.Middleware = append(dcfg.Middleware, metrics.DeliveryMiddleware())
 	jobs, err := delivery.NewRiverClient(db.Pool, dcfg)
 	if err != nil {
 		return nil, err
@@ -230,7 +262,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if otpOpts.PartnerSendsPerHour == 0 {
 		otpOpts.PartnerSendsPerHour = opts.OTPPartnerSendsPerHour
 	}
-	otps, err := otp.NewService(redis.NewOTPStore(rc), otpOpts)
+	otps, err := otp.NewService(metrics.OTPStore(redis.NewOTPStore(rc)), otpOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -344,8 +376,10 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		SubscriptionsPerConnection: opts.SubscriptionsPerConnection,
 		SubscriptionKeepAlive:      opts.SubscriptionKeepAlive,
 		Streams:                    streams,
+		Metrics:                    metrics,
+		Tracing:                    opts.Tracing,
 	})
-	return &App{Handler: h, Auth: authSvc, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+	return &App{Handler: h, Auth: authSvc, Metrics: metrics, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
 		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts,
