@@ -302,7 +302,7 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 			bad("METRICS_ADDR must be host:port or :port, got %q", c.MetricsAddr)
-		} else if c.MetricsAddr == c.HTTPAddr {
+		} else if c.MetricsAddr == c.HTTPAddr && port != "0" {
 			bad("METRICS_ADDR must differ from HTTP_ADDR (the main listener serves /metrics to admins already)")
 		}
 	}
