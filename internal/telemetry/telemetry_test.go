@@ -426,3 +426,42 @@ var _ sdktrace.SpanExporter = (*tracetest.InMemoryExporter)(nil)
 func slogTo(b *testenv.LogBuffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(b, nil))
 }
+
+// TestTracingIsOffWithoutAnEndpoint: without OTEL_EXPORTER_OTLP_ENDPOINT
+// nothing is instrumented: no tracing, no GraphQL extension beyond the
+// metrics, no pool tracer, no Redis hook.
+func TestTracingIsOffWithoutAnEndpoint(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "OTEL_SERVICE_NAME" {
+			return "x"
+		}
+		return ""
+	}
+	tr, err := telemetry.StartTracing(context.Background(), getenv, server.RequestID)
+	if err != nil || tr != nil {
+		t.Fatalf("StartTracing without an endpoint: %v, %v", tr, err)
+	}
+	on := func(k string) string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_SDK_DISABLED": "true"}[k]
+	}
+	if tr, _ := telemetry.StartTracing(context.Background(), on, server.RequestID); tr != nil {
+		t.Error("OTEL_SDK_DISABLED=true still traces")
+	}
+	if exts := telemetry.GraphQL(nil, tr); len(exts) != 0 {
+		t.Errorf("%d GraphQL extensions with telemetry off", len(exts))
+	}
+	if exts := telemetry.GraphQL(telemetry.NewMetrics(), tr); len(exts) != 1 {
+		t.Errorf("%d GraphQL extensions with metrics only, want 1 (no field interceptor)", len(exts))
+	}
+	cfg, err := pgxpool.ParseConfig("postgres://u@127.0.0.1/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.ConfigurePool(cfg)
+	if cfg.ConnConfig.Tracer != nil {
+		t.Error("a pool tracer is set with tracing off")
+	}
+	if tr.RedisHook() != nil {
+		t.Error("a Redis hook with tracing off")
+	}
+}
