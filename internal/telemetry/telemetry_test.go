@@ -349,7 +349,28 @@ func TestTracesOfOneGraphQLAndOneRESTRequest(t *testing.T) {
 	if counter.Count() == 0 {
 		t.Error("the counting tracer saw no statement: the tracers were not composed")
 	}
+	// A persisted query's hash is looked up in Redis.
+	const hash = "0000000000000000000000000000000000000000000000000000000000000abc"
+	testenv.Do(t, a.Handler, http.MethodPost, "/graphql", map[string]any{
+		"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}},
+		"Accept", "application/graphql-response+json", "X-Request-Id", "apq-request-1")
 	spans := exp.GetSpans()
+
+	_, atrace := spansOf(t, spans, "apq-request-1")
+	var redisSpans int
+	for _, s := range atrace {
+		if attr(s, "db.system") == "redis" {
+			redisSpans++
+		}
+		for _, kv := range s.Attributes {
+			if strings.Contains(kv.Value.Emit(), "0abc") {
+				t.Errorf("span %s records the persisted query's hash in %s", s.Name, kv.Key)
+			}
+		}
+	}
+	if redisSpans == 0 {
+		t.Errorf("no Redis span in the persisted query's trace: %v", names(atrace))
+	}
 
 	root, trace := spansOf(t, spans, "gql-request-1")
 	if root.Name != "/graphql" || attr(root, "http.route") != "/graphql" {
