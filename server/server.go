@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -75,6 +76,11 @@ type Deps struct {
 	// Streams are the open subscriptions' connections, ended on shutdown
 	// (Streams.Close); nil gives the handler its own.
 	Streams *gqlhttp.Streams
+	// Overload bounds the requests in progress (zero: the defaults).
+	Overload Overload
+	// Drain, when begun, turns /readyz to 503 and closes connections after
+	// each answer; nil never drains.
+	Drain *Drain
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -103,7 +109,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis))
+	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis, d.Drain))
 
 	res := resolvers.New(d.Ops)
 	res.PublicBaseURL = d.PublicBaseURL
@@ -141,6 +147,10 @@ func New(d Deps) http.Handler {
 
 	return chain(mux,
 		withRequestID,
+		closeWhenDraining(d.Drain),
+		// Before the access log (a refusal is logged once per interval,
+		// not per request), authentication and everything else.
+		newLimiter(d.Overload, runtime.GOMAXPROCS(0), d.Log).middleware,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		refuseBrowserWrites,
@@ -205,9 +215,13 @@ func limitBodies(small, ingest int64) middleware {
 }
 
 // readyz answers 200 when PostgreSQL and Redis answer, else 503 naming
-// what is down.
-func readyz(pg, rd Pinger) http.Handler {
+// what is down; 503 {"status":"draining"} once the drain has begun.
+func readyz(pg, rd Pinger, drain *Drain) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		down := []string{}

@@ -90,6 +90,8 @@ func testEnv(t *testing.T) env {
 		"HTTP_ADDR":    "127.0.0.1:0",
 		// Production without an SMS gateway: messages are logged redacted.
 		"SMS_SENDER": "log",
+		// No load balancer to drain from.
+		"SHUTDOWN_DRAIN_DELAY": "0s",
 	}
 }
 
