@@ -24,7 +24,8 @@ func (s *NotifyStore) RetireWorker(ctx context.Context, clientID string) error {
 // RescueDeadWorkers makes the running jobs of queue whose process has not
 // beaten for deadAfter (or has stopped) available again at once, or
 // discards those that have used their last attempt, as River's own rescuer
-// does after its much longer horizon. Only processes that beat are judged:
+// does after its much longer horizon, and resigns River's leadership for a
+// dead leader. Only processes that beat are judged:
 // jobs of a process that never registered are left to River. It returns
 // how many jobs were given back, and forgets processes dead for a day.
 func (s *NotifyStore) RescueDeadWorkers(ctx context.Context, queue string, deadAfter time.Duration) (int64, error) {
@@ -49,6 +50,21 @@ func (s *NotifyStore) RescueDeadWorkers(ctx context.Context, queue string, deadA
 		FROM stuck WHERE j.id = stuck.id AND j.state = 'running'`, queue, deadAfter.Seconds())
 	if err != nil {
 		return 0, mapError(err, "delivery rescue")
+	}
+	// A dead leader keeps River's leadership until its term expires (up to
+	// 15 s), and only the leader makes retries due and rescues: resign it
+	// as River itself does (delete the row, notify the electors).
+	if _, err := s.db.Pool.Exec(ctx, `
+		WITH dead AS (
+		    DELETE FROM river_leader l
+		    WHERE l.leader_id IN (SELECT client_id FROM delivery_workers
+		                          WHERE seen_at <= now() - make_interval(secs => $1))
+		    RETURNING l.leader_id
+		)
+		SELECT pg_notify(current_schema() || '.river_leadership',
+		                 json_build_object('leader_id', leader_id, 'action', 'resigned')::text)
+		FROM dead`, deadAfter.Seconds()); err != nil {
+		return tag.RowsAffected(), mapError(err, "delivery rescue")
 	}
 	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM delivery_workers WHERE seen_at < now() - interval '1 day'`); err != nil {
 		return tag.RowsAffected(), mapError(err, "delivery worker")
