@@ -34,14 +34,14 @@ type Overload struct {
 // benchmark (bench/overload_test.go, bench/README.md "Overload") on one
 // CPU, times the CPUs the Go scheduler uses; see defaultMaxInFlight.
 const (
-	kneePerCPU       = 8
+	kneePerCPU       = 2
 	DefaultQueueWait = 50 * time.Millisecond
 )
 
 // DefaultMaxInFlight is the limit of an instance whose Go scheduler uses
-// procs CPUs: the measured knee per CPU times procs, at least 16.
+// procs CPUs: the measured knee per CPU times procs.
 func DefaultMaxInFlight(procs int) int {
-	return max(16, kneePerCPU*procs)
+	return kneePerCPU * max(1, procs)
 }
 
 // busyMessage is what a refused request is told.

@@ -57,7 +57,7 @@ environment:
   NOTIFY_ALLOW_PRIVATE  true lets webhooks go to loopback/private addresses (dev, tests)
   SMS_GATEWAY_URL  send SMS through this HTTP gateway (else they are logged and kept for admins)
   SMS_GATEWAY_TOKEN  bearer token for the SMS gateway
-  HTTP_MAX_IN_FLIGHT  requests served at once before others queue (default 8 per CPU, at least 16; off)
+  HTTP_MAX_IN_FLIGHT  requests served at once before others queue (default 2 per CPU, the measured knee; off)
   HTTP_MAX_QUEUED  requests that may wait for a slot (default half of HTTP_MAX_IN_FLIGHT); beyond: 503
   HTTP_QUEUE_WAIT  how long a queued request waits for a slot (default 50ms); then: 503 with Retry-After
   SHUTDOWN_DRAIN_DELAY  after SIGTERM, how long /readyz answers 503 before the listener closes (default 5s)
