@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 	"loyaltygraph/server"
 )
 
@@ -78,7 +79,9 @@ func TestLoadServe(t *testing.T) {
 	appURL, appSrv := serve(f.app)
 	handURL, handSrv := serve(handHandler(f.pool))
 	generalURL, generalSrv := serve(withoutPlans(f.app))
-	limitedURL, limitedSrv := serve(testenv.App(t).Handler)
+	// The limiter as shipped: the default for this GOMAXPROCS.
+	limitedURL, limitedSrv := serve(testenv.AppWith(t, wire.Options{
+		Overload: server.Overload{MaxInFlight: server.DefaultMaxInFlight(runtime.GOMAXPROCS(0))}}).Handler)
 	// Warm the verified-credential cache and the query cache.
 	for _, tg := range storesTargets(f) {
 		status, body := tg.serveInProcess(t)
