@@ -23,8 +23,8 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/wire"
-	"loyaltygraph/server"
 	"loyaltygraph/secret"
+	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
