@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,8 @@ var (
 	busyGraphQL = []byte(`{"errors":[{"message":"` + busyMessage + `","extensions":{"code":"UNAVAILABLE"}}]}` + "\n")
 	// Open Loyalty answers errors other than form errors as {code, message}.
 	busyOpenLoyalty = []byte(`{"code":503,"message":"` + busyMessage + `"}` + "\n")
+	// Centra's checkout shape, {"errors": {field: message}}.
+	busyCheckout = []byte(`{"errors":{"request":"` + busyMessage + `"}}` + "\n")
 	// The Storebox shape, which every other REST family shares.
 	busyStorebox = []byte(`{"code":"unavailable","message":"` + busyMessage + `"}` + "\n")
 )
@@ -64,6 +67,8 @@ type limiter struct {
 	wait       time.Duration
 	retryAfter string
 	log        *slog.Logger
+	// checkoutPrefix is where the checkout family is served.
+	checkoutPrefix string
 	// shed counts refused requests since the last log line, lastLog is when
 	// that line was written (unix nanoseconds).
 	shed    atomic.Int64
@@ -128,6 +133,15 @@ func (l *limiter) acquire(ctx context.Context) bool {
 
 func (l *limiter) release() { <-l.slots }
 
+// forCheckout tells the limiter where the checkout family is served, so
+// that its refusals take that family's shape.
+func (l *limiter) forCheckout(prefix string) *limiter {
+	if l != nil {
+		l.checkoutPrefix = strings.TrimRight(prefix, "/")
+	}
+	return l
+}
+
 // middleware admits requests through the limiter.
 func (l *limiter) middleware(next http.Handler) http.Handler {
 	if l == nil {
@@ -163,6 +177,8 @@ func (l *limiter) refuse(w http.ResponseWriter, r *http.Request) {
 		body = busyGraphQL
 	case openloyalty.IsPath(r.URL.Path):
 		body = busyOpenLoyalty
+	case l.checkoutPrefix != "" && (r.URL.Path == l.checkoutPrefix || strings.HasPrefix(r.URL.Path, l.checkoutPrefix+"/")):
+		body = busyCheckout
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -48,7 +48,7 @@ func serveAsync(h http.Handler, path string) <-chan *httptest.ResponseRecorder {
 func TestOverloadQueuesThenSheds(t *testing.T) {
 	b := newBlockingHandler()
 	l := newLimiter(Overload{MaxInFlight: 2, MaxQueued: 1, QueueWait: time.Minute}, 1, slog.New(slog.DiscardHandler))
-	h := l.middleware(b)
+	h := l.forCheckout("/api/checkout").middleware(b)
 
 	// Two run.
 	running := []<-chan *httptest.ResponseRecorder{serveAsync(h, "/api/v1/merchants"), serveAsync(h, "/api/v1/merchants")}
@@ -69,6 +69,7 @@ func TestOverloadQueuesThenSheds(t *testing.T) {
 		{"/api/v1/merchants", "code", "unavailable"},
 		{"/graphql", "", ""},
 		{"/api/demo/customer/register", "code", "503"},
+		{"/api/checkout/selection", "errors", ""},
 	} {
 		start := time.Now()
 		rec := <-serveAsync(h, tc.path)
@@ -83,6 +84,11 @@ func TestOverloadQueuesThenSheds(t *testing.T) {
 			t.Fatalf("%s: body %q: %v", tc.path, rec.Body, err)
 		}
 		switch tc.path {
+		case "/api/checkout/selection":
+			errs, _ := body["errors"].(map[string]any)
+			if errs["request"] != busyMessage {
+				t.Errorf("checkout refusal %s", rec.Body)
+			}
 		case "/graphql":
 			errs, _ := body["errors"].([]any)
 			first, _ := errs[0].(map[string]any)

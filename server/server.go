@@ -145,12 +145,16 @@ func New(d Deps) http.Handler {
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))
 
+	checkoutPrefix := d.CheckoutPrefix
+	if checkoutPrefix == "" {
+		checkoutPrefix = checkout.DefaultPrefix
+	}
 	return chain(mux,
 		withRequestID,
 		closeWhenDraining(d.Drain),
 		// Before the access log (a refusal is logged once per interval,
 		// not per request), authentication and everything else.
-		newLimiter(d.Overload, runtime.GOMAXPROCS(0), d.Log).middleware,
+		newLimiter(d.Overload, runtime.GOMAXPROCS(0), d.Log).forCheckout(checkoutPrefix).middleware,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		refuseBrowserWrites,
