@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"loyaltygraph/rest/openloyalty"
+	"loyaltygraph/server/gqlhttp"
 )
 
 // Overload bounds the work in progress of one instance: at most
 // MaxInFlight requests run at once, at most MaxQueued more wait up to
 // QueueWait for a slot, and every other request is answered 503 with
 // Retry-After at once, before authentication, hashing or any database
-// work. /healthz and /readyz are never refused.
+// work. /healthz, /readyz and subscriptions are never refused.
 type Overload struct {
 	// MaxInFlight is how many requests run at once; 0 means
 	// DefaultMaxInFlight, a negative number turns the limit off.
@@ -148,7 +149,10 @@ func (l *limiter) middleware(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		// Health checks are never refused. Subscriptions (WebSocket, SSE)
+		// live as long as their client: they would hold a slot for hours,
+		// and have their own limits per connection and per principal.
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || (r.URL.Path == "/graphql" && gqlhttp.IsStream(r)) {
 			next.ServeHTTP(w, r)
 			return
 		}

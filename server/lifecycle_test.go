@@ -107,11 +107,21 @@ func TestOverloadQueuesThenSheds(t *testing.T) {
 		serveAsync(h, p)
 		<-b.entered
 	}
+	// Nor are subscriptions, which hold their connection for as long as
+	// the client listens and have their own limits.
+	for _, hdr := range [][2]string{{"Upgrade", "websocket"}, {"Accept", "text/event-stream"}} {
+		go func() {
+			req := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+			req.Header.Set(hdr[0], hdr[1])
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}()
+		<-b.entered
+	}
 	b.mu.Lock()
 	reached := b.reached
 	b.mu.Unlock()
-	if reached != 4 { // two running and the two health checks
-		t.Fatalf("%d requests reached the handler, want 4", reached)
+	if reached != 6 { // two running, the two health checks, the two streams
+		t.Fatalf("%d requests reached the handler, want 6", reached)
 	}
 	close(b.release)
 	for _, c := range running {
