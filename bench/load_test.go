@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
+	"loyaltygraph/server"
 )
 
 // The load test of issue 13, over TCP between processes. scripts/bench.sh
@@ -50,6 +55,10 @@ type loadTargets struct {
 	Hand    string `json:"hand"`
 	Authz   string `json:"authz"`
 	Stores  int    `json:"stores"`
+	// Limited serves the app with the overload limiter as shipped (its
+	// defaults, for this process's GOMAXPROCS); App has it off.
+	Limited     string `json:"limited"`
+	MaxInFlight int    `json:"maxInFlight"`
 }
 
 func TestLoadServe(t *testing.T) {
@@ -70,12 +79,16 @@ func TestLoadServe(t *testing.T) {
 	appURL, appSrv := serve(f.app)
 	handURL, handSrv := serve(handHandler(f.pool))
 	generalURL, generalSrv := serve(withoutPlans(f.app))
+	// The limiter as shipped: the default for this GOMAXPROCS.
+	limitedURL, limitedSrv := serve(testenv.AppWith(t, wire.Options{
+		Overload: server.Overload{MaxInFlight: server.DefaultMaxInFlight(runtime.GOMAXPROCS(0))}}).Handler)
 	// Warm the verified-credential cache and the query cache.
 	for _, tg := range storesTargets(f) {
 		status, body := tg.serveInProcess(t)
 		tg.verify(t, f, status, body)
 	}
-	b, _ := json.Marshal(loadTargets{PID: os.Getpid(), App: appURL, General: generalURL, Hand: handURL, Authz: f.authz, Stores: listSize * storesPerMerchant})
+	b, _ := json.Marshal(loadTargets{PID: os.Getpid(), App: appURL, General: generalURL, Hand: handURL, Authz: f.authz,
+		Stores: listSize * storesPerMerchant, Limited: limitedURL, MaxInFlight: server.DefaultMaxInFlight(runtime.GOMAXPROCS(0))})
 	if err := os.WriteFile(file+".tmp", b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +103,7 @@ func TestLoadServe(t *testing.T) {
 	_ = appSrv.Shutdown(shut)
 	_ = handSrv.Shutdown(shut)
 	_ = generalSrv.Shutdown(shut)
+	_ = limitedSrv.Shutdown(shut)
 }
 
 // loadResult is one target's run.

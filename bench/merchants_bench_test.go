@@ -28,6 +28,8 @@ import (
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
+	"loyaltygraph/server"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -95,7 +97,10 @@ func getFixture(tb testing.TB) *fixture {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	a := testenv.App(tb)
+	// Without the overload limiter: these benchmarks compare the cost of
+	// handlers, and the load test drives 32 connections into one CPU on
+	// purpose; the limiter has its own load test (overload_test.go).
+	a := testenv.AppWith(tb, wire.Options{Overload: server.Overload{MaxInFlight: -1}})
 	cred := testenv.Credential(tb, a, auth.KindSettlement)
 	f := &fixture{
 		app:   a.Handler,

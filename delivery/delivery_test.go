@@ -413,3 +413,67 @@ func TestBackoffSpansAboutThreeDays(t *testing.T) {
 		t.Fatalf("capped wait with jitter = %v", d)
 	}
 }
+
+func TestRetrySchedule(t *testing.T) {
+	// The default schedule is the default exponential backoff: 22 retries
+	// over about three days.
+	s, err := delivery.ParseRetrySchedule(delivery.DefaultRetrySchedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != delivery.DefaultMaxAttempts-1 {
+		t.Fatalf("default schedule has %d retries, want %d", len(s), delivery.DefaultMaxAttempts-1)
+	}
+	var total time.Duration
+	for i, d := range s {
+		if want := delivery.Backoff(i+1, delivery.DefaultRetryBase, delivery.DefaultRetryCap, 1); d != want {
+			t.Errorf("wait %d = %v, want %v", i+1, d, want)
+		}
+		total += d
+	}
+	if total < 70*time.Hour || total > 72*time.Hour {
+		t.Errorf("default schedule spans %v, want about three days", total)
+	}
+	s, err = delivery.ParseRetrySchedule(" 10s, 1m ,5m*3")
+	if err != nil || len(s) != 5 || s[0] != 10*time.Second || s[1] != time.Minute || s[4] != 5*time.Minute {
+		t.Fatalf("10s,1m,5m*3 = %v, %v", s, err)
+	}
+	for _, bad := range []string{"", "10", "500ms", "1s,,2s", "1s*0", "1s*x", "200h", "-1s", "1s*1001", "1s*600,1s*600", "1s\x00"} {
+		if _, err := delivery.ParseRetrySchedule(bad); err == nil {
+			t.Errorf("schedule %q accepted", bad)
+		}
+	}
+}
+
+func TestRetryScheduleIsFollowed(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var at []time.Time
+	rc := newReceiver(t, func(n int, _ *http.Request) int {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		if n < 3 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	e.setEndpoint(t, notify.EventUserCreated, rc.srv.URL)
+	// The job's attempts are fixed by its inserting client: the worker.
+	e.startWorker(t, delivery.Config{AllowPrivate: true, RetrySchedule: []time.Duration{time.Second, 2 * time.Second}})
+	e.enqueue(t, e.userCreated("m1"))
+	waitFor(t, 20*time.Second, "three attempts", func() bool { return rc.count() == 3 })
+	mu.Lock()
+	first, second := at[1].Sub(at[0]), at[2].Sub(at[1])
+	mu.Unlock()
+	// The schedule's waits with jitter of ±20%, plus River's fetch poll.
+	if first < 800*time.Millisecond || first > 3*time.Second || second < 1600*time.Millisecond || second > 4*time.Second {
+		t.Fatalf("waits %v and %v, want about 1s and 2s", first, second)
+	}
+	waitFor(t, 5*time.Second, "the delivery to be recorded", func() bool {
+		for _, d := range e.deliveries(t) {
+			return d.State == notify.DeliveryDelivered && d.Attempt == 3
+		}
+		return false
+	})
+}

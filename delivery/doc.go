@@ -19,16 +19,37 @@
 // non-public addresses (after DNS resolution) unless AllowPrivate is set. A
 // 2xx answer delivers the notification; anything else fails the attempt and
 // River retries it. Delivery is at least once: a receiver should use the
-// webhook-id to drop duplicates. A process killed mid-delivery leaves its
-// jobs running in the database; any other client's rescuer makes them
-// available again after RescueAfter.
+// webhook-id to drop duplicates.
 //
-// Retries back off exponentially with jitter: after the n-th failed attempt
-// the next waits RetryBase·2^(n-1), capped at RetryCap, times a random factor
-// in [0.8, 1.2). With the defaults (10 s, 6 h, 23 attempts) the first 12
-// waits add up to 10 s·(2^12−1) ≈ 11.4 h, the next 10 waits are capped at
-// 6 h (60 h), so the 23rd and last attempt comes about 71.4 h — about three
-// days — after the first. Then the delivery is marked failed.
+// Before sending, an attempt reads the event's delivery record and sends
+// nothing when it says delivered: River marks jobs complete in batches
+// (every 50 ms), so a process killed right after a 2xx leaves jobs whose
+// notification went out still "running", and they are run again. The record
+// is written right after the answer, so only a kill between the receiver's
+// answer and that write (about a millisecond) can still send twice.
+//
+// A process killed mid-delivery leaves its jobs running in the database.
+// Runner (which serve uses) beats for its River client every second in
+// delivery_workers; every runner, every second, makes the running jobs of a
+// process silent for 4 s available again at once (or discards them when
+// they have used their last attempt), and resigns River's leadership for a
+// dead leader, so that retries fall due and River's own maintenance resumes
+// at once instead of after the dead leader's term (up to 15 s). The first
+// retry of a delivery cut by a crash thus comes about 5 s after it. River's
+// own rescuer remains as a backstop for processes that never beat: it gives
+// back jobs running longer than RescueAfter (Timeout + 12 s by default) every
+// 30 s.
+//
+// Retries follow WEBHOOK_RETRY_SCHEDULE (Config.RetrySchedule; see
+// ParseRetrySchedule): the waits after the first, second, … failed attempt,
+// each times a random factor in [0.8, 1.2); its length is the number of
+// retries. The default, DefaultRetrySchedule, is exponential backoff: after
+// the n-th failed attempt the next waits 10 s·2^(n-1), capped at 6 h. The
+// first 12 waits add up to 10 s·(2^12−1) ≈ 11.4 h, the next 10 waits are
+// capped at 6 h (60 h), so the 23rd and last attempt comes about 71.4 h —
+// about three days — after the first. Then the delivery is marked failed.
+// Without a schedule, Config.RetryBase, RetryCap and MaxAttempts give the
+// same exponential backoff (tests use short ones).
 //
 // Every attempt updates the notification_deliveries row of the event
 // (attempt number, state, last HTTP status, last error), which owners read

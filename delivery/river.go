@@ -3,8 +3,12 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"loyaltygraph/domain/ids"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/store/postgres"
 )
@@ -27,9 +32,51 @@ const (
 	DefaultRetryBase   = 10 * time.Second
 	DefaultRetryCap    = 6 * time.Hour
 	DefaultMaxAttempts = 23 // about 3 days with the default base and cap; see the package doc
-	DefaultRescueAfter = 2 * time.Minute
 	DefaultRetention   = 30 * 24 * time.Hour
+	// rescueMargin is how long past its timeout a job may stay running
+	// before River's rescuer gives it back: the time to record its outcome
+	// after the timeout, and then some.
+	rescueMargin = 10 * time.Second
 )
+
+// DefaultRetrySchedule is WEBHOOK_RETRY_SCHEDULE's default: the waits of
+// Backoff with DefaultRetryBase, DefaultRetryCap and DefaultMaxAttempts,
+// 22 retries over about three days (71.4 hours).
+const DefaultRetrySchedule = "10s,20s,40s,1m20s,2m40s,5m20s,10m40s,21m20s,42m40s,1h25m20s,2h50m40s,5h41m20s,6h*10"
+
+// maxRetries bounds a retry schedule (River counts attempts in a smallint).
+const maxRetries = 1000
+
+// ParseRetrySchedule reads a retry schedule: the waits after the first,
+// second, … failed attempt, separated by commas, each a Go duration from
+// 1s to 7 days, optionally followed by *N to repeat it N times
+// ("10s,1m,5m*3" retries after 10 s, 1 min, then three times after 5 min:
+// five attempts in all). The last attempt comes after the last wait.
+func ParseRetrySchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		times := 1
+		if d, n, ok := strings.Cut(item, "*"); ok {
+			var err error
+			if times, err = strconv.Atoi(strings.TrimSpace(n)); err != nil || times < 1 || times > maxRetries {
+				return nil, fmt.Errorf("retry schedule: %q: the repeat count must be a whole number from 1 to %d", item, maxRetries)
+			}
+			item = strings.TrimSpace(d)
+		}
+		d, err := time.ParseDuration(item)
+		if err != nil || d < time.Second || d > 7*24*time.Hour {
+			return nil, fmt.Errorf("retry schedule: %q is not a duration from 1s to 168h", item)
+		}
+		if len(out)+times > maxRetries {
+			return nil, fmt.Errorf("retry schedule: more than %d retries", maxRetries)
+		}
+		for range times {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
 
 // Store is what the delivery worker needs from storage
 // (postgres.NotifyStore).
@@ -40,6 +87,8 @@ type Store interface {
 	OpenSecret(sealed []byte) (string, error)
 	// RecordAttempt stores the outcome of one attempt.
 	RecordAttempt(ctx context.Context, a notify.Attempt) error
+	// Delivered reports whether a notification is recorded as delivered.
+	Delivered(ctx context.Context, eventID string) (bool, error)
 	// PurgeBefore removes deliveries and sent messages older than before.
 	PurgeBefore(ctx context.Context, before time.Time) (int64, error)
 }
@@ -68,9 +117,15 @@ type Config struct {
 	RetryCap  time.Duration
 	// MaxAttempts counts the first attempt and every retry.
 	MaxAttempts int
-	// RescueAfter is how long a job may stay running (its process killed)
-	// before another client makes it available again. It must exceed
-	// Timeout.
+	// RetrySchedule, when set, replaces RetryBase, RetryCap and
+	// MaxAttempts: the wait after the n-th failed attempt is
+	// RetrySchedule[n-1] (with jitter), and there are len(RetrySchedule)
+	// retries (WEBHOOK_RETRY_SCHEDULE; see ParseRetrySchedule).
+	RetrySchedule []time.Duration
+	// RescueAfter is how long a job may stay running before River's rescuer
+	// makes it available again; it must exceed Timeout by more than 2s.
+	// The default is Timeout + 12 s. Jobs of a process that stops beating
+	// are given back sooner, by Runner.
 	RescueAfter time.Duration
 	// Retention is how long deliveries and sent messages are kept; a
 	// negative value keeps them for ever.
@@ -109,8 +164,11 @@ func (c Config) withDefaults() Config {
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
+	if len(c.RetrySchedule) > 0 {
+		c.MaxAttempts = len(c.RetrySchedule) + 1
+	}
 	if c.RescueAfter <= 0 {
-		c.RescueAfter = max(DefaultRescueAfter, 2*c.jobTimeout())
+		c.RescueAfter = c.jobTimeout() + rescueMargin
 	}
 	if c.Retention == 0 {
 		c.Retention = DefaultRetention
@@ -160,6 +218,8 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 		// bounds how late a live event can be.
 		FetchCooldown:     50 * time.Millisecond,
 		FetchPollInterval: 500 * time.Millisecond,
+		// Unique per process: Runner judges processes alive by this id.
+		ID: clientID(),
 		// River reports each failed attempt at info level; the worker logs
 		// its own line, so River speaks only of its own trouble.
 		Logger:               slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}),
@@ -183,6 +243,16 @@ func Backoff(n int, base, ceiling time.Duration, jitter float64) time.Duration {
 	}
 	d = min(d, ceiling)
 	return time.Duration(float64(d) * jitter)
+}
+
+// clientID names this process's River client: host, process id and a
+// random part, so that two processes never share one.
+func clientID() string {
+	host, _ := os.Hostname()
+	if len(host) > 100 {
+		host = host[:100]
+	}
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), ids.LowerAlnum(8))
 }
 
 // jitter returns a random factor in [0.8, 1.2), so that receivers that

@@ -86,8 +86,13 @@ func refuseNonPublic(_, address string, _ syscall.RawConn) error {
 // Timeout lets one attempt run for the HTTP timeout plus time to record it.
 func (w *webhookWorker) Timeout(*river.Job[WebhookArgs]) time.Duration { return w.cfg.jobTimeout() }
 
-// NextRetry backs off exponentially with jitter; see Backoff.
+// NextRetry follows the retry schedule, or backs off exponentially; both
+// with jitter (see Backoff).
 func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
+	if s := w.cfg.RetrySchedule; len(s) > 0 {
+		d := s[min(max(job.Attempt, 1), len(s))-1]
+		return time.Now().Add(time.Duration(float64(d) * jitter()))
+	}
 	return time.Now().Add(Backoff(job.Attempt, w.cfg.RetryBase, w.cfg.RetryCap, jitter()))
 }
 
@@ -95,6 +100,19 @@ func (w *webhookWorker) NextRetry(job *river.Job[WebhookArgs]) time.Time {
 // makes River retry the job later; a cancelled one is never retried.
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) error {
 	args := job.Args
+	// A job whose notification went out may run again: its process died
+	// before River recorded the job complete (River completes jobs in
+	// batches), and the job was given back. The delivery record, written
+	// right after the answer, says it went out; it is not sent twice.
+	delivered, err := w.cfg.Store.Delivered(ctx, args.EventID)
+	if err != nil {
+		return fmt.Errorf("read the delivery record: %w", err)
+	}
+	if delivered {
+		w.cfg.Log.InfoContext(ctx, "notification already delivered; not sent again", "event_id", args.EventID,
+			"type", args.Type, "attempt", job.Attempt)
+		return nil
+	}
 	status, err := w.post(ctx, args)
 	a := notify.Attempt{EventID: args.EventID, Number: job.Attempt, Status: status, At: w.cfg.Now().UTC()}
 	permanent := errors.Is(err, ErrAddressRefused) || errors.Is(err, errPermanent)

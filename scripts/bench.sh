@@ -11,6 +11,10 @@
 #                0 skips it. LOAD_ONLY=1 runs only the load test.
 #   LG_LOAD_CONNS, LG_LOAD_SECONDS, LG_LOAD_ROUNDS  its connections (32),
 #                seconds per target and round (15) and rounds (3).
+#   OVERLOAD     1 (default) then runs the overload test (bench/overload_test.go) on the
+#                same server: the knee, 50% and 4x of it with the limiter as shipped;
+#                0 skips it. OVERLOAD_ONLY=1 (with LOAD_ONLY=1) runs only it.
+#   LG_OVERLOAD_SECONDS  seconds per overload run (8).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -109,5 +113,13 @@ for _ in $(seq 1 600); do
 done
 [[ -s "$LOADDIR/targets.json" ]] || { cat "$LOADDIR/server.log" >&2; die "load server did not start"; }
 section "load test: server on CPU 0 (GOMAXPROCS=1), load generator on CPU 1"
-(cd bench && LG_LOAD_TARGETS="$LOADDIR/targets.json" GOMAXPROCS=1 taskset -c 1 "$LOADDIR/bench.test" \
-    -test.run '^TestLoadGenerate$' -test.v -test.timeout 2h) | grep -v '^=== RUN\|^--- PASS\|^PASS$'
+if [[ "${OVERLOAD_ONLY:-0}" != 1 ]]; then
+    (cd bench && LG_LOAD_TARGETS="$LOADDIR/targets.json" GOMAXPROCS=1 taskset -c 1 "$LOADDIR/bench.test" \
+        -test.run '^TestLoadGenerate$' -test.v -test.timeout 2h) | grep -v '^=== RUN\|^--- PASS\|^PASS$'
+fi
+
+# --- overload test (issue 10): the knee, 50% and 4x of it ------------------
+[[ "${OVERLOAD:-1}" == 1 ]] || exit 0
+section "overload test: server on CPU 0 (GOMAXPROCS=1), load generator on CPU 1"
+(cd bench && LG_LOAD_TARGETS="$LOADDIR/targets.json" LG_LOAD_OVERLOAD=1 GOMAXPROCS=1 taskset -c 1 "$LOADDIR/bench.test" \
+    -test.run '^TestLoadOverload$' -test.v -test.timeout 1h) | grep -v '^=== RUN\|^--- PASS\|^PASS$'

@@ -111,6 +111,8 @@ export SECRET_KEY
 
 export LG_ENV="${LG_ENV:-dev}"
 export NOTIFY_ALLOW_PRIVATE="${NOTIFY_ALLOW_PRIVATE:-true}"
+# No load balancer to drain from: Ctrl-C stops at once (see SHUTDOWN_DRAIN_DELAY).
+export SHUTDOWN_DRAIN_DELAY="${SHUTDOWN_DRAIN_DELAY:-0s}"
 if [[ "$HTTP_PORT" == 80 ]]; then
     export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost}"
 else

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -81,6 +82,11 @@ type Deps struct {
 	Metrics *telemetry.Metrics
 	// Tracing traces requests and GraphQL operations; nil is off.
 	Tracing *telemetry.Tracing
+	// Overload bounds the requests in progress (zero: the defaults).
+	Overload Overload
+	// Drain, when begun, turns /readyz to 503 and closes connections after
+	// each answer; nil never drains.
+	Drain *Drain
 }
 
 // maxBodyBytes caps every request body but a transaction batch's.
@@ -109,7 +115,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis))
+	mux.Handle("GET /readyz", readyz(d.Postgres, d.Redis, d.Drain))
 
 	res := resolvers.New(d.Ops)
 	res.PublicBaseURL = d.PublicBaseURL
@@ -148,10 +154,19 @@ func New(d Deps) http.Handler {
 	// known path asked with another method answers 405.
 	mux.Handle("/", notFound(mux))
 
+	checkoutPrefix := d.CheckoutPrefix
+	if checkoutPrefix == "" {
+		checkoutPrefix = checkout.DefaultPrefix
+	}
 	measure, routed := instrument(mux, d)
 	return chain(routed,
 		withRequestID,
+		// Refusals for overload are measured too.
 		measure,
+		closeWhenDraining(d.Drain),
+		// Before the access log (a refusal is logged once per interval,
+		// not per request), authentication and everything else.
+		newLimiter(d.Overload, runtime.GOMAXPROCS(0), d.Log).forCheckout(checkoutPrefix).middleware,
 		accessLog(d.Log),
 		recoverPanics(d.Log),
 		refuseBrowserWrites,
@@ -216,9 +231,13 @@ func limitBodies(small, ingest int64) middleware {
 }
 
 // readyz answers 200 when PostgreSQL and Redis answer, else 503 naming
-// what is down.
-func readyz(pg, rd Pinger) http.Handler {
+// what is down; 503 {"status":"draining"} once the drain has begun.
+func readyz(pg, rd Pinger, drain *Drain) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if drain.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		down := []string{}

@@ -13,8 +13,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"loyaltygraph/delivery"
 	"loyaltygraph/internal/telemetry"
 	"loyaltygraph/secret"
+	httpserver "loyaltygraph/server"
 )
 
 // config is the service configuration, read from the environment.
@@ -93,6 +95,22 @@ type config struct {
 	// Tracing is set by serve from the OTEL_* settings (telemetry.StartTracing),
 	// not read here; nil is off.
 	Tracing *telemetry.Tracing
+	// Overload bounds the requests in progress: HTTP_MAX_IN_FLIGHT (a
+	// number, or off; default httpserver.DefaultMaxInFlight), HTTP_MAX_QUEUED
+	// (default half of it) and HTTP_QUEUE_WAIT (default 50ms).
+	Overload httpserver.Overload
+	// DrainDelay is how long /readyz answers 503 after SIGTERM before the
+	// listener closes (SHUTDOWN_DRAIN_DELAY, default 5s).
+	DrainDelay time.Duration
+	// ShutdownTimeout bounds the whole shutdown, drain delay included,
+	// from the signal to the exit (SHUTDOWN_TIMEOUT, default 15s).
+	ShutdownTimeout time.Duration
+	// WebhookRetrySchedule is the waits between webhook attempts
+	// (WEBHOOK_RETRY_SCHEDULE, default delivery.DefaultRetrySchedule).
+	WebhookRetrySchedule []time.Duration
+
+	// drain is begun by serve on SIGTERM.
+	drain *httpserver.Drain
 }
 
 // needs says which settings a sub-command requires.
@@ -295,6 +313,42 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		}
 		c.FrontendBaseURL = v
 	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("HTTP_MAX_IN_FLIGHT"))); v {
+	case "":
+	case "off":
+		c.Overload.MaxInFlight = -1
+	default:
+		c.Overload.MaxInFlight = positiveInt(getenv, "HTTP_MAX_IN_FLIGHT", 0, func(string, ...any) {
+			bad("HTTP_MAX_IN_FLIGHT must be a whole number from 1 to 1000000, or off")
+		})
+	}
+	if v := strings.TrimSpace(getenv("HTTP_MAX_QUEUED")); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 0 || n > 1_000_000:
+			bad("HTTP_MAX_QUEUED must be a whole number from 0 to 1000000")
+		case n == 0:
+			c.Overload.MaxQueued = -1
+		default:
+			c.Overload.MaxQueued = n
+		}
+	}
+	c.Overload.QueueWait = duration(getenv, "HTTP_QUEUE_WAIT", 0, time.Millisecond, 10*time.Second, bad)
+	c.DrainDelay = duration(getenv, "SHUTDOWN_DRAIN_DELAY", 5*time.Second, 0, 5*time.Minute, bad)
+	c.ShutdownTimeout = duration(getenv, "SHUTDOWN_TIMEOUT", 15*time.Second, time.Second, time.Hour, bad)
+	if c.ShutdownTimeout < c.DrainDelay+time.Second {
+		bad("SHUTDOWN_TIMEOUT (%s) must exceed SHUTDOWN_DRAIN_DELAY (%s) by at least 1s: it bounds the whole shutdown",
+			c.ShutdownTimeout, c.DrainDelay)
+	}
+	schedule := strings.TrimSpace(getenv("WEBHOOK_RETRY_SCHEDULE"))
+	if schedule == "" {
+		schedule = delivery.DefaultRetrySchedule
+	}
+	if s, err := delivery.ParseRetrySchedule(schedule); err != nil {
+		bad("WEBHOOK_RETRY_SCHEDULE must list the waits between attempts, for example 10s,1m,10m,1h*5: %v", err)
+	} else {
+		c.WebhookRetrySchedule = s
+	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p
 	}
@@ -327,6 +381,20 @@ func positiveInt(getenv func(string) string, name string, def int, bad func(stri
 		return def
 	}
 	return n
+}
+
+// duration reads a duration setting within [lo, hi], def when unset.
+func duration(getenv func(string) string, name string, def, lo, hi time.Duration, bad func(string, ...any)) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		bad("%s must be a duration from %s to %s (for example 5s)", name, lo, hi)
+		return def
+	}
+	return d
 }
 
 func portSuffix(addr string) string {

@@ -81,3 +81,40 @@ func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
 		t.Fatalf("config %+v, %v", c, err)
 	}
 }
+
+func TestConfigLifecycleSettings(t *testing.T) {
+	c, err := loadConfig(baseEnv("LG_ENV", "dev"), serveNeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Overload.MaxInFlight != 0 || c.Overload.MaxQueued != 0 || c.DrainDelay != 5*time.Second ||
+		c.ShutdownTimeout != 15*time.Second || len(c.WebhookRetrySchedule) != 22 {
+		t.Fatalf("defaults: %+v drain %v limit %v retries %d", c.Overload, c.DrainDelay, c.ShutdownTimeout, len(c.WebhookRetrySchedule))
+	}
+	c, err = loadConfig(baseEnv("LG_ENV", "dev", "HTTP_MAX_IN_FLIGHT", "40", "HTTP_MAX_QUEUED", "0", "HTTP_QUEUE_WAIT", "20ms",
+		"SHUTDOWN_DRAIN_DELAY", "0s", "SHUTDOWN_TIMEOUT", "30s", "WEBHOOK_RETRY_SCHEDULE", "5s,1m*2"), serveNeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Overload.MaxInFlight != 40 || c.Overload.MaxQueued != -1 || c.Overload.QueueWait != 20*time.Millisecond ||
+		c.DrainDelay != 0 || c.ShutdownTimeout != 30*time.Second || len(c.WebhookRetrySchedule) != 3 {
+		t.Fatalf("set: %+v drain %v limit %v schedule %v", c.Overload, c.DrainDelay, c.ShutdownTimeout, c.WebhookRetrySchedule)
+	}
+	if c, err := loadConfig(baseEnv("LG_ENV", "dev", "HTTP_MAX_IN_FLIGHT", "off"), serveNeeds); err != nil || c.Overload.MaxInFlight != -1 {
+		t.Fatalf("off: %+v, %v", c, err)
+	}
+	for _, tc := range []struct{ name, value, want string }{
+		{"HTTP_MAX_IN_FLIGHT", "0", "HTTP_MAX_IN_FLIGHT"},
+		{"HTTP_MAX_IN_FLIGHT", "many", "HTTP_MAX_IN_FLIGHT"},
+		{"HTTP_MAX_QUEUED", "-1", "HTTP_MAX_QUEUED"},
+		{"HTTP_QUEUE_WAIT", "1m", "HTTP_QUEUE_WAIT"},
+		{"SHUTDOWN_DRAIN_DELAY", "soon", "SHUTDOWN_DRAIN_DELAY"},
+		{"SHUTDOWN_TIMEOUT", "0s", "SHUTDOWN_TIMEOUT"},
+		{"SHUTDOWN_DRAIN_DELAY", "15s", "SHUTDOWN_TIMEOUT"}, // the limit must exceed the delay
+		{"WEBHOOK_RETRY_SCHEDULE", "10s,soon", "WEBHOOK_RETRY_SCHEDULE"},
+	} {
+		if _, err := loadConfig(baseEnv("LG_ENV", "dev", tc.name, tc.value), serveNeeds); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%s: %v, want an error naming %s", tc.name, tc.value, err, tc.want)
+		}
+	}
+}

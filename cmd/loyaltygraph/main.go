@@ -25,6 +25,7 @@ import (
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/internal/panlog"
 	"loyaltygraph/internal/wire"
+	httpserver "loyaltygraph/server"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
@@ -56,6 +57,13 @@ environment:
   NOTIFY_ALLOW_PRIVATE  true lets webhooks go to loopback/private addresses (dev, tests)
   SMS_GATEWAY_URL  send SMS through this HTTP gateway (else they are logged and kept for admins)
   SMS_GATEWAY_TOKEN  bearer token for the SMS gateway
+  HTTP_MAX_IN_FLIGHT  requests served at once before others queue (default 2 per CPU, the measured knee; off)
+  HTTP_MAX_QUEUED  requests that may wait for a slot (default half of HTTP_MAX_IN_FLIGHT); beyond: 503
+  HTTP_QUEUE_WAIT  how long a queued request waits for a slot (default 50ms); then: 503 with Retry-After
+  SHUTDOWN_DRAIN_DELAY  after SIGTERM, how long /readyz answers 503 before the listener closes (default 5s)
+  SHUTDOWN_TIMEOUT  limit of the whole shutdown, drain delay included (default 15s)
+  WEBHOOK_RETRY_SCHEDULE  waits between webhook attempts, e.g. 10s,1m,1h*5 (default: 10s doubling to
+                   6h, 22 retries over about three days)
   SMTP_HOST, SMTP_PORT (587), SMTP_USER, SMTP_PASSWORD, SMTP_FROM
                    send e-mail through this SMTP server, always with STARTTLS (required with
                    SMS_GATEWAY_URL outside LG_ENV=dev; else e-mails are logged like SMS)
@@ -184,6 +192,9 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SubscriptionsPerPrincipal:  cfg.SubscriptionsPerPrincipal,
 		SubscriptionKeepAlive:      cfg.SubscriptionKeepAlive,
 		Tracing:                    cfg.Tracing,
+		Overload:                   cfg.Overload,
+		Drain:                      cfg.drain,
+		Delivery:                   delivery.Config{RetrySchedule: cfg.WebhookRetrySchedule},
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -210,26 +221,28 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	defer stopTracing()
+	drain := &httpserver.Drain{}
+	cfg.drain = drain
 	a, closeAll, err := open(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer closeAll()
-
-	// Notification delivery runs in every replica; River shares the work.
-	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start notification delivery: %w", err)
-	}
+	stopped := false
 	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-		defer cancel()
-		if err := a.Jobs.Stop(stopCtx); err != nil {
-			log.Warn("stop notification delivery", "err", err)
+		if !stopped {
+			closeAll()
 		}
 	}()
 
+	// Notification delivery runs in every replica; River shares the work.
+	if err := a.Delivery.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start notification delivery: %w", err)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = a.Delivery.Stop(stopCtx)
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	// LG_READY_FILE (set by `make run`) receives the bound address once the
@@ -238,9 +251,17 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if f := getenv("LG_READY_FILE"); f != "" {
 		if err := os.WriteFile(f, []byte(ln.Addr().String()+"\n"), 0o600); err != nil {
 			_ = ln.Close()
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = a.Delivery.Stop(stopCtx)
 			return fmt.Errorf("write LG_READY_FILE: %w", err)
 		}
 	}
+	// Requests run under a context of their own, cancelled when the
+	// shutdown limit is reached, so that none holds a database connection
+	// past it.
+	reqCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -249,6 +270,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 	}
 	// Subscriptions end cleanly at shutdown: Shutdown neither closes
 	// WebSocket connections nor waits for endless SSE responses.
@@ -273,13 +295,73 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	stopped = true
+	return shutdown(cfg, log, drain, srv, a.Delivery, cancelRequests, closeAll)
+}
+
+// shutdown stops serve within cfg.ShutdownTimeout of the signal: /readyz
+// turns 503 and every answer closes its connection for the drain delay,
+// so that load balancers stop sending and kept-alive connections end after
+// an answer rather than being cut; then the listener closes and requests in
+// flight finish. At the limit, requests still running are cancelled and
+// their connections closed, and the pools are closed without waiting
+// further.
+func shutdown(cfg *config, log *slog.Logger, drain *httpserver.Drain, srv *http.Server, jobs *delivery.Runner,
+	cancelRequests func(), closeAll func()) error {
+	start := time.Now()
+	limit := start.Add(cfg.ShutdownTimeout)
+	// What the pools need to close once no request holds a connection.
+	const closeMargin = 500 * time.Millisecond
+	log.Info("shutting down", "drain_delay", cfg.DrainDelay.String(), "limit", cfg.ShutdownTimeout.String())
+	drain.Begin()
+
+	// Deliveries stop taking jobs now and finish the running ones.
+	jobsStopped := make(chan error, 1)
+	go func() {
+		stopCtx, cancel := context.WithDeadline(context.Background(), limit.Add(-2*closeMargin))
+		defer cancel()
+		jobsStopped <- jobs.Stop(stopCtx)
+	}()
+
+	time.Sleep(cfg.DrainDelay)
+	httpCtx, cancel := context.WithDeadline(context.Background(), limit.Add(-closeMargin))
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var result error
+	if err := srv.Shutdown(httpCtx); err != nil {
+		log.Warn("requests still running at the shutdown limit were cancelled", "limit", cfg.ShutdownTimeout.String())
+		cancelRequests()
+		_ = srv.Close()
+		result = fmt.Errorf("shutdown: requests outlived the limit of %s", cfg.ShutdownTimeout)
 	}
-	return nil
+	cancelRequests()
+	// The HTTP shutdown may itself have run to the limit: a delivery that
+	// has stopped by now is not reported late.
+	wait := time.NewTimer(max(0, time.Until(limit.Add(-closeMargin))))
+	defer wait.Stop()
+	select {
+	case err := <-jobsStopped:
+		if err != nil {
+			log.Warn("stop notification delivery", "err", err)
+		}
+	default:
+		select {
+		case err := <-jobsStopped:
+			if err != nil {
+				log.Warn("stop notification delivery", "err", err)
+			}
+		case <-wait.C:
+			log.Warn("notification delivery did not stop within the shutdown limit")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { closeAll(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(time.Until(limit)):
+		log.Warn("database connections still in use at the shutdown limit; exiting without waiting")
+	}
+	log.Info("stopped", "after", time.Since(start).Round(time.Millisecond).String())
+	return result
 }
 
 func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {

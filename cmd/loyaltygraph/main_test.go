@@ -90,6 +90,11 @@ func testEnv(t *testing.T) env {
 		"HTTP_ADDR":    "127.0.0.1:0",
 		// Production without an SMS gateway: messages are logged redacted.
 		"SMS_SENDER": "log",
+		// No load balancer to drain from.
+		"SHUTDOWN_DRAIN_DELAY": "0s",
+		// Tests send bursts of requests on a machine busy with other
+		// tests; the limiter's default (2 per CPU) would refuse some.
+		"HTTP_MAX_IN_FLIGHT": "64",
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/internal/testenv"
 	"loyaltygraph/internal/wire"
+	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
@@ -44,7 +45,10 @@ func newService(t *testing.T, db *postgres.DB, rc *redis.Client) *service {
 	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := wire.New(wire.Options{SecretKey: testenv.SecretKey, Log: log, Argon2: &testenv.CheapArgon2,
-		PublicBaseURL: "http://localhost:8080"}, db, rc)
+		PublicBaseURL: "http://localhost:8080",
+		// Bursts of concurrent requests test outages, not the overload
+		// limiter (which has its own tests).
+		Overload: server.Overload{MaxInFlight: -1}}, db, rc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"loyaltygraph/domain/ids"
 	"loyaltygraph/internal/wire"
 	"loyaltygraph/secret"
+	"loyaltygraph/server"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
@@ -244,6 +245,11 @@ func AppOn(t testing.TB, db *postgres.DB, opts wire.Options) *wire.App {
 		opts.PublicBaseURL = "http://localhost:8080"
 	}
 	opts.NotifyAllowPrivate = true
+	if opts.Overload == (server.Overload{}) {
+		// Tests send bursts of requests on a busy machine; the limiter
+		// has its own tests (server, bench) and is off unless asked for.
+		opts.Overload.MaxInFlight = -1
+	}
 	if opts.Delivery.RetryBase == 0 {
 		opts.Delivery.RetryBase = 50 * time.Millisecond
 	}

@@ -120,6 +120,10 @@ type Options struct {
 	// (SQL statements are traced by the pool, see Tracing.ConfigurePool);
 	// nil is off.
 	Tracing *telemetry.Tracing
+	// Overload bounds the HTTP requests in progress (zero: the defaults).
+	Overload server.Overload
+	// Drain is begun by serve on SIGTERM; nil never drains.
+	Drain *server.Drain
 }
 
 // App is the assembled service.
@@ -129,8 +133,10 @@ type App struct {
 	// Ops are the application layer's operations.
 	Ops  app.Ops
 	Keys *secret.Keys
-	// Jobs delivers notifications; serve starts and stops it.
+	// Jobs delivers notifications; tests start and stop it.
 	Jobs *river.Client[pgx.Tx]
+	// Delivery runs Jobs with its heartbeats; serve starts and stops it.
+	Delivery *delivery.Runner
 	// LoyaltyPoints records customers' purchases and points (seed 003).
 	LoyaltyPoints *loyalty.Points
 	Notify        *notify.Service
@@ -378,8 +384,11 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Streams:                    streams,
 		Metrics:                    metrics,
 		Tracing:                    opts.Tracing,
+		Overload:                   opts.Overload,
+		Drain:                      opts.Drain,
 	})
-	return &App{Handler: h, Auth: authSvc, Metrics: metrics, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs, Notify: notifySvc, Sender: sender,
+	return &App{Handler: h, Auth: authSvc, Metrics: metrics, Ops: ops, LoyaltyPoints: points, Keys: keys, Jobs: jobs,
+		Delivery: delivery.NewRunner(jobs, notifyStore, opts.Log), Notify: notifySvc, Sender: sender,
 		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts,
