@@ -74,6 +74,7 @@ type Services struct {
 	Points    *domainloyalty.Points
 	Extras    *domainloyalty.Extras
 	Avatars   *domainloyalty.Avatars
+	Codes     *domainloyalty.Codes
 	// Credentials check admins' and sellers' logins (auth.Service).
 	Credentials loyalty.Credentials
 	// Checkout serves Centra's checkout accounts (seed 004).
@@ -93,7 +94,7 @@ func New(s Services) Ops {
 		Terms:            terms.New(s.Terms),
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
-		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
+		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars, s.Codes),
 		Checkout:         checkout.New(s.Checkout),
 		Metrics:          metrics.New(),
 	}

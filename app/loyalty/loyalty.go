@@ -30,11 +30,12 @@ type Ops struct {
 	customers   *loyalty.Service
 	sessions    *loyalty.Sessions
 	credentials Credentials
+	codes       *loyalty.Codes
 }
 
 // New returns the Open Loyalty operations.
-func New(customers *loyalty.Service, sessions *loyalty.Sessions, credentials Credentials, points *loyalty.Points, extras *loyalty.Extras, avatars *loyalty.Avatars) *Ops {
-	return &Ops{customers: customers, sessions: sessions, credentials: credentials, points: points, extras: extras, avatars: avatars}
+func New(customers *loyalty.Service, sessions *loyalty.Sessions, credentials Credentials, points *loyalty.Points, extras *loyalty.Extras, avatars *loyalty.Avatars, codes *loyalty.Codes) *Ops {
+	return &Ops{customers: customers, sessions: sessions, credentials: credentials, points: points, extras: extras, avatars: avatars, codes: codes}
 }
 
 var (
@@ -81,6 +82,15 @@ var policy = authz.NewPolicy("loyalty", map[string]authz.Rule{
 	"SetAvatar":    adminOrSelf,
 	"Avatar":       adminOrSelf,
 	"DeleteAvatar": adminOrSelf,
+	// Activation and codes (codes.go). The token or code is the
+	// capability: activating needs no principal, as in the seed.
+	"ActivateByToken": capabilityRule,
+	"ActivateBySMS":   capabilityRule,
+	// SECURITY: staff send a customer its SMS activation code; a customer
+	// only to itself (its own resend).
+	"SendActivationSMS": staffOrSelf,
+	// SECURITY: only the customer confirms the change of its own phone.
+	"ConfirmPhoneChange": authz.Allow(authz.ScopeOwnUsers, auth.KindCustomer),
 })
 
 // Policy returns the rules of the Open Loyalty operations.
@@ -198,7 +208,16 @@ func (o *Ops) Register(ctx context.Context, store string, f loyalty.Fields) (*lo
 		id := strconv.FormatInt(p.CredentialID, 10)
 		f.SellerID = &id
 	}
-	return o.customers.Register(ctx, store, f)
+	c, err := o.customers.Register(ctx, store, f)
+	if err != nil {
+		return nil, err
+	}
+	// A customer registered without a password gets an activation token
+	// by e-mail, to activate and choose its password with.
+	if err := o.codes.Welcome(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Customer returns one customer of store.
@@ -249,6 +268,14 @@ func (o *Ops) Update(ctx context.Context, store, id string, f loyalty.Fields) er
 	if p.Is(auth.KindCustomer) {
 		// SECURITY: a customer does not move itself to a POS or seller.
 		f.POSID, f.SellerID = nil, nil
+		// SECURITY: a customer's new login phone takes effect only once
+		// it enters the code sent to it (confirm-change).
+		if f.Phone != nil {
+			if _, err := o.codes.RequestPhoneChange(ctx, store, id, *f.Phone); err != nil {
+				return err
+			}
+			f.Phone = nil
+		}
 	}
 	return o.customers.Update(ctx, store, id, f)
 }

@@ -120,6 +120,9 @@ type Options struct {
 	// (SQL statements are traced by the pool, see Tracing.ConfigurePool);
 	// nil is off.
 	Tracing *telemetry.Tracing
+	// LoyaltyCodes overrides the rules of Open Loyalty's activation and
+	// phone-change codes (tests).
+	LoyaltyCodes loyalty.CodeLimits
 }
 
 // App is the assembled service.
@@ -343,11 +346,16 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 			OnThrottleError: func(ctx context.Context, err error) {
 				logSkipped(ctx, log, "checkout login throttle skipped", err)
 			}})
+	codes, err := loyalty.NewCodes(customers, redis.NewLoyaltyCodes(rc), messages,
+		keys.LookupHash([]byte("open loyalty code key v1")), opts.LoyaltyCodes, opts.PublicBaseURL)
+	if err != nil {
+		return nil, err
+	}
 	ops := app.New(app.Services{Checkout: checkoutSvc, Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
 		Profiles: profiles, Messages: messagesSvc, Customers: customers, Sessions: sessions, Credentials: authSvc,
 		Points: points, Extras: loyalty.NewExtras(customers, loyaltyStore, opts.Now),
-		Avatars: loyalty.NewAvatars(loyaltyStore, opts.Now),
+		Avatars: loyalty.NewAvatars(loyaltyStore, opts.Now), Codes: codes,
 		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),

@@ -1,0 +1,22 @@
+-- Open Loyalty customers (seed 003), continued: whether a customer's phone
+-- was proven by an SMS code, and the purchases of linked app users that
+-- earned a customer points.
+
+-- A phone is verified once the customer entered a code sent to it (SMS
+-- activation, or the confirmation of a change of its login phone); a phone
+-- set by anyone else is not.
+ALTER TABLE ol_customers ADD COLUMN phone_verified boolean NOT NULL DEFAULT false;
+CREATE INDEX ol_customers_verified_phone_idx ON ol_customers (store_code, phone) WHERE phone_verified;
+
+-- The purchases (a receipt, a settled transaction) that earned a customer
+-- points: one row per customer and source, so that a replayed receipt or
+-- transaction never earns twice.
+CREATE TABLE ol_purchases (
+    customer_id uuid          NOT NULL REFERENCES ol_customers (customer_id) ON DELETE CASCADE,
+    source      text          NOT NULL CHECK (source IN ('receipt', 'transaction')),
+    source_id   text          NOT NULL CHECK (char_length(source_id) BETWEEN 1 AND 128),
+    amount      numeric(14,2) NOT NULL,
+    purchased_at timestamptz  NOT NULL,
+    created_at  timestamptz   NOT NULL DEFAULT now(),
+    PRIMARY KEY (customer_id, source, source_id)
+);
