@@ -33,7 +33,9 @@ func uniqPhone() string {
 
 // client is an address of its own for one phase of a test, so that wrong
 // codes counted against other tests' (or runs') addresses do not count.
-func client() string { return fmt.Sprintf("198.%d.%d.%d", 18+rand.IntN(2), rand.IntN(256), 1+rand.IntN(254)) }
+func client() string {
+	return fmt.Sprintf("198.%d.%d.%d", 18+rand.IntN(2), rand.IntN(256), 1+rand.IntN(254))
+}
 
 // messagesTo returns the bodies of the messages sent to to, newest first,
 // read as an admin through GraphQL (sentMessages).
