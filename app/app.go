@@ -7,6 +7,8 @@
 package app
 
 import (
+	"slices"
+
 	"loyaltygraph/app/cards"
 	"loyaltygraph/app/checkout"
 	"loyaltygraph/app/live"
@@ -85,12 +87,19 @@ type Services struct {
 
 // New returns the operations over the domain services.
 func New(s Services) Ops {
+	settlementOps, receiptOpts := settlements.New(s.Settlement, s.Merchant), slices.Clip(s.ReceiptOptions)
+	if s.Points != nil {
+		// Receipts and settled transactions of app users earn points for
+		// their linked loyalty customers (seed 003).
+		settlements.WithPurchases(settlementOps, s.Points)
+		receiptOpts = append(receiptOpts, receipts.WithPurchases(s.Points))
+	}
 	ops := Ops{
 		Merchants:        merchants.New(s.Merchant),
-		Settlements:      settlements.New(s.Settlement, s.Merchant),
+		Settlements:      settlementOps,
 		Users:            users.New(s.User, s.Partners),
 		Notifications:    notifications.New(s.Notify),
-		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...), s.Messages, s.Profiles),
+		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, receiptOpts...), s.Messages, s.Profiles),
 		Terms:            terms.New(s.Terms),
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),

@@ -75,12 +75,14 @@ var policy = authz.NewPolicy("loyalty", map[string]authz.Rule{
 	"Registrations":     adminOnly,
 	// A customer's devices: admins, and the customer itself.
 	"PushyTokens":      adminOrSelf,
+	"PushyTokensOf":    adminOrSelf,
 	"AddPushyToken":    adminOrSelf,
 	"RemovePushyToken": adminOrSelf,
 	"Import":           adminOnly,
 	// A customer's picture: admins, and the customer itself.
 	"SetAvatar":    adminOrSelf,
 	"Avatar":       adminOrSelf,
+	"AvatarsOf":    adminOrSelf,
 	"DeleteAvatar": adminOrSelf,
 	// Activation and codes (codes.go). The token or code is the
 	// capability: activating needs no principal, as in the seed.
@@ -459,6 +461,22 @@ func (o *Ops) PushyTokens(ctx context.Context, store, id string) ([]string, erro
 	return o.extras.PushyTokens(ctx, store, id)
 }
 
+// PushyTokensOf lists the pushy tokens of customers, as read by Customer
+// or Customers in this request, in their order, in one read (GraphQL
+// lists).
+func (o *Ops) PushyTokensOf(ctx context.Context, cs []*loyalty.Customer) ([][]string, error) {
+	p, err := policy.Authorize(ctx, "PushyTokensOf")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := reach(p, c.StoreCode, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return o.extras.PushyTokensOf(ctx, cs)
+}
+
 // AddPushyToken keeps a pushy token of a customer.
 func (o *Ops) AddPushyToken(ctx context.Context, store, id, token string) error {
 	p, err := policy.Authorize(ctx, "AddPushyToken")
@@ -519,6 +537,22 @@ func (o *Ops) Avatar(ctx context.Context, store, id string) (*loyalty.Avatar, er
 		return nil, err
 	}
 	return o.avatars.Get(ctx, store, id)
+}
+
+// AvatarsOf returns the facts (type, size, time; no bytes) of the avatars
+// of customers, as read in this request, in their order (nil: none), in
+// one read (GraphQL lists).
+func (o *Ops) AvatarsOf(ctx context.Context, cs []*loyalty.Customer) ([]*loyalty.Avatar, error) {
+	p, err := policy.Authorize(ctx, "AvatarsOf")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := reach(p, c.StoreCode, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return o.avatars.AvatarsOf(ctx, cs)
 }
 
 // DeleteAvatar removes the avatar of a customer of store.

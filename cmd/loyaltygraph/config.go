@@ -93,6 +93,9 @@ type config struct {
 	// Tracing is set by serve from the OTEL_* settings (telemetry.StartTracing),
 	// not read here; nil is off.
 	Tracing *telemetry.Tracing
+	// LoyaltyAvatarDir keeps customers' avatars in this folder instead of
+	// PostgreSQL (LOYALTY_AVATAR_DIR; created when missing).
+	LoyaltyAvatarDir string
 }
 
 // needs says which settings a sub-command requires.
@@ -294,6 +297,15 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 			bad("FRONTEND_BASE_URL must be an absolute http(s) URL without query, such as https://shop.example.com")
 		}
 		c.FrontendBaseURL = v
+	}
+	if dir := strings.TrimSpace(getenv("LOYALTY_AVATAR_DIR")); dir != "" {
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			bad("LOYALTY_AVATAR_DIR must name a folder (it is created when missing), not a file")
+		} else if strings.ContainsRune(dir, 0) {
+			bad("LOYALTY_AVATAR_DIR must be a path")
+		} else {
+			c.LoyaltyAvatarDir = dir
+		}
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p

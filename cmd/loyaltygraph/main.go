@@ -184,6 +184,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		SubscriptionsPerPrincipal:  cfg.SubscriptionsPerPrincipal,
 		SubscriptionKeepAlive:      cfg.SubscriptionKeepAlive,
 		Tracing:                    cfg.Tracing,
+		LoyaltyAvatarDir:           cfg.LoyaltyAvatarDir,
 	}, db, rc)
 	if err != nil {
 		db.Close()

@@ -432,3 +432,101 @@ func TestConfirmPhoneChange(t *testing.T) {
 		t.Fatalf("a taken phone: %d %s", res.Status, res.Body)
 	}
 }
+
+// TestGraphQLCodes: the code operations through GraphQL follow the same
+// rules as REST: sending is for staff and the customer itself, entering a
+// code needs no credentials and answers wrong codes as userErrors naming
+// token, and only the customer confirms its phone change.
+func TestGraphQLCodes(t *testing.T) {
+	e := newEnv(t)
+	admin, seller := e.staff()
+	email, phone := uniq("gql")+"@example.com", uniqPhone()
+	id := e.register(admin, "/api/DEFAULT/admin/customer/register", "customer[firstName]", "Gql", "customer[lastName]", "Code",
+		"customer[email]", email, "customer[phone]", phone, "customer[agreement1]", "1", "customer[plainPassword]", "gql-pass-1")
+	other := e.register(admin, "/api/DEFAULT/admin/customer/register", "customer[firstName]", "Other", "customer[lastName]", "Code",
+		"customer[email]", uniq("gql2")+"@example.com", "customer[phone]", uniqPhone(), "customer[agreement1]", "1")
+	customer, _ := e.login("/api/customer/login_check", email, "gql-pass-1")
+
+	const send = `mutation($in: SendCustomerActivationCodeInput!) { sendCustomerActivationCode(input: $in) { ok userErrors { field code } } }`
+	type codeResult struct {
+		Ok         bool
+		UserErrors []struct{ Field, Code string }
+	}
+	if res := e.gql("", send, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "customerId": id}}, nil); len(res.Errors) == 0 ||
+		res.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("send without token: %+v", res.Errors)
+	}
+	if res := e.gql(customer, send, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "customerId": other}}, nil); len(res.Errors) == 0 ||
+		res.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("a customer sends another's code: %+v", res.Errors)
+	}
+	var sent struct{ SendCustomerActivationCode codeResult }
+	if res := e.gql(customer, send, map[string]any{"in": map[string]any{"storeCode": "DEFAULT"}}, &sent); len(res.Errors) > 0 || !sent.SendCustomerActivationCode.Ok {
+		t.Fatalf("the customer's own send: %+v %+v", res.Errors, sent)
+	}
+	if res := e.gql(seller, send, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "customerId": other}}, &sent); len(res.Errors) > 0 || !sent.SendCustomerActivationCode.Ok {
+		t.Fatalf("a seller's send: %+v %+v", res.Errors, sent)
+	}
+
+	const activate = `mutation($in: ActivateCustomerBySmsCodeInput!) { activateCustomerBySmsCode(input: $in) { ok userErrors { field code } } }`
+	var act struct{ ActivateCustomerBySmsCode codeResult }
+	code := e.smsCode(phone)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if res := e.gql("", activate, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "code": wrong}}, &act); len(res.Errors) > 0 ||
+		act.ActivateCustomerBySmsCode.Ok || len(act.ActivateCustomerBySmsCode.UserErrors) != 1 || act.ActivateCustomerBySmsCode.UserErrors[0].Field != "token" {
+		t.Fatalf("wrong code: %+v %+v", res.Errors, act)
+	}
+	if res := e.gql("", activate, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "code": code}}, &act); len(res.Errors) > 0 || !act.ActivateCustomerBySmsCode.Ok {
+		t.Fatalf("right code: %+v %+v", res.Errors, act)
+	}
+	var read struct{ Customer struct{ PhoneVerified bool } }
+	if e.gql(admin, `query($id: ID!) { customer(storeCode: "DEFAULT", customerId: $id) { phoneVerified } }`, map[string]any{"id": id}, &read); !read.Customer.PhoneVerified {
+		t.Fatal("phoneVerified is false after the SMS code")
+	}
+
+	// Activation token, registered by a seller through GraphQL.
+	tokEmail := uniq("gqltok") + "@example.com"
+	const register = `mutation($in: RegisterCustomerInput!) { registerCustomer(input: $in) { customer { customerId } userErrors { field } } }`
+	if res := e.gql(seller, register, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "customer": map[string]any{
+		"firstName": "Tok", "lastName": "Gql", "email": tokEmail, "agreement1": true}}}, nil); len(res.Errors) > 0 {
+		t.Fatalf("register: %+v", res.Errors)
+	}
+	m := regexp.MustCompile(`/customer/activate/([0-9a-z]{32})`).FindStringSubmatch(strings.Join(e.messagesTo(tokEmail), "\n"))
+	if m == nil {
+		t.Fatal("no activation token sent")
+	}
+	const byToken = `mutation($in: ActivateCustomerByTokenInput!) { activateCustomerByToken(input: $in) { ok userErrors { field code } } }`
+	var tokRes struct{ ActivateCustomerByToken codeResult }
+	if res := e.gql("", byToken, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "token": m[1], "plainPassword": "gql-token-pass"}}, &tokRes); len(res.Errors) > 0 || !tokRes.ActivateCustomerByToken.Ok {
+		t.Fatalf("activate by token: %+v %+v", res.Errors, tokRes)
+	}
+	e.login("/api/customer/login_check", tokEmail, "gql-token-pass")
+
+	// The customer changes its phone through GraphQL and confirms it.
+	newPhone := uniqPhone()
+	const update = `mutation($in: UpdateCustomerInput!) { updateCustomer(input: $in) { customer { phone } userErrors { field } } }`
+	if res := e.gql(customer, update, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "customerId": id, "customer": map[string]any{"phone": newPhone}}}, nil); len(res.Errors) > 0 {
+		t.Fatalf("update: %+v", res.Errors)
+	}
+	code = e.smsCode(newPhone)
+	const confirm = `mutation($in: ConfirmCustomerPhoneChangeInput!) { confirmCustomerPhoneChange(input: $in) { customer { phone phoneVerified } userErrors { field } } }`
+	if res := e.gql(admin, confirm, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "code": code}}, nil); len(res.Errors) == 0 ||
+		res.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("an admin confirms: %+v", res.Errors)
+	}
+	var conf struct {
+		ConfirmCustomerPhoneChange struct {
+			Customer struct {
+				Phone         string
+				PhoneVerified bool
+			}
+		}
+	}
+	if res := e.gql(customer, confirm, map[string]any{"in": map[string]any{"storeCode": "DEFAULT", "code": code}}, &conf); len(res.Errors) > 0 ||
+		conf.ConfirmCustomerPhoneChange.Customer.Phone != newPhone || !conf.ConfirmCustomerPhoneChange.Customer.PhoneVerified {
+		t.Fatalf("confirm: %+v %+v", res.Errors, conf)
+	}
+}

@@ -20,3 +20,14 @@ CREATE TABLE ol_purchases (
     created_at  timestamptz   NOT NULL DEFAULT now(),
     PRIMARY KEY (customer_id, source, source_id)
 );
+
+-- Avatars may live in a configured folder (LOYALTY_AVATAR_DIR): then the
+-- row keeps the file's name (made only of the customer id and random
+-- characters) instead of the bytes. size serves lists without the bytes.
+ALTER TABLE ol_avatars ALTER COLUMN data DROP NOT NULL;
+ALTER TABLE ol_avatars ADD COLUMN file_name text
+    CHECK (file_name ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9a-z]{16}\.(jpg|png|gif)$');
+ALTER TABLE ol_avatars ADD COLUMN size integer;
+UPDATE ol_avatars SET size = octet_length(data);
+ALTER TABLE ol_avatars ALTER COLUMN size SET NOT NULL;
+ALTER TABLE ol_avatars ADD CONSTRAINT ol_avatars_data_or_file CHECK ((data IS NULL) <> (file_name IS NULL));
