@@ -272,7 +272,8 @@ func (o *Ops) Update(ctx context.Context, store, id string, f loyalty.Fields) er
 		f.POSID, f.SellerID = nil, nil
 		// SECURITY: a customer's new login phone takes effect only once
 		// it enters the code sent to it (confirm-change).
-		if f.Phone != nil {
+		// Erasing it needs no proof.
+		if f.Phone != nil && strings.TrimSpace(*f.Phone) != "" {
 			if _, err := o.codes.RequestPhoneChange(ctx, store, id, *f.Phone); err != nil {
 				return err
 			}

@@ -423,6 +423,13 @@ func TestConfirmPhoneChange(t *testing.T) {
 	if res := e.do("POST", "/api/DEFAULT/customer/confirm-change/"+code, customer, nil); res.Status != http.StatusBadRequest {
 		t.Fatalf("voided code: %d %s", res.Status, res.Body)
 	}
+	// Erasing its phone needs no code.
+	if res := e.do("PUT", "/api/DEFAULT/customer/"+id, customer, form("customer[phone]", "")); res.Status != http.StatusOK {
+		t.Fatalf("erase phone: %d %s", res.Status, res.Body)
+	}
+	if got, verified := e.phoneOf(id); got != "" || verified {
+		t.Fatalf("after erasing: %q verified %v", got, verified)
+	}
 	// A phone another customer has is refused at once.
 	taken := uniqPhone()
 	e.register(admin, "/api/DEFAULT/admin/customer/register", "customer[firstName]", "Has", "customer[lastName]", "Phone",
