@@ -7,6 +7,8 @@
 package app
 
 import (
+	"slices"
+
 	"loyaltygraph/app/cards"
 	"loyaltygraph/app/checkout"
 	"loyaltygraph/app/live"
@@ -74,6 +76,7 @@ type Services struct {
 	Points    *domainloyalty.Points
 	Extras    *domainloyalty.Extras
 	Avatars   *domainloyalty.Avatars
+	Codes     *domainloyalty.Codes
 	// Credentials check admins' and sellers' logins (auth.Service).
 	Credentials loyalty.Credentials
 	// Checkout serves Centra's checkout accounts (seed 004).
@@ -84,16 +87,23 @@ type Services struct {
 
 // New returns the operations over the domain services.
 func New(s Services) Ops {
+	settlementOps, receiptOpts := settlements.New(s.Settlement, s.Merchant), slices.Clip(s.ReceiptOptions)
+	if s.Points != nil {
+		// Receipts and settled transactions of app users earn points for
+		// their linked loyalty customers (seed 003).
+		settlements.WithPurchases(settlementOps, s.Points)
+		receiptOpts = append(receiptOpts, receipts.WithPurchases(s.Points))
+	}
 	ops := Ops{
 		Merchants:        merchants.New(s.Merchant),
-		Settlements:      settlements.New(s.Settlement, s.Merchant),
+		Settlements:      settlementOps,
 		Users:            users.New(s.User, s.Partners),
 		Notifications:    notifications.New(s.Notify),
-		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, s.ReceiptOptions...), s.Messages, s.Profiles),
+		Receipts:         receipts.WithMarketing(receipts.New(s.Receipt, s.User, s.Merchant, receiptOpts...), s.Messages, s.Profiles),
 		Terms:            terms.New(s.Terms),
 		MerchantProfiles: merchants.NewProfileOps(s.Profiles),
 		Cards:            cards.New(s.User, s.CardPartners, s.PublicBaseURL),
-		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars),
+		Loyalty:          loyalty.New(s.Customers, s.Sessions, s.Credentials, s.Points, s.Extras, s.Avatars, s.Codes),
 		Checkout:         checkout.New(s.Checkout),
 		Metrics:          metrics.New(),
 	}

@@ -24,6 +24,7 @@ type CustomerResolver interface {
 	Gender(ctx context.Context, obj *loyalty.Customer) (*loyalty.Gender, error)
 	Email(ctx context.Context, obj *loyalty.Customer) (*string, error)
 	Phone(ctx context.Context, obj *loyalty.Customer) (*string, error)
+
 	BirthDate(ctx context.Context, obj *loyalty.Customer) (*time.Time, error)
 
 	LoyaltyCardNumber(ctx context.Context, obj *loyalty.Customer) (*string, error)
@@ -256,6 +257,29 @@ func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, true, true, "String")
+}
+
+func (ec *executionContext) _Customer_phoneVerified(ctx context.Context, field graphql.CollectedField, obj *loyalty.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_phoneVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhoneVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_phoneVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Customer_birthDate(ctx context.Context, field graphql.CollectedField, obj *loyalty.Customer) (ret graphql.Marshaler) {
@@ -1079,6 +1103,61 @@ func (ec *executionContext) _CustomerAvatarPayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_CustomerAvatarPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CustomerAvatarPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerCodePayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCodePayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCodePayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerCodePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerCodePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerCodePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerCodePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerCodePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerCodePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -2392,6 +2471,111 @@ func (ec *executionContext) fieldContext_RecordCustomerPointsPayload_userErrors(
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputActivateCustomerBySmsCodeInput(ctx context.Context, obj any) (model.ActivateCustomerBySmsCodeInput, error) {
+	var it model.ActivateCustomerBySmsCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"storeCode", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "storeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCode = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivateCustomerBySmsCodeInput unmarshals raw into the ActivateCustomerBySmsCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivateCustomerBySmsCodeInput(ctx context.Context, raw any) (model.ActivateCustomerBySmsCodeInput, error) {
+	var out model.ActivateCustomerBySmsCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivateCustomerBySmsCodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputActivateCustomerByTokenInput(ctx context.Context, obj any) (model.ActivateCustomerByTokenInput, error) {
+	var it model.ActivateCustomerByTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"storeCode", "token", "plainPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "storeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCode = data
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "plainPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plainPassword"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlainPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivateCustomerByTokenInput unmarshals raw into the ActivateCustomerByTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivateCustomerByTokenInput(ctx context.Context, raw any) (model.ActivateCustomerByTokenInput, error) {
+	var out model.ActivateCustomerByTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivateCustomerByTokenInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputActivateCustomerInput(ctx context.Context, obj any) (model.ActivateCustomerInput, error) {
 	var it model.ActivateCustomerInput
 	if obj == nil {
@@ -2655,6 +2839,55 @@ func (ec *executionContext) unmarshalInputAssignCustomerPosInput(ctx context.Con
 func UnmarshalAssignCustomerPosInput(ctx context.Context, raw any) (model.AssignCustomerPosInput, error) {
 	var out model.AssignCustomerPosInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignCustomerPosInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConfirmCustomerPhoneChangeInput(ctx context.Context, obj any) (model.ConfirmCustomerPhoneChangeInput, error) {
+	var it model.ConfirmCustomerPhoneChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"storeCode", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "storeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCode = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmCustomerPhoneChangeInput unmarshals raw into the ConfirmCustomerPhoneChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmCustomerPhoneChangeInput(ctx context.Context, raw any) (model.ConfirmCustomerPhoneChangeInput, error) {
+	var out model.ConfirmCustomerPhoneChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmCustomerPhoneChangeInput", raw, &out)
 	return out, err
 }
 
@@ -3673,6 +3906,55 @@ func UnmarshalRemoveCustomerPushyTokenInput(ctx context.Context, raw any) (model
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSendCustomerActivationCodeInput(ctx context.Context, obj any) (model.SendCustomerActivationCodeInput, error) {
+	var it model.SendCustomerActivationCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"storeCode", "customerId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "storeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreCode = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendCustomerActivationCodeInput unmarshals raw into the SendCustomerActivationCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendCustomerActivationCodeInput(ctx context.Context, raw any) (model.SendCustomerActivationCodeInput, error) {
+	var out model.SendCustomerActivationCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendCustomerActivationCodeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Context, obj any) (model.UpdateCustomerInput, error) {
 	var it model.UpdateCustomerInput
 	if obj == nil {
@@ -3797,6 +4079,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_phone(ctx, field, obj)
 				})
+		case "phoneVerified":
+			out.Values[i] = ec._Customer_phoneVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "birthDate":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -4052,6 +4339,44 @@ func (ec *executionContext) _CustomerAvatarPayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._CustomerAvatarPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerCodePayloadImplementors = []string{"CustomerCodePayload"}
+
+func (ec *executionContext) _CustomerCodePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerCodePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerCodePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerCodePayload")
+		case "ok":
+			out.Values[i] = ec._CustomerCodePayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerCodePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4724,6 +5049,16 @@ func (ec *executionContext) _RecordCustomerPointsPayload(ctx context.Context, se
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNActivateCustomerBySmsCodeInput2loyaltygraphᚋgraphᚋmodelᚐActivateCustomerBySmsCodeInput(ctx context.Context, v any) (model.ActivateCustomerBySmsCodeInput, error) {
+	res, err := ec.unmarshalInputActivateCustomerBySmsCodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNActivateCustomerByTokenInput2loyaltygraphᚋgraphᚋmodelᚐActivateCustomerByTokenInput(ctx context.Context, v any) (model.ActivateCustomerByTokenInput, error) {
+	res, err := ec.unmarshalInputActivateCustomerByTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNActivateCustomerInput2loyaltygraphᚋgraphᚋmodelᚐActivateCustomerInput(ctx context.Context, v any) (model.ActivateCustomerInput, error) {
 	res, err := ec.unmarshalInputActivateCustomerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4746,6 +5081,11 @@ func (ec *executionContext) unmarshalNAssignCustomerLevelInput2loyaltygraphᚋgr
 
 func (ec *executionContext) unmarshalNAssignCustomerPosInput2loyaltygraphᚋgraphᚋmodelᚐAssignCustomerPosInput(ctx context.Context, v any) (model.AssignCustomerPosInput, error) {
 	res, err := ec.unmarshalInputAssignCustomerPosInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfirmCustomerPhoneChangeInput2loyaltygraphᚋgraphᚋmodelᚐConfirmCustomerPhoneChangeInput(ctx context.Context, v any) (model.ConfirmCustomerPhoneChangeInput, error) {
+	res, err := ec.unmarshalInputConfirmCustomerPhoneChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -4779,6 +5119,14 @@ func (ec *executionContext) marshalNCustomerAvatarPayload2ᚖloyaltygraphᚋgrap
 		return graphql.Null
 	}
 	return ec._CustomerAvatarPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerCodePayload2ᚖloyaltygraphᚋgraphᚋmodelᚐCustomerCodePayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerCodePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerCodePayload!")
+		return graphql.Null
+	}
+	return ec._CustomerCodePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCustomerFieldsInput2ᚖloyaltygraphᚋgraphᚋmodelᚐCustomerFieldsInput(ctx context.Context, v any) (*model.CustomerFieldsInput, error) {
@@ -5037,6 +5385,11 @@ func (ec *executionContext) unmarshalNRemoveCustomerManualLevelInput2loyaltygrap
 
 func (ec *executionContext) unmarshalNRemoveCustomerPushyTokenInput2loyaltygraphᚋgraphᚋmodelᚐRemoveCustomerPushyTokenInput(ctx context.Context, v any) (model.RemoveCustomerPushyTokenInput, error) {
 	res, err := ec.unmarshalInputRemoveCustomerPushyTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSendCustomerActivationCodeInput2loyaltygraphᚋgraphᚋmodelᚐSendCustomerActivationCodeInput(ctx context.Context, v any) (model.SendCustomerActivationCodeInput, error) {
+	res, err := ec.unmarshalInputSendCustomerActivationCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

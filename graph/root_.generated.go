@@ -434,6 +434,7 @@ type ComplexityRoot struct {
 		LoyaltyCardNumber        func(childComplexity int) int
 		ManuallyAssignedLevelID  func(childComplexity int) int
 		Phone                    func(childComplexity int) int
+		PhoneVerified            func(childComplexity int) int
 		PosID                    func(childComplexity int) int
 		PushyTokens              func(childComplexity int) int
 		SellerID                 func(childComplexity int) int
@@ -462,6 +463,11 @@ type ComplexityRoot struct {
 
 	CustomerAvatarPayload struct {
 		Avatar     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CustomerCodePayload struct {
+		Ok         func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -742,6 +748,8 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		ActivateCustomer             func(childComplexity int, input model.ActivateCustomerInput) int
+		ActivateCustomerBySmsCode    func(childComplexity int, input model.ActivateCustomerBySmsCodeInput) int
+		ActivateCustomerByToken      func(childComplexity int, input model.ActivateCustomerByTokenInput) int
 		AddBankAxeptCard             func(childComplexity int, input model.AddBankAxeptCardInput) int
 		AddCheckoutSelectionItem     func(childComplexity int, input model.CheckoutSelectionItemInput) int
 		AddCustomerPushyToken        func(childComplexity int, input model.AddCustomerPushyTokenInput) int
@@ -752,6 +760,7 @@ type ComplexityRoot struct {
 		CheckoutLogin                func(childComplexity int, input model.CheckoutLoginInput) int
 		CheckoutLogout               func(childComplexity int) int
 		CheckoutRegister             func(childComplexity int, input model.CheckoutRegisterInput) int
+		ConfirmCustomerPhoneChange   func(childComplexity int, input model.ConfirmCustomerPhoneChangeInput) int
 		CopyReceipt                  func(childComplexity int, receiptID string, userID *string, toUserID *string) int
 		CreateBlockedProduct         func(childComplexity int, input merchant.BlockedProductCreate) int
 		CreateBlockedProducts        func(childComplexity int, blockedProducts []*merchant.BlockedProductCreate) int
@@ -805,6 +814,7 @@ type ComplexityRoot struct {
 		RequestCheckoutPasswordReset func(childComplexity int, input model.RequestCheckoutPasswordResetInput) int
 		RequestUserToken             func(childComplexity int, phonenumber string) int
 		ResetCheckoutPassword        func(childComplexity int, input model.ResetCheckoutPasswordInput) int
+		SendCustomerActivationCode   func(childComplexity int, input model.SendCustomerActivationCodeInput) int
 		SetCardFrameSettings         func(childComplexity int, input model.SetCardFrameSettingsInput) int
 		SetCustomerAvatar            func(childComplexity int, storeCode string, customerID string, file graphql.Upload) int
 		SetMerchantLogo              func(childComplexity int, merchantID string, file graphql.Upload) int
@@ -2796,6 +2806,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Phone(childComplexity), true
+	case "Customer.phoneVerified":
+		if e.ComplexityRoot.Customer.PhoneVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.PhoneVerified(childComplexity), true
 	case "Customer.posId":
 		if e.ComplexityRoot.Customer.PosID == nil {
 			break
@@ -2919,6 +2935,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerAvatarPayload.UserErrors(childComplexity), true
+
+	case "CustomerCodePayload.ok":
+		if e.ComplexityRoot.CustomerCodePayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCodePayload.Ok(childComplexity), true
+	case "CustomerCodePayload.userErrors":
+		if e.ComplexityRoot.CustomerCodePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerCodePayload.UserErrors(childComplexity), true
 
 	case "CustomerCompany.nip":
 		if e.ComplexityRoot.CustomerCompany.NIP == nil {
@@ -3850,6 +3879,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ActivateCustomer(childComplexity, args["input"].(model.ActivateCustomerInput)), true
+	case "Mutation.activateCustomerBySmsCode":
+		if e.ComplexityRoot.Mutation.ActivateCustomerBySmsCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateCustomerBySmsCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateCustomerBySmsCode(childComplexity, args["input"].(model.ActivateCustomerBySmsCodeInput)), true
+	case "Mutation.activateCustomerByToken":
+		if e.ComplexityRoot.Mutation.ActivateCustomerByToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateCustomerByToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateCustomerByToken(childComplexity, args["input"].(model.ActivateCustomerByTokenInput)), true
 	case "Mutation.addBankAxeptCard":
 		if e.ComplexityRoot.Mutation.AddBankAxeptCard == nil {
 			break
@@ -3955,6 +4006,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CheckoutRegister(childComplexity, args["input"].(model.CheckoutRegisterInput)), true
+	case "Mutation.confirmCustomerPhoneChange":
+		if e.ComplexityRoot.Mutation.ConfirmCustomerPhoneChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmCustomerPhoneChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmCustomerPhoneChange(childComplexity, args["input"].(model.ConfirmCustomerPhoneChangeInput)), true
 	case "Mutation.copyReceipt":
 		if e.ComplexityRoot.Mutation.CopyReceipt == nil {
 			break
@@ -4533,6 +4595,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetCheckoutPassword(childComplexity, args["input"].(model.ResetCheckoutPasswordInput)), true
+	case "Mutation.sendCustomerActivationCode":
+		if e.ComplexityRoot.Mutation.SendCustomerActivationCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendCustomerActivationCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendCustomerActivationCode(childComplexity, args["input"].(model.SendCustomerActivationCodeInput)), true
 	case "Mutation.setCardFrameSettings":
 		if e.ComplexityRoot.Mutation.SetCardFrameSettings == nil {
 			break
@@ -6993,6 +7066,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActivateCustomerBySmsCodeInput", ec.unmarshalInputActivateCustomerBySmsCodeInput),
+			graphql.NewInputUnmarshaler("ActivateCustomerByTokenInput", ec.unmarshalInputActivateCustomerByTokenInput),
 			graphql.NewInputUnmarshaler("ActivateCustomerInput", ec.unmarshalInputActivateCustomerInput),
 			graphql.NewInputUnmarshaler("AddBankAxeptCardInput", ec.unmarshalInputAddBankAxeptCardInput),
 			graphql.NewInputUnmarshaler("AddCustomerPushyTokenInput", ec.unmarshalInputAddCustomerPushyTokenInput),
@@ -7005,6 +7080,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CheckoutLoginInput", ec.unmarshalInputCheckoutLoginInput),
 			graphql.NewInputUnmarshaler("CheckoutRegisterInput", ec.unmarshalInputCheckoutRegisterInput),
 			graphql.NewInputUnmarshaler("CheckoutSelectionItemInput", ec.unmarshalInputCheckoutSelectionItemInput),
+			graphql.NewInputUnmarshaler("ConfirmCustomerPhoneChangeInput", ec.unmarshalInputConfirmCustomerPhoneChangeInput),
 			graphql.NewInputUnmarshaler("ContactInput", ec.unmarshalInputContactInput),
 			graphql.NewInputUnmarshaler("CreateCampaignInput", ec.unmarshalInputCreateCampaignInput),
 			graphql.NewInputUnmarshaler("CreateCategoryInput", ec.unmarshalInputCreateCategoryInput),
@@ -7050,6 +7126,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RemoveCustomerPushyTokenInput", ec.unmarshalInputRemoveCustomerPushyTokenInput),
 			graphql.NewInputUnmarshaler("RequestCheckoutPasswordResetInput", ec.unmarshalInputRequestCheckoutPasswordResetInput),
 			graphql.NewInputUnmarshaler("ResetCheckoutPasswordInput", ec.unmarshalInputResetCheckoutPasswordInput),
+			graphql.NewInputUnmarshaler("SendCustomerActivationCodeInput", ec.unmarshalInputSendCustomerActivationCodeInput),
 			graphql.NewInputUnmarshaler("SetCardFrameSettingsInput", ec.unmarshalInputSetCardFrameSettingsInput),
 			graphql.NewInputUnmarshaler("SetNotificationEndpointInput", ec.unmarshalInputSetNotificationEndpointInput),
 			graphql.NewInputUnmarshaler("SettlementFilter", ec.unmarshalInputSettlementFilter),
@@ -7620,6 +7697,8 @@ type Customer implements Node {
   email: String
   "The phone number in international form, such as +48234234000."
   phone: String
+  "Whether the customer entered a code sent to its phone (SMS activation or a confirmed change)."
+  phoneVerified: Boolean!
   birthDate: Date
   address: CustomerAddress
   company: CustomerCompany
@@ -8015,6 +8094,49 @@ extend type Mutation {
   setCustomerAvatar(storeCode: String!, customerId: ID!, file: Upload!): CustomerAvatarPayload!
   "Removes a customer's picture (admins, the customer itself)."
   deleteCustomerAvatar(storeCode: String!, customerId: ID!): CustomerAvatarPayload!
+}
+
+input SendCustomerActivationCodeInput {
+  storeCode: String!
+  "The customer; a customer may leave it out (itself)."
+  customerId: ID
+}
+
+input ActivateCustomerByTokenInput {
+  storeCode: String!
+  "The activation token sent by e-mail when the customer was registered without a password."
+  token: String!
+  "The password to log in with from now on (at least 8 characters)."
+  plainPassword: String
+}
+
+input ActivateCustomerBySmsCodeInput {
+  storeCode: String!
+  "The SMS activation code."
+  code: String!
+}
+
+input ConfirmCustomerPhoneChangeInput {
+  storeCode: String!
+  "The code sent to the new phone."
+  code: String!
+}
+
+"The result of sending or entering a code: nothing about the customer is told."
+type CustomerCodePayload {
+  ok: Boolean!
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Sends a customer its SMS activation code (admins, sellers; a customer to itself). Sends are throttled per phone."
+  sendCustomerActivationCode(input: SendCustomerActivationCodeInput!): CustomerCodePayload!
+  "Activates the customer of an activation token, setting its password when given (no credentials needed: the token is one)."
+  activateCustomerByToken(input: ActivateCustomerByTokenInput!): CustomerCodePayload!
+  "Activates the customer of an SMS activation code and verifies its phone (no credentials needed: the code is one)."
+  activateCustomerBySmsCode(input: ActivateCustomerBySmsCodeInput!): CustomerCodePayload!
+  "Makes the phone the calling customer changed to (updateCustomer) its phone, verified, with the code sent to it (the customer only)."
+  confirmCustomerPhoneChange(input: ConfirmCustomerPhoneChangeInput!): CustomerPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/merchant.graphqls", Input: `"Whether a merchant takes part in settlement."
@@ -10612,6 +10734,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_email(ctx, field)
 	case "phone":
 		return ec.fieldContext_Customer_phone(ctx, field)
+	case "phoneVerified":
+		return ec.fieldContext_Customer_phoneVerified(ctx, field)
 	case "birthDate":
 		return ec.fieldContext_Customer_birthDate(ctx, field)
 	case "address":
@@ -10698,6 +10822,16 @@ func (ec *executionContext) childFields_CustomerAvatarPayload(ctx context.Contex
 		return ec.fieldContext_CustomerAvatarPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerAvatarPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerCodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_CustomerCodePayload_ok(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerCodePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerCodePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerCompany(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

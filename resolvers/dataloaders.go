@@ -57,6 +57,10 @@ type Loaders struct {
 	MarketingMessages *dataloadgen.Loader[string, *receipt.MarketingMessage]
 	// CustomerStatuses is keyed by the customer as read in this request.
 	CustomerStatuses *dataloadgen.Loader[*loyalty.Customer, *loyalty.Status]
+	// CustomerPushyTokens and CustomerAvatars (facts, no bytes; nil when
+	// none) are keyed by the customer as read in this request.
+	CustomerPushyTokens *dataloadgen.Loader[*loyalty.Customer, []string]
+	CustomerAvatars     *dataloadgen.Loader[*loyalty.Customer, *loyalty.Avatar]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -73,16 +77,12 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Invoices: keyLoader(func(ctx context.Context, merchantID string) ([]*settlement.Invoice, error) {
 			return r.SettlementOps.Invoices(ctx, "", merchantID)
 		}),
-		SourceStates:      keyLoader(r.SettlementOps.SourceStates),
-		Cards:             oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
-		MarketingMessages: oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
-		CustomerStatuses: dataloadgen.NewLoader(func(ctx context.Context, cs []*loyalty.Customer) ([]*loyalty.Status, []error) {
-			st, err := r.LoyaltyOps.StatusesOf(ctx, cs)
-			if err != nil {
-				return nil, []error{err}
-			}
-			return st, nil
-		}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(loaderBatchCapacity)),
+		SourceStates:        keyLoader(r.SettlementOps.SourceStates),
+		Cards:               oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
+		MarketingMessages:   oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
+		CustomerStatuses:    batchLoader(r.LoyaltyOps.StatusesOf),
+		CustomerPushyTokens: batchLoader(r.LoyaltyOps.PushyTokensOf),
+		CustomerAvatars:     batchLoader(r.LoyaltyOps.AvatarsOf),
 	}
 }
 
@@ -160,5 +160,17 @@ func keyLoader[T any](read func(context.Context, string) (T, error)) *dataloadge
 			out[i], errs[i] = read(ctx, k)
 		}
 		return out, errs
+	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(loaderBatchCapacity))
+}
+
+// batchLoader makes a loader over a batch reader that answers for its keys
+// in their order; an error of the reader is every key's error.
+func batchLoader[K comparable, T any](read func(context.Context, []K) ([]T, error)) *dataloadgen.Loader[K, T] {
+	return dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]T, []error) {
+		out, err := read(ctx, keys)
+		if err != nil {
+			return nil, []error{err}
+		}
+		return out, nil
 	}, dataloadgen.WithWait(loaderWait), dataloadgen.WithBatchCapacity(loaderBatchCapacity))
 }

@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"io"
+	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/graph"
@@ -62,15 +63,18 @@ func (r *customerResolver) Status(ctx context.Context, obj *loyalty.Customer) (*
 }
 
 func (r *customerResolver) PushyTokens(ctx context.Context, obj *loyalty.Customer) ([]string, error) {
-	return r.LoyaltyOps.PushyTokens(ctx, obj.StoreCode, obj.ID)
+	return r.loaders(ctx).CustomerPushyTokens.Load(ctx, obj)
 }
 
 func (r *customerResolver) Avatar(ctx context.Context, obj *loyalty.Customer) (*loyalty.Avatar, error) {
-	return nullIfNotFound(r.LoyaltyOps.Avatar(ctx, obj.StoreCode, obj.ID))
+	return r.loaders(ctx).CustomerAvatars.Load(ctx, obj)
 }
 
 func (r *customerAvatarResolver) Size(ctx context.Context, obj *loyalty.Avatar) (int, error) {
-	return len(obj.Data), nil
+	if obj.Size == 0 {
+		return len(obj.Data), nil
+	}
+	return obj.Size, nil
 }
 
 func (r *customerStatusResolver) PointsExpiringBreakdown(ctx context.Context, obj *loyalty.Status) ([]*model.PointsExpiringOnDay, error) {
@@ -179,6 +183,26 @@ func (r *mutationResolver) SetCustomerAvatar(ctx context.Context, storeCode stri
 
 func (r *mutationResolver) DeleteCustomerAvatar(ctx context.Context, storeCode string, customerID string) (*model.CustomerAvatarPayload, error) {
 	return avatarPayload(nil, r.LoyaltyOps.DeleteAvatar(ctx, storeCode, customerID))
+}
+
+func (r *mutationResolver) SendCustomerActivationCode(ctx context.Context, input model.SendCustomerActivationCodeInput) (*model.CustomerCodePayload, error) {
+	return codePayload(r.LoyaltyOps.SendActivationSMS(ctx, input.StoreCode, deref(input.CustomerID)))
+}
+
+func (r *mutationResolver) ActivateCustomerByToken(ctx context.Context, input model.ActivateCustomerByTokenInput) (*model.CustomerCodePayload, error) {
+	return codePayload(r.LoyaltyOps.ActivateByToken(ctx, input.StoreCode, clientAddress(ctx), input.Token, input.PlainPassword))
+}
+
+func (r *mutationResolver) ActivateCustomerBySmsCode(ctx context.Context, input model.ActivateCustomerBySmsCodeInput) (*model.CustomerCodePayload, error) {
+	return codePayload(r.LoyaltyOps.ActivateBySMS(ctx, input.StoreCode, clientAddress(ctx), input.Code))
+}
+
+func (r *mutationResolver) ConfirmCustomerPhoneChange(ctx context.Context, input model.ConfirmCustomerPhoneChangeInput) (*model.CustomerPayload, error) {
+	err := r.LoyaltyOps.ConfirmPhoneChange(ctx, input.StoreCode, input.Code)
+	if err != nil {
+		return customerPayload(nil, err)
+	}
+	return r.changedCustomer(ctx, input.StoreCode, auth.FromContext(ctx).CustomerID, nil)
 }
 
 func (r *queryResolver) Customers(ctx context.Context, storeCode string, filter *model.CustomerFilter, page *int, perPage *int, sort *string, direction *model.CustomerSortDirection) (*model.CustomerList, error) {

@@ -208,3 +208,10 @@ func avatarPayload(a *loyalty.Avatar, err error) (*model.CustomerAvatarPayload, 
 		return &model.CustomerAvatarPayload{Avatar: a, UserErrors: ue}
 	})
 }
+
+// codePayload answers sending or entering a code: ok, or the userErrors.
+func codePayload(err error) (*model.CustomerCodePayload, error) {
+	return payload(true, err, func(ok bool, ue []*model.UserError) *model.CustomerCodePayload {
+		return &model.CustomerCodePayload{Ok: ok, UserErrors: ue}
+	})
+}

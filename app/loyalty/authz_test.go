@@ -7,5 +7,5 @@ import (
 )
 
 func TestEveryOperationFollowsItsRule(t *testing.T) {
-	authztest.Walk(t, New(nil, nil, nil, nil, nil, nil), Policy())
+	authztest.Walk(t, New(nil, nil, nil, nil, nil, nil, nil), Policy())
 }

@@ -30,11 +30,12 @@ type Ops struct {
 	customers   *loyalty.Service
 	sessions    *loyalty.Sessions
 	credentials Credentials
+	codes       *loyalty.Codes
 }
 
 // New returns the Open Loyalty operations.
-func New(customers *loyalty.Service, sessions *loyalty.Sessions, credentials Credentials, points *loyalty.Points, extras *loyalty.Extras, avatars *loyalty.Avatars) *Ops {
-	return &Ops{customers: customers, sessions: sessions, credentials: credentials, points: points, extras: extras, avatars: avatars}
+func New(customers *loyalty.Service, sessions *loyalty.Sessions, credentials Credentials, points *loyalty.Points, extras *loyalty.Extras, avatars *loyalty.Avatars, codes *loyalty.Codes) *Ops {
+	return &Ops{customers: customers, sessions: sessions, credentials: credentials, points: points, extras: extras, avatars: avatars, codes: codes}
 }
 
 var (
@@ -74,13 +75,24 @@ var policy = authz.NewPolicy("loyalty", map[string]authz.Rule{
 	"Registrations":     adminOnly,
 	// A customer's devices: admins, and the customer itself.
 	"PushyTokens":      adminOrSelf,
+	"PushyTokensOf":    adminOrSelf,
 	"AddPushyToken":    adminOrSelf,
 	"RemovePushyToken": adminOrSelf,
 	"Import":           adminOnly,
 	// A customer's picture: admins, and the customer itself.
 	"SetAvatar":    adminOrSelf,
 	"Avatar":       adminOrSelf,
+	"AvatarsOf":    adminOrSelf,
 	"DeleteAvatar": adminOrSelf,
+	// Activation and codes (codes.go). The token or code is the
+	// capability: activating needs no principal, as in the seed.
+	"ActivateByToken": capabilityRule,
+	"ActivateBySMS":   capabilityRule,
+	// SECURITY: staff send a customer its SMS activation code; a customer
+	// only to itself (its own resend).
+	"SendActivationSMS": staffOrSelf,
+	// SECURITY: only the customer confirms the change of its own phone.
+	"ConfirmPhoneChange": authz.Allow(authz.ScopeOwnUsers, auth.KindCustomer),
 })
 
 // Policy returns the rules of the Open Loyalty operations.
@@ -198,7 +210,16 @@ func (o *Ops) Register(ctx context.Context, store string, f loyalty.Fields) (*lo
 		id := strconv.FormatInt(p.CredentialID, 10)
 		f.SellerID = &id
 	}
-	return o.customers.Register(ctx, store, f)
+	c, err := o.customers.Register(ctx, store, f)
+	if err != nil {
+		return nil, err
+	}
+	// A customer registered without a password gets an activation token
+	// by e-mail, to activate and choose its password with.
+	if err := o.codes.Welcome(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Customer returns one customer of store.
@@ -249,6 +270,15 @@ func (o *Ops) Update(ctx context.Context, store, id string, f loyalty.Fields) er
 	if p.Is(auth.KindCustomer) {
 		// SECURITY: a customer does not move itself to a POS or seller.
 		f.POSID, f.SellerID = nil, nil
+		// SECURITY: a customer's new login phone takes effect only once
+		// it enters the code sent to it (confirm-change).
+		// Erasing it needs no proof.
+		if f.Phone != nil && strings.TrimSpace(*f.Phone) != "" {
+			if _, err := o.codes.RequestPhoneChange(ctx, store, id, *f.Phone); err != nil {
+				return err
+			}
+			f.Phone = nil
+		}
 	}
 	return o.customers.Update(ctx, store, id, f)
 }
@@ -432,6 +462,22 @@ func (o *Ops) PushyTokens(ctx context.Context, store, id string) ([]string, erro
 	return o.extras.PushyTokens(ctx, store, id)
 }
 
+// PushyTokensOf lists the pushy tokens of customers, as read by Customer
+// or Customers in this request, in their order, in one read (GraphQL
+// lists).
+func (o *Ops) PushyTokensOf(ctx context.Context, cs []*loyalty.Customer) ([][]string, error) {
+	p, err := policy.Authorize(ctx, "PushyTokensOf")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := reach(p, c.StoreCode, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return o.extras.PushyTokensOf(ctx, cs)
+}
+
 // AddPushyToken keeps a pushy token of a customer.
 func (o *Ops) AddPushyToken(ctx context.Context, store, id, token string) error {
 	p, err := policy.Authorize(ctx, "AddPushyToken")
@@ -492,6 +538,22 @@ func (o *Ops) Avatar(ctx context.Context, store, id string) (*loyalty.Avatar, er
 		return nil, err
 	}
 	return o.avatars.Get(ctx, store, id)
+}
+
+// AvatarsOf returns the facts (type, size, time; no bytes) of the avatars
+// of customers, as read in this request, in their order (nil: none), in
+// one read (GraphQL lists).
+func (o *Ops) AvatarsOf(ctx context.Context, cs []*loyalty.Customer) ([]*loyalty.Avatar, error) {
+	p, err := policy.Authorize(ctx, "AvatarsOf")
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := reach(p, c.StoreCode, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return o.avatars.AvatarsOf(ctx, cs)
 }
 
 // DeleteAvatar removes the avatar of a customer of store.

@@ -41,6 +41,8 @@ type Ops struct {
 	// (messages.go).
 	messages *receipt.Messages
 	profiles *merchant.Profiles
+	// purchases earn the linked loyalty customers points (purchases.go).
+	purchases Purchases
 }
 
 // New returns the receipt operations.
@@ -123,7 +125,16 @@ func (o *Ops) Ingest(ctx context.Context, in receipt.Input) (*receipt.Receipt, r
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return o.svc.Ingest(ctx, receipt.Merchant{ID: m.ID, Name: m.Name}, in)
+	r, st, matches, err := o.svc.Ingest(ctx, receipt.Merchant{ID: m.ID, Name: m.Name}, in)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	// The receipt is stored; should earning fail, the till's retry (the
+	// same receipt) earns it, once.
+	if err := o.earn(ctx, r, matches); err != nil {
+		return nil, "", nil, err
+	}
+	return r, st, matches, nil
 }
 
 // List returns a page of the user's receipts and the total. For an end

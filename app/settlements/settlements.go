@@ -25,6 +25,22 @@ type Merchants interface {
 type Ops struct {
 	svc       *settlement.Service
 	merchants Merchants
+	// purchases earn the linked loyalty customers points for settled
+	// transactions (seed 003).
+	purchases BatchPurchases
+}
+
+// BatchPurchases earns loyalty points for the settled transactions of a
+// batch (loyalty.Points).
+type BatchPurchases interface {
+	EarnFromTransactionBatch(ctx context.Context, batchID string) error
+}
+
+// WithPurchases lets settled transactions earn points for the loyalty
+// customer linked to the user that paid them, once per transaction.
+func WithPurchases(o *Ops, p BatchPurchases) *Ops {
+	o.purchases = p
+	return o
 }
 
 // New returns the settlement operations.
@@ -84,7 +100,16 @@ func (o *Ops) Ingest(ctx context.Context, r settlement.TransactionReader) (*sett
 	if err != nil {
 		return nil, err
 	}
-	return o.svc.IngestTransactions(ctx, t, r)
+	b, err := o.svc.IngestTransactions(ctx, t, r)
+	if err != nil {
+		return nil, err
+	}
+	if o.purchases != nil {
+		if err := o.purchases.EarnFromTransactionBatch(ctx, b.BatchID); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // TransactionBatches returns a page of the transaction batches and their

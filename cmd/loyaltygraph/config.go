@@ -111,6 +111,9 @@ type config struct {
 
 	// drain is begun by serve on SIGTERM.
 	drain *httpserver.Drain
+	// LoyaltyAvatarDir keeps customers' avatars in this folder instead of
+	// PostgreSQL (LOYALTY_AVATAR_DIR; created when missing).
+	LoyaltyAvatarDir string
 }
 
 // needs says which settings a sub-command requires.
@@ -348,6 +351,15 @@ func loadConfig(getenv func(string) string, n needs) (*config, error) {
 		bad("WEBHOOK_RETRY_SCHEDULE must list the waits between attempts, for example 10s,1m,10m,1h*5: %v", err)
 	} else {
 		c.WebhookRetrySchedule = s
+	}
+	if dir := strings.TrimSpace(getenv("LOYALTY_AVATAR_DIR")); dir != "" {
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			bad("LOYALTY_AVATAR_DIR must name a folder (it is created when missing), not a file")
+		} else if strings.ContainsRune(dir, 0) {
+			bad("LOYALTY_AVATAR_DIR must be a path")
+		} else {
+			c.LoyaltyAvatarDir = dir
+		}
 	}
 	if p := getenv("REDIS_PREFIX"); p != "" {
 		c.RedisPrefix = p

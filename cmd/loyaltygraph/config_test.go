@@ -65,6 +65,7 @@ func TestConfigRefusesPlainTextSenderInProduction(t *testing.T) {
 		{"bad loyalty key file", "LOYALTY_JWT_KEY_FILE", baseEnv("LG_ENV", "dev", "LOYALTY_JWT_KEY_FILE", "/nonexistent/key.pem")},
 		{"bad loyalty token lifetime", "LOYALTY_TOKEN_TTL", baseEnv("LG_ENV", "dev", "LOYALTY_TOKEN_TTL", "10s")},
 		{"bad loyalty earn rate", "LOYALTY_EARN_RATE", baseEnv("LG_ENV", "dev", "LOYALTY_EARN_RATE", "-1")},
+		{"avatar folder is a file", "LOYALTY_AVATAR_DIR", baseEnv("LG_ENV", "dev", "LOYALTY_AVATAR_DIR", "config_test.go")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := loadConfig(tc.env, serveNeeds); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -116,5 +117,18 @@ func TestConfigLifecycleSettings(t *testing.T) {
 		if _, err := loadConfig(baseEnv("LG_ENV", "dev", tc.name, tc.value), serveNeeds); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s=%s: %v, want an error naming %s", tc.name, tc.value, err, tc.want)
 		}
+	}
+}
+
+// TestLoyaltyAvatarDir: LOYALTY_AVATAR_DIR names the folder avatars are
+// kept in; unset, PostgreSQL keeps them.
+func TestLoyaltyAvatarDir(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfig(baseEnv("LG_ENV", "dev", "LOYALTY_AVATAR_DIR", dir), serveNeeds)
+	if err != nil || c.LoyaltyAvatarDir != dir {
+		t.Fatalf("config %q, %v", c.LoyaltyAvatarDir, err)
+	}
+	if c, err := loadConfig(baseEnv("LG_ENV", "dev"), serveNeeds); err != nil || c.LoyaltyAvatarDir != "" {
+		t.Fatalf("unset: %q, %v", c.LoyaltyAvatarDir, err)
 	}
 }

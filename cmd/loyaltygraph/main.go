@@ -195,6 +195,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger, withRedis bool) (*
 		Overload:                   cfg.Overload,
 		Drain:                      cfg.drain,
 		Delivery:                   delivery.Config{RetrySchedule: cfg.WebhookRetrySchedule},
+		LoyaltyAvatarDir:           cfg.LoyaltyAvatarDir,
 	}, db, rc)
 	if err != nil {
 		db.Close()
@@ -482,6 +483,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		"      then curl -X POST -H 'API-Token: TOKEN' %s%s/orders\n",
 		d.CheckoutEmail, d.CheckoutPassword, cfg.PublicBaseURL, cfg.CheckoutPrefix, d.CheckoutEmail, d.CheckoutPassword,
 		cfg.PublicBaseURL, cfg.CheckoutPrefix)
+	printDemoLoyalty(stdout, d, cfg.PublicBaseURL)
 	if frame, err := a.DemoCardFrameURL(ctx, d.UserID); err == nil {
 		fmt.Fprintf(stdout, "Card frame of the demo partner's demo user (redirects to /healthz):\n  %s\n", frame)
 	} else {
@@ -561,6 +563,26 @@ func printDemoReceipts(stdout io.Writer, d *wire.Demo, base string) {
 	fmt.Fprintf(stdout, "GraphiQL (demo-partner's header): { user(userId: \"%s\") { receipts { totalCount nodes { receiptId "+
 		"purchaseDateTime merchant { merchantName logo { url } } grandTotal { amount currency } receiptLines { name totalPrice } pdfUrl } } } }\n",
 		d.UserID)
+}
+
+// printDemoLoyalty shows how to register an Open Loyalty customer as the
+// demo seller and find it by POS search (seed 003), as shell commands
+// that run as printed.
+func printDemoLoyalty(stdout io.Writer, d *wire.Demo, base string) {
+	secret := ""
+	for _, c := range d.Credentials {
+		if c.Kind == auth.KindSeller {
+			secret = c.Secret
+		}
+	}
+	fmt.Fprintf(stdout, "Open Loyalty (store DEFAULT): log in as the demo seller, register a customer, find it by POS search:\n")
+	fmt.Fprintf(stdout, "  TOKEN=$(curl -s %s/api/seller/login_check -d _username=demo-seller -d _password=%s | sed -n 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/p')\n", base, secret)
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $TOKEN\" %s/api/DEFAULT/seller/customer/register -d 'customer[firstName]=Jane' "+
+		"-d 'customer[lastName]=Doe' -d 'customer[email]=jane@example.com' --data-urlencode 'customer[phone]=+4520304050' -d 'customer[agreement1]=1'\n", base)
+	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $TOKEN\" %s/api/DEFAULT/pos/search/customer -d 'search[email]=jane@example.com'\n", base)
+	fmt.Fprintf(stdout, "  (the customer gets an activation token by e-mail and, after POST …/seller/customer/CUSTOMER_ID/send-sms-code, an SMS code\n"+
+		"   for POST /api/DEFAULT/customer/activate-sms/CODE; admins read both in GraphiQL: sentMessages. Once Jane's phone is\n"+
+		"   verified, receipts the demo till posts for the demo user, who has the same phone, earn her points)\n")
 }
 
 func basic(user, secret string) string {

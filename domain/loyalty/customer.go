@@ -85,6 +85,8 @@ type Customer struct {
 	SellerID      string
 	HasPassword   bool
 	Anonymized    bool
+	// PhoneVerified says the customer entered a code sent to Phone.
+	PhoneVerified bool
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 
@@ -276,6 +278,10 @@ func (f Fields) apply(c *Customer, creating bool, phones PhoneParser) (password 
 				return nil, errs.InvalidField("phone", msgPhone)
 			}
 			p = "+" + n
+		}
+		if p != c.Phone {
+			// A phone set by anyone but its holder is not verified.
+			c.PhoneVerified = false
 		}
 		c.Phone = p
 	}

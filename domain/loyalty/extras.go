@@ -14,6 +14,9 @@ import (
 type ExtrasStore interface {
 	// PushyTokens lists the customer's tokens, oldest first.
 	PushyTokens(ctx context.Context, store, id string) ([]string, error)
+	// PushyTokensOf lists the tokens of customers by customer id, each
+	// oldest first, in one read.
+	PushyTokensOf(ctx context.Context, customerIDs []string) (map[string][]string, error)
 	// AddPushyToken keeps token (once) unless the customer has max tokens.
 	AddPushyToken(ctx context.Context, store, id, token string, max int) error
 	// RemovePushyToken forgets token, or answers NotFound.
@@ -82,6 +85,26 @@ func (x *Extras) PushyTokens(ctx context.Context, store, id string) ([]string, e
 		return nil, err
 	}
 	return x.store.PushyTokens(ctx, store, strings.ToLower(id))
+}
+
+// PushyTokensOf lists the pushy tokens of customers, as read in this
+// request, in their order, in one read.
+func (x *Extras) PushyTokensOf(ctx context.Context, cs []*Customer) ([][]string, error) {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	byID, err := x.store.PushyTokensOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]string, len(cs))
+	for i, c := range cs {
+		if out[i] = byID[c.ID]; out[i] == nil {
+			out[i] = []string{}
+		}
+	}
+	return out, nil
 }
 
 // AddPushyToken keeps a pushy token of a customer.

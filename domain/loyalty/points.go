@@ -185,8 +185,17 @@ type PointsStore interface {
 	// RecordPurchase adds a purchase of amount at to the customer's
 	// figures, moves it to the level its amount reaches (unless assigned
 	// by hand) and records earned (an add transfer) when positive, in one
-	// transaction.
-	RecordPurchase(ctx context.Context, store, customerID string, amount decimal.Decimal, at time.Time, earned *Transfer) error
+	// transaction. With key, a purchase already recorded for the customer
+	// under that key changes nothing (recorded is false).
+	RecordPurchase(ctx context.Context, store, customerID string, key *PurchaseKey, amount decimal.Decimal, at time.Time, earned *Transfer) (recorded bool, err error)
+	// LinkedPurchases returns, for purchases of app users, the active
+	// customers of store whose verified phone is the user's verified
+	// phone, one entry per purchase that has one (Purchase.CustomerID set).
+	LinkedPurchases(ctx context.Context, store string, purchases []Purchase) ([]Purchase, error)
+	// LinkedBatchPurchases returns the settled transactions of a
+	// transaction batch whose user has a linked customer of store, as
+	// purchases with Purchase.CustomerID set.
+	LinkedBatchPurchases(ctx context.Context, store, batchID string) ([]Purchase, error)
 	// SetManualLevel assigns levelID by hand ("" removes the assignment
 	// and returns the customer to the level its amount reaches).
 	SetManualLevel(ctx context.Context, store, customerID, levelID string) error
@@ -311,14 +320,19 @@ func (p *Points) Record(ctx context.Context, store, id string, in PointsInput) (
 // level, and earns it points at the configured rate (rounded down to 2
 // decimals), which expire after the configured time.
 func (p *Points) RecordPurchase(ctx context.Context, store, id string, amount decimal.Decimal, at time.Time) error {
+	_, err := p.recordPurchase(ctx, store, id, nil, amount, at)
+	return err
+}
+
+func (p *Points) recordPurchase(ctx context.Context, store, id string, key *PurchaseKey, amount decimal.Decimal, at time.Time) (bool, error) {
 	if err := CheckStoreCode(store); err != nil {
-		return err
+		return false, err
 	}
 	if err := CheckID(id); err != nil {
-		return err
+		return false, err
 	}
 	if amount.IsNegative() || amount.GreaterThan(maxPoints) {
-		return errs.InvalidField("amount", "amount must be from 0 to %s", maxPoints)
+		return false, errs.InvalidField("amount", "amount must be from 0 to %s", maxPoints)
 	}
 	var earned *Transfer
 	if pts := amount.Mul(p.rate).RoundDown(2); pts.IsPositive() {
@@ -329,7 +343,7 @@ func (p *Points) RecordPurchase(ctx context.Context, store, id string, amount de
 			earned.ExpiresAt = &exp
 		}
 	}
-	return p.store.RecordPurchase(ctx, store, strings.ToLower(id), amount, at, earned)
+	return p.store.RecordPurchase(ctx, store, strings.ToLower(id), key, amount.Round(2), at, earned)
 }
 
 // AssignLevel assigns a customer of store to a level by hand.

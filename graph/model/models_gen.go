@@ -20,6 +20,20 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+type ActivateCustomerBySmsCodeInput struct {
+	StoreCode string `json:"storeCode"`
+	// The SMS activation code.
+	Code string `json:"code"`
+}
+
+type ActivateCustomerByTokenInput struct {
+	StoreCode string `json:"storeCode"`
+	// The activation token sent by e-mail when the customer was registered without a password.
+	Token string `json:"token"`
+	// The password to log in with from now on (at least 8 characters).
+	PlainPassword *string `json:"plainPassword,omitempty"`
+}
+
 // Names one customer of a store.
 type ActivateCustomerInput struct {
 	StoreCode  string `json:"storeCode"`
@@ -295,6 +309,12 @@ type CheckoutTotals struct {
 	GrandTotalPriceTax *CheckoutPrice  `json:"grandTotalPriceTax"`
 }
 
+type ConfirmCustomerPhoneChangeInput struct {
+	StoreCode string `json:"storeCode"`
+	// The code sent to the new phone.
+	Code string `json:"code"`
+}
+
 // An e-mail address or mobile number, and whether the partner has validated it.
 type ContactInput struct {
 	Value     string `json:"value"`
@@ -460,6 +480,12 @@ type CustomerAddressInput struct {
 type CustomerAvatarPayload struct {
 	Avatar     *loyalty.Avatar `json:"avatar,omitempty"`
 	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// The result of sending or entering a code: nothing about the customer is told.
+type CustomerCodePayload struct {
+	Ok         bool         `json:"ok"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A company: name and tax id go together (both empty erases it).
@@ -995,6 +1021,12 @@ type ResetCheckoutPasswordInput struct {
 	I string `json:"i"`
 	// The id of the link.
 	ID string `json:"id"`
+}
+
+type SendCustomerActivationCodeInput struct {
+	StoreCode string `json:"storeCode"`
+	// The customer; a customer may leave it out (itself).
+	CustomerID *string `json:"customerId,omitempty"`
 }
 
 type SetCardFrameSettingsInput struct {

@@ -172,8 +172,11 @@ func (a *App) loadDemoReceipts(ctx context.Context, d *Demo) error {
 	}
 	now := time.Now().UTC()
 	d.UserID = a.demoID("user")
+	// The demo user signed up with its phone (verified), so that an Open
+	// Loyalty customer who verifies the same phone earns points from its
+	// receipts.
 	u := &user.User{ID: d.UserID, Provider: user.Provider{ID: partner.CredentialID}, Phone: demoUserPhone,
-		MemberID: demoUserMember, CreatedAt: now, UpdatedAt: now}
+		PhoneVerified: true, MemberID: demoUserMember, CreatedAt: now, UpdatedAt: now}
 	sealed, err := a.Keys.Seal([]byte(demoCardToken))
 	if err != nil {
 		return err

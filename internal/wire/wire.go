@@ -36,6 +36,7 @@ import (
 	"loyaltygraph/secret"
 	"loyaltygraph/server"
 	"loyaltygraph/server/gqlhttp"
+	"loyaltygraph/store/files"
 	"loyaltygraph/store/postgres"
 	"loyaltygraph/store/redis"
 )
@@ -124,6 +125,12 @@ type Options struct {
 	Overload server.Overload
 	// Drain is begun by serve on SIGTERM; nil never drains.
 	Drain *server.Drain
+	// LoyaltyAvatarDir keeps the bytes of customers' avatars in this folder
+	// instead of PostgreSQL (LOYALTY_AVATAR_DIR).
+	LoyaltyAvatarDir string
+	// LoyaltyCodes overrides the rules of Open Loyalty's activation and
+	// phone-change codes (tests).
+	LoyaltyCodes loyalty.CodeLimits
 }
 
 // App is the assembled service.
@@ -349,11 +356,24 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 			OnThrottleError: func(ctx context.Context, err error) {
 				logSkipped(ctx, log, "checkout login throttle skipped", err)
 			}})
+	var avatarFiles loyalty.AvatarFiles
+	if opts.LoyaltyAvatarDir != "" {
+		folder, err := files.NewAvatarFolder(opts.LoyaltyAvatarDir)
+		if err != nil {
+			return nil, err
+		}
+		avatarFiles = folder
+	}
+	codes, err := loyalty.NewCodes(customers, redis.NewLoyaltyCodes(rc), messages,
+		keys.LookupHash([]byte("open loyalty code key v1")), opts.LoyaltyCodes, opts.PublicBaseURL)
+	if err != nil {
+		return nil, err
+	}
 	ops := app.New(app.Services{Checkout: checkoutSvc, Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
 		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
 		Profiles: profiles, Messages: messagesSvc, Customers: customers, Sessions: sessions, Credentials: authSvc,
 		Points: points, Extras: loyalty.NewExtras(customers, loyaltyStore, opts.Now),
-		Avatars: loyalty.NewAvatars(loyaltyStore, opts.Now),
+		Avatars: loyalty.NewAvatars(loyaltyStore, avatarFiles, opts.Now), Codes: codes,
 		ReceiptOptions: []receiptops.Option{
 			receiptops.WithPartnerSecrets(authSvc),
 			receiptops.WithPDF(receiptpdf.New(), pdfSessions, opts.PublicBaseURL),

@@ -2,6 +2,7 @@ package openloyalty_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -11,10 +12,13 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"loyaltygraph/internal/testenv"
+	"loyaltygraph/internal/wire"
 )
 
 func picture() image.Image {
@@ -193,5 +197,73 @@ func TestGraphQLAvatarAndImport(t *testing.T) {
 	res = e.gqlUpload(admin, imp, map[string]any{"s": "DEFAULT"}, "x.xml", []byte(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><customers/>`))
 	if !strings.Contains(string(res.Body), `"field":"file"`) || strings.Contains(string(res.Body), "root:") {
 		t.Fatalf("DTD import: %s", res.Body)
+	}
+}
+
+// TestAvatarInAConfiguredFolder: with LOYALTY_AVATAR_DIR, the re-encoded
+// avatar is a file (0600) in that folder named by the customer id and
+// random characters, PostgreSQL keeps only its name; GET serves it; a new
+// avatar replaces the file and DELETE removes it. A name that would leave
+// the folder cannot be stored.
+func TestAvatarInAConfiguredFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "avatars")
+	e := &env{t: t, app: testenv.AppWith(t, wire.Options{LoyaltyAvatarDir: dir})}
+	admin, _ := e.staff()
+	id := e.register(admin, "/api/DEFAULT/customer/register", "customer[firstName]", "F", "customer[lastName]", "Older",
+		"customer[email]", uniq("folder")+"@example.com", "customer[agreement1]", "1", "customer[plainPassword]", "folder-pass")
+	path := "/api/DEFAULT/customer/" + id + "/avatar"
+	files := func() []string {
+		t.Helper()
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, en := range entries {
+			names = append(names, en.Name())
+		}
+		return names
+	}
+	var p, g bytes.Buffer
+	png.Encode(&p, picture())
+	gif.Encode(&g, picture(), nil)
+	if res := e.upload(admin, path, "avatar[file]", "../../etc/passwd", p.Bytes()); res.Status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	names := files()
+	if len(names) != 1 || !strings.HasPrefix(names[0], id+"-") || !strings.HasSuffix(names[0], ".png") {
+		t.Fatalf("files in the folder: %v", names)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, names[0])); st.Mode().Perm() != 0o600 {
+		t.Fatalf("file mode %v", st.Mode())
+	}
+	var inDB *[]byte
+	var file *string
+	if err := testenv.DB(t).Pool.QueryRow(context.Background(), `SELECT data, file_name FROM ol_avatars WHERE customer_id = $1`, id).
+		Scan(&inDB, &file); err != nil || inDB != nil || file == nil || *file != names[0] {
+		t.Fatalf("row: data %v file %v err %v", inDB != nil, file, err)
+	}
+	onDisk, _ := os.ReadFile(filepath.Join(dir, names[0]))
+	res := e.do("GET", path, admin, nil)
+	if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || !bytes.Equal(res.Body, onDisk) {
+		t.Fatalf("get: %d %s", res.Status, res.Header.Get("Content-Type"))
+	}
+	if res := e.upload(admin, path, "avatar[file]", "b.gif", g.Bytes()); res.Status != http.StatusNoContent {
+		t.Fatalf("replace: %d %s", res.Status, res.Body)
+	}
+	if now := files(); len(now) != 1 || now[0] == names[0] || !strings.HasSuffix(now[0], ".gif") {
+		t.Fatalf("after replacing: %v (was %v)", now, names)
+	}
+	if res := e.do("DELETE", path, admin, nil); res.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", res.Status, res.Body)
+	}
+	if now := files(); len(now) != 0 {
+		t.Fatalf("after deleting: %v", now)
+	}
+	// The database refuses a file name that is a path.
+	_, err := testenv.DB(t).Pool.Exec(context.Background(), `INSERT INTO ol_avatars (customer_id, content_type, updated_at, size, file_name)
+		VALUES ($1, 'image/png', now(), 1, '../../etc/passwd')`, id)
+	if err == nil {
+		t.Fatal("a path was stored as an avatar's file name")
 	}
 }

@@ -49,6 +49,10 @@ type Ops interface {
 	SetAvatar(ctx context.Context, store, id string, data []byte) error
 	Avatar(ctx context.Context, store, id string) (*loyalty.Avatar, error)
 	DeleteAvatar(ctx context.Context, store, id string) error
+	ActivateByToken(ctx context.Context, store, client, token string, password *string) error
+	ActivateBySMS(ctx context.Context, store, client, code string) error
+	SendActivationSMS(ctx context.Context, store, id string) error
+	ConfirmPhoneChange(ctx context.Context, store, code string) error
 }
 
 // Handler serves the family.
@@ -127,6 +131,12 @@ func Register(mux *http.ServeMux, ops Ops, log *slog.Logger, fallback http.Handl
 	route("GET /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.avatar)
 	route("POST /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.setAvatar)
 	route("DELETE /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.deleteAvatar)
+	// Activation and codes (codes.go): activate/{token} and
+	// activate-sms/{token} need no token; confirm-change is the customer's.
+	stores.HandleFunc("POST /api/{storeCode}/customer/{action}/{token}", h.codeAction())
+	route("POST /api/{storeCode}/admin/customer/{customer}/send-sms-code", admin, h.sendSMSCode)
+	route("POST /api/{storeCode}/seller/customer/{customer}/send-sms-code", seller, h.sendSMSCode)
+	route("POST /api/{storeCode}/customer/customer-phone/send-sms-code", customerOnly, h.sendSMSCode)
 }
 
 func clientAddr(r *http.Request) string {

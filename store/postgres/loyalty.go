@@ -143,7 +143,7 @@ const customerColumns = `c.customer_id::text, c.store_code, c.active, c.first_na
 	COALESCE(c.email, ''), COALESCE(c.phone, ''), c.birth_date, c.address, c.company, COALESCE(c.loyalty_card_number, ''),
 	c.labels, c.agreement1, c.agreement2, c.agreement3, COALESCE(c.level_id::text, ''), COALESCE(c.manual_level_id::text, ''),
 	COALESCE(c.pos_id::text, ''), COALESCE(c.seller_id, ''), c.password_hash IS NOT NULL AND c.password_hash <> '', c.anonymized,
-	c.created_at, c.updated_at, c.transactions_count, c.transactions_amount, c.last_transaction_at,
+	c.created_at, c.updated_at, c.transactions_count, c.transactions_amount, c.last_transaction_at, c.phone_verified,
 	l.level_id::text, l.name, l.condition_value, l.reward_percent, l.active`
 
 const customerFrom = ` FROM ol_customers c LEFT JOIN ol_levels l ON l.level_id = c.level_id`
@@ -159,7 +159,7 @@ func scanCustomer(row pgx.Row, extra ...any) (*loyalty.Customer, error) {
 	dest := []any{&c.ID, &c.StoreCode, &c.Active, &c.FirstName, &c.LastName, &gender, &c.Email, &c.Phone, &birth,
 		&address, &company, &c.LoyaltyCardNumber, &labels, &c.Agreement1, &c.Agreement2, &c.Agreement3, &c.LevelID,
 		&c.ManualLevelID, &c.POSID, &c.SellerID, &c.HasPassword, &c.Anonymized, &c.CreatedAt, &c.UpdatedAt,
-		&c.TransactionsCount, &c.TransactionsAmount, &c.LastTransactionAt, &lID, &lName, &lCond, &lReward, &lActive}
+		&c.TransactionsCount, &c.TransactionsAmount, &c.LastTransactionAt, &c.PhoneVerified, &lID, &lName, &lCond, &lReward, &lActive}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -380,13 +380,13 @@ func (s *LoyaltyStore) UpdateCustomer(ctx context.Context, store, id string, fn 
 		if err != nil {
 			return err
 		}
-		args = append(args, hash)
+		args = append(args, hash, c.PhoneVerified)
 		_, err = tx.Exec(ctx, `
 			UPDATE ol_customers SET active = $3, first_name = $4, last_name = $5, gender = $6, email = $7, phone = $8,
 				birth_date = $9, address = $10, company = $11, loyalty_card_number = $12, labels = $13, agreement1 = $14,
 				agreement2 = $15, agreement3 = $16, manual_level_id = $17, pos_id = $18, seller_id = $19, anonymized = $20,
 				created_at = $21, updated_at = $22, password_hash = CASE WHEN $23::text IS NULL THEN password_hash ELSE NULLIF($23::text, '') END,
-				level_id = COALESCE($17::uuid, level_id)
+				level_id = COALESCE($17::uuid, level_id), phone_verified = $24
 			WHERE customer_id = $1 AND store_code = $2`, args...)
 		return mapCustomerError(err)
 	})

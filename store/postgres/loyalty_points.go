@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,9 +53,24 @@ func (s *LoyaltyStore) FindTransfers(ctx context.Context, customerIDs []string) 
 }
 
 // RecordPurchase adds a purchase to a customer's figures, level and
-// ledger in one transaction. It does not check permissions.
-func (s *LoyaltyStore) RecordPurchase(ctx context.Context, store, customerID string, amount decimal.Decimal, at time.Time, earned *loyalty.Transfer) error {
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+// ledger in one transaction; with key, only the first time the customer
+// records it. It does not check permissions.
+func (s *LoyaltyStore) RecordPurchase(ctx context.Context, store, customerID string, key *loyalty.PurchaseKey, amount decimal.Decimal, at time.Time, earned *loyalty.Transfer) (bool, error) {
+	recorded := false
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if key != nil {
+			tag, err := tx.Exec(ctx, `
+				INSERT INTO ol_purchases (customer_id, source, source_id, amount, purchased_at)
+				SELECT customer_id, $3, $4, $5, $6 FROM ol_customers WHERE customer_id = $2::uuid AND store_code = $1
+				ON CONFLICT (customer_id, source, source_id) DO NOTHING`,
+				store, customerID, string(key.Source), key.SourceID, amount, at)
+			if err != nil {
+				return mapCustomerError(err)
+			}
+			if tag.RowsAffected() == 0 {
+				return nil // recorded before (or no such customer)
+			}
+		}
 		tag, err := tx.Exec(ctx, `
 			UPDATE ol_customers c SET transactions_count = transactions_count + 1,
 				transactions_amount = transactions_amount + $3,
@@ -69,10 +86,69 @@ func (s *LoyaltyStore) RecordPurchase(ctx context.Context, store, customerID str
 		if tag.RowsAffected() == 0 {
 			return errs.NotFoundf("customer not found")
 		}
+		recorded = true
 		if earned != nil {
 			return insertTransfer(ctx, tx, store, earned)
 		}
 		return nil
+	})
+	return recorded && err == nil, err
+}
+
+// linkedCustomerJoin finds the active customer of store ($1) whose verified
+// phone is the verified phone of the user u (users keep MSISDN digits,
+// customers +digits).
+const linkedCustomerJoin = `
+	JOIN users u ON u.user_id = p.user_id AND u.phone_verified AND u.phone IS NOT NULL
+	JOIN ol_customers c ON c.store_code = $1 AND c.phone = '+' || u.phone AND c.phone_verified AND c.active AND NOT c.anonymized`
+
+// LinkedPurchases finds the customers linked to the purchases' users. It
+// does not check permissions.
+func (s *LoyaltyStore) LinkedPurchases(ctx context.Context, store string, purchases []loyalty.Purchase) ([]loyalty.Purchase, error) {
+	users := make([]string, len(purchases))
+	for i, p := range purchases {
+		users[i] = p.UserID
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT p.i, c.customer_id::text FROM unnest($2::text[]) WITH ORDINALITY AS p (user_id, i)`+linkedCustomerJoin+`
+		ORDER BY p.i`, store, users)
+	if err != nil {
+		return nil, mapError(err, "customer")
+	}
+	var out []loyalty.Purchase
+	var i int64
+	var customer string
+	_, err = pgx.ForEachRow(rows, []any{&i, &customer}, func() error {
+		if i < 1 || int(i) > len(purchases) {
+			return fmt.Errorf("linked purchases: row %d of %d", i, len(purchases))
+		}
+		p := purchases[i-1]
+		p.CustomerID = customer
+		out = append(out, p)
+		return nil
+	})
+	if err != nil {
+		return nil, mapError(err, "customer")
+	}
+	return out, nil
+}
+
+// LinkedBatchPurchases returns the settled transactions of a batch whose
+// user has a linked customer. It does not check permissions.
+func (s *LoyaltyStore) LinkedBatchPurchases(ctx context.Context, store, batchID string) ([]loyalty.Purchase, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT t.transaction_id, p.user_id, t.amount, t.transaction_at, c.customer_id::text
+		FROM transactions t
+		JOIN settlements p ON p.source = 'transaction' AND p.transaction_id = t.transaction_id AND p.line_number = 0`+linkedCustomerJoin+`
+		WHERE t.batch_id = $2 AND t.state = 'settled' AND t.amount > 0
+		ORDER BY t.transaction_id`, store, batchID)
+	if err != nil {
+		return nil, mapError(err, "transaction")
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (loyalty.Purchase, error) {
+		p := loyalty.Purchase{Key: loyalty.PurchaseKey{Source: loyalty.PurchaseTransaction}}
+		err := r.Scan(&p.Key.SourceID, &p.UserID, &p.Amount, &p.At, &p.CustomerID)
+		return p, err
 	})
 }
 
@@ -123,6 +199,24 @@ func (s *LoyaltyStore) PushyTokens(ctx context.Context, store, id string) ([]str
 	if out == nil {
 		out = []string{}
 	}
+	return out, mapError(err, "pushy token")
+}
+
+// PushyTokensOf lists the tokens of customers by customer id. It does not
+// check permissions.
+func (s *LoyaltyStore) PushyTokensOf(ctx context.Context, customerIDs []string) (map[string][]string, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT customer_id::text, token FROM ol_pushy_tokens WHERE customer_id = ANY($1::uuid[])
+		ORDER BY customer_id, created_at, token`, customerIDs)
+	if err != nil {
+		return nil, mapError(err, "pushy token")
+	}
+	out := map[string][]string{}
+	var id, token string
+	_, err = pgx.ForEachRow(rows, []any{&id, &token}, func() error {
+		out[id] = append(out[id], token)
+		return nil
+	})
 	return out, mapError(err, "pushy token")
 }
 
@@ -184,44 +278,91 @@ func (s *LoyaltyStore) CountRegistrations(ctx context.Context, store string, fro
 
 var _ loyalty.AvatarStore = (*LoyaltyStore)(nil)
 
-// SetAvatar replaces a customer's avatar. It does not check permissions.
-func (s *LoyaltyStore) SetAvatar(ctx context.Context, store, id string, a loyalty.Avatar) error {
-	tag, err := s.db.Pool.Exec(ctx, `
-		INSERT INTO ol_avatars (customer_id, content_type, data, updated_at)
-		SELECT customer_id, $3, $4, $5 FROM ol_customers WHERE store_code = $1 AND customer_id = $2::uuid
-		ON CONFLICT (customer_id) DO UPDATE SET content_type = EXCLUDED.content_type, data = EXCLUDED.data,
-			updated_at = EXCLUDED.updated_at`, store, id, a.ContentType, a.Data, a.UpdatedAt)
+// SetAvatar replaces a customer's avatar and returns the file name of the
+// one it replaced. It does not check permissions.
+func (s *LoyaltyStore) SetAvatar(ctx context.Context, store, id string, a loyalty.Avatar) (string, error) {
+	var old *string
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			SELECT a.file_name FROM ol_avatars a JOIN ol_customers c USING (customer_id)
+			WHERE c.store_code = $1 AND c.customer_id = $2::uuid FOR UPDATE OF a`, store, id).Scan(&old)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO ol_avatars (customer_id, content_type, data, updated_at, size, file_name)
+			SELECT customer_id, $3, $4, $5, $6, $7 FROM ol_customers WHERE store_code = $1 AND customer_id = $2::uuid
+			ON CONFLICT (customer_id) DO UPDATE SET content_type = EXCLUDED.content_type, data = EXCLUDED.data,
+				updated_at = EXCLUDED.updated_at, size = EXCLUDED.size, file_name = EXCLUDED.file_name`,
+			store, id, a.ContentType, a.Data, a.UpdatedAt, a.Size, nullable(a.FileName))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.NotFoundf("customer not found")
+		}
+		return nil
+	})
 	if err != nil {
-		return mapError(err, "avatar")
+		return "", mapError(err, "avatar")
 	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("customer not found")
+	if old == nil {
+		return "", nil
 	}
-	return nil
+	return *old, nil
 }
 
-// FindAvatar returns a customer's avatar. It does not check permissions.
+// FindAvatar returns a customer's avatar (its bytes, or its file's name).
+// It does not check permissions.
 func (s *LoyaltyStore) FindAvatar(ctx context.Context, store, id string) (*loyalty.Avatar, error) {
 	var a loyalty.Avatar
+	var file *string
 	err := s.db.Pool.QueryRow(ctx, `
-		SELECT a.content_type, a.data, a.updated_at FROM ol_avatars a JOIN ol_customers c USING (customer_id)
-		WHERE c.store_code = $1 AND c.customer_id = $2::uuid`, store, id).Scan(&a.ContentType, &a.Data, &a.UpdatedAt)
+		SELECT a.customer_id::text, a.content_type, a.data, a.updated_at, a.size, a.file_name
+		FROM ol_avatars a JOIN ol_customers c USING (customer_id)
+		WHERE c.store_code = $1 AND c.customer_id = $2::uuid`, store, id).
+		Scan(&a.CustomerID, &a.ContentType, &a.Data, &a.UpdatedAt, &a.Size, &file)
 	if err != nil {
 		return nil, mapError(err, "avatar")
+	}
+	if file != nil {
+		a.FileName = *file
 	}
 	return &a, nil
 }
 
-// DeleteAvatar removes a customer's avatar. It does not check permissions.
-func (s *LoyaltyStore) DeleteAvatar(ctx context.Context, store, id string) error {
-	tag, err := s.db.Pool.Exec(ctx, `
-		DELETE FROM ol_avatars a USING ol_customers c
-		WHERE a.customer_id = c.customer_id AND c.store_code = $1 AND c.customer_id = $2::uuid`, store, id)
+// FindAvatarsOf returns the facts (no bytes) of the customers' avatars. It
+// does not check permissions.
+func (s *LoyaltyStore) FindAvatarsOf(ctx context.Context, customerIDs []string) ([]*loyalty.Avatar, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT customer_id::text, content_type, updated_at, size FROM ol_avatars WHERE customer_id = ANY($1::uuid[])`, customerIDs)
 	if err != nil {
-		return mapError(err, "avatar")
+		return nil, mapError(err, "avatar")
 	}
-	if tag.RowsAffected() == 0 {
-		return errs.NotFoundf("avatar not found")
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*loyalty.Avatar, error) {
+		var a loyalty.Avatar
+		err := r.Scan(&a.CustomerID, &a.ContentType, &a.UpdatedAt, &a.Size)
+		return &a, err
+	})
+	return out, mapError(err, "avatar")
+}
+
+// DeleteAvatar removes a customer's avatar and returns its file name. It
+// does not check permissions.
+func (s *LoyaltyStore) DeleteAvatar(ctx context.Context, store, id string) (string, error) {
+	var file *string
+	err := s.db.Pool.QueryRow(ctx, `
+		DELETE FROM ol_avatars a USING ol_customers c
+		WHERE a.customer_id = c.customer_id AND c.store_code = $1 AND c.customer_id = $2::uuid
+		RETURNING a.file_name`, store, id).Scan(&file)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", errs.NotFoundf("avatar not found")
 	}
-	return nil
+	if err != nil {
+		return "", mapError(err, "avatar")
+	}
+	if file == nil {
+		return "", nil
+	}
+	return *file, nil
 }
