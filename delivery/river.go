@@ -107,6 +107,10 @@ type Config struct {
 	// (NOTIFY_ALLOW_PRIVATE=true; development and tests only).
 	AllowPrivate bool
 	Log          *slog.Logger
+	// Outage, when set, reports that the database is known to be down: River's
+	// own complaints are then the outage's, which is logged once where it is
+	// detected, so they go to debug instead of one ERROR per poll.
+	Outage func() bool
 	// Workers is how many deliveries one process makes at once.
 	Workers int
 	// Timeout bounds one attempt, from dialling to the end of the answer.
@@ -222,7 +226,7 @@ func NewRiverClient(pool *pgxpool.Pool, cfg Config) (*river.Client[pgx.Tx], erro
 		ID: clientID(),
 		// River reports each failed attempt at info level; the worker logs
 		// its own line, so River speaks only of its own trouble.
-		Logger:               slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn}),
+		Logger:               slog.New(minLevel{cfg.Log.Handler(), slog.LevelWarn, cfg.Outage}),
 		Queues:               queues,
 		Workers:              workers,
 		MaxAttempts:          cfg.MaxAttempts,
@@ -263,18 +267,30 @@ func jitter() float64 { return 0.8 + 0.4*rand.Float64() }
 type minLevel struct {
 	slog.Handler
 	level slog.Level
+	// outage, when it reports true, sends every record to debug.
+	outage func() bool
 }
 
 func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	if h.outage != nil && h.outage() {
+		return h.Handler.Enabled(ctx, slog.LevelDebug)
+	}
 	return l >= h.level && h.Handler.Enabled(ctx, l)
 }
 
+func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
+	if h.outage != nil && h.outage() {
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
 func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(attrs), h.level}
+	return minLevel{h.Handler.WithAttrs(attrs), h.level, h.outage}
 }
 
 func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{h.Handler.WithGroup(name), h.level}
+	return minLevel{h.Handler.WithGroup(name), h.level, h.outage}
 }
 
 // PurgeArgs is the periodic job that removes old deliveries and sent

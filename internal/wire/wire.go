@@ -252,7 +252,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	}
 	dcfg := opts.Delivery
 	dcfg.Store, dcfg.AllowPrivate, dcfg.Log, dcfg.Now = notifyStore, opts.NotifyAllowPrivate, opts.Log, opts.Now
-	dcfg.Sender, dcfg.Messages = sender, keys
+	dcfg.Sender, dcfg.Messages, dcfg.Outage = sender, keys, db.Down
 	// Subscriptions: the outbox's live events reach every replica through
 	// Redis pub/sub.
 	var live *redis.LiveFeed
