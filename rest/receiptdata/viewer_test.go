@@ -29,8 +29,8 @@ const viewerQuery = `query($n: Int!) { viewer { userId
 
 type viewerResult struct {
 	Viewer *struct {
-		UserID string
-		Cards  []struct{ CardID, TruncatedPan string }
+		UserID   string
+		Cards    []struct{ CardID, TruncatedPan string }
 		Receipts struct {
 			TotalCount int
 			Nodes      []struct {
