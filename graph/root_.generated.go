@@ -1298,6 +1298,7 @@ type ComplexityRoot struct {
 		GreenProfile       func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Kind               func(childComplexity int) int
+		Loyalty            func(childComplexity int) int
 		MemberID           func(childComplexity int) int
 		Merchants          func(childComplexity int) int
 		Parms              func(childComplexity int) int
@@ -6895,6 +6896,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Kind(childComplexity), true
+	case "User.loyalty":
+		if e.ComplexityRoot.User.Loyalty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Loyalty(childComplexity), true
 	case "User.memberId":
 		if e.ComplexityRoot.User.MemberID == nil {
 			break
@@ -8137,6 +8144,16 @@ extend type Mutation {
   activateCustomerBySmsCode(input: ActivateCustomerBySmsCodeInput!): CustomerCodePayload!
   "Makes the phone the calling customer changed to (updateCustomer) its phone, verified, with the code sent to it (the customer only)."
   confirmCustomerPhoneChange(input: ConfirmCustomerPhoneChangeInput!): CustomerPayload!
+}
+
+extend type User {
+  """
+  The Open Loyalty customer of store DEFAULT with the user's verified phone
+  number, with its status (level, points, expiring points); null when the
+  phone is not verified, no active customer has it, or the caller is not the
+  user itself (User API access token).
+  """
+  loyalty: Customer
 }
 `, BuiltIn: false},
 	{Name: "../schema/merchant.graphqls", Input: `"Whether a merchant takes part in settlement."
@@ -12214,6 +12231,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "loyalty":
+		return ec.fieldContext_User_loyalty(ctx, field)
 	case "merchants":
 		return ec.fieldContext_User_merchants(ctx, field)
 	case "receipts":

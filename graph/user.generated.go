@@ -5,6 +5,7 @@ package graph
 import (
 	"context"
 	"loyaltygraph/domain/card"
+	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
@@ -41,6 +42,7 @@ type UserResolver interface {
 
 	Cards(ctx context.Context, obj *user.User) ([]*user.Card, error)
 
+	Loyalty(ctx context.Context, obj *user.User) (*loyalty.Customer, error)
 	Merchants(ctx context.Context, obj *user.User) ([]*merchant.Merchant, error)
 	Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error)
 
@@ -1226,6 +1228,38 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _User_loyalty(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_loyalty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Loyalty(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *loyalty.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖloyaltygraphᚋdomainᚋloyaltyᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_loyalty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_merchants(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
@@ -2494,6 +2528,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "loyalty":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_loyalty(ctx, field, obj)
+				})
 		case "merchants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -6,6 +6,8 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	apployalty "loyaltygraph/app/loyalty"
+
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
@@ -61,6 +63,9 @@ type Loaders struct {
 	// none) are keyed by the customer as read in this request.
 	CustomerPushyTokens *dataloadgen.Loader[*loyalty.Customer, []string]
 	CustomerAvatars     *dataloadgen.Loader[*loyalty.Customer, *loyalty.Avatar]
+	// UserCustomers is keyed by the user as read in this request
+	// (User.loyalty); a user without a customer it reaches is nil.
+	UserCustomers *dataloadgen.Loader[*user.User, *apployalty.UserCustomer]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -83,6 +88,7 @@ func (r *Resolver) NewLoaders() *Loaders {
 		CustomerStatuses:    batchLoader(r.LoyaltyOps.StatusesOf),
 		CustomerPushyTokens: batchLoader(r.LoyaltyOps.PushyTokensOf),
 		CustomerAvatars:     batchLoader(r.LoyaltyOps.AvatarsOf),
+		UserCustomers:       batchLoader(r.LoyaltyOps.CustomersOfUsers),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/loyalty"
+	"loyaltygraph/domain/user"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
 	"time"
@@ -240,6 +241,19 @@ func (r *queryResolver) CustomerRegistrations(ctx context.Context, storeCode str
 		return nil, err
 	}
 	return registrations(counts), nil
+}
+
+func (r *userResolver) Loyalty(ctx context.Context, obj *user.User) (*loyalty.Customer, error) {
+	l := r.loaders(ctx)
+	uc, err := l.UserCustomers.Load(ctx, obj)
+	if err != nil || uc == nil {
+		return nil, err
+	}
+	// The operation read the status with the customer; Customer.status
+	// finds it in the cache instead of asking StatusesOf (staff and the
+	// customer itself).
+	l.CustomerStatuses.Prime(uc.Customer, uc.Status)
+	return uc.Customer, nil
 }
 
 func (r *Resolver) Customer() graph.CustomerResolver { return &customerResolver{r} }

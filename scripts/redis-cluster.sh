@@ -56,7 +56,13 @@ start() {
     redis-cli --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" "127.0.0.1:${ports[2]}" \
         --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 || die "cluster create failed: $(cat "$dir/create.log")"
     for i in $(seq 1 200); do
-        if redis-cli -p "${ports[0]}" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then
+        # Every master must see the cluster ok (the first alone is not
+        # enough: another may still answer CLUSTERDOWN for a while).
+        local ok=0
+        for p in "${ports[@]}"; do
+            redis-cli -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && ok=$((ok + 1))
+        done
+        if [ "$ok" -eq "${#ports[@]}" ]; then
             printf 'export REDIS_CLUSTER_URL=%q\n' \
                 "redis+cluster://127.0.0.1:${ports[0]}?addr=127.0.0.1:${ports[1]}&addr=127.0.0.1:${ports[2]}" >"$dir/env"
             log "cluster ready on ports ${ports[*]} (source $dir/env)"

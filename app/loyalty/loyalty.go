@@ -14,6 +14,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/loyalty"
+	"loyaltygraph/domain/user"
 )
 
 // Credentials check the credentials of admins and sellers
@@ -66,6 +67,10 @@ var policy = authz.NewPolicy("loyalty", map[string]authz.Rule{
 	"SearchPOS":  staff,
 	// SECURITY: a customer sees its own status only; another's is 403.
 	"Status": staffOrSelf, "StatusesOf": staffOrSelf,
+	// SECURITY: an end user (User API access token, alone or with its
+	// partner's key) reaches the customer with its own verified phone
+	// number, and nobody else's (User.loyalty); others read null.
+	"CustomersOfUsers": authz.Allow(authz.ScopeOwnUsers, auth.KindUser, auth.KindPartner),
 	// SECURITY: levels and points move only by an admin's hand (or by
 	// purchases, which no caller posts here).
 	"AssignLevel":       adminOnly,
@@ -384,6 +389,66 @@ func (o *Ops) StatusesOf(ctx context.Context, cs []*loyalty.Customer) ([]*loyalt
 		for j, i := range at {
 			out[i] = st[j]
 		}
+	}
+	return out, nil
+}
+
+// UserStore is the store code whose customers end users are matched with:
+// there is no mapping of User API partners to Open Loyalty stores, so every
+// partner's users meet the customers of DEFAULT, the store that exists from
+// the start.
+const UserStore = "DEFAULT"
+
+// UserCustomer is an end user's Open Loyalty customer with its status.
+type UserCustomer struct {
+	Customer *loyalty.Customer
+	Status   *loyalty.Status
+}
+
+// CustomersOfUsers returns, for each of users in order, the customer of
+// UserStore with the user's verified phone number and its status, or nil:
+// for a user without a verified phone, without such a customer, or other
+// than the caller. Two reads (customers, then levels and ledgers), whatever
+// the number of users.
+//
+// SECURITY: the caller is the end user itself; any other user is nil, not
+// an error, so that no answer tells whether another user has a customer.
+func (o *Ops) CustomersOfUsers(ctx context.Context, users []*user.User) ([]*UserCustomer, error) {
+	p, err := policy.Authorize(ctx, "CustomersOfUsers")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*UserCustomer, len(users))
+	phones := make([]string, len(users))
+	asked := false
+	for i, u := range users {
+		if u != nil && p.UserID != "" && u.ID == p.UserID && u.Provider.ID == p.ProviderID && u.PhoneVerified && u.Phone != "" {
+			phones[i], asked = u.Phone, true
+		}
+	}
+	if !asked {
+		return out, nil
+	}
+	cs, err := o.customers.CustomersByPhones(ctx, UserStore, phones)
+	if err != nil {
+		return nil, err
+	}
+	var found []*loyalty.Customer
+	var at []int
+	for i, c := range cs {
+		if c != nil && c.Active {
+			found, at = append(found, c), append(at, i)
+		}
+	}
+	if len(found) == 0 {
+		return out, nil
+	}
+	st, err := o.points.StatusesOf(ctx, UserStore, found)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range at {
+		out[i] = &UserCustomer{Customer: found[j], Status: st[j]}
 	}
 	return out, nil
 }

@@ -459,6 +459,9 @@ type Store interface {
 	// FindCustomerLogin returns the customer of store whose e-mail, phone
 	// or loyalty card number is login, with its password hash.
 	FindCustomerLogin(ctx context.Context, store, email, phone, card string) (*Customer, string, error)
+	// FindCustomersByPhones returns the customers of store whose phone
+	// is one of phones, in no particular order.
+	FindCustomersByPhones(ctx context.Context, store string, phones []string) ([]*Customer, error)
 	// FindLevels returns the levels of store, lowest condition value first.
 	FindLevels(ctx context.Context, store string) ([]*Level, error)
 }
@@ -653,6 +656,39 @@ func (s *Service) Authenticate(ctx context.Context, store, login, password strin
 		return nil, errs.E(errs.Unauthenticated, "Bad credentials")
 	}
 	return c, nil
+}
+
+// CustomersByPhones returns, for each MSISDN of phones (digits only, as
+// user.User keeps them), the customer of store with that phone number, or
+// nil: one read, whatever the number of phones.
+func (s *Service) CustomersByPhones(ctx context.Context, store string, msisdns []string) ([]*Customer, error) {
+	if err := CheckStoreCode(store); err != nil {
+		return nil, err
+	}
+	out := make([]*Customer, len(msisdns))
+	var ask []string
+	for _, m := range msisdns {
+		if m != "" {
+			ask = append(ask, "+"+m)
+		}
+	}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	found, err := s.store.FindCustomersByPhones(ctx, store, ask)
+	if err != nil {
+		return nil, err
+	}
+	byPhone := make(map[string]*Customer, len(found))
+	for _, c := range found {
+		byPhone[c.Phone] = c
+	}
+	for i, m := range msisdns {
+		if m != "" {
+			out[i] = byPhone["+"+m]
+		}
+	}
+	return out, nil
 }
 
 // dummyHash is an argon2id hash of a random value that nobody knows.

@@ -431,6 +431,30 @@ func (s *LoyaltyStore) FindCustomerLogin(ctx context.Context, store, email, phon
 	return c, *hash, nil
 }
 
+// FindCustomersByPhones returns the customers of store whose phone is one
+// of phones (international form, "+" and digits), in no particular order.
+// It does not check permissions.
+func (s *LoyaltyStore) FindCustomersByPhones(ctx context.Context, store string, phones []string) ([]*loyalty.Customer, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+customerColumns+customerFrom+`
+		WHERE c.store_code = $1 AND c.phone = ANY($2)`, store, phones)
+	if err != nil {
+		return nil, mapCustomerError(err)
+	}
+	defer rows.Close()
+	out := []*loyalty.Customer{}
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, mapCustomerError(err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapCustomerError(err)
+	}
+	return out, nil
+}
+
 // FindLevels returns the levels of store, lowest first. It does not check
 // permissions.
 func (s *LoyaltyStore) FindLevels(ctx context.Context, store string) ([]*loyalty.Level, error) {
