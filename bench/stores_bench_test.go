@@ -173,9 +173,10 @@ func handStores(pool *pgxpool.Pool) http.Handler {
 	})
 }
 
-// handREST is the REST merchant list's shape by hand: the page of
-// merchants, then the companies and the campaigns of the page (the three
-// statements the REST handler runs), encoding/json.
+// handREST is the REST merchant list's shape by hand, as one would write it
+// first: the page of merchants, then the companies and the campaigns of the
+// page, three statements in three round trips, no owner filter,
+// encoding/json. (The REST handler sends its three statements as one batch.)
 func handREST(pool *pgxpool.Pool) http.Handler {
 	type named struct {
 		ID   string `json:"id"`
@@ -324,8 +325,7 @@ func testRequest(t *testing.T, h http.Handler, path string, headers ...string) [
 }
 
 // BenchmarkMerchantListREST compares GET /api/v1/merchants?limit=100 with
-// its hand-written twin (the same three statements, encoding/json), the
-// pair of the load test, in-process.
+// its hand-written twin (handREST), the pair of the load test, in-process.
 func BenchmarkMerchantListREST(b *testing.B) {
 	f := getStoresFixture(b)
 	targets := []target{
