@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -220,7 +219,7 @@ func (x *Codes) SendActivationSMS(ctx context.Context, store, id string) error {
 	}
 	var code string
 	for i := 0; ; i++ {
-		if code, err = randomDigits(rand.Reader, smsCodeLength); err != nil {
+		if code, err = otp.RandomDigits(rand.Reader, smsCodeLength); err != nil {
 			return err
 		}
 		wait, taken, err := x.store.SaveLookupCode(ctx, store, CodeActivationSMS, x.hash(store, CodeActivationSMS, "", code),
@@ -324,7 +323,7 @@ func (x *Codes) RequestPhoneChange(ctx context.Context, store, id, newPhone stri
 	} else if taken > 0 {
 		return false, errs.Conflictf("phone", msgTaken)
 	}
-	code, err := randomDigits(rand.Reader, smsCodeLength)
+	code, err := otp.RandomDigits(rand.Reader, smsCodeLength)
 	if err != nil {
 		return false, err
 	}
@@ -419,24 +418,6 @@ func isLowerAlnum(s string) bool {
 		}
 	}
 	return true
-}
-
-// randomDigits reads n uniformly random decimal digits from r (bytes of
-// 250 and above are dropped, so that byte % 10 has no bias).
-func randomDigits(r io.Reader, n int) (string, error) {
-	out := make([]byte, 0, n)
-	buf := make([]byte, n+8)
-	for len(out) < n {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", err
-		}
-		for _, b := range buf {
-			if b < 250 && len(out) < n {
-				out = append(out, '0'+b%10)
-			}
-		}
-	}
-	return string(out), nil
 }
 
 func ceilSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }

@@ -232,7 +232,7 @@ func (s *Service) Issue(ctx context.Context, partner int64, purpose Purpose, pho
 	if err := validate(partner, purpose, phone); err != nil {
 		return "", err
 	}
-	code, err := randomDigits(rand.Reader, s.opts.Length)
+	code, err := RandomDigits(rand.Reader, s.opts.Length)
 	if err != nil {
 		return "", fmt.Errorf("otp: make code: %w", err)
 	}
@@ -328,9 +328,10 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
-// randomDigits reads n uniformly random decimal digits from r. Bytes of 250
-// and above are dropped so that byte % 10 has no bias.
-func randomDigits(r io.Reader, n int) (string, error) {
+// RandomDigits reads n uniformly random decimal digits from r: the one-time
+// codes of every family. Bytes of 250 and above are dropped so that
+// byte % 10 has no bias.
+func RandomDigits(r io.Reader, n int) (string, error) {
 	out := make([]byte, 0, n)
 	buf := make([]byte, n+8)
 	for len(out) < n {

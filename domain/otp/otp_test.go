@@ -38,12 +38,12 @@ func TestPurposeValid(t *testing.T) {
 func TestRandomDigitsLength(t *testing.T) {
 	for _, n := range []int{MinLength, 6, 8, MaxLength} {
 		for range 200 {
-			code, err := randomDigits(rand.Reader, n)
+			code, err := RandomDigits(rand.Reader, n)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !isDigits(code, n) {
-				t.Fatalf("randomDigits(%d) = %q, want %d digits", n, code, n)
+				t.Fatalf("RandomDigits(%d) = %q, want %d digits", n, code, n)
 			}
 		}
 	}
@@ -62,16 +62,16 @@ func TestRandomDigitsRejectsBiasedBytes(t *testing.T) {
 		{append(bytes.Repeat([]byte{255}, 12), 13, 24, 35, 46, 57, 68, 79, 80, 91, 102, 113, 124), 4, "3456"},
 	}
 	for _, tc := range cases {
-		got, err := randomDigits(bytes.NewReader(tc.in), tc.n)
+		got, err := RandomDigits(bytes.NewReader(tc.in), tc.n)
 		if err != nil {
-			t.Fatalf("randomDigits(%v): %v", tc.in, err)
+			t.Fatalf("RandomDigits(%v): %v", tc.in, err)
 		}
 		if got != tc.want {
-			t.Errorf("randomDigits(%v, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+			t.Errorf("RandomDigits(%v, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
 		}
 	}
-	if _, err := randomDigits(bytes.NewReader([]byte{1, 2}), 4); err == nil {
-		t.Error("randomDigits on a short reader succeeded")
+	if _, err := RandomDigits(bytes.NewReader([]byte{1, 2}), 4); err == nil {
+		t.Error("RandomDigits on a short reader succeeded")
 	}
 }
 
@@ -81,7 +81,7 @@ func TestRandomDigitsDistribution(t *testing.T) {
 	const n, samples = 6, 20000
 	var counts [n][10]int
 	for range samples {
-		code, err := randomDigits(rand.Reader, n)
+		code, err := RandomDigits(rand.Reader, n)
 		if err != nil {
 			t.Fatal(err)
 		}
