@@ -19,8 +19,9 @@ import (
 
 // Partners finds partner credentials and opens their salts.
 type Partners interface {
-	// FindPartner returns the partner with username, or not found.
-	FindPartner(ctx context.Context, username string) (*auth.Principal, error)
+	// NamedPartner returns the partner an admin names by username; a
+	// missing or unknown name is invalid input naming partnerUsername.
+	NamedPartner(ctx context.Context, username string) (*auth.Principal, error)
 	// PartnerSalt returns the partner with username and its plain salt;
 	// anything else is Unauthenticated.
 	PartnerSalt(ctx context.Context, username string) (*auth.Principal, []byte, error)
@@ -134,13 +135,7 @@ func (o *Ops) SetSCA(ctx context.Context, partnerUsername string, enabled bool) 
 	if _, err := policy.Authorize(ctx, "SetSCA"); err != nil {
 		return err
 	}
-	if partnerUsername == "" {
-		return errs.InvalidField("partnerUsername", "partnerUsername is required")
-	}
-	target, err := o.partners.FindPartner(ctx, partnerUsername)
-	if errs.Is(err, errs.NotFound) {
-		return errs.InvalidField("partnerUsername", "no partner with this username")
-	}
+	target, err := o.partners.NamedPartner(ctx, partnerUsername)
 	if err != nil {
 		return err
 	}

@@ -138,13 +138,7 @@ func (o *Ops) IssueWhitelabelType(ctx context.Context, userIDType, partnerUserna
 	if _, err := policy.Authorize(ctx, "IssueWhitelabelType"); err != nil {
 		return err
 	}
-	if partnerUsername == "" {
-		return errs.InvalidField("partnerUsername", "partnerUsername is required")
-	}
-	target, err := o.partners.FindPartner(ctx, partnerUsername)
-	if errs.Is(err, errs.NotFound) {
-		return errs.InvalidField("partnerUsername", "no partner with this username")
-	}
+	target, err := o.partners.NamedPartner(ctx, partnerUsername)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,9 @@ import (
 
 // Partners finds partner credentials by username, for admins who name one.
 type Partners interface {
-	// FindPartner returns the partner with username, or a not-found error.
-	FindPartner(ctx context.Context, username string) (*auth.Principal, error)
+	// NamedPartner returns the partner an admin names by username; a
+	// missing or unknown name is invalid input naming partnerUsername.
+	NamedPartner(ctx context.Context, username string) (*auth.Principal, error)
 }
 
 // Ops are the User API operations.
@@ -310,13 +311,8 @@ func (o *Ops) SetSettings(ctx context.Context, partnerUsername string, st user.P
 			return nil, errs.ErrForbidden
 		}
 		st.ProviderID = p.CredentialID
-	case partnerUsername == "":
-		return nil, errs.InvalidField("partnerUsername", "partnerUsername is required for admins")
 	default:
-		target, err := o.partners.FindPartner(ctx, partnerUsername)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errs.InvalidField("partnerUsername", "no partner with this username")
-		}
+		target, err := o.partners.NamedPartner(ctx, partnerUsername)
 		if err != nil {
 			return nil, err
 		}

@@ -539,6 +539,20 @@ func (s *Service) FindPartner(ctx context.Context, username string) (*Principal,
 	return &p, nil
 }
 
+// NamedPartner returns the partner an admin names in an operation's
+// partnerUsername: a missing or unknown name is invalid input naming that
+// field.
+func (s *Service) NamedPartner(ctx context.Context, username string) (*Principal, error) {
+	if username == "" {
+		return nil, errs.InvalidField("partnerUsername", "partnerUsername is required")
+	}
+	p, err := s.FindPartner(ctx, username)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.InvalidField("partnerUsername", "no partner with this username")
+	}
+	return p, err
+}
+
 // PartnerSalt returns the principal of a partner and its plain salt, with
 // which it signs card frame URLs (seed 001). Anything but a partner is
 // Unauthenticated.
