@@ -290,7 +290,7 @@ func (x *Codes) ActivateByToken(ctx context.Context, store, client, token string
 // ActivateBySMS activates the customer of store whose SMS activation code
 // this is, and marks the phone it was sent to verified. A code works once.
 func (x *Codes) ActivateBySMS(ctx context.Context, store, client, code string) error {
-	g, err := x.tryLookup(ctx, store, client, CodeActivationSMS, code, isDigits(code, smsCodeLength), "token", msgBadCode)
+	g, err := x.tryLookup(ctx, store, client, CodeActivationSMS, code, otp.IsDigits(code, smsCodeLength), "token", msgBadCode)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (x *Codes) ConfirmPhoneChange(ctx context.Context, store, id, code string) 
 		return err
 	}
 	id = strings.ToLower(id)
-	if !isDigits(code, smsCodeLength) {
+	if !otp.IsDigits(code, smsCodeLength) {
 		code = "" // a malformed code still counts as a try
 	}
 	res, phone, err := x.store.CheckCustomerCode(ctx, store, CodePhoneChange, id, x.hash(store, CodePhoneChange, id, code), x.limits.MaxTries)
@@ -397,18 +397,6 @@ func (s *Service) activate(ctx context.Context, store, id, phone string, passwor
 
 func unavailableCodes(cause error) error {
 	return fmt.Errorf("%w: %w", errs.E(errs.Unavailable, "codes are unavailable; try again later"), cause)
-}
-
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func isLowerAlnum(s string) bool {

@@ -259,7 +259,7 @@ func (s *Service) Verify(ctx context.Context, partner int64, purpose Purpose, ph
 	if err := validate(partner, purpose, phone); err != nil {
 		return err
 	}
-	wellFormed := isDigits(code, s.opts.Length)
+	wellFormed := IsDigits(code, s.opts.Length)
 	if !wellFormed {
 		// A malformed code still counts as a try; the empty code is never
 		// issued, so its hash never matches.
@@ -302,7 +302,7 @@ func validate(partner int64, purpose Purpose, phone string) error {
 		}
 		return nil
 	}
-	if len(phone) < minPhoneDigits || len(phone) > maxPhoneDigits || !isDigits(phone, len(phone)) {
+	if len(phone) < minPhoneDigits || len(phone) > maxPhoneDigits || !IsDigits(phone, len(phone)) {
 		return errs.InvalidField("phone", "phone must be an MSISDN of %d to %d digits", minPhoneDigits, maxPhoneDigits)
 	}
 	return nil
@@ -315,8 +315,8 @@ func unavailable(cause error) error {
 	return fmt.Errorf("%w: %w", errs.E(errs.Unavailable, msgUnavailable), cause)
 }
 
-// isDigits reports whether s is exactly n ASCII digits.
-func isDigits(s string, n int) bool {
+// IsDigits reports whether s is exactly n ASCII digits (a well-formed code).
+func IsDigits(s string, n int) bool {
 	if len(s) != n {
 		return false
 	}

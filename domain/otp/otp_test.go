@@ -42,7 +42,7 @@ func TestRandomDigitsLength(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !isDigits(code, n) {
+			if !IsDigits(code, n) {
 				t.Fatalf("RandomDigits(%d) = %q, want %d digits", n, code, n)
 			}
 		}
@@ -153,8 +153,8 @@ func TestIsDigits(t *testing.T) {
 		{"", 6, false},
 	}
 	for _, tc := range cases {
-		if got := isDigits(tc.s, tc.n); got != tc.want {
-			t.Errorf("isDigits(%q, %d) = %v, want %v", tc.s, tc.n, got, tc.want)
+		if got := IsDigits(tc.s, tc.n); got != tc.want {
+			t.Errorf("IsDigits(%q, %d) = %v, want %v", tc.s, tc.n, got, tc.want)
 		}
 	}
 }
