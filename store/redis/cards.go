@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -28,8 +26,7 @@ func NewPendingCards(c *Client) *PendingCards { return &PendingCards{c: c} }
 var _ user.PendingCards = (*PendingCards)(nil)
 
 func (p *PendingCards) key(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return p.c.Key("card", "pending", hex.EncodeToString(sum[:]))
+	return p.c.Key("card", "pending", hashed(id))
 }
 
 // Put implements user.PendingCards. It does not check permissions.

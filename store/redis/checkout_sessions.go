@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,8 +30,7 @@ func NewCheckoutSessions(c *Client) *CheckoutSessions { return &CheckoutSessions
 var _ checkout.SessionStore = (*CheckoutSessions)(nil)
 
 func (s *CheckoutSessions) key(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return s.c.Key("checkout", "session", hex.EncodeToString(sum[:]))
+	return s.c.Key("checkout", "session", hashed(token))
 }
 
 var errSessionsDown = errs.E(errs.Unavailable, "sessions cannot be reached now; try again later")

@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -29,8 +27,7 @@ func NewLoginFailures(c *Client) *LoginFailures { return &LoginFailures{c: c} }
 var _ auth.FailureCounter = (*LoginFailures)(nil)
 
 func (f *LoginFailures) key(k string) string {
-	sum := sha256.Sum256([]byte(k))
-	return f.c.Key("login", "fail", "{"+hex.EncodeToString(sum[:16])+"}")
+	return f.c.Key("login", "fail", hashTag(k))
 }
 
 // addFailureScript counts one failure; the first of a window starts it.
@@ -95,8 +92,7 @@ var _ auth.KeyIDStore = (*KeyIDs)(nil)
 // FirstUse implements auth.KeyIDStore with SET NX. It does not check
 // permissions.
 func (k *KeyIDs) FirstUse(ctx context.Context, issuer, id string, ttl time.Duration) (bool, error) {
-	sum := sha256.Sum256([]byte(issuer + "\x00" + id))
-	ok, err := k.c.rdb.SetNX(ctx, k.c.Key("jti", "{"+hex.EncodeToString(sum[:16])+"}"), 1, time.Duration(millis(ttl))*time.Millisecond).Result()
+	ok, err := k.c.rdb.SetNX(ctx, k.c.Key("jti", hashTag(issuer+"\x00"+id)), 1, time.Duration(millis(ttl))*time.Millisecond).Result()
 	if err != nil {
 		return false, fmt.Errorf("key ids: %w", err)
 	}

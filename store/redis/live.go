@@ -3,8 +3,6 @@ package redis
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,8 +79,7 @@ func NewLiveFeed(c *Client, perHolder int, log *slog.Logger) *LiveFeed {
 func (f *LiveFeed) channel() string { return f.c.Key("live") }
 
 func (f *LiveFeed) holderKey(holder string) string {
-	sum := sha256.Sum256([]byte(holder))
-	return f.c.Key("live", "holder", "{"+hex.EncodeToString(sum[:16])+"}")
+	return f.c.Key("live", "holder", hashTag(holder))
 }
 
 // Publish hands ev to every replica's subscriptions.

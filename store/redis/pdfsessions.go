@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -38,8 +36,7 @@ type pdfSessionValue struct {
 }
 
 func (p *PDFSessions) key(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return p.c.Key("pdfsession", hex.EncodeToString(sum[:]))
+	return p.c.Key("pdfsession", hashed(id))
 }
 
 // SavePDFSession implements receipt.PDFSessionStore. It does not check

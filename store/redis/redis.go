@@ -4,6 +4,8 @@ package redis
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -169,6 +171,21 @@ func (c *Client) SetLogger(log *slog.Logger) { c.health.SetLogger(log) }
 func (c *Client) Close() error {
 	c.health.Close()
 	return c.rdb.Close()
+}
+
+// hashed is a key part for a secret or personal value (a token, a session
+// id, a login): its SHA-256 in hex, so that whoever reads Redis cannot use
+// or learn it.
+func hashed(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+// hashTag is a key part like hashed, shortened to 128 bits and braced as
+// a Redis Cluster hash tag, so that the keys of one value share a slot.
+func hashTag(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return "{" + hex.EncodeToString(sum[:16]) + "}"
 }
 
 // Key returns the namespaced key for the given parts.
