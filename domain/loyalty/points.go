@@ -188,6 +188,12 @@ type PointsStore interface {
 	// transaction. With key, a purchase already recorded for the customer
 	// under that key changes nothing (recorded is false).
 	RecordPurchase(ctx context.Context, store, customerID string, key *PurchaseKey, amount decimal.Decimal, at time.Time, earned *Transfer) (recorded bool, err error)
+	// RecordPurchases records keyed purchases of customers of store as
+	// RecordPurchase records each, in one transaction and a fixed number
+	// of statements however many there are: a purchase already recorded
+	// for its customer under its key changes nothing, and each customer
+	// moves to the level its new amount reaches.
+	RecordPurchases(ctx context.Context, store string, purchases []RecordedPurchase) error
 	// LinkedPurchases returns, for purchases of app users, the active
 	// customers of store whose verified phone is the user's verified
 	// phone, one entry per purchase that has one (Purchase.CustomerID set).
@@ -334,16 +340,24 @@ func (p *Points) recordPurchase(ctx context.Context, store, id string, key *Purc
 	if amount.IsNegative() || amount.GreaterThan(maxPoints) {
 		return false, errs.InvalidField("amount", "amount must be from 0 to %s", maxPoints)
 	}
-	var earned *Transfer
-	if pts := amount.Mul(p.rate).RoundDown(2); pts.IsPositive() {
-		earned = &Transfer{ID: newUUID(), CustomerID: strings.ToLower(id), Kind: TransferAdd, Points: pts,
-			Comment: "purchase", CreatedAt: at}
-		if p.expiry > 0 {
-			exp := at.Add(p.expiry)
-			earned.ExpiresAt = &exp
-		}
+	return p.store.RecordPurchase(ctx, store, strings.ToLower(id), key, amount.Round(2), at, p.earned(id, amount, at))
+}
+
+// earned is the add transfer a purchase of amount at earns the customer id
+// (the configured rate, rounded down to 2 decimals, expiring after the
+// configured time), or nil when it earns nothing.
+func (p *Points) earned(id string, amount decimal.Decimal, at time.Time) *Transfer {
+	pts := amount.Mul(p.rate).RoundDown(2)
+	if !pts.IsPositive() {
+		return nil
 	}
-	return p.store.RecordPurchase(ctx, store, strings.ToLower(id), key, amount.Round(2), at, earned)
+	t := &Transfer{ID: newUUID(), CustomerID: strings.ToLower(id), Kind: TransferAdd, Points: pts,
+		Comment: "purchase", CreatedAt: at}
+	if p.expiry > 0 {
+		exp := at.Add(p.expiry)
+		t.ExpiresAt = &exp
+	}
+	return t
 }
 
 // AssignLevel assigns a customer of store to a level by hand.

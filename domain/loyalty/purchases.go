@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -26,6 +27,16 @@ const (
 type PurchaseKey struct {
 	Source   PurchaseSource
 	SourceID string
+}
+
+// RecordedPurchase is a purchase to record for a customer, with the points
+// it earns (nil: none).
+type RecordedPurchase struct {
+	CustomerID string
+	Key        PurchaseKey
+	Amount     decimal.Decimal
+	At         time.Time
+	Earned     *Transfer
 }
 
 // Purchase is a purchase of an app user (seeds 000–002) that earns points
@@ -75,14 +86,20 @@ func (p *Points) EarnFromTransactionBatch(ctx context.Context, batchID string) e
 }
 
 func (p *Points) record(ctx context.Context, linked []Purchase) error {
+	var out []RecordedPurchase
 	for _, pu := range linked {
 		if !pu.Amount.IsPositive() {
 			continue
 		}
-		key := pu.Key
-		if _, err := p.recordPurchase(ctx, PurchaseStore, pu.CustomerID, &key, decimal.Min(pu.Amount, maxPoints), pu.At); err != nil {
+		if err := CheckID(pu.CustomerID); err != nil {
 			return err
 		}
+		amount := decimal.Min(pu.Amount, maxPoints)
+		out = append(out, RecordedPurchase{CustomerID: strings.ToLower(pu.CustomerID), Key: pu.Key,
+			Amount: amount.Round(2), At: pu.At, Earned: p.earned(pu.CustomerID, amount, pu.At)})
 	}
-	return nil
+	if len(out) == 0 {
+		return nil
+	}
+	return p.store.RecordPurchases(ctx, PurchaseStore, out)
 }

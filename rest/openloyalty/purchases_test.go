@@ -150,6 +150,22 @@ func TestPurchasesOfTheLinkedUserEarnPoints(t *testing.T) {
 		t.Fatalf("after a settled transaction posted twice: %+v", s)
 	}
 
+	// A batch of several of the user's transactions earns each of them
+	// once (recorded together, summed per customer).
+	var several []any
+	for _, amount := range []string{"50.00", "25.25", "10.00"} {
+		several = append(several, map[string]any{"transactionId": "tx-" + ids.LowerAlnum(10), "amount": json.Number(amount),
+			"currency": "DKK", "transactionDateTime": time.Now().Add(-time.Hour).Format(time.RFC3339), "cardAcceptorId": storeNumber,
+			"cardToken": tok, "truncatedCardNumber": "457100XXXXXX0001", "cardType": "VISA"})
+	}
+	if res := testenv.Do(t, e.app.Handler, "POST", "/api/v1/transactions/batches", map[string]any{"transactions": several},
+		"Authorization", settlement); res.Status != http.StatusCreated {
+		t.Fatalf("batch of three: %d %s", res.Status, res.Body)
+	}
+	if s := e.purchaseStatus(admin, id); s.TransactionsCount != 5 || s.TransactionsAmount != 319.75 || s.Points != 319.75 || s.LevelName != "level2" {
+		t.Fatalf("after a batch of three settled transactions: %+v", s)
+	}
+
 	// The unverified customer's user bought too: nothing earned.
 	post(receipt("other-"+ids.LowerAlnum(6), tok2))
 	if s := e.purchaseStatus(admin, unverified); s.TransactionsCount != 0 || s.Points != 0 {

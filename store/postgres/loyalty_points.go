@@ -95,6 +95,102 @@ func (s *LoyaltyStore) RecordPurchase(ctx context.Context, store, customerID str
 	return recorded && err == nil, err
 }
 
+// RecordPurchases records keyed purchases in one transaction of three
+// statements, whatever their number: the purchases not recorded before,
+// then each customer's figures and level once (the level its final amount
+// reaches, as one RecordPurchase after another would leave it), then the
+// points they earn. It does not check permissions.
+func (s *LoyaltyStore) RecordPurchases(ctx context.Context, store string, purchases []loyalty.RecordedPurchase) error {
+	n := len(purchases)
+	customers, sources, sourceIDs := make([]string, n), make([]string, n), make([]string, n)
+	amounts, ats := make([]decimal.Decimal, n), make([]time.Time, n)
+	for i, p := range purchases {
+		customers[i], sources[i], sourceIDs[i] = p.CustomerID, string(p.Key.Source), p.Key.SourceID
+		amounts[i], ats[i] = p.Amount, p.At
+	}
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			INSERT INTO ol_purchases (customer_id, source, source_id, amount, purchased_at)
+			SELECT c.customer_id, p.source, p.source_id, p.amount, p.at
+			FROM unnest($2::uuid[], $3::text[], $4::text[], $5::numeric[], $6::timestamptz[]) AS p (customer_id, source, source_id, amount, at)
+			JOIN ol_customers c ON c.customer_id = p.customer_id AND c.store_code = $1
+			ON CONFLICT (customer_id, source, source_id) DO NOTHING
+			RETURNING customer_id::text, source, source_id`, store, customers, sources, sourceIDs, amounts, ats)
+		if err != nil {
+			return mapCustomerError(err)
+		}
+		fresh := map[[3]string]bool{}
+		var k [3]string
+		if _, err := pgx.ForEachRow(rows, []any{&k[0], &k[1], &k[2]}, func() error { fresh[k] = true; return nil }); err != nil {
+			return mapCustomerError(err)
+		}
+		// Each new purchase once (the first of repeated ones), summed per customer.
+		type sum struct {
+			n      int
+			amount decimal.Decimal
+			last   time.Time
+		}
+		sums := map[string]*sum{}
+		var order []string
+		var earned []*loyalty.Transfer
+		for _, p := range purchases {
+			key := [3]string{p.CustomerID, string(p.Key.Source), p.Key.SourceID}
+			if !fresh[key] {
+				continue
+			}
+			delete(fresh, key)
+			cs := sums[p.CustomerID]
+			if cs == nil {
+				cs = &sum{}
+				sums[p.CustomerID] = cs
+				order = append(order, p.CustomerID)
+			}
+			cs.n++
+			cs.amount = cs.amount.Add(p.Amount)
+			if p.At.After(cs.last) {
+				cs.last = p.At
+			}
+			if p.Earned != nil {
+				earned = append(earned, p.Earned)
+			}
+		}
+		if len(order) == 0 {
+			return nil
+		}
+		counts, totals, lasts := make([]int, len(order)), make([]decimal.Decimal, len(order)), make([]time.Time, len(order))
+		for i, id := range order {
+			counts[i], totals[i], lasts[i] = sums[id].n, sums[id].amount, sums[id].last
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE ol_customers c SET transactions_count = c.transactions_count + a.n,
+				transactions_amount = c.transactions_amount + a.amount,
+				last_transaction_at = GREATEST(c.last_transaction_at, a.at),
+				level_id = COALESCE(c.manual_level_id, (
+					SELECT l.level_id FROM ol_levels l
+					WHERE l.store_code = c.store_code AND l.active AND l.condition_value <= c.transactions_amount + a.amount
+					ORDER BY l.condition_value DESC, l.name LIMIT 1), c.level_id)
+			FROM unnest($2::uuid[], $3::int[], $4::numeric[], $5::timestamptz[]) AS a (customer_id, n, amount, at)
+			WHERE c.customer_id = a.customer_id AND c.store_code = $1`, store, order, counts, totals, lasts); err != nil {
+			return mapCustomerError(err)
+		}
+		if len(earned) == 0 {
+			return nil
+		}
+		m := len(earned)
+		ids, owners, kinds, comments := make([]string, m), make([]string, m), make([]string, m), make([]string, m)
+		points, expires, created := make([]decimal.Decimal, m), make([]*time.Time, m), make([]time.Time, m)
+		for i, t := range earned {
+			ids[i], owners[i], kinds[i], comments[i] = t.ID, t.CustomerID, string(t.Kind), t.Comment
+			points[i], expires[i], created[i] = t.Points, t.ExpiresAt, t.CreatedAt
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO ol_point_transfers (transfer_id, customer_id, kind, points, expires_at, comment, created_at)
+			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::timestamptz[], $6::text[], $7::timestamptz[])`,
+			ids, owners, kinds, points, expires, comments, created)
+		return mapError(err, "points transfer")
+	})
+}
+
 // linkedCustomerJoin finds the active customer of store ($1) whose verified
 // phone is the verified phone of the user u (users keep MSISDN digits,
 // customers +digits).
