@@ -457,6 +457,12 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	creds := d.Credentials
+	if path := getenv("LG_DEMO_ENV_FILE"); path != "" {
+		if err := writeDemoEnv(path, d, cfg.PublicBaseURL); err != nil {
+			return fmt.Errorf("write LG_DEMO_ENV_FILE: %w", err)
+		}
+		defer fmt.Fprintf(stdout, "The demo's URL, credentials and ids, for the README's examples:  source %s\n", path)
+	}
 	fmt.Fprintln(stdout, "Demo data loaded. Demo credentials (HTTP Basic: username:secret):")
 	for _, c := range creds {
 		fmt.Fprintf(stdout, "  %-10s  %-16s  %s\n", c.Kind, c.Username, c.Secret)

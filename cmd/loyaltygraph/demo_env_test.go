@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDemoWritesTheEnvFileTheReadmeSources: issue 12 point 5. With
+// LG_DEMO_ENV_FILE (make run sets .local/demo.env), the demo writes the
+// values the README's examples use, as the shell reads them back, readable
+// by its owner only.
+func TestDemoWritesTheEnvFileTheReadmeSources(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "demo.env")
+	e := testEnv(t).with("LG_DEMO_ENV_FILE", path)
+	out := mustRun(t, e, "demo")
+	if !strings.Contains(out, "source "+path) {
+		t.Errorf("the demo does not say where the file is:\n%s", out)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("demo.env mode %v, want 0600 (it holds secrets)", st.Mode().Perm())
+	}
+	sh := exec.Command("bash", "-c", `set -u; source "$1"; printf '%s\n' "$B" "$ADMIN" "$SETT" "$PART" "$POS" "$SELLER" "$SELLER_SECRET" "$DEMOUSER" "$CKEMAIL" "$CKPW"`, "bash", path)
+	got, err := sh.CombinedOutput()
+	if err != nil {
+		t.Fatalf("source demo.env: %v\n%s", err, got)
+	}
+	vals := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	creds, _ := parseDemo(t, out)
+	want := []string{e.getenv("PUBLIC_BASE_URL")}
+	for _, u := range []string{"demo-admin", "demo-settlement", "demo-partner", "demo-pos", "demo-seller"} {
+		c, ok := creds[u]
+		if !ok {
+			t.Fatalf("the demo printed no %s:\n%s", u, out)
+		}
+		want = append(want, c.username+":"+c.secret)
+	}
+	want = append(want, creds["demo-seller"].secret)
+	if len(vals) != 10 {
+		t.Fatalf("demo.env gives %d values, want 10:\n%s", len(vals), got)
+	}
+	for i, w := range want {
+		if w != "" && vals[i] != strings.TrimSuffix(w, "/") {
+			t.Errorf("value %d is %q, want %q", i, vals[i], w)
+		}
+	}
+	for i, v := range vals[7:] {
+		if v == "" {
+			t.Errorf("demo.env value %d (user, checkout e-mail or password) is empty", 7+i)
+		}
+	}
+}
