@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"loyaltygraph/internal/testenv"
 )
 
 // TestDemoWritesTheEnvFileTheReadmeSources: issue 12 point 5. With
@@ -54,5 +57,28 @@ func TestDemoWritesTheEnvFileTheReadmeSources(t *testing.T) {
 		if v == "" {
 			t.Errorf("demo.env value %d (user, checkout e-mail or password) is empty", 7+i)
 		}
+	}
+}
+
+// TestDemoPublishesTerms: a fresh make run answers GET
+// /receipt-data/v1/terms (en and da), once however often the demo loads.
+func TestDemoPublishesTerms(t *testing.T) {
+	e := testEnv(t)
+	mustRun(t, e, "demo")
+	mustRun(t, e, "demo")
+	var langs []string
+	rows, err := testenv.DB(t).Pool.Query(context.Background(), `SELECT lang FROM terms ORDER BY lang`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		langs = append(langs, l)
+	}
+	if strings.Join(langs, ",") != "da,en" {
+		t.Errorf("terms after two demo loads: %v, want da and en once each", langs)
 	}
 }
