@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -80,5 +81,33 @@ func TestDemoPublishesTerms(t *testing.T) {
 	}
 	if strings.Join(langs, ",") != "da,en" {
 		t.Errorf("terms after two demo loads: %v, want da and en once each", langs)
+	}
+}
+
+// TestHelpNamesEverySetting: `loyaltygraph help` lists every environment
+// variable the configuration reads (a new setting without its line fails).
+func TestHelpNamesEverySetting(t *testing.T) {
+	var src strings.Builder
+	for _, f := range []string{"config.go", "main.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	names := regexp.MustCompile(`"([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{4,}_?[A-Z]*)"`).FindAllStringSubmatch(src.String(), -1)
+	seen := map[string]bool{}
+	for _, m := range names {
+		n := m[1]
+		if seen[n] || n == "CARD" || !strings.Contains(n, "_") {
+			continue
+		}
+		seen[n] = true
+		if !regexp.MustCompile(`(?m)^  (.*, )?` + n + `\b`).MatchString(usage) {
+			t.Errorf("loyaltygraph help does not list %s", n)
+		}
+	}
+	if len(seen) < 30 {
+		t.Fatalf("found only %d settings in config.go and main.go; the scan is broken", len(seen))
 	}
 }
