@@ -29,8 +29,12 @@ import (
 
 // GraphQL limits.
 const (
-	queryCacheSize   = 1000
-	complexityLimit  = 2000
+	queryCacheSize = 1000
+	// complexityLimit bounds a document's cost: about one per value of
+	// the answer, with every list's items counted first times (so
+	// 100 merchants with 10 stores of 5 fields each, about 5,400, fit;
+	// 100 settlement batches of 100 settlements each do not).
+	complexityLimit  = 6000
 	parserTokenLimit = 15000
 	graphqlBodyLimit = 1 << 20
 	// graphqlUploadLimit caps a multipart request (GraphQL multipart
@@ -183,11 +187,18 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	cfg.Complexity.Query.TransactionBatches = func(child int, first *int, _ *string) int { return listCost(child, first, 20) }
 	// A merchant's invoices and source states are read one merchant at a
 	// time (no batch reader), so each costs like a small page of its own.
-	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
-	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
+	cfg.Complexity.Merchant.Invoices = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
+	cfg.Complexity.Merchant.SettlementSourceStates = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
 	// A user's merchants are read once per user (receipts' marketing
 	// messages go through a dataloader).
-	cfg.Complexity.User.Merchants = func(child int) int { return perMerchantReadCost + child }
+	cfg.Complexity.User.Merchants = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
+	// Every other connection costs listCost (see rootCost.Complexity).
 	return rootCost{graph.NewExecutableSchema(cfg)}
 }
 
@@ -210,12 +221,17 @@ func guardGraphQL(next http.Handler, timeout time.Duration) http.Handler {
 }
 
 // rootCost adds rootFieldCost to the complexity of every top-level query
-// and mutation field.
+// and mutation field, and costs every connection without a cost of its own
+// as listCost: its page size times the cost of one item.
 type rootCost struct{ graphql.ExecutableSchema }
 
-// Complexity is the schema's complexity, plus rootFieldCost for root fields.
+// Complexity is the schema's complexity, listCost for connections that
+// set none, plus rootFieldCost for root fields.
 func (s rootCost) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+	if first, isList := args["first"]; !ok && isList {
+		c, ok = listCost(child, intArg(first), defaultFirst), true
+	}
 	if (typeName != "Query" && typeName != "Mutation") || strings.HasPrefix(field, "__") {
 		return c, ok
 	}
@@ -292,6 +308,23 @@ func pageCost(child int, first *int, def int) int {
 	return 1 + n + child
 }
 
+// defaultFirst is the page size of a connection whose first is absent.
+const defaultFirst = 20
+
+// intArg is an Int argument as the generated argument parsers give it.
+func intArg(v any) *int {
+	switch n := v.(type) {
+	case *int:
+		return n
+	case int:
+		return &n
+	}
+	return nil
+}
+
+// listCost is the cost of a page whose items each cost child: the page
+// size times child, so that lists of lists cost the product of their
+// pages.
 func listCost(child int, first *int, def int) int {
 	n := def
 	if first != nil && *first > 0 {
