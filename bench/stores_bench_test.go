@@ -24,7 +24,7 @@ import (
 const storesPerMerchant = 10
 
 const (
-	storesQuery = `{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores { storeId storeNumber name userShare providerShare } } } }`
+	storesQuery = `{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores(first: 10) { nodes { storeId storeNumber name userShare providerShare } } } } }`
 	// handStoresPath serves handStoresSQL as the GraphQL answer's bytes.
 	handStoresPath = "/hand/merchant-stores"
 	// handStoresSQL is what a hand-written handler runs: one join.

@@ -32,9 +32,10 @@ const (
 	queryCacheSize = 1000
 	// complexityLimit bounds a document's cost: about one per value of
 	// the answer, with every list's items counted first times (so
-	// 100 merchants with 10 stores of 5 fields each, about 5,400, fit;
-	// 100 settlement batches of 100 settlements each do not).
-	complexityLimit  = 6000
+	// 100 merchants with 12 stores of 5 fields each, about 6,400, fit;
+	// 100 settlement batches of 100 settlements each, or 100 merchants
+	// with 100 stores each, do not).
+	complexityLimit  = 10000
 	parserTokenLimit = 15000
 	graphqlBodyLimit = 1 << 20
 	// graphqlUploadLimit caps a multipart request (GraphQL multipart
@@ -313,13 +314,28 @@ const defaultFirst = 20
 
 // intArg is an Int argument as the generated argument parsers give it.
 func intArg(v any) *int {
-	switch n := v.(type) {
+	// The generated parsers give *int; gqlgen's complexity walk gives the
+	// document's own values (int64 literals, variables as decoded).
+	var n int
+	switch v := v.(type) {
 	case *int:
-		return n
+		return v
 	case int:
-		return &n
+		n = v
+	case int64:
+		n = int(v)
+	case float64:
+		n = int(v)
+	case json.Number:
+		i, err := v.Int64()
+		if err != nil {
+			return nil
+		}
+		n = int(i)
+	default:
+		return nil
 	}
-	return nil
+	return &n
 }
 
 // listCost is the cost of a page whose items each cost child: the page

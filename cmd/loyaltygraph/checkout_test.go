@@ -40,7 +40,7 @@ func TestCheckoutPasswordResetWithMakeRunAlone(t *testing.T) {
 
 	var link *url.URL
 	for deadline := time.Now().Add(15 * time.Second); link == nil; {
-		r = s.do(t, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "person@example.com") { body } }`},
+		r = s.do(t, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "person@example.com") { nodes { body } } }`},
 			"Authorization", basicAuth(admin.username, admin.secret))
 		var res struct {
 			Data struct{ SentMessages []struct{ Body string } }

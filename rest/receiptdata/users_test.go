@@ -76,7 +76,7 @@ func (e *sbEnv) messages(to string) []string {
 	e.t.Helper()
 	testenv.WaitMessages(e.t)
 	var data struct{ SentMessages []struct{ Body string } }
-	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": to}, &data)
+	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": to}, &data)
 	var out []string
 	for _, m := range data.SentMessages {
 		out = append(out, m.Body)
@@ -358,7 +358,7 @@ func TestLinkStoreboxUser(t *testing.T) {
 	}
 	// The e-mail's code is sent by e-mail, the phone's by SMS.
 	var data struct{ SentMessages []struct{ Channel string } }
-	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { channel } }`, map[string]any{"to": email}, &data)
+	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { channel } } }`, map[string]any{"to": email}, &data)
 	if len(data.SentMessages) == 0 || data.SentMessages[0].Channel != "EMAIL" && data.SentMessages[0].Channel != "email" {
 		t.Fatalf("e-mail messages %+v", data.SentMessages)
 	}
@@ -538,7 +538,7 @@ func TestReceiptsViaAccountCardsReachEveryMappedUser(t *testing.T) {
 	var data struct {
 		User struct{ Cards []struct{ CardID string } }
 	}
-	e.gql(e.other, `query($id: ID!) { user(userId: $id) { cards { cardId } } }`, map[string]any{"id": mapped}, &data)
+	e.gql(e.other, `query($id: ID!) { user(userId: $id) { cards { nodes { cardId } } } }`, map[string]any{"id": mapped}, &data)
 	if len(data.User.Cards) != 2 || (data.User.Cards[0].CardID != card && data.User.Cards[1].CardID != card) {
 		t.Fatalf("cards of the other mapping %+v", data.User.Cards)
 	}

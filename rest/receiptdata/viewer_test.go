@@ -22,9 +22,9 @@ import (
 
 // viewerQuery is the one query of an app's home screen.
 const viewerQuery = `query($n: Int!) { viewer { userId
-  cards { cardId truncatedPan }
+  cards { nodes { cardId truncatedPan } }
   receipts(first: $n) { totalCount nodes { receiptId merchant { merchantId logo { url } } } }
-  merchants { merchantId logo { url version } }
+  merchants { nodes { merchantId logo { url version } } }
   loyalty { customerId phone level { name } status { points pointsExpiringNextMonth level { name } } } } }`
 
 type viewerResult struct {
