@@ -115,7 +115,7 @@ func TestGraphQLDoorMatchesREST(t *testing.T) {
 			Total     int
 		}
 		CustomerCheck     int
-		PosCustomerSearch []struct{ CustomerID string }
+		PosCustomerSearch testenv.Nodes[struct{ CustomerID string }]
 	}
 	e.gql(seller, `query($email: String!) {
 		customers(storeCode: "DEFAULT", filter: {email: $email, strict: true}, perPage: 5) { customers { email } total }

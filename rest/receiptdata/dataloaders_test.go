@@ -36,7 +36,7 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 				Nodes      []struct {
 					ReceiptID    string
 					Merchant     struct{ MerchantID string }
-					MatchedCards []struct{ CardID string }
+					MatchedCards testenv.Nodes[struct{ CardID string }]
 					Payments     []struct{ Card *struct{ CardID string } }
 				}
 			}

@@ -82,7 +82,7 @@ func TestGraphQLIngestAndReadAgreeWithREST(t *testing.T) {
 						TruncatedCardNumber string
 						Card                *struct{ CardID string }
 					}
-					MatchedCards []struct{ CardID string }
+					MatchedCards testenv.Nodes[struct{ CardID string }]
 				}
 			}
 		}

@@ -268,11 +268,11 @@ func TestSupportedMerchantsByCountry(t *testing.T) {
 		t.Errorf("anonymous: %d", res.Status)
 	}
 	var gq struct {
-		SupportedMerchants []struct {
+		SupportedMerchants testenv.Nodes[struct {
 			MerchantID string
 			Country    string
 			Logo       *struct{ URL, Version string }
-		}
+		}]
 	}
 	e.gql(e.partner, `{ supportedMerchants(country: "dk") { nodes { merchantId country logo { url version } } } }`, nil, &gq)
 	found := false

@@ -284,7 +284,7 @@ func TestUserMerchants(t *testing.T) {
 	}
 	var q struct {
 		User struct {
-			Merchants []struct{ MerchantID string }
+			Merchants testenv.Nodes[struct{ MerchantID string }]
 		}
 	}
 	e.gql(e.partner, `query($u: ID!) { user(userId: $u) { merchants { nodes { merchantId } } } }`, map[string]any{"u": e.alice}, &q)

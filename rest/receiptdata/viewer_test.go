@@ -30,7 +30,7 @@ const viewerQuery = `query($n: Int!) { viewer { userId
 type viewerResult struct {
 	Viewer *struct {
 		UserID   string
-		Cards    []struct{ CardID, TruncatedPan string }
+		Cards    testenv.Nodes[struct{ CardID, TruncatedPan string }]
 		Receipts struct {
 			TotalCount int
 			Nodes      []struct {
@@ -41,10 +41,10 @@ type viewerResult struct {
 				}
 			}
 		}
-		Merchants []struct {
+		Merchants testenv.Nodes[struct {
 			MerchantID string
 			Logo       *struct{ URL, Version string }
-		}
+		}]
 		Loyalty *struct {
 			CustomerID string
 			Phone      string

@@ -401,7 +401,7 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 			SettlementID *string
 			Run          struct {
 				ID       string
-				Invoices []invoice
+				Invoices testenv.Nodes[invoice]
 			}
 			UserErrors []userError
 		}
@@ -422,14 +422,14 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 		t.Fatalf("REST invoices: %+v", restInvoices)
 	}
 	var again struct {
-		SettleRun struct{ Invoices []invoice }
+		SettleRun struct{ Invoices testenv.Nodes[invoice] }
 		Node      struct{ Type, Amount string }
 		Merchant  struct {
-			Invoices               []invoice
-			SettlementSourceStates []struct {
+			Invoices               testenv.Nodes[invoice]
+			SettlementSourceStates testenv.Nodes[struct {
 				ID, Source                    string
 				Settled, Unmatched, Unbatched int
-			}
+			}]
 		}
 	}
 	w.gql(`query($run: ID!, $inv: ID!, $m: ID!) {
@@ -585,14 +585,14 @@ func TestGraphQLModelLifecycle(t *testing.T) {
 	// The merchant shows its model, and a category its products.
 	var mm struct {
 		Merchant struct {
-			Companies  []struct{ CompanyID string }
-			Stores     []struct{ StoreID string }
-			Categories []struct {
+			Companies  testenv.Nodes[struct{ CompanyID string }]
+			Stores     testenv.Nodes[struct{ StoreID string }]
+			Categories testenv.Nodes[struct {
 				CategoryID string
-				Products   []struct{ ProductNumber string }
-			}
-			Campaigns     []struct{ CampaignID string }
-			DerivedShares []struct{ Share string }
+				Products   testenv.Nodes[struct{ ProductNumber string }]
+			}]
+			Campaigns     testenv.Nodes[struct{ CampaignID string }]
+			DerivedShares testenv.Nodes[struct{ Share string }]
 		}
 		Product struct{ ProductNumber string }
 	}
@@ -719,9 +719,9 @@ func TestGraphQLMerchantListsLoadThroughDataloaders(t *testing.T) {
 	}
 	type merchantLists struct {
 		MerchantID string
-		Companies  []struct{ CompanyID, MerchantID string }
-		Stores     []struct{ StoreID string }
-		Campaigns  []struct{ CampaignID string }
+		Companies  testenv.Nodes[struct{ CompanyID, MerchantID string }]
+		Stores     testenv.Nodes[struct{ StoreID string }]
+		Campaigns  testenv.Nodes[struct{ CampaignID string }]
 	}
 	var page struct{ Nodes []merchantLists }
 	w.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Merchant { merchantId companies { nodes { companyId merchantId } } stores { nodes { storeId } } campaigns { nodes { campaignId } } } } }`,
@@ -742,7 +742,7 @@ func TestGraphQLMerchantListsLoadThroughDataloaders(t *testing.T) {
 	var all struct {
 		Merchants struct{ Nodes []merchantLists }
 	}
-	w.gql(`{ merchants(first: 100) { nodes { merchantId companies { nodes { companyId merchantId } } stores { nodes { storeId } } campaigns { nodes { campaignId } } } } }`, nil, &all)
+	w.gql(`{ merchants(first: 100) { nodes { merchantId companies(first: 10) { nodes { companyId merchantId } } stores(first: 10) { nodes { storeId } } campaigns(first: 10) { nodes { campaignId } } } } }`, nil, &all)
 	for _, m := range all.Merchants.Nodes {
 		for _, c := range m.Companies {
 			if c.MerchantID != m.MerchantID {
@@ -768,7 +768,7 @@ func TestGraphQLComplexityAllowsOrdinaryPages(t *testing.T) {
 		`{ transactionBatches(first: 100) { totalCount nodes { id batchId transactionCount created transactions(first: 5) { totalCount nodes { transactionId state } } } } }`,
 		`{ settlementBatches(first: 10) { nodes { batchId settlementCount settlements(first: 100) { nodes { settlementId userShare providerShare } } } } }`,
 		`{ campaigns(first: 100) { nodes { campaignId merchantId name campaignStart campaignEnd userShare userShareType providerShare providerShareType storeNumber categoryId productNumber } } }`,
-		`{ merchants(first: 20) { nodes { merchantId companies { nodes { companyId name userShare } } stores { nodes { storeId } } categories { nodes { categoryId products { nodes { productId } } } } campaigns { nodes { campaignId } } derivedShares { nodes { share } } invoices { nodes { amount } } settlementSourceStates { nodes { source settled } } } } }`,
+		`{ merchants(first: 20) { nodes { merchantId companies(first: 5) { nodes { companyId name userShare } } stores(first: 5) { nodes { storeId } } categories(first: 5) { nodes { categoryId products(first: 5) { nodes { productId } } } } campaigns(first: 5) { nodes { campaignId } } derivedShares(first: 5) { nodes { share } } invoices(first: 5) { nodes { amount } } settlementSourceStates(first: 5) { nodes { source settled } } } } }`,
 	}
 	for i, q := range ordinary {
 		resp, res := testenv.GraphQL(t, w.c.h, w.c.auth, q, nil)

@@ -41,7 +41,7 @@ func TestSignupThroughGraphQLReadsThroughREST(t *testing.T) {
 			State int
 			User  struct {
 				UserID, MemberID string
-				Cards            []struct{ TokenType string }
+				Cards            testenv.Nodes[struct{ TokenType string }]
 			}
 		}
 	}
@@ -205,7 +205,7 @@ func TestUserAndCardNodes(t *testing.T) {
 	var data struct {
 		User struct {
 			ID    string
-			Cards []struct{ ID, CardID string }
+			Cards testenv.Nodes[struct{ ID, CardID string }]
 		}
 	}
 	if err := json.Unmarshal(res.Data, &data); err != nil || len(data.User.Cards) != 1 {
@@ -299,7 +299,7 @@ func TestUserLifecycleThroughGraphQL(t *testing.T) {
 	// Endpoints can be removed.
 	gql(e.partner, `mutation { setNotificationEndpoint(input: {type: USER_DELETED, url: "https://hooks.example/x"}) { userErrors { field } } }`, nil)
 	d = gql(e.partner, `mutation { deleteNotificationEndpoint(type: USER_DELETED) { deletedType } }`, nil)
-	if !strings.Contains(d, "USER_DELETED") || gql(e.partner, `{ notificationEndpoints { nodes { type } } }`, nil) != `{"notificationEndpoints":[]}` {
+	if !strings.Contains(d, "USER_DELETED") || gql(e.partner, `{ notificationEndpoints { nodes { type } } }`, nil) != `{"notificationEndpoints":{"nodes":[]}}` {
 		t.Fatalf("deleteNotificationEndpoint: %s", d)
 	}
 }

@@ -58,7 +58,7 @@ func (e *env) sms(phone string) []string {
 		e.t.Fatalf("sentMessages: %+v", res.Errors)
 	}
 	var data struct {
-		SentMessages []struct{ To, Channel, Body string }
+		SentMessages testenv.Nodes[struct{ To, Channel, Body string }]
 	}
 	if err := json.Unmarshal(res.Data, &data); err != nil {
 		e.t.Fatal(err)
