@@ -60,8 +60,8 @@ func TestEveryNodeTypeResolvesThroughNode(t *testing.T) {
 	}
 
 	// What the demo does not make: a category with a product, a blocked
-	// product, a loyalty customer, terms, a notification endpoint with a
-	// delivery, and a Storebox account.
+	// product, a loyalty customer, a notification endpoint with a delivery,
+	// and a Storebox account.
 	cat := firstID(must(settle, `mutation { createCategory(input: {merchantId: "demo-netto", name: "Dairy", userShare: "1", providerShare: "0.5"}) { category { categoryId id } userErrors { field } } }`, nil))
 	var catID string
 	{
@@ -76,7 +76,6 @@ func TestEveryNodeTypeResolvesThroughNode(t *testing.T) {
 		RegisterCustomer struct{ Customer struct{ CustomerID string } }
 	}
 	_ = json.Unmarshal(reg, &customer)
-	must(f.admin, `mutation { publishTerms(input: {lang: "da", validFrom: "2026-01-01", title: "Vilkår", body: "Tekst"}) { userErrors { field } } }`, nil)
 	hooks := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(hooks.Close)
 	must(partner, `mutation($u: String!) { setNotificationEndpoint(input: {type: USER_UPDATED, url: $u}) { userErrors { field } } }`, map[string]any{"u": hooks.URL})
