@@ -82,11 +82,14 @@ ensure_pdftotext() {
 }
 ensure_pdftotext
 
-if [[ -f scripts/audit/package.json && ! -d scripts/audit/node_modules ]]; then
-    section "installing scripts/audit npm dependencies"
-    command -v npm >/dev/null 2>&1 || die "npm is required for scripts/audit"
-    (cd scripts/audit && npm ci --no-audit --no-fund)
-fi
+# The npm packages of scripts/audit (graphql-http's audit) and e2e/ (the
+# npm clients of internal/e2e): `npm ci` from the committed lock, skipped
+# while node_modules was installed from the same lock. Without node, the
+# tests that need them skip locally and fail in CI.
+source "$ROOT/scripts/npm.sh"
+for dir in scripts/audit e2e; do
+    npm_deps "$dir"
+done
 
 section "go vet ./..."
 go vet ${LG_VET_TAGS:+-tags "$LG_VET_TAGS"} ./...
