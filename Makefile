@@ -4,11 +4,11 @@ GO ?= go
 BIN_DIR ?= bin
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-scale bench build generate fmt vet clean clean-data services services-stop credentials version
+.PHONY: help run test test-scale e2e bench build generate fmt vet clean clean-data services services-stop credentials version
 
 help: ## list targets
 	@echo "loyaltygraph make targets:"
-	@grep -E '^[a-zA-Z_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
 
 run: ## start PostgreSQL+Redis in .local/ (unless DATABASE_URL and REDIS_URL are set), migrate, load demo data, serve on :8080 (HTTP_ADDR=:9090 moves it)
@@ -22,6 +22,9 @@ test: ## go vet + go test against throw-away PostgreSQL/Redis (GOTESTFLAGS="-run
 
 test-scale: ## three `serve` processes (built binary) on one PostgreSQL and Redis: OTPs, outbox, subscriptions, batches across replicas
 	@LG_VET_TAGS=scale LG_TEST_PACKAGES=./cmd/loyaltygraph/ GOTESTFLAGS="-tags scale -run TestThreeReplicas -v $(GOTESTFLAGS)" bash scripts/test.sh
+
+e2e: ## headless Chromium (installed from the OS packages if missing) on GraphiQL and /docs, offline, against the built binary with the demo data
+	@bash scripts/e2e.sh
 
 bench: ## benchmarks in ./bench/... (BENCH=pattern BENCH_COUNT=n)
 	@bash scripts/bench.sh
