@@ -105,7 +105,25 @@ async function main() {
   const v = await asUser.request(`query { viewer { userId phoneNumber cards { truncatedPan } } }`);
   print('login', { viewer: v.viewer });
 
-  // 5. Subscriptions: the user over graphql-transport-ws (credentials in
+  // 5. A refused subscription: graphql-ws reports the server closing the
+  //    connection (4403) for credentials it does not accept.
+  const refused = createWSClient({
+    url: endpoint.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { 'X-Storebox-user-token': 'not-a-token' },
+    retryAttempts: 0,
+  });
+  const closed = await withTimeout(new Promise((resolve) => {
+    refused.subscribe({ query: `subscription { receiptAdded { receiptId } }` }, {
+      next: (value) => resolve({ next: value }),
+      error: (err) => resolve({ code: err?.code ?? null, reason: err?.reason ?? String(err?.message ?? err) }),
+      complete: () => resolve({ complete: true }),
+    });
+  }), 10000, 'the refused subscription');
+  await refused.dispose();
+  print('wsRefused', closed);
+
+  // 6. Subscriptions: the user over graphql-transport-ws (credentials in
   //    connection_init), the partner over SSE (credentials in the headers).
   const ws = createWSClient({
     url: endpoint.replace(/^http/, 'ws'),
@@ -136,7 +154,7 @@ async function main() {
   print('subscribed', {});
   await withTimeout(nextLine(), 15000, 'the go-ahead on stdin');
 
-  // 6. The till posts a receipt paid with the user's card.
+  // 7. The till posts a receipt paid with the user's card.
   const started = Date.now();
   const res = await fetch(`${base}/api/receipt-receiver/v2/receipts`, {
     method: 'POST',

@@ -66,6 +66,7 @@ func (s step) str(key string) string { v, _ := s[key].(string); return v }
 //     (createMerchant, which then exists);
 //   - receive a GraphQL error with its extensions.code (FORBIDDEN for a
 //     partner listing merchants) as graphql-request's ClientError;
+//   - see a subscription with a bad token refused (graphql-ws: close 4403);
 //   - log a partner's user in (requestUserToken, the OTP read back by an
 //     admin from sentMessages, verifyUserToken) and read viewer with the
 //     access token;
@@ -196,6 +197,10 @@ func TestNPMClients(t *testing.T) {
 	viewer, _ := steps["login"]["viewer"].(map[string]any)
 	if viewer["userId"] != u.ID || viewer["phoneNumber"] != phone {
 		t.Errorf("login: viewer %v, want user %s (%s)", viewer, u.ID, phone)
+	}
+	// graphql-ws reports the refusal of a bad token as the close code 4403.
+	if r := steps["wsRefused"]; r == nil || r["code"] != float64(4403) {
+		t.Errorf("wsRefused: %v, want close code 4403", r)
 	}
 	// Both subscriptions received the receipt the till posted.
 	r := steps["receipt"]
