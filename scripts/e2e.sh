@@ -129,10 +129,10 @@ echo "    built in $((SECONDS - t)) s"
 
 section "migrate, demo data"
 "$TMP/loyaltygraph" migrate >/dev/null
-"$TMP/loyaltygraph" demo >"$TMP/demo.txt"
-# The demo admin, as `make run` prints it: "  admin  USERNAME  SECRET".
-ADMIN="$(awk '$1 == "admin" && $2 !~ /^\{/ { print $2 ":" $3; exit }' "$TMP/demo.txt")"
-[[ "$ADMIN" == *:* ]] || die "no admin credential in the output of 'loyaltygraph demo':
+LG_DEMO_ENV_FILE="$TMP/demo.env" "$TMP/loyaltygraph" demo >"$TMP/demo.txt"
+# The demo admin (user:secret), as make run's .local/demo.env holds it.
+ADMIN="$(ADMIN="" && source "$TMP/demo.env" && printf '%s' "$ADMIN")"
+[[ "$ADMIN" == *:* ]] || die "no ADMIN in the demo.env written by 'loyaltygraph demo':
 $(cat "$TMP/demo.txt")"
 
 section "starting the server"
