@@ -90,8 +90,8 @@ async function main() {
   if (!req.requestUserToken.accepted) throw new Error(`requestUserToken: ${JSON.stringify(req.requestUserToken)}`);
   let otp = '';
   for (let i = 0; i < 200 && !otp; i++) {
-    const s = await asAdmin.request(`query($to: String!) { sentMessages(to: $to) { body } }`, { to: phone });
-    const match = s.sentMessages.map((x) => /(\d{4,12})\D*$/.exec(x.body)).find(Boolean);
+    const s = await asAdmin.request(`query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, { to: phone });
+    const match = s.sentMessages.nodes.map((x) => /(\d{4,12})\D*$/.exec(x.body)).find(Boolean);
     if (match) otp = match[1];
     else await sleep(50);
   }
@@ -102,7 +102,7 @@ async function main() {
   const accessToken = ver.verifyUserToken.accessToken;
   if (!accessToken) throw new Error(`verifyUserToken: ${JSON.stringify(ver.verifyUserToken)}`);
   const asUser = new GraphQLClient(endpoint, { headers: { 'X-Storebox-user-token': accessToken } });
-  const v = await asUser.request(`query { viewer { userId phoneNumber cards { truncatedPan } } }`);
+  const v = await asUser.request(`query { viewer { userId phoneNumber cards { nodes { truncatedPan } } } }`);
   print('login', { viewer: v.viewer });
 
   // 5. A refused subscription: graphql-ws reports the server closing the
