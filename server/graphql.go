@@ -199,6 +199,14 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	cfg.Complexity.User.Merchants = func(child int, first *int, _ *string) int {
 		return perMerchantReadCost + listCost(child, first, defaultFirst)
 	}
+	// A checkout account's orders: the seed's size (up to 1000) counts
+	// like first.
+	cfg.Complexity.CheckoutAccount.Orders = func(child int, first *int, _ *string, _ *int, size *int) int {
+		if size != nil {
+			first = size
+		}
+		return listCost(child, first, defaultFirst)
+	}
 	// Every other connection costs listCost (see rootCost.Complexity).
 	return rootCost{graph.NewExecutableSchema(cfg)}
 }
