@@ -4,6 +4,9 @@
 // the capability: every operation but the order import is open to anyone
 // who holds a session, and the operations on an account need the session
 // to be logged in to it (domain/checkout answers 403 accessRight denied).
+// An end user links its checkout account by proving the account's login
+// with its own User API access token, and then reads the account and its
+// orders (User.checkoutAccount); nobody else does.
 package checkout
 
 import (
