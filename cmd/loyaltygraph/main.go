@@ -500,6 +500,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	printDemoSettlement(stdout, d, cfg.PublicBaseURL)
 	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
+	printDemoViewer(stdout, d, cfg.PublicBaseURL)
 	fmt.Fprintf(stdout, "Checkout (seed 004): the demo account %s (password %s) has two orders.\n"+
 		"Try:  curl -i -X POST -H 'Content-Type: application/json' %s%s/login/%s -d '{\"password\":\"%s\"}'\n"+
 		"      then curl -X POST -H 'API-Token: TOKEN' %s%s/orders\n",
@@ -562,6 +563,16 @@ func importCheckoutOrders(ctx context.Context, getenv func(string) string, file 
 	}
 	fmt.Fprintf(stdout, "imported %d orders\n", n)
 	return nil
+}
+
+// printDemoViewer shows the demo user's whole graph in one GraphQL query,
+// with the user's access token.
+func printDemoViewer(stdout io.Writer, d *wire.Demo, base string) {
+	fmt.Fprintf(stdout, "Viewer: the demo user's cards, receipts with merchants and logos, and loyalty (customer %s of DEFAULT)\n"+
+		"in one query; GraphiQL (%s/graphiql) Headers pane:\n  {\"X-Storebox-user-token\": \"%s\"}\n"+
+		"  { viewer { userId cards { truncatedPan } receipts(first: 5) { totalCount nodes { receiptId merchant { merchantName "+
+		"logo { url } } } } merchants { merchantName logo { url } } loyalty { customerId level { name } status { points "+
+		"pointsExpiringNextMonth } } } }\n", d.LoyaltyCustomerID, base, d.UserToken)
 }
 
 // printDemoReceipts shows how to post a receipt as the demo till and find

@@ -413,7 +413,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts, terms: terms,
-			checkout: checkoutSvc}}, nil
+			checkout: checkoutSvc, userTokens: userTokens}}, nil
 }
 
 // noLogoCache is the logo cache of commands without Redis: every read
