@@ -136,6 +136,12 @@ type Demo struct {
 	// LoyaltyCustomerID is the Open Loyalty customer of DEFAULT with the
 	// demo user's (verified) phone number: the viewer's loyalty.
 	LoyaltyCustomerID string
+	// LoyaltyEmail and LoyaltyPassword log that customer in (customer
+	// login_check), when the demo registered it.
+	LoyaltyEmail, LoyaltyPassword string
+	// CheckoutLinked says the demo checkout account is linked to the demo
+	// user (User.checkoutAccount).
+	CheckoutLinked bool
 }
 
 const (
