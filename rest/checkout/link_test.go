@@ -152,22 +152,22 @@ type orderConnection struct {
 // link, unlinking removes it, and a password change voids it.
 func TestLinkCheckoutAccountProvesTheLogin(t *testing.T) {
 	e := newEnv(t)
-	e.register("first@example.com")
-	e.register("second@example.com")
-	e.importOrders(e.admin, "["+seedOrder("first@example.com", "f-1", "2015-10-20 16:01:34")+","+
-		seedOrder("first@example.com", "f-2", "2015-10-21 16:01:34")+","+seedOrder("first@example.com", "f-3", "2015-10-22 16:01:34")+","+
-		seedOrder("second@example.com", "s-1", "2016-01-01 10:00:00")+"]")
+	e.register("link-first@example.com")
+	e.register("link-second@example.com")
+	e.importOrders(e.admin, "["+seedOrder("link-first@example.com", "f-1", "2015-10-20 16:01:34")+","+
+		seedOrder("link-first@example.com", "f-2", "2015-10-21 16:01:34")+","+seedOrder("link-first@example.com", "f-3", "2015-10-22 16:01:34")+","+
+		seedOrder("link-second@example.com", "s-1", "2016-01-01 10:00:00")+"]")
 	partner, partnerID := e.newPartner()
 	alice, bob := e.newEndUser(partner, partnerID), e.newEndUser(partner, partnerID)
 
 	// A wrong password and an unknown e-mail look alike.
-	_, _, wrong := e.link(alice, "first@example.com", "not the password")
+	_, _, wrong := e.link(alice, "link-first@example.com", "not the password")
 	_, _, unknown := e.link(alice, "nobody@example.com", "not the password")
 	if !bytes.Equal(wrong, unknown) || !strings.Contains(string(wrong), `"field":"password","code":"INVALID","message":"incorrect"`) {
 		t.Fatalf("wrong password %s, unknown e-mail %s: want the same INVALID password: incorrect", wrong, unknown)
 	}
 	for _, c := range []struct{ email, password, field string }{
-		{"", "x", "email"}, {"first@example.com", "", "password"},
+		{"", "x", "email"}, {"link-first@example.com", "", "password"},
 		{"4111111111111111@example.com", "x", "email"}, {strings.Repeat("a", 300) + "@example.com", "x", "email"},
 	} {
 		out, codes, raw := e.link(alice, c.email, c.password)
@@ -185,11 +185,11 @@ func TestLinkCheckoutAccountProvesTheLogin(t *testing.T) {
 		t.Fatalf("after failed links alice has %q linked", got)
 	}
 
-	out, codes, raw := e.link(alice, " First@Example.com ", "correct horse battery")
-	if len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil || out.LinkCheckoutAccount.CheckoutAccount.Email != "first@example.com" {
+	out, codes, raw := e.link(alice, " Link-First@Example.com ", "correct horse battery")
+	if len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil || out.LinkCheckoutAccount.CheckoutAccount.Email != "link-first@example.com" {
 		t.Fatalf("link: %v %s", codes, raw)
 	}
-	if got := e.linked(alice); got != "first@example.com" {
+	if got := e.linked(alice); got != "link-first@example.com" {
 		t.Fatalf("alice's account %q", got)
 	}
 
@@ -241,25 +241,25 @@ func TestLinkCheckoutAccountProvesTheLogin(t *testing.T) {
 		t.Fatalf("the partner reads alice's account: %v %s", codes, raw)
 	}
 	codes, raw = e.gqlAs(`{ viewer { checkoutAccount { email } } }`, nil, nil, "Authorization", partner, "X-Storebox-user-token", alice.token)
-	if len(codes) > 0 || !strings.Contains(string(raw), "first@example.com") {
+	if len(codes) > 0 || !strings.Contains(string(raw), "link-first@example.com") {
 		t.Fatalf("the partner with alice's token: %v %s", codes, raw)
 	}
 
 	// One user per account: bob cannot take it.
-	out, codes, raw = e.link(bob, "first@example.com", "correct horse battery")
+	out, codes, raw = e.link(bob, "link-first@example.com", "correct horse battery")
 	if len(codes) > 0 || out.LinkCheckoutAccount == nil || len(out.LinkCheckoutAccount.UserErrors) != 1 ||
 		out.LinkCheckoutAccount.UserErrors[0] != (userError{"email", "CONFLICT", "this checkout account is linked to another user"}) {
 		t.Fatalf("bob links alice's account: %v %s", codes, raw)
 	}
 	// One account per user: alice relinks to the second account, and the
 	// first is free for bob.
-	if out, codes, raw := e.link(alice, "second@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
+	if out, codes, raw := e.link(alice, "link-second@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
 		t.Fatalf("relink: %v %s", codes, raw)
 	}
-	if out, codes, raw := e.link(bob, "first@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
+	if out, codes, raw := e.link(bob, "link-first@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
 		t.Fatalf("bob links the freed account: %v %s", codes, raw)
 	}
-	if a, b := e.linked(alice), e.linked(bob); a != "second@example.com" || b != "first@example.com" {
+	if a, b := e.linked(alice), e.linked(bob); a != "link-second@example.com" || b != "link-first@example.com" {
 		t.Fatalf("alice has %q, bob %q", a, b)
 	}
 
@@ -278,20 +278,32 @@ func TestLinkCheckoutAccountProvesTheLogin(t *testing.T) {
 
 	// A password change voids the link: alice loses the second account,
 	// and whoever proves the new password may link it.
-	tok := e.do("POST", "/login/second@example.com", "", map[string]any{"password": "correct horse battery"}).token()
+	tok := e.do("POST", "/login/link-second@example.com", "", map[string]any{"password": "correct horse battery"}).token()
 	e.want("change password", e.do("PUT", "/password", tok, map[string]any{"password": "correct horse battery",
 		"newPassword": "a brand new secret"}), http.StatusOK, nil)
 	if got := e.linked(alice); got != "" {
 		t.Fatalf("after the password change alice still has %q", got)
 	}
-	if out, codes, raw := e.link(bob, "second@example.com", "correct horse battery"); len(codes) > 0 || len(out.LinkCheckoutAccount.UserErrors) != 1 {
+	if out, codes, raw := e.link(bob, "link-second@example.com", "correct horse battery"); len(codes) > 0 || len(out.LinkCheckoutAccount.UserErrors) != 1 {
 		t.Fatalf("bob links with the old password: %v %s", codes, raw)
 	}
-	if out, codes, raw := e.link(bob, "second@example.com", "a brand new secret"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
+	if out, codes, raw := e.link(bob, "link-second@example.com", "a brand new secret"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
 		t.Fatalf("bob links with the new password over alice's void link: %v %s", codes, raw)
 	}
-	if got := e.linked(bob); got != "second@example.com" {
+	if got := e.linked(bob); got != "link-second@example.com" {
 		t.Fatalf("bob has %q", got)
+	}
+
+	// A user deleted while its token still runs links nothing; its link
+	// goes with it.
+	if _, err := testenv.DB(t).Pool.Exec(context.Background(), `DELETE FROM users WHERE user_id = $1`, bob.id); err != nil {
+		t.Fatal(err)
+	}
+	if _, codes, raw := e.link(bob, "link-first@example.com", "correct horse battery"); len(codes) != 1 || codes[0] != "UNAUTHENTICATED" {
+		t.Fatalf("a deleted user links: %v %s", codes, raw)
+	}
+	if out, codes, raw := e.link(alice, "link-second@example.com", "a brand new secret"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
+		t.Fatalf("alice links the account of the deleted user: %v %s", codes, raw)
 	}
 }
 
@@ -301,10 +313,10 @@ func TestLinkCheckoutAccountProvesTheLogin(t *testing.T) {
 // sessions are refused and nothing is linked.
 func TestOnlyTheEndUserLinks(t *testing.T) {
 	e := newEnv(t)
-	tok := e.register("mine@example.com")
+	tok := e.register("link-mine@example.com")
 	partner, partnerID := e.newPartner()
 	alice := e.newEndUser(partner, partnerID)
-	vars := map[string]any{"e": "mine@example.com", "p": "correct horse battery"}
+	vars := map[string]any{"e": "link-mine@example.com", "p": "correct horse battery"}
 	for _, c := range []struct {
 		who     string
 		want    string
@@ -326,8 +338,8 @@ func TestOnlyTheEndUserLinks(t *testing.T) {
 		t.Fatalf("alice has %q linked by someone else", got)
 	}
 	// A login is one guess per document: two links in one are refused.
-	codes, raw := e.gqlAs(`mutation { a: linkCheckoutAccount(email: "mine@example.com", password: "x") { userErrors { field } }
-	  b: linkCheckoutAccount(email: "mine@example.com", password: "y") { userErrors { field } } }`, nil, nil, alice.headers()...)
+	codes, raw := e.gqlAs(`mutation { a: linkCheckoutAccount(email: "link-mine@example.com", password: "x") { userErrors { field } }
+	  b: linkCheckoutAccount(email: "link-mine@example.com", password: "y") { userErrors { field } } }`, nil, nil, alice.headers()...)
 	if len(codes) != 1 || codes[0] == "" || strings.Contains(string(raw), "userErrors") {
 		t.Fatalf("two links in one document: %v %s", codes, raw)
 	}
@@ -340,19 +352,19 @@ func TestOnlyTheEndUserLinks(t *testing.T) {
 func TestLinkCheckoutAccountSharesTheLoginThrottle(t *testing.T) {
 	e := newEnvWith(t, wire.Options{LoginFailuresPerMinute: 3})
 	e.remote = "198.51.100.9:4000"
-	e.register("throttled@example.com")
+	e.register("link-throttled@example.com")
 	partner, partnerID := e.newPartner()
 	alice := e.newEndUser(partner, partnerID)
 	for i := range 3 {
-		if out, codes, raw := e.link(alice, "throttled@example.com", fmt.Sprintf("wrong password %d", i)); len(codes) > 0 ||
+		if out, codes, raw := e.link(alice, "link-throttled@example.com", fmt.Sprintf("wrong password %d", i)); len(codes) > 0 ||
 			len(out.LinkCheckoutAccount.UserErrors) != 1 {
 			t.Fatalf("try %d: %v %s", i, codes, raw)
 		}
 	}
-	if _, codes, raw := e.link(alice, "throttled@example.com", "correct horse battery"); len(codes) != 1 || codes[0] != "RATE_LIMITED" {
+	if _, codes, raw := e.link(alice, "link-throttled@example.com", "correct horse battery"); len(codes) != 1 || codes[0] != "RATE_LIMITED" {
 		t.Fatalf("the 4th try: %v %s, want RATE_LIMITED", codes, raw)
 	}
-	if r := e.do("POST", "/login/throttled@example.com", "", map[string]any{"password": "correct horse battery"}); r.status != http.StatusTooManyRequests {
+	if r := e.do("POST", "/login/link-throttled@example.com", "", map[string]any{"password": "correct horse battery"}); r.status != http.StatusTooManyRequests {
 		t.Fatalf("the checkout login after failed links: %d %s", r.status, r.raw)
 	}
 	if got := e.linked(alice); got != "" {
@@ -367,12 +379,12 @@ func TestLinkCheckoutAccountSharesTheLoginThrottle(t *testing.T) {
 // user token's viewer is its user with its linked account.
 func TestMeOfACheckoutSession(t *testing.T) {
 	e := newEnv(t)
-	tok := e.register("session@example.com")
-	e.importOrders(e.admin, "["+seedOrder("session@example.com", "o-1", "2015-10-20 16:01:34")+","+
-		seedOrder("session@example.com", "o-2", "2015-10-21 16:01:34")+"]")
+	tok := e.register("link-session@example.com")
+	e.importOrders(e.admin, "["+seedOrder("link-session@example.com", "o-1", "2015-10-20 16:01:34")+","+
+		seedOrder("link-session@example.com", "o-2", "2015-10-21 16:01:34")+"]")
 	partner, partnerID := e.newPartner()
 	alice := e.newEndUser(partner, partnerID)
-	if out, codes, raw := e.link(alice, "session@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
+	if out, codes, raw := e.link(alice, "link-session@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
 		t.Fatalf("link: %v %s", codes, raw)
 	}
 	const meQuery = `{ me { credential user { userId parms { name } cards { cardId } } loyalty { customerId }
@@ -391,7 +403,7 @@ func TestMeOfACheckoutSession(t *testing.T) {
 	var out meResult
 	codes, raw := e.gqlAs(meQuery, nil, &out, "API-Token", tok)
 	if len(codes) > 0 || out.Me == nil || out.Me.Credential != "CHECKOUT_SESSION" || out.Me.User != nil || out.Me.Loyalty != nil ||
-		out.Me.Account == nil || out.Me.Account.Email != "session@example.com" || out.Me.Account.Orders.TotalCount != 2 ||
+		out.Me.Account == nil || out.Me.Account.Email != "link-session@example.com" || out.Me.Account.Orders.TotalCount != 2 ||
 		len(out.Me.Account.Orders.Nodes) != 1 || out.Me.Account.Orders.Nodes[0].Order != "o-2" {
 		t.Fatalf("me of the session: %v %s", codes, raw)
 	}
@@ -440,13 +452,13 @@ func TestMeOfACheckoutSession(t *testing.T) {
 	// The user token: its user and its linked account.
 	codes, raw = e.gqlAs(meQuery, nil, &out, alice.headers()...)
 	if len(codes) > 0 || out.Me == nil || out.Me.Credential != "USER_TOKEN" || out.Me.User == nil || out.Me.User.UserID != alice.id ||
-		out.Me.Account == nil || out.Me.Account.Email != "session@example.com" || out.Me.Account.Orders.TotalCount != 2 {
+		out.Me.Account == nil || out.Me.Account.Email != "link-session@example.com" || out.Me.Account.Orders.TotalCount != 2 {
 		t.Fatalf("me of the user: %v %s", codes, raw)
 	}
 	// A user token wins over a session sent with it.
-	other := e.register("other@example.com")
+	other := e.register("link-other@example.com")
 	codes, raw = e.gqlAs(meQuery, nil, &out, append(alice.headers(), "API-Token", other)...)
-	if len(codes) > 0 || out.Me == nil || out.Me.Credential != "USER_TOKEN" || out.Me.Account.Email != "session@example.com" {
+	if len(codes) > 0 || out.Me == nil || out.Me.Credential != "USER_TOKEN" || out.Me.Account.Email != "link-session@example.com" {
 		t.Fatalf("me of the user with another session: %v %s", codes, raw)
 	}
 	// The partner alone is no end user.

@@ -49,6 +49,10 @@ func (s *CheckoutStore) LinkAccount(ctx context.Context, userID string, a *check
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "checkout_account_links_account_key" {
 		return errs.Conflictf("email", checkout.MsgLinkedElsewhere)
 	}
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" && pgErr.ConstraintName == "checkout_account_links_user_id_fkey" {
+		// The user was deleted while its access token still runs.
+		return errs.E(errs.Unauthenticated, "the user of the access token no longer exists")
+	}
 	return mapError(err, "checkout account")
 }
 
