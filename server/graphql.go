@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph"
@@ -199,11 +200,12 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	cfg.Complexity.User.Merchants = func(child int, first *int, _ *string) int {
 		return perMerchantReadCost + listCost(child, first, defaultFirst)
 	}
-	// A checkout account's orders: the seed's size (up to 1000) counts
-	// like first.
-	cfg.Complexity.CheckoutAccount.Orders = func(child int, first *int, _ *string, _ *int, size *int) int {
-		if size != nil {
-			first = size
+	// A checkout account's orders: a Relay page costs first × item like
+	// every connection; the seed's page (size up to 1000) is one statement
+	// whose orders read nothing more, so it costs a row each (pageCost).
+	cfg.Complexity.CheckoutAccount.Orders = func(child int, first *int, _ *string, from *int, size *int) int {
+		if size != nil || from != nil {
+			return pageCost(child, size, checkout.MaxOrdersPage)
 		}
 		return listCost(child, first, defaultFirst)
 	}

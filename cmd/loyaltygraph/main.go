@@ -566,8 +566,8 @@ func importCheckoutOrders(ctx context.Context, getenv func(string) string, file 
 }
 
 // demoViewerQuery is the demo user's whole graph in one GraphQL query.
-const demoViewerQuery = `{ viewer { userId cards { truncatedPan } receipts(first: 5) { totalCount nodes { receiptId ` +
-	`merchant { merchantName logo { url } } } } merchants { merchantName logo { url } } loyalty { customerId level { name } ` +
+const demoViewerQuery = `{ viewer { userId cards { nodes { truncatedPan } } receipts(first: 5) { totalCount nodes { receiptId ` +
+	`merchant { merchantName logo { url } } } } merchants { nodes { merchantName logo { url } } } loyalty { customerId level { name } ` +
 	`status { points pointsExpiringNextMonth } } checkoutAccount { email orders(first: 5) { totalCount nodes { order date ` +
 	`totals { grandTotalPrice { formatted } } } } } } }`
 

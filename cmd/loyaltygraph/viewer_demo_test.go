@@ -44,7 +44,9 @@ func TestDemoViewerAsPrinted(t *testing.T) {
 	var res struct {
 		Data struct {
 			Viewer struct {
-				Cards    []struct{ TruncatedPan string }
+				Cards struct {
+					Nodes []struct{ TruncatedPan string }
+				}
 				Receipts struct {
 					TotalCount int
 					Nodes      []struct {
@@ -54,8 +56,10 @@ func TestDemoViewerAsPrinted(t *testing.T) {
 						}
 					}
 				}
-				Merchants []struct{ MerchantName string }
-				Loyalty   *struct {
+				Merchants struct {
+					Nodes []struct{ MerchantName string }
+				}
+				Loyalty *struct {
 					CustomerID string
 					Status     struct{ Points string }
 				}
@@ -74,8 +78,8 @@ func TestDemoViewerAsPrinted(t *testing.T) {
 		t.Fatalf("the viewer query as printed: %d %s", status, body)
 	}
 	v := res.Data.Viewer
-	if len(v.Cards) == 0 || v.Receipts.TotalCount < 3 || len(v.Receipts.Nodes) == 0 || v.Receipts.Nodes[0].Merchant.Logo == nil ||
-		len(v.Merchants) == 0 || v.Loyalty == nil || v.Loyalty.Status.Points != "120" ||
+	if len(v.Cards.Nodes) == 0 || v.Receipts.TotalCount < 3 || len(v.Receipts.Nodes) == 0 || v.Receipts.Nodes[0].Merchant.Logo == nil ||
+		len(v.Merchants.Nodes) == 0 || v.Loyalty == nil || v.Loyalty.Status.Points != "120" ||
 		v.CheckoutAccount == nil || v.CheckoutAccount.Email != "demo.checkout@example.com" || v.CheckoutAccount.Orders.TotalCount < 2 ||
 		!strings.Contains(string(body), `"order":"demo-575"`) {
 		t.Fatalf("the demo viewer lacks part of the graph: %s", body)

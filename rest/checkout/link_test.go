@@ -387,7 +387,7 @@ func TestMeOfACheckoutSession(t *testing.T) {
 	if out, codes, raw := e.link(alice, "link-session@example.com", "correct horse battery"); len(codes) > 0 || out.LinkCheckoutAccount.CheckoutAccount == nil {
 		t.Fatalf("link: %v %s", codes, raw)
 	}
-	const meQuery = `{ me { credential user { userId parms { name } cards { cardId } } loyalty { customerId }
+	const meQuery = `{ me { credential user { userId parms { name } cards { nodes { cardId } } } loyalty { customerId }
 	  checkoutAccount { email orders(first: 1) { totalCount nodes { order } } } } }`
 	type meResult struct {
 		Me *struct {

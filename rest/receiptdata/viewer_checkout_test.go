@@ -20,16 +20,18 @@ import (
 // everything the person has: cards, receipts with merchants and logos,
 // the merchants, loyalty status and checkout orders.
 const wholeViewerQuery = `query($n: Int!) { viewer { userId
-  cards { cardId truncatedPan }
+  cards(first: $n) { totalCount nodes { cardId truncatedPan } }
   receipts(first: $n) { totalCount nodes { receiptId merchant { merchantId logo { url } } } }
-  merchants { merchantId logo { url version } }
+  merchants { nodes { merchantId logo { url version } } }
   loyalty { customerId status { points level { name } } }
   checkoutAccount { email orders(first: $n) { totalCount nodes { order date totals { grandTotalPrice { formatted amount } } } } } } }`
 
 type wholeViewer struct {
 	Viewer *struct {
-		UserID   string
-		Cards    []struct{ CardID, TruncatedPan string }
+		UserID string
+		Cards  struct {
+			Nodes []struct{ CardID, TruncatedPan string }
+		}
 		Receipts struct {
 			TotalCount int
 			Nodes      []struct {
@@ -40,9 +42,11 @@ type wholeViewer struct {
 				}
 			}
 		}
-		Merchants []struct {
-			MerchantID string
-			Logo       *struct{ URL, Version string }
+		Merchants struct {
+			Nodes []struct {
+				MerchantID string
+				Logo       *struct{ URL, Version string }
+			}
 		}
 		Loyalty *struct {
 			CustomerID string
@@ -169,7 +173,7 @@ func TestViewerWithCheckoutOrdersIsOneQueryOfConstantCost(t *testing.T) {
 			t.Fatalf("viewer: %+v", res.Errors)
 		}
 		v := out.Viewer
-		if v == nil || v.UserID != vera || len(v.Cards) != n {
+		if v == nil || v.UserID != vera || len(v.Cards.Nodes) != n {
 			t.Fatalf("n=%d: viewer %s", n, res.Data)
 		}
 		if v.Receipts.TotalCount != n || len(v.Receipts.Nodes) != n {
@@ -180,7 +184,7 @@ func TestViewerWithCheckoutOrdersIsOneQueryOfConstantCost(t *testing.T) {
 				t.Fatalf("receipt %+v has no merchant logo", r)
 			}
 		}
-		if len(v.Merchants) != 1 || v.Merchants[0].Logo == nil || v.Merchants[0].Logo.URL == "" {
+		if len(v.Merchants.Nodes) != 1 || v.Merchants.Nodes[0].Logo == nil || v.Merchants.Nodes[0].Logo.URL == "" {
 			t.Fatalf("merchants %+v", v.Merchants)
 		}
 		if v.Loyalty == nil || v.Loyalty.CustomerID != customer || v.Loyalty.Status.Points != "42" {
@@ -234,7 +238,7 @@ func TestMeOfALoyaltyCustomer(t *testing.T) {
 	}
 	bearer := "Bearer " + tokens.Token
 
-	const meQuery = `{ me { credential user { userId cards { cardId } receipts { totalCount } } loyalty { customerId phone status { points } }
+	const meQuery = `{ me { credential user { userId cards { nodes { cardId } } receipts { totalCount } } loyalty { customerId phone status { points } }
 	  checkoutAccount { email orders { totalCount } } } }`
 	var out struct {
 		Me *struct {
@@ -255,7 +259,7 @@ func TestMeOfALoyaltyCustomer(t *testing.T) {
 		}
 	}
 	// Query.viewer is the User API user: not for a customer token.
-	res = gqlWith(t, e.app.Handler, `{ viewer { userId cards { cardId } } }`, nil, nil, "Authorization", bearer)
+	res = gqlWith(t, e.app.Handler, `{ viewer { userId cards { nodes { cardId } } } }`, nil, nil, "Authorization", bearer)
 	if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "FORBIDDEN" || strings.Contains(string(res.Data), vera) {
 		t.Fatalf("viewer of a customer token: %+v %s", res.Errors, res.Data)
 	}
