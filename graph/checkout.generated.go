@@ -5,6 +5,7 @@ package graph
 import (
 	"context"
 	"loyaltygraph/graph/model"
+	"loyaltygraph/resolvers/gqltypes"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -17,7 +18,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type CheckoutAccountResolver interface {
-	Orders(ctx context.Context, obj *model.CheckoutAccount, from *int, size *int) (*model.CheckoutOrderList, error)
+	Orders(ctx context.Context, obj *gqltypes.CheckoutAccount, first *int, after *string, from *int, size *int) (*model.CheckoutOrderConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -27,22 +28,38 @@ type CheckoutAccountResolver interface {
 func (ec *executionContext) field_CheckoutAccount_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["from"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "size",
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["size"] = arg1
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "size",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["size"] = arg3
 	return args, nil
 }
 
@@ -50,7 +67,7 @@ func (ec *executionContext) field_CheckoutAccount_orders_args(ctx context.Contex
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _CheckoutAccount_email(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_email(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -73,7 +90,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_email(_ context.Context
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_firstName(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_firstName(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -96,7 +113,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_firstName(_ context.Con
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_lastName(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_lastName(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -119,7 +136,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_lastName(_ context.Cont
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_address1(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_address1(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -142,7 +159,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_address1(_ context.Cont
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_address2(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_address2(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -165,7 +182,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_address2(_ context.Cont
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_zipCode(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_zipCode(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -188,7 +205,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_zipCode(_ context.Conte
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_city(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_city(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -211,7 +228,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_city(_ context.Context,
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_state(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_state(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -234,7 +251,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_state(_ context.Context
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_country(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_country(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -257,7 +274,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_country(_ context.Conte
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_phoneNumber(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -280,7 +297,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_phoneNumber(_ context.C
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "String")
 }
 
-func (ec *executionContext) _CheckoutAccount_newsletter(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_newsletter(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -303,7 +320,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_newsletter(_ context.Co
 	return graphql.NewScalarFieldContext("CheckoutAccount", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _CheckoutAccount_orders(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutAccount) (ret graphql.Marshaler) {
+func (ec *executionContext) _CheckoutAccount_orders(ctx context.Context, field graphql.CollectedField, obj *gqltypes.CheckoutAccount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -313,11 +330,11 @@ func (ec *executionContext) _CheckoutAccount_orders(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.CheckoutAccount().Orders(ctx, obj, fc.Args["from"].(*int), fc.Args["size"].(*int))
+			return ec.Resolvers.CheckoutAccount().Orders(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["from"].(*int), fc.Args["size"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutOrderList) graphql.Marshaler {
-			return ec.marshalNCheckoutOrderList2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderList(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutOrderConnection) graphql.Marshaler {
+			return ec.marshalNCheckoutOrderConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -330,7 +347,7 @@ func (ec *executionContext) fieldContext_CheckoutAccount_orders(ctx context.Cont
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CheckoutOrderList(ctx, field)
+			return ec.childFields_CheckoutOrderConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -1481,6 +1498,244 @@ func (ec *executionContext) fieldContext_CheckoutOrderAddress_phoneNumber(_ cont
 	return graphql.NewScalarFieldContext("CheckoutOrderAddress", field, false, false, "String")
 }
 
+func (ec *executionContext) _CheckoutOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CheckoutOrderEdge) graphql.Marshaler {
+			return ec.marshalNCheckoutOrderEdge2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutOrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckoutOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CheckoutOrder) graphql.Marshaler {
+			return ec.marshalNCheckoutOrder2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckoutOrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖloyaltygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckoutOrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutOrderConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CheckoutOrderConnection_orders(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CheckoutOrder) graphql.Marshaler {
+			return ec.marshalNCheckoutOrder2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckoutOrderConnection_ordersPaging(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderConnection_ordersPaging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrdersPaging, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutOrdersPaging) graphql.Marshaler {
+			return ec.marshalNCheckoutOrdersPaging2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrdersPaging(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderConnection_ordersPaging(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutOrdersPaging(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckoutOrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutOrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CheckoutOrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutOrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutOrder) graphql.Marshaler {
+			return ec.marshalNCheckoutOrder2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutOrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckoutOrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CheckoutOrderItem_item(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1885,70 +2140,6 @@ func (ec *executionContext) fieldContext_CheckoutOrderItem_priceEachWithoutTax(_
 	return fc, nil
 }
 
-func (ec *executionContext) _CheckoutOrderList_orders(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CheckoutOrderList_orders(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Orders, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.CheckoutOrder) graphql.Marshaler {
-			return ec.marshalNCheckoutOrder2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_CheckoutOrderList_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "CheckoutOrderList",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CheckoutOrder(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _CheckoutOrderList_ordersPaging(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrderList) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CheckoutOrderList_ordersPaging(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrdersPaging, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutOrdersPaging) graphql.Marshaler {
-			return ec.marshalNCheckoutOrdersPaging2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrdersPaging(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_CheckoutOrderList_ordersPaging(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "CheckoutOrderList",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CheckoutOrdersPaging(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _CheckoutOrdersPaging_from(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutOrdersPaging) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2145,8 +2336,8 @@ func (ec *executionContext) _CheckoutSession_loggedIn(ctx context.Context, field
 			return obj.LoggedIn, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CheckoutAccount) graphql.Marshaler {
-			return ec.marshalOCheckoutAccount2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutAccount(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *gqltypes.CheckoutAccount) graphql.Marshaler {
+			return ec.marshalOCheckoutAccount2ᚖloyaltygraphᚋresolversᚋgqltypesᚐCheckoutAccount(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2733,6 +2924,125 @@ func (ec *executionContext) fieldContext_ImportCheckoutOrdersPayload_userErrors(
 	return fc, nil
 }
 
+func (ec *executionContext) _LinkCheckoutAccountPayload_checkoutAccount(ctx context.Context, field graphql.CollectedField, obj *model.LinkCheckoutAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkCheckoutAccountPayload_checkoutAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckoutAccount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gqltypes.CheckoutAccount) graphql.Marshaler {
+			return ec.marshalOCheckoutAccount2ᚖloyaltygraphᚋresolversᚋgqltypesᚐCheckoutAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LinkCheckoutAccountPayload_checkoutAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LinkCheckoutAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LinkCheckoutAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.LinkCheckoutAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkCheckoutAccountPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkCheckoutAccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LinkCheckoutAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnlinkCheckoutAccountPayload_unlinked(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkCheckoutAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkCheckoutAccountPayload_unlinked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unlinked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkCheckoutAccountPayload_unlinked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnlinkCheckoutAccountPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UnlinkCheckoutAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkCheckoutAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkCheckoutAccountPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkCheckoutAccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnlinkCheckoutAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -3213,7 +3523,7 @@ func UnmarshalUpdateCheckoutPasswordInput(ctx context.Context, raw any) (model.U
 
 var checkoutAccountImplementors = []string{"CheckoutAccount"}
 
-func (ec *executionContext) _CheckoutAccount(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutAccount) graphql.Marshaler {
+func (ec *executionContext) _CheckoutAccount(ctx context.Context, sel ast.SelectionSet, obj *gqltypes.CheckoutAccount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutAccountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -3665,6 +3975,102 @@ func (ec *executionContext) _CheckoutOrderAddress(ctx context.Context, sel ast.S
 	return out
 }
 
+var checkoutOrderConnectionImplementors = []string{"CheckoutOrderConnection"}
+
+func (ec *executionContext) _CheckoutOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutOrderConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutOrderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CheckoutOrderConnection")
+		case "edges":
+			out.Values[i] = ec._CheckoutOrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CheckoutOrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CheckoutOrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CheckoutOrderConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._CheckoutOrderConnection_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ordersPaging":
+			out.Values[i] = ec._CheckoutOrderConnection_ordersPaging(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var checkoutOrderEdgeImplementors = []string{"CheckoutOrderEdge"}
+
+func (ec *executionContext) _CheckoutOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutOrderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutOrderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CheckoutOrderEdge")
+		case "cursor":
+			out.Values[i] = ec._CheckoutOrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CheckoutOrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var checkoutOrderItemImplementors = []string{"CheckoutOrderItem"}
 
 func (ec *executionContext) _CheckoutOrderItem(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutOrderItem) graphql.Marshaler {
@@ -3753,44 +4159,6 @@ func (ec *executionContext) _CheckoutOrderItem(ctx context.Context, sel ast.Sele
 			}
 		case "priceEachWithoutTax":
 			out.Values[i] = ec._CheckoutOrderItem_priceEachWithoutTax(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var checkoutOrderListImplementors = []string{"CheckoutOrderList"}
-
-func (ec *executionContext) _CheckoutOrderList(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutOrderList) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutOrderListImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CheckoutOrderList")
-		case "orders":
-			out.Values[i] = ec._CheckoutOrderList_orders(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "ordersPaging":
-			out.Values[i] = ec._CheckoutOrderList_ordersPaging(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4180,6 +4548,82 @@ func (ec *executionContext) _ImportCheckoutOrdersPayload(ctx context.Context, se
 	return out
 }
 
+var linkCheckoutAccountPayloadImplementors = []string{"LinkCheckoutAccountPayload"}
+
+func (ec *executionContext) _LinkCheckoutAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkCheckoutAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkCheckoutAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkCheckoutAccountPayload")
+		case "checkoutAccount":
+			out.Values[i] = ec._LinkCheckoutAccountPayload_checkoutAccount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._LinkCheckoutAccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unlinkCheckoutAccountPayloadImplementors = []string{"UnlinkCheckoutAccountPayload"}
+
+func (ec *executionContext) _UnlinkCheckoutAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnlinkCheckoutAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unlinkCheckoutAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnlinkCheckoutAccountPayload")
+		case "unlinked":
+			out.Values[i] = ec._UnlinkCheckoutAccountPayload_unlinked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UnlinkCheckoutAccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
@@ -4266,6 +4710,38 @@ func (ec *executionContext) marshalNCheckoutOrderAddress2ᚖloyaltygraphᚋgraph
 	return ec._CheckoutOrderAddress(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCheckoutOrderConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderConnection(ctx context.Context, sel ast.SelectionSet, v *model.CheckoutOrderConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CheckoutOrderConnection!")
+		return graphql.Null
+	}
+	return ec._CheckoutOrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCheckoutOrderEdge2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CheckoutOrderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCheckoutOrderEdge2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCheckoutOrderEdge2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderEdge(ctx context.Context, sel ast.SelectionSet, v *model.CheckoutOrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CheckoutOrderEdge!")
+		return graphql.Null
+	}
+	return ec._CheckoutOrderEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCheckoutOrderItem2ᚕᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CheckoutOrderItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4288,14 +4764,6 @@ func (ec *executionContext) marshalNCheckoutOrderItem2ᚖloyaltygraphᚋgraphᚋ
 		return graphql.Null
 	}
 	return ec._CheckoutOrderItem(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNCheckoutOrderList2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrderList(ctx context.Context, sel ast.SelectionSet, v *model.CheckoutOrderList) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "CheckoutOrderList!")
-		return graphql.Null
-	}
-	return ec._CheckoutOrderList(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCheckoutOrdersPaging2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutOrdersPaging(ctx context.Context, sel ast.SelectionSet, v *model.CheckoutOrdersPaging) graphql.Marshaler {
@@ -4404,6 +4872,14 @@ func (ec *executionContext) marshalNImportCheckoutOrdersPayload2ᚖloyaltygraph�
 	return ec._ImportCheckoutOrdersPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNLinkCheckoutAccountPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐLinkCheckoutAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkCheckoutAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LinkCheckoutAccountPayload!")
+		return graphql.Null
+	}
+	return ec._LinkCheckoutAccountPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRequestCheckoutPasswordResetInput2loyaltygraphᚋgraphᚋmodelᚐRequestCheckoutPasswordResetInput(ctx context.Context, v any) (model.RequestCheckoutPasswordResetInput, error) {
 	res, err := ec.unmarshalInputRequestCheckoutPasswordResetInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4412,6 +4888,14 @@ func (ec *executionContext) unmarshalNRequestCheckoutPasswordResetInput2loyaltyg
 func (ec *executionContext) unmarshalNResetCheckoutPasswordInput2loyaltygraphᚋgraphᚋmodelᚐResetCheckoutPasswordInput(ctx context.Context, v any) (model.ResetCheckoutPasswordInput, error) {
 	res, err := ec.unmarshalInputResetCheckoutPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnlinkCheckoutAccountPayload2ᚖloyaltygraphᚋgraphᚋmodelᚐUnlinkCheckoutAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCheckoutAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnlinkCheckoutAccountPayload!")
+		return graphql.Null
+	}
+	return ec._UnlinkCheckoutAccountPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateCheckoutEmailInput2loyaltygraphᚋgraphᚋmodelᚐUpdateCheckoutEmailInput(ctx context.Context, v any) (model.UpdateCheckoutEmailInput, error) {
@@ -4424,7 +4908,7 @@ func (ec *executionContext) unmarshalNUpdateCheckoutPasswordInput2loyaltygraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCheckoutAccount2ᚖloyaltygraphᚋgraphᚋmodelᚐCheckoutAccount(ctx context.Context, sel ast.SelectionSet, v *model.CheckoutAccount) graphql.Marshaler {
+func (ec *executionContext) marshalOCheckoutAccount2ᚖloyaltygraphᚋresolversᚋgqltypesᚐCheckoutAccount(ctx context.Context, sel ast.SelectionSet, v *gqltypes.CheckoutAccount) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -59,6 +59,7 @@ type ResolverRoot interface {
 	Transaction() TransactionResolver
 	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
+	Viewer() ViewerResolver
 	UpdateCampaignInput() UpdateCampaignInputResolver
 	UpdateCategoryInput() UpdateCategoryInputResolver
 }
@@ -198,7 +199,7 @@ type ComplexityRoot struct {
 		FirstName   func(childComplexity int) int
 		LastName    func(childComplexity int) int
 		Newsletter  func(childComplexity int) int
-		Orders      func(childComplexity int, from *int, size *int) int
+		Orders      func(childComplexity int, first *int, after *string, from *int, size *int) int
 		PhoneNumber func(childComplexity int) int
 		State       func(childComplexity int) int
 		ZipCode     func(childComplexity int) int
@@ -264,6 +265,20 @@ type ComplexityRoot struct {
 		ZipCode     func(childComplexity int) int
 	}
 
+	CheckoutOrderConnection struct {
+		Edges        func(childComplexity int) int
+		Nodes        func(childComplexity int) int
+		Orders       func(childComplexity int) int
+		OrdersPaging func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
+	}
+
+	CheckoutOrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CheckoutOrderItem struct {
 		AnyDiscount             func(childComplexity int) int
 		BrandName               func(childComplexity int) int
@@ -281,11 +296,6 @@ type ComplexityRoot struct {
 		StorePickup             func(childComplexity int) int
 		TaxPercent              func(childComplexity int) int
 		TotalPrice              func(childComplexity int) int
-	}
-
-	CheckoutOrderList struct {
-		Orders       func(childComplexity int) int
-		OrdersPaging func(childComplexity int) int
 	}
 
 	CheckoutOrdersPaging struct {
@@ -738,6 +748,11 @@ type ComplexityRoot struct {
 		UserIDType func(childComplexity int) int
 	}
 
+	LinkCheckoutAccountPayload struct {
+		CheckoutAccount func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+	}
+
 	LinkCode struct {
 		CreatedAt func(childComplexity int) int
 		LinkCode  func(childComplexity int) int
@@ -876,6 +891,7 @@ type ComplexityRoot struct {
 		IngestReceipt                func(childComplexity int, input model.IngestReceiptInput) int
 		IngestTransactions           func(childComplexity int, transactions []*settlement.RawTransaction) int
 		IssueWhitelabelType          func(childComplexity int, input model.IssueWhitelabelTypeInput) int
+		LinkCheckoutAccount          func(childComplexity int, email string, password string) int
 		LinkStoreboxUser             func(childComplexity int, input model.LinkStoreboxUserInput) int
 		LoyaltyLogin                 func(childComplexity int, input model.LoyaltyLoginInput) int
 		PublishTerms                 func(childComplexity int, input model.PublishTermsInput) int
@@ -899,6 +915,7 @@ type ComplexityRoot struct {
 		Signup                       func(childComplexity int, input model.SignupInput) int
 		SignupWithCard               func(childComplexity int, input model.SignupWithCardInput) int
 		SignupWithCardToken          func(childComplexity int, input model.SignupWithCardTokenInput) int
+		UnlinkCheckoutAccount        func(childComplexity int) int
 		UnlinkStoreboxUser           func(childComplexity int, input model.DeleteStoreboxUserInput) int
 		UpdateCampaign               func(childComplexity int, campaignID string, input merchant.CampaignUpdate) int
 		UpdateCategory               func(childComplexity int, categoryID string, input merchant.CategoryUpdate) int
@@ -1040,6 +1057,7 @@ type ComplexityRoot struct {
 		Customers              func(childComplexity int, storeCode string, filter *model.CustomerFilter, page *int, perPage *int, sort *string, direction *model.CustomerSortDirection) int
 		DerivedShare           func(childComplexity int, derivedShareID string) int
 		LinkCode               func(childComplexity int, linkCode string) int
+		Me                     func(childComplexity int) int
 		Merchant               func(childComplexity int, merchantID string) int
 		Merchants              func(childComplexity int, first *int, after *string) int
 		Node                   func(childComplexity int, id string) int
@@ -1396,6 +1414,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UnlinkCheckoutAccountPayload struct {
+		Unlinked   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateCampaignPayload struct {
 		Campaign   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1443,6 +1466,7 @@ type ComplexityRoot struct {
 
 	User struct {
 		Cards              func(childComplexity int, first *int, after *string) int
+		CheckoutAccount    func(childComplexity int) int
 		Cid                func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		GreenProfile       func(childComplexity int) int
@@ -1492,6 +1516,13 @@ type ComplexityRoot struct {
 	VerifyUserTokenPayload struct {
 		AccessToken func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	Viewer struct {
+		CheckoutAccount func(childComplexity int) int
+		Credential      func(childComplexity int) int
+		Loyalty         func(childComplexity int) int
+		User            func(childComplexity int) int
 	}
 }
 
@@ -2032,7 +2063,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.CheckoutAccount.Orders(childComplexity, args["from"].(*int), args["size"].(*int)), true
+		return e.ComplexityRoot.CheckoutAccount.Orders(childComplexity, args["first"].(*int), args["after"].(*string), args["from"].(*int), args["size"].(*int)), true
 	case "CheckoutAccount.phoneNumber":
 		if e.ComplexityRoot.CheckoutAccount.PhoneNumber == nil {
 			break
@@ -2327,6 +2358,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CheckoutOrderAddress.ZipCode(childComplexity), true
 
+	case "CheckoutOrderConnection.edges":
+		if e.ComplexityRoot.CheckoutOrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.Edges(childComplexity), true
+	case "CheckoutOrderConnection.nodes":
+		if e.ComplexityRoot.CheckoutOrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.Nodes(childComplexity), true
+	case "CheckoutOrderConnection.orders":
+		if e.ComplexityRoot.CheckoutOrderConnection.Orders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.Orders(childComplexity), true
+	case "CheckoutOrderConnection.ordersPaging":
+		if e.ComplexityRoot.CheckoutOrderConnection.OrdersPaging == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.OrdersPaging(childComplexity), true
+	case "CheckoutOrderConnection.pageInfo":
+		if e.ComplexityRoot.CheckoutOrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.PageInfo(childComplexity), true
+	case "CheckoutOrderConnection.totalCount":
+		if e.ComplexityRoot.CheckoutOrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderConnection.TotalCount(childComplexity), true
+
+	case "CheckoutOrderEdge.cursor":
+		if e.ComplexityRoot.CheckoutOrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderEdge.Cursor(childComplexity), true
+	case "CheckoutOrderEdge.node":
+		if e.ComplexityRoot.CheckoutOrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutOrderEdge.Node(childComplexity), true
+
 	case "CheckoutOrderItem.anyDiscount":
 		if e.ComplexityRoot.CheckoutOrderItem.AnyDiscount == nil {
 			break
@@ -2423,19 +2504,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckoutOrderItem.TotalPrice(childComplexity), true
-
-	case "CheckoutOrderList.orders":
-		if e.ComplexityRoot.CheckoutOrderList.Orders == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CheckoutOrderList.Orders(childComplexity), true
-	case "CheckoutOrderList.ordersPaging":
-		if e.ComplexityRoot.CheckoutOrderList.OrdersPaging == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CheckoutOrderList.OrdersPaging(childComplexity), true
 
 	case "CheckoutOrdersPaging.from":
 		if e.ComplexityRoot.CheckoutOrdersPaging.From == nil {
@@ -3930,6 +3998,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IssueWhitelabelTypePayload.UserIDType(childComplexity), true
 
+	case "LinkCheckoutAccountPayload.checkoutAccount":
+		if e.ComplexityRoot.LinkCheckoutAccountPayload.CheckoutAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCheckoutAccountPayload.CheckoutAccount(childComplexity), true
+	case "LinkCheckoutAccountPayload.userErrors":
+		if e.ComplexityRoot.LinkCheckoutAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCheckoutAccountPayload.UserErrors(childComplexity), true
+
 	case "LinkCode.created":
 		if e.ComplexityRoot.LinkCode.CreatedAt == nil {
 			break
@@ -4877,6 +4958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IssueWhitelabelType(childComplexity, args["input"].(model.IssueWhitelabelTypeInput)), true
+	case "Mutation.linkCheckoutAccount":
+		if e.ComplexityRoot.Mutation.LinkCheckoutAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkCheckoutAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkCheckoutAccount(childComplexity, args["email"].(string), args["password"].(string)), true
 	case "Mutation.linkStoreboxUser":
 		if e.ComplexityRoot.Mutation.LinkStoreboxUser == nil {
 			break
@@ -5130,6 +5222,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignupWithCardToken(childComplexity, args["input"].(model.SignupWithCardTokenInput)), true
+	case "Mutation.unlinkCheckoutAccount":
+		if e.ComplexityRoot.Mutation.UnlinkCheckoutAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkCheckoutAccount(childComplexity), true
 	case "Mutation.unlinkStoreboxUser":
 		if e.ComplexityRoot.Mutation.UnlinkStoreboxUser == nil {
 			break
@@ -5860,6 +5958,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LinkCode(childComplexity, args["linkCode"].(string)), true
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.merchant":
 		if e.ComplexityRoot.Query.Merchant == nil {
 			break
@@ -7428,6 +7532,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TransactionEdge.Node(childComplexity), true
 
+	case "UnlinkCheckoutAccountPayload.unlinked":
+		if e.ComplexityRoot.UnlinkCheckoutAccountPayload.Unlinked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkCheckoutAccountPayload.Unlinked(childComplexity), true
+	case "UnlinkCheckoutAccountPayload.userErrors":
+		if e.ComplexityRoot.UnlinkCheckoutAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkCheckoutAccountPayload.UserErrors(childComplexity), true
+
 	case "UpdateCampaignPayload.campaign":
 		if e.ComplexityRoot.UpdateCampaignPayload.Campaign == nil {
 			break
@@ -7556,6 +7673,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Cards(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "User.checkoutAccount":
+		if e.ComplexityRoot.User.CheckoutAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CheckoutAccount(childComplexity), true
 	case "User.cid":
 		if e.ComplexityRoot.User.Cid == nil {
 			break
@@ -7758,6 +7881,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VerifyUserTokenPayload.UserErrors(childComplexity), true
+
+	case "Viewer.checkoutAccount":
+		if e.ComplexityRoot.Viewer.CheckoutAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.CheckoutAccount(childComplexity), true
+	case "Viewer.credential":
+		if e.ComplexityRoot.Viewer.Credential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Credential(childComplexity), true
+	case "Viewer.loyalty":
+		if e.ComplexityRoot.Viewer.Loyalty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Loyalty(childComplexity), true
+	case "Viewer.user":
+		if e.ComplexityRoot.Viewer.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.User(childComplexity), true
 
 	}
 	return 0, false
@@ -8083,14 +8231,30 @@ type CheckoutAccount {
   country: String!
   phoneNumber: String!
   newsletter: Boolean!
-  "The account's orders, newest first: all of them, or size of them from offset from."
-  orders(from: Int, size: Int): CheckoutOrderList!
+  """
+  The account's orders, newest first, as a Relay connection: first (0 to
+  100, default 20) after a cursor. The seed's paging works too: from (an
+  offset) and size (1 to 1000), not with first or after; the connection
+  then also answers as the seed's POST orders does (orders, ordersPaging).
+  """
+  orders(first: Int, after: String, from: Int, size: Int): CheckoutOrderConnection!
 }
 
-"A page of orders and where it is."
-type CheckoutOrderList {
+"A page of an account's orders: a Relay connection, and the seed's shape of the same page."
+type CheckoutOrderConnection {
+  edges: [CheckoutOrderEdge!]!
+  nodes: [CheckoutOrder!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+  "The page's orders, as the seed's POST orders lists them (the same as nodes)."
   orders: [CheckoutOrder!]!
+  "The seed's paging: the offset and size of the page, and how many orders there are."
   ordersPaging: CheckoutOrdersPaging!
+}
+
+type CheckoutOrderEdge {
+  cursor: String!
+  node: CheckoutOrder!
 }
 
 type CheckoutOrdersPaging {
@@ -8272,6 +8436,18 @@ type CheckoutSessionPayload {
   userErrors: [UserError!]!
 }
 
+type LinkCheckoutAccountPayload {
+  "The account now linked to the user (User.checkoutAccount)."
+  checkoutAccount: CheckoutAccount
+  userErrors: [UserError!]!
+}
+
+type UnlinkCheckoutAccountPayload {
+  "True when the user had a linked account, which is no longer linked."
+  unlinked: Boolean!
+  userErrors: [UserError!]!
+}
+
 type ImportCheckoutOrdersPayload {
   "How many orders were stored."
   imported: Int
@@ -8306,6 +8482,29 @@ extend type Mutation {
   removeCheckoutSelectionItem(item: String!): CheckoutSessionPayload!
   "Imports orders from the shop (a JSON file, as loyaltygraph checkout import-orders reads). Admins."
   importCheckoutOrders(file: Upload!): ImportCheckoutOrdersPayload!
+  """
+  Links the checkout account of email to the end user of the User API
+  access token (the token alone: no partner or admin links for a user), by
+  proving the account's login exactly as checkoutLogin does: a wrong
+  password and an unknown e-mail answer alike (password: incorrect), failed
+  tries are throttled (RATE_LIMITED). One account per user (linking again
+  replaces the user's link) and one user per account (CONFLICT on email
+  while another user has it linked). Changing the account's password voids
+  the link.
+  """
+  linkCheckoutAccount(email: String!, password: String!): LinkCheckoutAccountPayload!
+  "Removes the end user's link to its checkout account (the User API access token alone)."
+  unlinkCheckoutAccount: UnlinkCheckoutAccountPayload!
+}
+
+extend type User {
+  """
+  The checkout account the user has linked (linkCheckoutAccount), with its
+  orders; null when none is linked, the link is void (the account's
+  password changed since), or the caller is not the user itself (User API
+  access token).
+  """
+  checkoutAccount: CheckoutAccount
 }
 `, BuiltIn: false},
 	{Name: "../schema/connections.graphqls", Input: `# Relay connections of the lists of entities (issue 11). Every list of
@@ -10920,6 +11119,57 @@ extend type Mutation {
   setPartnerSettings(input: PartnerSettingsInput!): SetPartnerSettingsPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/viewer.graphqls", Input: `# --- The person behind an end-user credential (issue 11) ---
+# Query.viewer is the User of a User API access token. Query.me answers for
+# every end-user credential, each seeing no more than its own REST door
+# shows it: a User API access token sees its user (cards, receipts,
+# merchants, loyalty, linked checkout account); an Open Loyalty customer
+# token sees its customer; a logged-in checkout session (API-Token) sees
+# its account and orders.
+
+"The kind of end-user credential a request carries."
+enum ViewerCredential {
+  "A User API access token (X-Storebox-user-token or Authorization: Bearer), alone or with its partner's credentials."
+  USER_TOKEN
+  "An Open Loyalty customer token (Authorization: Bearer, from customer login_check)."
+  CUSTOMER_TOKEN
+  "A checkout session logged in to an account (API-Token)."
+  CHECKOUT_SESSION
+}
+
+"""
+The person behind the request's end-user credential, as far as that
+credential reaches: each field is what the same credential reads through its
+own REST door, and null beyond it.
+"""
+type Viewer {
+  "The credential the person is known by."
+  credential: ViewerCredential!
+  "The User API user (USER_TOKEN only): the same as Query.viewer."
+  user: User
+  """
+  The Open Loyalty customer with its status: the customer of the token
+  (CUSTOMER_TOKEN), or the user's (USER_TOKEN, as User.loyalty); null for a
+  checkout session.
+  """
+  loyalty: Customer
+  """
+  The checkout account with its orders: the account logged in with the
+  session (CHECKOUT_SESSION), or the user's linked one (USER_TOKEN, as
+  User.checkoutAccount); null for a customer token.
+  """
+  checkoutAccount: CheckoutAccount
+}
+
+extend type Query {
+  """
+  The person of the request's end-user credential: a User API access token
+  first, else an Open Loyalty customer token, else a checkout session
+  (API-Token) that is logged in; null without any of them.
+  """
+  me: Viewer
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -11329,6 +11579,34 @@ func (ec *executionContext) childFields_CheckoutOrderAddress(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderAddress", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckoutOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CheckoutOrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CheckoutOrderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CheckoutOrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CheckoutOrderConnection_totalCount(ctx, field)
+	case "orders":
+		return ec.fieldContext_CheckoutOrderConnection_orders(ctx, field)
+	case "ordersPaging":
+		return ec.fieldContext_CheckoutOrderConnection_ordersPaging(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckoutOrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CheckoutOrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CheckoutOrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CheckoutOrderItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "item":
@@ -11365,16 +11643,6 @@ func (ec *executionContext) childFields_CheckoutOrderItem(ctx context.Context, f
 		return ec.fieldContext_CheckoutOrderItem_priceEachWithoutTax(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderItem", field.Name)
-}
-
-func (ec *executionContext) childFields_CheckoutOrderList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "orders":
-		return ec.fieldContext_CheckoutOrderList_orders(ctx, field)
-	case "ordersPaging":
-		return ec.fieldContext_CheckoutOrderList_ordersPaging(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type CheckoutOrderList", field.Name)
 }
 
 func (ec *executionContext) childFields_CheckoutOrdersPaging(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12281,6 +12549,16 @@ func (ec *executionContext) childFields_IssueWhitelabelTypePayload(ctx context.C
 		return ec.fieldContext_IssueWhitelabelTypePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IssueWhitelabelTypePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkCheckoutAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "checkoutAccount":
+		return ec.fieldContext_LinkCheckoutAccountPayload_checkoutAccount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LinkCheckoutAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkCheckoutAccountPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13317,6 +13595,16 @@ func (ec *executionContext) childFields_TransactionEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type TransactionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UnlinkCheckoutAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unlinked":
+		return ec.fieldContext_UnlinkCheckoutAccountPayload_unlinked(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UnlinkCheckoutAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnlinkCheckoutAccountPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateCampaignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "campaign":
@@ -13429,6 +13717,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "checkoutAccount":
+		return ec.fieldContext_User_checkoutAccount(ctx, field)
 	case "loyalty":
 		return ec.fieldContext_User_loyalty(ctx, field)
 	case "merchants":
@@ -13513,6 +13803,20 @@ func (ec *executionContext) childFields_VerifyUserTokenPayload(ctx context.Conte
 		return ec.fieldContext_VerifyUserTokenPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VerifyUserTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "credential":
+		return ec.fieldContext_Viewer_credential(ctx, field)
+	case "user":
+		return ec.fieldContext_Viewer_user(ctx, field)
+	case "loyalty":
+		return ec.fieldContext_Viewer_loyalty(ctx, field)
+	case "checkoutAccount":
+		return ec.fieldContext_Viewer_checkoutAccount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -8,6 +8,7 @@ import (
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
+	"loyaltygraph/resolvers/gqltypes"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -41,6 +42,7 @@ type UserResolver interface {
 
 	Cards(ctx context.Context, obj *user.User, first *int, after *string) (*model.CardConnection, error)
 
+	CheckoutAccount(ctx context.Context, obj *user.User) (*gqltypes.CheckoutAccount, error)
 	Loyalty(ctx context.Context, obj *user.User) (*loyalty.Customer, error)
 	Merchants(ctx context.Context, obj *user.User, first *int, after *string) (*model.MerchantConnection, error)
 	Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error)
@@ -1283,6 +1285,38 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _User_checkoutAccount(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_checkoutAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().CheckoutAccount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *gqltypes.CheckoutAccount) graphql.Marshaler {
+			return ec.marshalOCheckoutAccount2ᚖloyaltygraphᚋresolversᚋgqltypesᚐCheckoutAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_checkoutAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutAccount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_loyalty(ctx context.Context, field graphql.CollectedField, obj *user.User) (ret graphql.Marshaler) {
@@ -2595,6 +2629,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "checkoutAccount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_checkoutAccount(ctx, field, obj)
+				})
 		case "loyalty":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -8,40 +8,36 @@ package resolvers
 import (
 	"context"
 	"loyaltygraph/domain/checkout"
+	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/user"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
+	"loyaltygraph/resolvers/gqltypes"
 
 	"github.com/99designs/gqlgen/graphql"
 )
 
-func (r *checkoutAccountResolver) Orders(ctx context.Context, obj *model.CheckoutAccount, from *int, size *int) (*model.CheckoutOrderList, error) {
-	st := checkoutHolderOf(ctx).current()
-	if st == nil {
-		var err error
-		if st, _, err = r.checkoutState(ctx); err != nil {
-			return nil, err
-		}
-	}
-	var page *checkout.Page
-	if from != nil || size != nil {
-		page = &checkout.Page{From: deref(from), Size: checkout.MaxOrdersPage}
-		if size != nil {
-			page.Size = *size
-		}
-	}
-	orders, total, err := r.CheckoutOps.Orders(ctx, st, page)
+func (r *checkoutAccountResolver) Orders(ctx context.Context, obj *gqltypes.CheckoutAccount, first *int, after *string, from *int, size *int) (*model.CheckoutOrderConnection, error) {
+	offset, limit, err := checkoutOrdersWindow(first, after, from, size)
 	if err != nil {
 		return nil, err
 	}
-	out := &model.CheckoutOrderList{Orders: make([]*model.CheckoutOrder, 0, len(orders)),
-		OrdersPaging: &model.CheckoutOrdersPaging{Size: len(orders), TotalSize: total}}
-	if page != nil {
-		out.OrdersPaging.From, out.OrdersPaging.Size = page.From, page.Size
+	var page *checkout.OrderPage
+	if obj.Session != nil {
+		// The session logged in to the account: its REST door's POST orders.
+		page, err = r.sessionOrders(ctx, obj.Session, offset, limit)
+	} else {
+		// The end user's link, checked again where the orders are read.
+		page, err = r.loaders(ctx).LinkedOrders.Load(ctx, checkout.AccountPage{AccountID: obj.ID,
+			Page: checkout.Page{From: offset, Size: limit}})
+		if err == nil && page == nil {
+			err = errs.NotFoundf("checkout account not found")
+		}
 	}
-	for _, o := range orders {
-		out.Orders = append(out.Orders, checkoutOrderModel(o))
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return checkoutOrderConnection(ctx, page, offset, limit), nil
 }
 
 func (r *mutationResolver) CheckoutRegister(ctx context.Context, input model.CheckoutRegisterInput) (*model.CheckoutSessionPayload, error) {
@@ -120,12 +116,38 @@ func (r *mutationResolver) ImportCheckoutOrders(ctx context.Context, file graphq
 	})
 }
 
+func (r *mutationResolver) LinkCheckoutAccount(ctx context.Context, email string, password string) (*model.LinkCheckoutAccountPayload, error) {
+	a, err := r.CheckoutOps.LinkAccount(ctx, clientAddress(ctx), email, password)
+	return payload(a, err, func(a *checkout.Account, ue []*model.UserError) *model.LinkCheckoutAccountPayload {
+		p := &model.LinkCheckoutAccountPayload{UserErrors: ue}
+		if a != nil {
+			p.CheckoutAccount = &gqltypes.CheckoutAccount{Account: a}
+		}
+		return p
+	})
+}
+
+func (r *mutationResolver) UnlinkCheckoutAccount(ctx context.Context) (*model.UnlinkCheckoutAccountPayload, error) {
+	unlinked, err := r.CheckoutOps.UnlinkAccount(ctx)
+	return payload(unlinked, err, func(unlinked bool, ue []*model.UserError) *model.UnlinkCheckoutAccountPayload {
+		return &model.UnlinkCheckoutAccountPayload{Unlinked: unlinked, UserErrors: ue}
+	})
+}
+
 func (r *queryResolver) CheckoutSession(ctx context.Context) (*model.CheckoutSession, error) {
 	st, _, err := r.checkoutState(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return checkoutSessionModel(st), nil
+}
+
+func (r *userResolver) CheckoutAccount(ctx context.Context, obj *user.User) (*gqltypes.CheckoutAccount, error) {
+	a, err := r.loaders(ctx).UserCheckoutAccounts.Load(ctx, obj)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	return &gqltypes.CheckoutAccount{Account: a}, nil
 }
 
 func (r *Resolver) CheckoutAccount() graph.CheckoutAccountResolver {

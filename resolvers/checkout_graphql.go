@@ -7,7 +7,9 @@ import (
 	"github.com/shopspring/decimal"
 
 	"loyaltygraph/domain/checkout"
+	"loyaltygraph/domain/errs"
 	"loyaltygraph/graph/model"
+	"loyaltygraph/resolvers/gqltypes"
 )
 
 // checkoutKey carries the request's checkout session (seed 004).
@@ -52,16 +54,27 @@ func (r *Resolver) checkoutState(ctx context.Context) (*checkout.State, *checkou
 	return st, h, nil
 }
 
+// checkoutCurrent returns the request's session without opening a new
+// one: nil when the request names none.
+func (r *Resolver) checkoutCurrent(ctx context.Context) (*checkout.State, error) {
+	h := checkoutHolderOf(ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.state != nil {
+		return h.state, nil
+	}
+	st, err := r.CheckoutOps.Current(ctx, h.token)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	h.state = st
+	return st, nil
+}
+
 func (h *checkoutHolder) set(st *checkout.State) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.state = st
-}
-
-func (h *checkoutHolder) current() *checkout.State {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.state
 }
 
 // checkoutMutation runs op on the request's session and builds its
@@ -88,10 +101,8 @@ func checkoutSessionModel(st *checkout.State) *model.CheckoutSession {
 	for _, l := range st.Selection {
 		s.Selection = append(s.Selection, &model.CheckoutSelectionItem{Item: l.Item, Quantity: l.Quantity})
 	}
-	if a := st.Account; a != nil {
-		s.LoggedIn = &model.CheckoutAccount{Email: a.Email, FirstName: a.FirstName, LastName: a.LastName,
-			Address1: a.Address1, Address2: a.Address2, ZipCode: a.ZipCode, City: a.City, State: a.State,
-			Country: a.Country, PhoneNumber: a.PhoneNumber, Newsletter: a.Newsletter}
+	if st.Account != nil {
+		s.LoggedIn = &gqltypes.CheckoutAccount{Account: st.Account, Session: st}
 	}
 	return s
 }
@@ -160,4 +171,60 @@ func checkoutOrderModel(o *checkout.Order) *model.CheckoutOrder {
 			Carrier: s.Carrier, Service: s.Service, TrackingID: s.TrackingID, TrackingURL: s.TrackingURL})
 	}
 	return m
+}
+
+// checkoutOrdersWindow turns the arguments of CheckoutAccount.orders into
+// an offset and a size: a Relay page (first ≤ 100, default 20, after a
+// cursor), or the seed's paging (from, size 1 to 1000), not both.
+func checkoutOrdersWindow(first *int, after *string, from, size *int) (offset, limit int, err error) {
+	if from == nil && size == nil {
+		return pageWindow(first, after)
+	}
+	if first != nil || after != nil {
+		return 0, 0, errs.InvalidField("from", "from and size page the seed's way; they do not go with first or after")
+	}
+	offset, limit = deref(from), checkout.MaxOrdersPage
+	if size != nil {
+		limit = *size
+	}
+	if offset < 0 {
+		return 0, 0, errs.InvalidField("from", checkout.MsgNotValid)
+	}
+	if limit < 1 || limit > checkout.MaxOrdersPage {
+		return 0, 0, errs.InvalidField("size", checkout.MsgNotValid)
+	}
+	return offset, limit, nil
+}
+
+// sessionOrders reads a page of the orders of the account logged in with
+// st, as the session's POST orders does.
+func (r *Resolver) sessionOrders(ctx context.Context, st *checkout.State, offset, limit int) (*checkout.OrderPage, error) {
+	// The operation's pages hold one order at least; a page of none
+	// still tells the total.
+	orders, total, err := r.CheckoutOps.Orders(ctx, st, &checkout.Page{From: offset, Size: max(limit, 1)})
+	if err != nil {
+		return nil, err
+	}
+	if limit == 0 {
+		orders = []*checkout.Order{}
+	}
+	return &checkout.OrderPage{Orders: orders, Total: total}, nil
+}
+
+// checkoutOrderConnection builds the connection of a page of orders that
+// starts at offset and was asked with size limit: the Relay fields and the
+// seed's.
+func checkoutOrderConnection(ctx context.Context, page *checkout.OrderPage, offset, limit int) *model.CheckoutOrderConnection {
+	nodes := make([]*model.CheckoutOrder, len(page.Orders))
+	for i, o := range page.Orders {
+		nodes[i] = checkoutOrderModel(o)
+	}
+	return &model.CheckoutOrderConnection{
+		Nodes: nodes, Orders: nodes, TotalCount: page.Total,
+		Edges: edges(ctx, offset, nodes, func(cursor string, n *model.CheckoutOrder) model.CheckoutOrderEdge {
+			return model.CheckoutOrderEdge{Cursor: cursor, Node: n}
+		}),
+		PageInfo:     pageInfo(offset, len(nodes), page.Total),
+		OrdersPaging: &model.CheckoutOrdersPaging{From: offset, Size: limit, TotalSize: page.Total},
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	apployalty "loyaltygraph/app/loyalty"
 
+	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/loyalty"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
@@ -66,6 +67,14 @@ type Loaders struct {
 	// UserCustomers is keyed by the user as read in this request
 	// (User.loyalty); a user without a customer it reaches is nil.
 	UserCustomers *dataloadgen.Loader[*user.User, *apployalty.UserCustomer]
+	// UserCheckoutAccounts is keyed by the user as read in this request
+	// (User.checkoutAccount); a user without a linked account it reaches
+	// is nil.
+	UserCheckoutAccounts *dataloadgen.Loader[*user.User, *checkout.Account]
+	// LinkedOrders is keyed by a page of a linked account's orders
+	// (CheckoutAccount.orders through User.checkoutAccount); an account
+	// not linked to the caller is nil.
+	LinkedOrders *dataloadgen.Loader[checkout.AccountPage, *checkout.OrderPage]
 }
 
 // NewLoaders returns fresh loaders over the resolver's operations.
@@ -82,13 +91,15 @@ func (r *Resolver) NewLoaders() *Loaders {
 		Invoices: keyLoader(func(ctx context.Context, merchantID string) ([]*settlement.Invoice, error) {
 			return r.SettlementOps.Invoices(ctx, "", merchantID)
 		}),
-		SourceStates:        keyLoader(r.SettlementOps.SourceStates),
-		Cards:               oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
-		MarketingMessages:   oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
-		CustomerStatuses:    batchLoader(r.LoyaltyOps.StatusesOf),
-		CustomerPushyTokens: batchLoader(r.LoyaltyOps.PushyTokensOf),
-		CustomerAvatars:     batchLoader(r.LoyaltyOps.AvatarsOf),
-		UserCustomers:       batchLoader(r.LoyaltyOps.CustomersOfUsers),
+		SourceStates:         keyLoader(r.SettlementOps.SourceStates),
+		Cards:                oneLoader(r.UserOps.CardsByID, func(c *user.Card) string { return c.ID }),
+		MarketingMessages:    oneLoader(r.ReceiptOps.MessagesOf, func(m *receipt.MarketingMessage) string { return m.ReceiptID }),
+		CustomerStatuses:     batchLoader(r.LoyaltyOps.StatusesOf),
+		CustomerPushyTokens:  batchLoader(r.LoyaltyOps.PushyTokensOf),
+		CustomerAvatars:      batchLoader(r.LoyaltyOps.AvatarsOf),
+		UserCustomers:        batchLoader(r.LoyaltyOps.CustomersOfUsers),
+		UserCheckoutAccounts: batchLoader(r.CheckoutOps.AccountsOfUsers),
+		LinkedOrders:         batchLoader(r.CheckoutOps.LinkedOrders),
 	}
 }
 

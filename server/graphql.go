@@ -20,6 +20,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"loyaltygraph/domain/auth"
+	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph"
@@ -198,6 +199,15 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	// messages go through a dataloader).
 	cfg.Complexity.User.Merchants = func(child int, first *int, _ *string) int {
 		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
+	// A checkout account's orders: a Relay page costs first × item like
+	// every connection; the seed's page (size up to 1000) is one statement
+	// whose orders read nothing more, so it costs a row each (pageCost).
+	cfg.Complexity.CheckoutAccount.Orders = func(child int, first *int, _ *string, from *int, size *int) int {
+		if size != nil || from != nil {
+			return pageCost(child, size, checkout.MaxOrdersPage)
+		}
+		return listCost(child, first, defaultFirst)
 	}
 	// Every other connection costs listCost (see rootCost.Complexity).
 	return rootCost{graph.NewExecutableSchema(cfg)}

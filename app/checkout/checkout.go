@@ -4,6 +4,9 @@
 // the capability: every operation but the order import is open to anyone
 // who holds a session, and the operations on an account need the session
 // to be logged in to it (domain/checkout answers 403 accessRight denied).
+// An end user links its checkout account by proving the account's login
+// with its own User API access token, and then reads the account and its
+// orders (User.checkoutAccount); nobody else does.
 package checkout
 
 import (
@@ -14,6 +17,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/domain/user"
 )
 
 // Ops are the checkout operations.
@@ -29,10 +33,13 @@ var (
 	// is the account logged in with it.
 	sessionRule = authz.Public()
 	adminOnly   = authz.Allow(authz.ScopeAll, auth.KindAdmin)
+	endUserOnly = authz.Allow(authz.ScopeOwnUsers, auth.KindUser)
+	ownUser     = authz.Allow(authz.ScopeOwnUsers, auth.KindUser, auth.KindPartner)
 )
 
 var policy = authz.NewPolicy("checkout", map[string]authz.Rule{
 	"Open":     sessionRule,
+	"Current":  sessionRule,
 	"Register": sessionRule,
 	// SECURITY: logins answer a wrong password and an unknown e-mail
 	// alike and are throttled per address and client.
@@ -52,6 +59,16 @@ var policy = authz.NewPolicy("checkout", map[string]authz.Rule{
 	"RemoveItem":           sessionRule,
 	// SECURITY: orders come from the shop, by an admin's hand.
 	"ImportOrders": adminOnly,
+	// SECURITY: only the end user itself (its User API access token
+	// alone) links or unlinks its checkout account, by proving the
+	// account's login; a partner or an admin cannot link on its behalf.
+	"LinkAccount":   endUserOnly,
+	"UnlinkAccount": endUserOnly,
+	// SECURITY: an end user (its access token, alone or with its
+	// partner's credentials) reads its own linked account and its orders,
+	// nobody else's; others read null (User.checkoutAccount).
+	"AccountsOfUsers": ownUser,
+	"LinkedOrders":    ownUser,
 })
 
 // errNoSession answers a door that calls an operation without opening the
@@ -67,6 +84,14 @@ func (o *Ops) Open(ctx context.Context, token string) (*checkout.State, error) {
 		return nil, err
 	}
 	return o.svc.Open(ctx, token)
+}
+
+// Current returns the session of token, or nil when token names none.
+func (o *Ops) Current(ctx context.Context, token string) (*checkout.State, error) {
+	if _, err := policy.Authorize(ctx, "Current"); err != nil {
+		return nil, err
+	}
+	return o.svc.Current(ctx, token)
 }
 
 // Register creates an account and logs the session in to it.
@@ -201,4 +226,63 @@ func (o *Ops) ImportOrders(ctx context.Context, file io.Reader) (int, error) {
 		return 0, err
 	}
 	return o.svc.ImportOrders(ctx, orders)
+}
+
+// LinkAccount proves the login of the checkout account of email (as Login
+// does, from client) and links the account to the calling end user.
+func (o *Ops) LinkAccount(ctx context.Context, client, email, password string) (*checkout.Account, error) {
+	p, err := policy.Authorize(ctx, "LinkAccount")
+	if err != nil {
+		return nil, err
+	}
+	return o.svc.LinkAccount(ctx, p.UserID, client, email, password)
+}
+
+// UnlinkAccount removes the calling end user's link to a checkout account
+// and reports whether there was one.
+func (o *Ops) UnlinkAccount(ctx context.Context) (bool, error) {
+	p, err := policy.Authorize(ctx, "UnlinkAccount")
+	if err != nil {
+		return false, err
+	}
+	return o.svc.UnlinkAccount(ctx, p.UserID)
+}
+
+// AccountsOfUsers returns, for each of users in order, the checkout
+// account linked to it, or nil: for a user without a link or other than
+// the caller. One read, whatever the number of users.
+//
+// SECURITY: the caller is the end user itself; any other user is nil, not
+// an error, so that no answer tells whether another user has a link.
+func (o *Ops) AccountsOfUsers(ctx context.Context, users []*user.User) ([]*checkout.Account, error) {
+	p, err := policy.Authorize(ctx, "AccountsOfUsers")
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		if self(p, u) {
+			ids[i] = u.ID
+		}
+	}
+	return o.svc.LinkedAccounts(ctx, ids)
+}
+
+// LinkedOrders returns, for each page in order, the page of orders of the
+// checkout account it names when that account is linked to the calling
+// end user; nil for any other account.
+//
+// SECURITY: the link to the caller is checked in the statement that reads
+// the orders.
+func (o *Ops) LinkedOrders(ctx context.Context, pages []checkout.AccountPage) ([]*checkout.OrderPage, error) {
+	p, err := policy.Authorize(ctx, "LinkedOrders")
+	if err != nil {
+		return nil, err
+	}
+	return o.svc.LinkedOrders(ctx, p.UserID, pages)
+}
+
+// self reports whether u is the end user p acts as.
+func self(p *auth.Principal, u *user.User) bool {
+	return u != nil && p != nil && p.UserID != "" && u.ID == p.UserID && u.Provider.ID == p.ProviderID
 }

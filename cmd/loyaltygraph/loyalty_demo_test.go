@@ -99,7 +99,7 @@ func curl(t *testing.T, line string) (int, []byte) {
 		t.Fatal(err)
 	}
 	req.Header = header
-	if body != nil {
+	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // as curl -d sends
 	}
 	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
@@ -158,7 +158,7 @@ func TestDemoOpenLoyaltyFlowAsPrinted(t *testing.T) {
 		Customers []struct{ CustomerID, Phone string }
 	}
 	if status != http.StatusOK || json.Unmarshal(body, &found) != nil || len(found.Customers) != 1 ||
-		found.Customers[0].CustomerID != reg.CustomerID || found.Customers[0].Phone != "+4520304050" {
+		found.Customers[0].CustomerID != reg.CustomerID || found.Customers[0].Phone != "+4520304060" {
 		t.Fatalf("POS search as printed: %d %s", status, body)
 	}
 }

@@ -500,6 +500,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 	}
 	printDemoSettlement(stdout, d, cfg.PublicBaseURL)
 	printDemoReceipts(stdout, d, cfg.PublicBaseURL)
+	printDemoViewer(stdout, d, cfg.PublicBaseURL)
 	fmt.Fprintf(stdout, "Checkout (seed 004): the demo account %s (password %s) has two orders.\n"+
 		"Try:  curl -i -X POST -H 'Content-Type: application/json' %s%s/login/%s -d '{\"password\":\"%s\"}'\n"+
 		"      then curl -X POST -H 'API-Token: TOKEN' %s%s/orders\n",
@@ -564,6 +565,38 @@ func importCheckoutOrders(ctx context.Context, getenv func(string) string, file 
 	return nil
 }
 
+// demoViewerQuery is the demo user's whole graph in one GraphQL query.
+const demoViewerQuery = `{ viewer { userId cards { nodes { truncatedPan } } receipts(first: 5) { totalCount nodes { receiptId ` +
+	`merchant { merchantName logo { url } } } } merchants { nodes { merchantName logo { url } } } loyalty { customerId level { name } ` +
+	`status { points pointsExpiringNextMonth } } checkoutAccount { email orders(first: 5) { totalCount nodes { order date ` +
+	`totals { grandTotalPrice { formatted } } } } } } }`
+
+// demoMeQuery is the person of any end-user credential.
+const demoMeQuery = `{ me { credential loyalty { customerId status { points } } checkoutAccount { email ` +
+	`orders(first: 5) { totalCount nodes { order } } } } }`
+
+// printDemoViewer shows the demo user's whole graph in one GraphQL query,
+// with the user's access token, and Query.me with the demo loyalty
+// customer's token and a checkout session.
+func printDemoViewer(stdout io.Writer, d *wire.Demo, base string) {
+	linked := "not linked: someone changed its password or linked it elsewhere"
+	if d.CheckoutLinked {
+		linked = "linked with linkCheckoutAccount"
+	}
+	fmt.Fprintf(stdout, "Viewer (one graph): the demo user's cards, receipts with merchants and logos, loyalty (customer %s of DEFAULT)\n"+
+		"and checkout orders (%s, %s) in one query; the access token lasts an hour (run make run again for a new one):\n"+
+		"  curl -s %s/graphql -H 'Content-Type: application/json' -H 'X-Storebox-user-token: %s' -d '{\"query\":\"%s\"}'\n"+
+		"  GraphiQL (%s/graphiql) Headers pane: {\"X-Storebox-user-token\": \"%s\"}\n",
+		d.LoyaltyCustomerID, d.CheckoutEmail, linked, base, d.UserToken, demoViewerQuery, base, d.UserToken)
+	fmt.Fprintf(stdout, "  Query.me answers for the other end-user credentials, each seeing what its REST door shows:\n"+
+		"  %s\n", demoMeQuery)
+	if d.LoyaltyEmail != "" {
+		fmt.Fprintf(stdout, "  as the loyalty customer: TOKEN=$(curl -s %s/api/customer/login_check -d _username=%s -d _password=%s | "+
+			"sed -n 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/p'), then -H \"Authorization: Bearer $TOKEN\"\n", base, d.LoyaltyEmail, d.LoyaltyPassword)
+	}
+	fmt.Fprintf(stdout, "  as a checkout session: the token of the checkout login below, in -H 'API-Token: TOKEN'\n")
+}
+
 // printDemoReceipts shows how to post a receipt as the demo till and find
 // it under the demo user, in REST, GraphiQL and as a PDF.
 func printDemoReceipts(stdout io.Writer, d *wire.Demo, base string) {
@@ -600,11 +633,11 @@ func printDemoLoyalty(stdout io.Writer, d *wire.Demo, base string) {
 	fmt.Fprintf(stdout, "Open Loyalty (store DEFAULT): log in as the demo seller, register a customer, find it by POS search:\n")
 	fmt.Fprintf(stdout, "  TOKEN=$(curl -s %s/api/seller/login_check -d _username=demo-seller -d _password=%s | sed -n 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/p')\n", base, secret)
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $TOKEN\" %s/api/DEFAULT/seller/customer/register -d 'customer[firstName]=Jane' "+
-		"-d 'customer[lastName]=Doe' -d 'customer[email]=jane@example.com' --data-urlencode 'customer[phone]=+4520304050' -d 'customer[agreement1]=1'\n", base)
+		"-d 'customer[lastName]=Doe' -d 'customer[email]=jane@example.com' --data-urlencode 'customer[phone]=+4520304060' -d 'customer[agreement1]=1'\n", base)
 	fmt.Fprintf(stdout, "  curl -H \"Authorization: Bearer $TOKEN\" %s/api/DEFAULT/pos/search/customer -d 'search[email]=jane@example.com'\n", base)
 	fmt.Fprintf(stdout, "  (the customer gets an activation token by e-mail and, after POST …/seller/customer/CUSTOMER_ID/send-sms-code, an SMS code\n"+
-		"   for POST /api/DEFAULT/customer/activate-sms/CODE; admins read both in GraphiQL: sentMessages. Once Jane's phone is\n"+
-		"   verified, receipts the demo till posts for the demo user, who has the same phone, earn her points)\n")
+		"   for POST /api/DEFAULT/customer/activate-sms/CODE; admins read both in GraphiQL: sentMessages. The demo user's own\n"+
+		"   customer (Viewer above) earns points from the demo till's receipts once its phone is verified the same way)\n")
 }
 
 func basic(user, secret string) string {

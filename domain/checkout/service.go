@@ -109,12 +109,16 @@ type Options struct {
 	Throttle Throttle
 	// OnThrottleError reports a throttle that could not be asked.
 	OnThrottleError func(ctx context.Context, err error)
+	// Links keeps the links of app users to accounts (links.go); nil
+	// links nothing.
+	Links LinkStore
 }
 
 // Service holds the rules of checkout accounts.
 type Service struct {
 	store    Store
 	sessions SessionStore
+	links    LinkStore
 	hasher   Hasher
 	now      func() time.Time
 	opts     Options
@@ -132,30 +136,37 @@ func NewService(store Store, sessions SessionStore, hasher Hasher, now func() ti
 		opts.FailuresPerMinute = DefaultFailuresPerMinute
 	}
 	opts.FrontendBaseURL = strings.TrimRight(opts.FrontendBaseURL, "/")
-	return &Service{store: store, sessions: sessions, hasher: hasher, now: now, opts: opts}
+	return &Service{store: store, sessions: sessions, links: opts.Links, hasher: hasher, now: now, opts: opts}
 }
 
 // Open returns the state of the session named by token: a new session when
 // token is empty, malformed, unknown or expired; a logged-in session whose
 // account is gone or whose password changed since is logged out.
 func (s *Service) Open(ctx context.Context, token string) (*State, error) {
-	var sess *Session
-	if ValidToken(token) {
-		found, err := s.sessions.FindSession(ctx, token, s.opts.SessionTTL)
-		if err != nil {
-			return nil, err
-		}
-		if found != nil {
-			found.Token = token
-			sess = found
-		}
+	st, err := s.Current(ctx, token)
+	if err != nil || st != nil {
+		return st, err
 	}
-	if sess == nil {
-		sess = &Session{Token: NewToken()}
-		if err := s.sessions.SaveSession(ctx, sess, s.opts.SessionTTL); err != nil {
-			return nil, err
-		}
+	sess := &Session{Token: NewToken()}
+	if err := s.sessions.SaveSession(ctx, sess, s.opts.SessionTTL); err != nil {
+		return nil, err
 	}
+	return &State{Session: sess, Selection: []Line{}}, nil
+}
+
+// Current returns the state of the session named by token, or nil when
+// token is empty, malformed, unknown or expired (no session is made); a
+// logged-in session whose account is gone or whose password changed since
+// is logged out.
+func (s *Service) Current(ctx context.Context, token string) (*State, error) {
+	if !ValidToken(token) {
+		return nil, nil
+	}
+	sess, err := s.sessions.FindSession(ctx, token, s.opts.SessionTTL)
+	if err != nil || sess == nil {
+		return nil, err
+	}
+	sess.Token = token
 	st := &State{Session: sess, Selection: sess.Selection}
 	if sess.AccountID == "" {
 		if st.Selection == nil {
@@ -250,9 +261,21 @@ func (s *Service) dummyHash(ctx context.Context) string {
 
 // Login checks email and password, from client, and logs the session in.
 // A wrong password and an unknown e-mail address answer alike, in the same
-// time: {"password": "incorrect"}. Failures are counted per address and
-// client, and too many are refused (429) before any hashing.
+// time: {"password": "incorrect"} (see authenticate).
 func (s *Service) Login(ctx context.Context, st *State, client, email, password string) (*State, error) {
+	a, err := s.authenticate(ctx, client, email, password)
+	if err != nil {
+		return nil, err
+	}
+	return s.login(ctx, st, a)
+}
+
+// authenticate checks email and password, from client, the one way every
+// proof of an account's login goes (Login, LinkAccount): a wrong password
+// and an unknown e-mail address answer alike, in the same time; failures
+// are counted per address and client, and too many are refused (429)
+// before any hashing.
+func (s *Service) authenticate(ctx context.Context, client, email, password string) (*Account, error) {
 	if err := checkGivenPassword("password", password); err != nil {
 		return nil, err
 	}
@@ -287,7 +310,7 @@ func (s *Service) Login(ctx context.Context, st *State, client, email, password 
 		s.fail(ctx, time.Minute, keys...)
 		return nil, errIncorrect
 	}
-	return s.login(ctx, st, a)
+	return a, nil
 }
 
 func (s *Service) blocked(ctx context.Context, limit int, keys ...string) error {

@@ -146,23 +146,6 @@ type CategoryEdge struct {
 	Node   *merchant.Category `json:"node"`
 }
 
-// A checkout account with its one address.
-type CheckoutAccount struct {
-	Email       string `json:"email"`
-	FirstName   string `json:"firstName"`
-	LastName    string `json:"lastName"`
-	Address1    string `json:"address1"`
-	Address2    string `json:"address2"`
-	ZipCode     string `json:"zipCode"`
-	City        string `json:"city"`
-	State       string `json:"state"`
-	Country     string `json:"country"`
-	PhoneNumber string `json:"phoneNumber"`
-	Newsletter  bool   `json:"newsletter"`
-	// The account's orders, newest first: all of them, or size of them from offset from.
-	Orders *CheckoutOrderList `json:"orders"`
-}
-
 // The address fields of an account; absent fields stay as they are.
 type CheckoutAddressInput struct {
 	FirstName   *string `json:"firstName,omitempty"`
@@ -245,6 +228,23 @@ type CheckoutOrderAddress struct {
 	PhoneNumber string `json:"phoneNumber"`
 }
 
+// A page of an account's orders: a Relay connection, and the seed's shape of the same page.
+type CheckoutOrderConnection struct {
+	Edges      []*CheckoutOrderEdge `json:"edges"`
+	Nodes      []*CheckoutOrder     `json:"nodes"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+	// The page's orders, as the seed's POST orders lists them (the same as nodes).
+	Orders []*CheckoutOrder `json:"orders"`
+	// The seed's paging: the offset and size of the page, and how many orders there are.
+	OrdersPaging *CheckoutOrdersPaging `json:"ordersPaging"`
+}
+
+type CheckoutOrderEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *CheckoutOrder `json:"node"`
+}
+
 type CheckoutOrderItem struct {
 	Item                    string          `json:"item"`
 	Product                 string          `json:"product"`
@@ -262,12 +262,6 @@ type CheckoutOrderItem struct {
 	AnyDiscount             bool            `json:"anyDiscount"`
 	TaxPercent              decimal.Decimal `json:"taxPercent"`
 	PriceEachWithoutTax     *CheckoutPrice  `json:"priceEachWithoutTax"`
-}
-
-// A page of orders and where it is.
-type CheckoutOrderList struct {
-	Orders       []*CheckoutOrder      `json:"orders"`
-	OrdersPaging *CheckoutOrdersPaging `json:"ordersPaging"`
 }
 
 type CheckoutOrdersPaging struct {
@@ -305,7 +299,7 @@ type CheckoutSession struct {
 	// Send it back in the API-Token header.
 	Token string `json:"token"`
 	// The account logged in with the session; null when none is.
-	LoggedIn *CheckoutAccount `json:"loggedIn,omitempty"`
+	LoggedIn *gqltypes.CheckoutAccount `json:"loggedIn,omitempty"`
 	// What is in the basket: the account's saved selection when logged in.
 	Selection []*CheckoutSelectionItem `json:"selection"`
 }
@@ -834,6 +828,12 @@ type IssueWhitelabelTypePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type LinkCheckoutAccountPayload struct {
+	// The account now linked to the user (User.checkoutAccount).
+	CheckoutAccount *gqltypes.CheckoutAccount `json:"checkoutAccount,omitempty"`
+	UserErrors      []*UserError              `json:"userErrors"`
+}
+
 type LinkStoreboxUserInput struct {
 	// A validated e-mail address of the Storebox account; this or mobileNumber.
 	Email *string `json:"email,omitempty"`
@@ -1339,6 +1339,12 @@ type TransactionConnection struct {
 type TransactionEdge struct {
 	Cursor string                        `json:"cursor"`
 	Node   *settlement.StoredTransaction `json:"node"`
+}
+
+type UnlinkCheckoutAccountPayload struct {
+	// True when the user had a linked account, which is no longer linked.
+	Unlinked   bool         `json:"unlinked"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type UpdateCampaignPayload struct {

@@ -22,6 +22,7 @@ import (
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
 	"loyaltygraph/domain/user"
+	"loyaltygraph/secret"
 	"loyaltygraph/store/postgres"
 )
 
@@ -95,6 +96,9 @@ func (a *App) LoadDemo(ctx context.Context) (*Demo, error) {
 	if err := a.loadDemoTerms(ctx); err != nil {
 		return nil, err
 	}
+	if err := a.loadDemoViewer(ctx, d); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -107,6 +111,8 @@ type demoDeps struct {
 	checkout *checkout.Service
 	// terms publishes the demo's terms of use.
 	terms *merchant.TermsService
+	// userTokens issue the demo user's access token (the viewer query).
+	userTokens *secret.UserTokens
 }
 
 // Demo is what LoadDemo made besides the credentials.
@@ -124,6 +130,18 @@ type Demo struct {
 	// CheckoutEmail and CheckoutPassword log in to the demo checkout
 	// account, which has two orders (seed 004).
 	CheckoutEmail, CheckoutPassword string
+	// UserToken is the demo user's User API access token
+	// (X-Storebox-user-token): the viewer of GraphQL.
+	UserToken string
+	// LoyaltyCustomerID is the Open Loyalty customer of DEFAULT with the
+	// demo user's (verified) phone number: the viewer's loyalty.
+	LoyaltyCustomerID string
+	// LoyaltyEmail and LoyaltyPassword log that customer in (customer
+	// login_check), when the demo registered it.
+	LoyaltyEmail, LoyaltyPassword string
+	// CheckoutLinked says the demo checkout account is linked to the demo
+	// user (User.checkoutAccount).
+	CheckoutLinked bool
 }
 
 const (

@@ -352,7 +352,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	checkoutStore := postgres.NewCheckoutStore(db, messages)
 	checkoutSvc := checkout.NewService(checkoutStore, checkoutSessions, secret.NewArgon2(params, 0), opts.Now,
 		checkout.Options{SessionTTL: opts.CheckoutSessionTTL, FrontendBaseURL: frontend,
-			FailuresPerMinute: opts.LoginFailuresPerMinute, Throttle: checkoutThrottle,
+			FailuresPerMinute: opts.LoginFailuresPerMinute, Throttle: checkoutThrottle, Links: checkoutStore,
 			OnThrottleError: func(ctx context.Context, err error) {
 				logSkipped(ctx, log, "checkout login throttle skipped", err)
 			}})
@@ -413,7 +413,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
 		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts, terms: terms,
-			checkout: checkoutSvc}}, nil
+			checkout: checkoutSvc, userTokens: userTokens}}, nil
 }
 
 // noLogoCache is the logo cache of commands without Redis: every read
