@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"strings"
 	"time"
 
 	"loyaltygraph/rest/checkout"
@@ -17,18 +16,10 @@ import (
 // families are the REST families the OpenAPI documents describe, each
 // built from the table that registers its routes: one line per family.
 func families(checkoutPrefix string) []openapi.Family {
-	checkoutPrefix = normalCheckoutPrefix(checkoutPrefix)
-	_ = checkoutPrefix
 	return []openapi.Family{
 		userapi.OpenAPI(),
+		checkout.OpenAPI(checkoutPrefix),
 	}
-}
-
-func normalCheckoutPrefix(prefix string) string {
-	if prefix == "" {
-		prefix = checkout.DefaultPrefix
-	}
-	return strings.TrimRight(prefix, "/")
 }
 
 // OpenAPIFamilies are the documented REST families of a service whose

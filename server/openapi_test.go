@@ -148,7 +148,6 @@ var pendingFamilies = map[string]bool{
 	"receiptdata": true,
 	"settlement":  true,
 	"openloyalty": true,
-	"checkout":    true,
 }
 
 // TestEveryRESTRouteIsInATable: no REST route is registered but through

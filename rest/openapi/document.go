@@ -341,9 +341,6 @@ func operation(r *reflector, op Op, used map[Scheme]bool) (Schema, error) {
 				content = Schema{}
 				out["content"] = content
 			}
-			if _, dup := content[ct]; dup {
-				return nil, fmt.Errorf("status %d: content type %s is declared twice", resp.Status, ct)
-			}
 			media := Schema{}
 			switch {
 			case resp.Type != nil:
@@ -352,6 +349,18 @@ func operation(r *reflector, op Op, used map[Scheme]bool) (Schema, error) {
 				media["schema"] = Schema{"type": "string"}
 			default:
 				media["schema"] = Schema{"contentMediaType": ct}
+			}
+			if prev, dup := content[ct].(Schema); dup {
+				// Two bodies of one status and content type: either.
+				if resp.Type == nil {
+					return nil, fmt.Errorf("status %d: content type %s is declared twice", resp.Status, ct)
+				}
+				ps := prev["schema"].(Schema)
+				if alts, ok := ps["anyOf"].([]any); ok && len(ps) == 1 {
+					media["schema"] = Schema{"anyOf": append(alts, media["schema"])}
+				} else {
+					media["schema"] = Schema{"anyOf": []any{ps, media["schema"]}}
+				}
 			}
 			content[ct] = media
 		}

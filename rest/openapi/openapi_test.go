@@ -213,6 +213,12 @@ func TestReflection(t *testing.T) {
 	if page["text/html"] == nil || page["application/pdf"] == nil {
 		t.Errorf("page content: %v", page)
 	}
+	alt := family()
+	alt.Ops[0].Responses = append(alt.Ops[0].Responses, openapi.Response{Status: 400, Type: address{}})
+	two, _ := json.Marshal(dig(decode(t, openapi.MustDocument(alt)), "paths", "/api/things/{thingId}", "post", "responses", "400", "content", "application/json", "schema"))
+	if string(two) != `{"anyOf":[{"$ref":"#/components/schemas/openapi_test.errorBody"},{"$ref":"#/components/schemas/openapi_test.address"}]}` {
+		t.Errorf("two bodies of a status: %s", two)
+	}
 	if got := dig(m, "paths", "/api/things/{thingId}/page", "get", "parameters"); got == nil {
 		t.Errorf("the undeclared path parameter is not documented")
 	}
@@ -228,6 +234,10 @@ func TestDocumentRefusesInvalidTables(t *testing.T) {
 		"no operationId":        func(f *openapi.Family) { f.Ops[0].ID = "" },
 		"no key":                func(f *openapi.Family) { f.Key = "" },
 		"duplicate content":     func(f *openapi.Family) { f.Ops[1].Responses[1].ContentType = "text/html" },
+		"duplicate status body": func(f *openapi.Family) {
+			f.Ops[0].Responses = append(f.Ops[0].Responses, openapi.Response{Status: 400})
+			f.Ops[0].Responses[3].ContentType = "application/json"
+		},
 	} {
 		f := family()
 		mutate(&f)

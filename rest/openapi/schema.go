@@ -297,7 +297,10 @@ func (r *reflector) object(t reflect.Type) Schema {
 			required = append(required, f.name)
 		}
 	}
-	out := Schema{"type": "object", "properties": props}
+	// The properties are all there is: a response with another member
+	// fails the contract test (strict validation does the same but
+	// also flags the keys of maps).
+	out := Schema{"type": "object", "properties": props, "additionalProperties": false}
 	if len(required) > 0 {
 		sort.Strings(required)
 		out["required"] = required

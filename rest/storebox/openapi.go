@@ -16,6 +16,7 @@ var errorDescriptions = map[int]string{
 	http.StatusConflict:              "The change conflicts with the stored state.",
 	http.StatusGone:                  "The resource existed but is used up or expired.",
 	http.StatusRequestEntityTooLarge: "The request body is over the limit.",
+	http.StatusUnsupportedMediaType:  "A request body that is not application/json (`field`: Content-Type).",
 	http.StatusTooManyRequests:       "Too many attempts: try again after Retry-After seconds.",
 	http.StatusInternalServerError:   "An unexpected failure (logged; the message is fixed).",
 	http.StatusServiceUnavailable:    "A dependency is down or the service is overloaded: try again after Retry-After seconds.",
@@ -34,3 +35,6 @@ func ErrorResponses(statuses ...int) []openapi.Response {
 	}
 	return out
 }
+
+// OpenAPISchema: a Number is a JSON number with the exact decimal digits.
+func (Number) OpenAPISchema() openapi.Schema { return openapi.Schema{"type": "number"} }

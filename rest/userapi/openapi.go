@@ -76,12 +76,12 @@ var (
 		{openapi.PartnerBasic, openapi.StoreboxUserToken}, {openapi.PartnerJWT, openapi.StoreboxUserToken}}
 )
 
-// errors are the Storebox errors of an operation with a JSON body, plus
-// extra statuses.
+// errors are the Storebox errors of an operation, plus extra statuses
+// (415 for a body that is not JSON, from the HTTP surface, on every write).
 func errors(extra ...int) []openapi.Response {
 	return storebox.ErrorResponses(append([]int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden},
-		append(extra, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests, http.StatusInternalServerError,
-			http.StatusServiceUnavailable)...)...)
+		append(extra, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusTooManyRequests,
+			http.StatusInternalServerError, http.StatusServiceUnavailable)...)...)
 }
 
 func responses(ok ...openapi.Response) func(extra ...int) []openapi.Response {
@@ -174,6 +174,8 @@ func operations(h *Handler) []openapi.Op {
 				{Status: http.StatusSeeOther, Description: "Signed up: to the partner's landing page.", Headers: []string{"Location"}},
 				htmlPage(400, "Invalid link code."), htmlPage(404, "Unknown link code."), htmlPage(409, "Already signed up."),
 				htmlPage(410, "Used or expired link code."), htmlPage(413, "The form is too large."),
+				{Status: http.StatusForbidden, Type: storebox.ErrorBody{}, Description: "A browser's cross-site write (Sec-Fetch-Site: cross-site) is refused."},
+				{Status: http.StatusUnsupportedMediaType, Type: storebox.ErrorBody{}, Description: "A body that is neither a form nor JSON."},
 				{Status: 429, ContentType: "text/html; charset=utf-8", Headers: []string{"Retry-After"}},
 				htmlPage(500, "Something went wrong."),
 				{Status: 503, ContentType: "text/html; charset=utf-8", Headers: []string{"Retry-After"}}},
