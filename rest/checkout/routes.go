@@ -22,6 +22,7 @@ import (
 
 	"loyaltygraph/domain/checkout"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -62,23 +63,7 @@ func Register(mux *http.ServeMux, prefix string, ops Ops, log *slog.Logger) {
 	}
 	prefix = strings.TrimRight(prefix, "/")
 	h := &handler{ops: ops, log: log}
-	route := func(method, path string, fn sessionHandler) {
-		mux.Handle(method+" "+prefix+path, h.session(fn))
-	}
-	route("POST", "/register", h.register)
-	route("POST", "/login/{email}", h.login)
-	route("POST", "/logout", h.logout)
-	route("PUT", "/address", h.address)
-	route("PUT", "/email", h.email)
-	route("PUT", "/password", h.password)
-	mux.Handle("POST "+prefix+"/orders", h.open(h.orders))
-	route("POST", "/password-reset-email/{email}", h.resetEmail)
-	route("POST", "/password-reset", h.reset)
-	route("GET", "/selection", func(_ http.ResponseWriter, _ *http.Request, st *checkout.State, _ storebox.Object) (*checkout.State, error) {
-		return st, nil
-	})
-	route("POST", "/items/{item}", h.addItem)
-	route("DELETE", "/items/{item}", h.removeItem)
+	openapi.Register(mux, operations(h, prefix), nil)
 }
 
 // correlationID returns the request's X-Correlation-ID when it is one
