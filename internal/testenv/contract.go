@@ -25,8 +25,11 @@ import (
 type Contract struct {
 	// Document is the combined document, as served.
 	Document []byte
-	// routes matches the documented routes (ServeMux patterns).
-	routes *http.ServeMux
+	// routes match the documented routes, one ServeMux per pattern: the
+	// families route on muxes of their own, so two families' (or one
+	// family's sub-mux's) patterns may overlap without either being more
+	// specific, which one ServeMux refuses.
+	routes []route
 	ops    map[string]openapi.Op
 	mu     sync.Mutex
 	v      validator.Validator
@@ -69,15 +72,23 @@ func NewContract(fams ...openapi.Family) (*Contract, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("build the validator: %v", errs)
 	}
-	c := &Contract{Document: body, routes: http.NewServeMux(), ops: map[string]openapi.Op{}, v: v}
+	c := &Contract{Document: body, ops: map[string]openapi.Op{}, v: v}
 	noop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	for _, f := range fams {
 		for _, op := range f.Ops {
-			c.routes.Handle(op.Pattern(), noop)
+			mux := http.NewServeMux()
+			mux.Handle(op.Pattern(), noop)
+			c.routes = append(c.routes, route{mux: mux, wildcards: strings.Count(op.Path, "{")})
 			c.ops[op.Pattern()] = op
 		}
 	}
 	return c, nil
+}
+
+// route matches one documented pattern.
+type route struct {
+	mux       *http.ServeMux
+	wildcards int
 }
 
 // Op returns the documented operation r is routed to, if any.
@@ -85,9 +96,23 @@ func (c *Contract) Op(r *http.Request) (openapi.Op, bool) {
 	if r.Method == http.MethodHead || r.Method == http.MethodOptions {
 		return openapi.Op{}, false
 	}
-	_, pattern := c.routes.Handler(r)
-	op, ok := c.ops[pattern]
-	return op, ok
+	// The most literal pattern that matches wins, as it does on the
+	// family's own mux.
+	best, found := "", false
+	fewest := 0
+	for _, rt := range c.routes {
+		_, pattern := rt.mux.Handler(r)
+		if pattern == "" {
+			continue
+		}
+		if _, ok := c.ops[pattern]; ok && (!found || rt.wildcards < fewest) {
+			best, fewest, found = pattern, rt.wildcards, true
+		}
+	}
+	if !found {
+		return openapi.Op{}, false
+	}
+	return c.ops[best], true
 }
 
 // Check validates one response to r against the document and returns
