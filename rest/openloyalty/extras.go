@@ -54,7 +54,7 @@ func (h *Handler) registrations(w http.ResponseWriter, r *http.Request) {
 
 // pushyTokensBody lists a customer's Pushy device tokens.
 type pushyTokensBody struct {
-	Tokens []string `json:"tokens"`
+	Tokens []string `json:"tokens" openapi:"nullable"`
 }
 
 func (h *Handler) pushyTokens(w http.ResponseWriter, r *http.Request) {
