@@ -47,7 +47,8 @@ seed: every child of the customer form, the one at fault with its ` + "`errors`"
 ` + "`{\"errors\":[],\"form\":{\"children\":{\"phone\":{\"errors\":[\"This value is not a valid phone number.\"]},…}}}`" + `;
 an error that names no field is in the top-level ` + "`errors`" + `. Everything else is ` + "`{\"code\": <status>, \"message\": \"…\"}`" + `:
 401, 403, 404, 429 and 503 (both with ` + "`Retry-After`" + `). A wrong, used or expired activation token or SMS code is
-400 ` + "`{\"code\":400,\"message\":\"This code is invalid or has expired.\"}`" + `. Two refusals come from the service's shared
+400 ` + "`{\"code\":400,\"message\":\"This code is invalid or has expired.\"}`" + ` (for a token: "This activation token is
+invalid or has expired."). Two refusals come from the service's shared
 guards in the Storebox shape ` + "`{\"code\":\"…\",\"message\":\"…\",\"field\":\"…\"}`" + `: a write a browser marks
 ` + "`Sec-Fetch-Site: cross-site`" + ` (403) and a body that is not JSON, a form or multipart (415).
 
@@ -181,7 +182,7 @@ var (
 	badRequest = openapi.Response{Status: http.StatusBadRequest, Type: formErrorBody{},
 		Description: "Invalid input (or a value another customer has): the Symfony form body, the field at fault with its `errors`."}
 	badCode = openapi.Response{Status: http.StatusBadRequest, Type: openapi.Schema{"anyOf": []any{messageShape, formShape}},
-		Description: "A wrong, used or expired code: `{\"code\":400,\"message\":\"This code is invalid or has expired.\"}`; " +
+		Description: "A wrong, used or expired token or code: `{\"code\":400,\"message\":\"This code is invalid or has expired.\"}`; " +
 			"invalid form members (a password too weak): the Symfony form body."}
 	unauthenticated = openapi.Response{Status: http.StatusUnauthorized, Type: messageBody{},
 		Description: "No token (`JWT Token not found`), or an invalid or expired one."}
