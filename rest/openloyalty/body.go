@@ -57,7 +57,7 @@ type customerBody struct {
 	AmountExcludedForLevel                 int              `json:"amountExcludedForLevel"`
 	AverageTransactionAmount               storebox.Number  `json:"averageTransactionAmount"`
 	LastTransactionDate                    string           `json:"lastTransactionDate,omitempty"`
-	Labels                                 []loyalty.Label  `json:"labels"`
+	Labels                                 []loyalty.Label  `json:"labels" openapi:"nullable"`
 	Level                                  *levelRef        `json:"level,omitempty"`
 	Currency                               string           `json:"currency"`
 	LevelPercent                           string           `json:"levelPercent"`

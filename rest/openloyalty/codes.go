@@ -8,26 +8,6 @@ import (
 	"loyaltygraph/rest/storebox"
 )
 
-// codeActions are the actions under POST /api/{storeCode}/customer/{action}/{token}:
-// they share a pattern with customer/{customer}/level, /pos, … (whose
-// literal last segments keep their routes), because two patterns that
-// overlap with neither more specific cannot both be registered.
-func (h *Handler) codeAction() http.HandlerFunc {
-	confirm := gate(h.log, customerOnly, h.confirmChange)
-	return func(w http.ResponseWriter, r *http.Request) {
-		switch r.PathValue("action") {
-		case "activate":
-			h.activateByToken(w, r)
-		case "activate-sms":
-			h.activateBySMS(w, r)
-		case "confirm-change":
-			confirm.ServeHTTP(w, r)
-		default:
-			storebox.WriteJSON(w, http.StatusNotFound, messageBody{Code: http.StatusNotFound, Message: "No route found for " + r.Method + " " + r.URL.Path})
-		}
-	}
-}
-
 // codeError answers a wrong, used or expired code as {code, message}:
 // these paths have no form.
 func (h *Handler) codeError(w http.ResponseWriter, r *http.Request, err error) {

@@ -26,20 +26,47 @@ var formChildren = map[string][]string{
 // the address form).
 var Fields = errs.FieldMap{}
 
-// formBody is the Symfony form error body of the seed: every child of the
-// form, with the errors of the child at fault.
-func formBody(field, message string) map[string]any {
-	children := map[string]any{}
+// formErrorBody is the Symfony form error body of the seed: every child
+// of the form, with the errors of the child at fault, and the errors of the
+// form itself. Its members are in the order the encoder writes them
+// (a map's keys sorted), as the body was first written.
+type formErrorBody struct {
+	// Errors are the errors of the whole form, not of one field.
+	Errors []string `json:"errors"`
+	Form   formRoot `json:"form"`
+}
+
+// formRoot is the customer form: one child per field.
+type formRoot struct {
+	Children map[string]formChild `json:"children"`
+}
+
+// formChild is a field of the form: its errors, or, for address and
+// company, their own fields.
+type formChild struct {
+	Children map[string]formLeaf `json:"children,omitempty"`
+	Errors   []string            `json:"errors,omitempty"`
+}
+
+// formLeaf is a field of address or company.
+type formLeaf struct {
+	Errors []string `json:"errors,omitempty"`
+}
+
+// formBody is the form error body naming field (a canonical path) with
+// message; no field puts message in the form's own errors.
+func formBody(field, message string) formErrorBody {
+	children := map[string]formChild{}
 	for _, f := range formFields {
 		if sub, ok := formChildren[f]; ok {
-			c := map[string]any{}
+			c := map[string]formLeaf{}
 			for _, s := range sub {
-				c[s] = map[string]any{}
+				c[s] = formLeaf{}
 			}
-			children[f] = map[string]any{"children": c}
+			children[f] = formChild{Children: c}
 			continue
 		}
-		children[f] = map[string]any{}
+		children[f] = formChild{}
 	}
 	top := []string{}
 	name := Fields.Name(field)
@@ -48,21 +75,16 @@ func formBody(field, message string) map[string]any {
 	case name == "":
 		top = append(top, message)
 	case nested:
-		p, ok := children[parent].(map[string]any)
-		if !ok {
-			p = map[string]any{"children": map[string]any{}}
-			children[parent] = p
+		p := children[parent]
+		if p.Children == nil {
+			p = formChild{Children: map[string]formLeaf{}}
 		}
-		c, _ := p["children"].(map[string]any)
-		if c == nil {
-			c = map[string]any{}
-			p["children"] = c
-		}
-		c[child] = map[string]any{"errors": []string{message}}
+		p.Children[child] = formLeaf{Errors: []string{message}}
+		children[parent] = p
 	default:
-		children[name] = map[string]any{"errors": []string{message}}
+		children[name] = formChild{Errors: []string{message}}
 	}
-	return map[string]any{"form": map[string]any{"children": children}, "errors": top}
+	return formErrorBody{Form: formRoot{Children: children}, Errors: top}
 }
 
 // messageBody is the body of the seed's authentication and other errors.
@@ -102,8 +124,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 // gate lets through requests whose principal is of one of kinds: the role
 // of the path (/admin, /seller, /customer). No token is 401; a token of
 // another role is 403.
-func gate(log *slog.Logger, kinds []auth.Kind, h http.HandlerFunc) http.Handler {
+// h may be nil while the table is described; its log is read per request.
+func gate(h *Handler, kinds []auth.Kind, next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := h.log
 		if err := auth.RefusalFrom(r.Context()); err != nil {
 			WriteError(w, r, log, err)
 			return
@@ -117,6 +141,6 @@ func gate(log *slog.Logger, kinds []auth.Kind, h http.HandlerFunc) http.Handler 
 			WriteError(w, r, log, errs.ErrForbidden)
 			return
 		}
-		h(w, r)
+		next(w, r)
 	})
 }

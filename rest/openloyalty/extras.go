@@ -10,6 +10,10 @@ import (
 	"loyaltygraph/rest/storebox"
 )
 
+// emptyBody is the empty JSON array ([]) some operations answer with, as
+// the seed shows.
+type emptyBody []struct{}
+
 func (h *Handler) assignPOS(w http.ResponseWriter, r *http.Request) {
 	v, err := readValues(r)
 	if err != nil {
@@ -20,8 +24,12 @@ func (h *Handler) assignPOS(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, []any{})
+	storebox.WriteJSON(w, http.StatusOK, emptyBody{})
 }
+
+// registrationsBody counts the registrations per day, month or year
+// ("2018-02-02": 5).
+type registrationsBody map[string]int
 
 func (h *Handler) registrations(w http.ResponseWriter, r *http.Request) {
 	v, err := readValues(r)
@@ -41,7 +49,12 @@ func (h *Handler) registrations(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, out)
+	storebox.WriteJSON(w, http.StatusOK, registrationsBody(out))
+}
+
+// pushyTokensBody lists a customer's Pushy device tokens.
+type pushyTokensBody struct {
+	Tokens []string `json:"tokens" openapi:"nullable"`
 }
 
 func (h *Handler) pushyTokens(w http.ResponseWriter, r *http.Request) {
@@ -50,7 +63,7 @@ func (h *Handler) pushyTokens(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string][]string{"tokens": ts})
+	storebox.WriteJSON(w, http.StatusOK, pushyTokensBody{Tokens: ts})
 }
 
 func (h *Handler) addPushyToken(w http.ResponseWriter, r *http.Request) {
@@ -82,10 +95,24 @@ func (h *Handler) removePushyToken(w http.ResponseWriter, r *http.Request) {
 const maxImportBytes = 3 << 20
 
 type importItemBody struct {
-	Status              string            `json:"status"`
-	ProcessImportResult map[string]string `json:"processImportResult,omitempty"`
-	Message             string            `json:"message,omitempty"`
-	Identifier          string            `json:"identifier"`
+	Status              string        `json:"status"`
+	ProcessImportResult *importResult `json:"processImportResult,omitempty"`
+	Message             string        `json:"message,omitempty"`
+	Identifier          string        `json:"identifier"`
+}
+
+// importBody answers an import: one item per customer of the file. Its
+// members are in the order they were first written (a map's keys sorted).
+type importBody struct {
+	Items          []importItemBody `json:"items"`
+	TotalFailed    int              `json:"totalFailed"`
+	TotalProcessed int              `json:"totalProcessed"`
+	TotalSuccess   int              `json:"totalSuccess"`
+}
+
+// importResult names the customer an item created or updated.
+type importResult struct {
+	Object string `json:"object"`
 }
 
 func (h *Handler) importXML(w http.ResponseWriter, r *http.Request) {
@@ -112,13 +139,13 @@ func (h *Handler) importXML(w http.ResponseWriter, r *http.Request) {
 	for i, it := range res.Items {
 		items[i] = importItemBody{Identifier: it.Identifier}
 		if it.Success {
-			items[i].Status, items[i].ProcessImportResult = "success", map[string]string{"object": it.CustomerID}
+			items[i].Status, items[i].ProcessImportResult = "success", &importResult{Object: it.CustomerID}
 		} else {
 			items[i].Status, items[i].Message = "error", it.Message
 		}
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "totalProcessed": res.Processed,
-		"totalSuccess": res.Succeeded, "totalFailed": res.Failed})
+	storebox.WriteJSON(w, http.StatusOK, importBody{Items: items, TotalProcessed: res.Processed,
+		TotalSuccess: res.Succeeded, TotalFailed: res.Failed})
 }
 
 func (h *Handler) setAvatar(w http.ResponseWriter, r *http.Request) {

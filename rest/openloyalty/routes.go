@@ -20,6 +20,7 @@ import (
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/loyalty"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -74,15 +75,11 @@ var (
 // behind.
 const StorePattern = "/api/{storeCode}/{rest...}"
 
-// Register adds the family's routes to mux; requests under /api/x/ that
-// are none of its paths go to fallback.
+// Register adds the family's routes to mux, each operation of its table
+// (operations); requests under /api/x/ that are none of its paths go to
+// fallback.
 func Register(mux *http.ServeMux, ops Ops, log *slog.Logger, fallback http.Handler) {
 	h := &Handler{ops: ops, log: log}
-	mux.HandleFunc("POST /api/admin/login_check", h.login(loyalty.RoleAdmin))
-	mux.HandleFunc("POST /api/seller/login_check", h.login(loyalty.RoleSeller))
-	mux.HandleFunc("POST /api/customer/login_check", h.login(loyalty.RoleCustomer))
-	mux.HandleFunc("POST /api/token/refresh", h.refresh)
-
 	// The store routes live on their own mux behind one pattern: a
 	// wildcard store code next to the Storebox families' literal paths
 	// (GET /api/settlements/{batchId}) would make patterns that neither
@@ -95,48 +92,35 @@ func Register(mux *http.ServeMux, ops Ops, log *slog.Logger, fallback http.Handl
 			fallback.ServeHTTP(w, r)
 			return
 		}
-		storebox.WriteJSON(w, http.StatusNotFound, messageBody{Code: http.StatusNotFound, Message: "No route found for " + r.Method + " " + r.URL.Path})
+		noRoute(w, r)
 	})
-	route := func(pattern string, kinds []auth.Kind, fn http.HandlerFunc) {
-		stores.Handle(pattern, gate(log, kinds, fn))
+	// The code actions (customer/activate/{token}, …) live on a mux of
+	// their own behind codePattern too: customer/activate/{token} and
+	// customer/{customer}/level overlap with neither more specific, so
+	// they cannot share one mux.
+	codes := http.NewServeMux()
+	stores.Handle(codePattern, codes)
+	codes.HandleFunc("/", noRoute)
+
+	var top, store, code []openapi.Op
+	for _, op := range operations(h) {
+		switch {
+		case codeRoute(op):
+			code = append(code, op)
+		case strings.HasPrefix(op.Path, "/api/{storeCode}/"):
+			store = append(store, op)
+		default:
+			top = append(top, op)
+		}
 	}
-	stores.HandleFunc("POST /api/{storeCode}/customer/login_check", h.login(loyalty.RoleCustomer))
-	route("GET /api/{storeCode}/admin/customer", admin, h.list)
-	route("GET /api/{storeCode}/customer", staff, h.list)
-	route("POST /api/{storeCode}/admin/customer/register", admin, h.register)
-	route("POST /api/{storeCode}/seller/customer/register", seller, h.register)
-	route("POST /api/{storeCode}/customer/register", staff, h.register)
-	route("GET /api/{storeCode}/customer/check", staff, h.check)
-	route("GET /api/{storeCode}/customer/{customer}", anyone, h.get)
-	route("PUT /api/{storeCode}/customer/{customer}", selfEdit, h.update)
-	route("DELETE /api/{storeCode}/customer/{customer}", admin, h.delete)
-	route("POST /api/{storeCode}/admin/customer/{customer}/activate", admin, h.setActive(true))
-	route("POST /api/{storeCode}/admin/customer/{customer}/deactivate", admin, h.setActive(false))
-	route("POST /api/{storeCode}/seller/customer/{customer}/activate", seller, h.setActive(true))
-	route("POST /api/{storeCode}/seller/customer/{customer}/deactivate", seller, h.setActive(false))
-	route("POST /api/{storeCode}/admin/customer/{customer}/anonymize", admin, h.anonymize)
-	route("POST /api/{storeCode}/pos/search/customer", seller, h.searchPOS)
-	route("GET /api/{storeCode}/admin/customer/{customer}/status", admin, h.status)
-	route("GET /api/{storeCode}/seller/customer/{customer}/status", seller, h.status)
-	route("GET /api/{storeCode}/customer/customer/{customer}/status", customerOnly, h.status)
-	route("POST /api/{storeCode}/customer/{customer}/level", admin, h.assignLevel)
-	route("POST /api/{storeCode}/customer/{customer}/remove-manually-level", admin, h.removeManualLevel)
-	route("POST /api/{storeCode}/customer/{customer}/pos", admin, h.assignPOS)
-	route("POST /api/{storeCode}/seller/customer/{customer}/pos", seller, h.assignPOS)
-	route("GET /api/{storeCode}/customer/registrations", admin, h.registrations)
-	route("GET /api/{storeCode}/customer/{customer}/pushy-token", selfEdit, h.pushyTokens)
-	route("POST /api/{storeCode}/customer/{customer}/pushy-token", selfEdit, h.addPushyToken)
-	route("DELETE /api/{storeCode}/customer/{customer}/pushy-token/{token}", selfEdit, h.removePushyToken)
-	route("POST /api/{storeCode}/admin/customer/import", admin, h.importXML)
-	route("GET /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.avatar)
-	route("POST /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.setAvatar)
-	route("DELETE /api/{storeCode}/customer/{customer}/avatar", selfEdit, h.deleteAvatar)
-	// Activation and codes (codes.go): activate/{token} and
-	// activate-sms/{token} need no token; confirm-change is the customer's.
-	stores.HandleFunc("POST /api/{storeCode}/customer/{action}/{token}", h.codeAction())
-	route("POST /api/{storeCode}/admin/customer/{customer}/send-sms-code", admin, h.sendSMSCode)
-	route("POST /api/{storeCode}/seller/customer/{customer}/send-sms-code", seller, h.sendSMSCode)
-	route("POST /api/{storeCode}/customer/customer-phone/send-sms-code", customerOnly, h.sendSMSCode)
+	openapi.Register(mux, top, nil)
+	openapi.Register(stores, store, nil)
+	openapi.Register(codes, code, nil)
+}
+
+// noRoute answers a path of the family that has no route.
+func noRoute(w http.ResponseWriter, r *http.Request) {
+	storebox.WriteJSON(w, http.StatusNotFound, messageBody{Code: http.StatusNotFound, Message: "No route found for " + r.Method + " " + r.URL.Path})
 }
 
 func clientAddr(r *http.Request) string {
@@ -226,6 +210,11 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 	storebox.WriteJSON(w, http.StatusOK, customerOf(c))
 }
 
+// updatedBody answers an update: the customer's id.
+type updatedBody struct {
+	CustomerID string `json:"customerId"`
+}
+
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 	v, err := readValues(r)
 	if err != nil {
@@ -242,7 +231,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"customerId": strings.ToLower(id)})
+	storebox.WriteJSON(w, http.StatusOK, updatedBody{CustomerID: strings.ToLower(id)})
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
@@ -275,6 +264,12 @@ func (h *Handler) anonymize(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// checkBody answers a check: how many customers have the e-mail address
+// or phone.
+type checkBody struct {
+	Total int `json:"total"`
+}
+
 func (h *Handler) check(w http.ResponseWriter, r *http.Request) {
 	v, err := readValues(r)
 	if err != nil {
@@ -286,7 +281,7 @@ func (h *Handler) check(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]int{"total": n})
+	storebox.WriteJSON(w, http.StatusOK, checkBody{Total: n})
 }
 
 type listBody struct {
@@ -311,6 +306,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	storebox.WriteJSON(w, http.StatusOK, listBody{Customers: customersOf(cs), Total: total})
+}
+
+// searchBody answers a POS search: the customers found, without a total.
+type searchBody struct {
+	Customers []customerBody `json:"customers"`
 }
 
 // posSearchLimit caps the customers a POS search returns.
@@ -345,7 +345,7 @@ func (h *Handler) searchPOS(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"customers": customersOf(cs)})
+	storebox.WriteJSON(w, http.StatusOK, searchBody{Customers: customersOf(cs)})
 }
 
 // listFilter reads the filters, page and sort of a customer list.

@@ -81,7 +81,7 @@ func (h *Handler) assignLevel(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, h.log, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, []any{})
+	storebox.WriteJSON(w, http.StatusOK, emptyBody{})
 }
 
 func (h *Handler) removeManualLevel(w http.ResponseWriter, r *http.Request) {
