@@ -201,6 +201,13 @@ func (b *ingestBody) input() (receipt.Input, error) {
 	return in, nil
 }
 
+// ingestResult answers a posted receipt.
+type ingestResult struct {
+	ReceiptID string `json:"receiptId"`
+	// Status is CREATED for a new receipt, UPDATED for a re-post.
+	Status string `json:"status"`
+}
+
 // ingest is "POST /api/receipt-receiver/v2/receipts": 201 CREATED for a new
 // receipt, 200 UPDATED with the same receiptId for a re-post.
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
@@ -223,5 +230,5 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 	if status == receipt.StatusCreated {
 		code = http.StatusCreated
 	}
-	storebox.WriteJSON(w, code, map[string]string{"receiptId": rec.ID, "status": string(status)})
+	storebox.WriteJSON(w, code, ingestResult{ReceiptID: rec.ID, Status: string(status)})
 }

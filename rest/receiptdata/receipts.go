@@ -122,6 +122,15 @@ func pageURL(r *http.Request, offset int) string {
 	return u.String()
 }
 
+// receiptList is a page of "get receipts".
+type receiptList struct {
+	TotalSize int       `json:"totalSize"`
+	Receipts  []summary `json:"receipts"`
+	// Previous and Next are relative URLs of the neighbouring pages.
+	Previous string `json:"previous,omitempty"`
+	Next     string `json:"next,omitempty"`
+}
+
 // list is "get receipts": a page with previous and next links, both absent
 // when the page is the whole set.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
@@ -135,12 +144,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		TotalSize int       `json:"totalSize"`
-		Receipts  []summary `json:"receipts"`
-		Previous  string    `json:"previous,omitempty"`
-		Next      string    `json:"next,omitempty"`
-	}{TotalSize: total, Receipts: make([]summary, 0, len(rs))}
+	out := receiptList{TotalSize: total, Receipts: make([]summary, 0, len(rs))}
 	for _, rc := range rs {
 		out.Receipts = append(out.Receipts, summaryOf(rc, h.baseURL))
 	}
@@ -290,25 +294,37 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// copyBody is the body of "copy receipt"; it may be left out.
+type copyBody struct {
+	// ToUserID is the user to copy the receipt to; the same user when
+	// absent.
+	ToUserID string `json:"toUserId,omitempty"`
+}
+
+// receiptIDJSON answers "copy receipt" with the copy's id.
+type receiptIDJSON struct {
+	ReceiptID string `json:"receiptId"`
+}
+
 // copy is "copy receipt": 201 with the copy's receiptId; no toUserId means
 // the same user.
 func (h *Handler) copy(w http.ResponseWriter, r *http.Request) {
-	var toUserID string
+	var body copyBody
 	if r.ContentLength != 0 {
 		obj, err := storebox.DecodeObject(r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if toUserID, _, err = obj.String("toUserId"); err != nil {
+		if body.ToUserID, _, err = obj.String("toUserId"); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	cp, err := h.receipts.Copy(r.Context(), r.PathValue("userId"), r.PathValue("receiptId"), toUserID)
+	cp, err := h.receipts.Copy(r.Context(), r.PathValue("userId"), r.PathValue("receiptId"), body.ToUserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusCreated, map[string]string{"receiptId": cp.ID})
+	storebox.WriteJSON(w, http.StatusCreated, receiptIDJSON{ReceiptID: cp.ID})
 }
