@@ -67,7 +67,7 @@ type cardJSON struct {
 	UserID              string      `json:"userId"`
 	CardID              string      `json:"cardId"`
 	Name                string      `json:"name"`
-	TruncatedCardNumber *string     `json:"truncatedCardNumber"`
+	TruncatedCardNumber *string     `json:"truncatedCardNumber" doc:"A part of the card number; never the full number."`
 	CardTypeID          int         `json:"cardTypeId"`
 	Expiry              *expiryJSON `json:"expiry"`
 	ExternalCardID      *string     `json:"externalCardId"`

@@ -20,9 +20,9 @@ import (
 // one is named by its path. Members without omitempty are required (the
 // document says so).
 type ingestBody struct {
-	ExternalReceiptID     string        `json:"externalReceiptId"`
-	ExternalReceiptIDType string        `json:"externalReceiptIdType"`
-	PurchaseDateTime      string        `json:"purchaseDateTime"`
+	ExternalReceiptID     string        `json:"externalReceiptId" doc:"The till's id of the receipt; with its type, the key of a re-post."`
+	ExternalReceiptIDType string        `json:"externalReceiptIdType" doc:"The kind of external id, e.g. the till system's name."`
+	PurchaseDateTime      string        `json:"purchaseDateTime" openapi:"format=date-time" doc:"ISO-8601 with offset, e.g. 2018-11-01T10:34:23+02:00."`
 	StoreID               string        `json:"storeId,omitempty"`
 	StoreName             string        `json:"storeName,omitempty"`
 	OrderNumber           string        `json:"orderNumber,omitempty"`
@@ -77,8 +77,8 @@ type paymentBody struct {
 	Type                     string      `json:"type"`
 	Amount                   decimalJSON `json:"amount"`
 	Currency                 string      `json:"currency,omitempty"`
-	CardToken                string      `json:"cardToken,omitempty"`
-	TruncatedCardNumber      string      `json:"truncatedCardNumber,omitempty"`
+	CardToken                string      `json:"cardToken,omitempty" doc:"The acquirer's token of the card, matched to users' cards; never returned."`
+	TruncatedCardNumber      string      `json:"truncatedCardNumber,omitempty" doc:"A part of the card number, e.g. 457100XXXXXX0001; a full card number is refused."`
 	TransactionID            string      `json:"transactionId,omitempty"`
 	ApprovalCode             string      `json:"approvalCode,omitempty"`
 	CardAcceptorID           string      `json:"cardAcceptorId,omitempty"`
@@ -222,7 +222,7 @@ func (b *ingestBody) input() (receipt.Input, error) {
 type ingestResult struct {
 	ReceiptID string `json:"receiptId"`
 	// Status is CREATED for a new receipt, UPDATED for a re-post.
-	Status string `json:"status"`
+	Status string `json:"status" openapi:"enum=CREATED|UPDATED"`
 }
 
 // ingest is "POST /api/receipt-receiver/v2/receipts": 201 CREATED for a new

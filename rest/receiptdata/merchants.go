@@ -54,7 +54,7 @@ func LogoURL(baseURL, merchantID, version string) string {
 }
 
 type logoOut struct {
-	URL     string `json:"url"`
+	URL     string `json:"url" doc:"The logo image at this version; cache it until the version changes."`
 	Version string `json:"version"`
 }
 
@@ -62,8 +62,8 @@ type logoOut struct {
 type merchantOut struct {
 	MerchantID string   `json:"merchantId"`
 	Name       string   `json:"name"`
-	Country    string   `json:"country,omitempty"`
-	Logo       *logoOut `json:"logo,omitempty"`
+	Country    string   `json:"country,omitempty" doc:"ISO 3166-1 alpha-2, lower case."`
+	Logo       *logoOut `json:"logo,omitempty" doc:"Only when the merchant has a logo."`
 }
 
 func (h *MerchantHandler) merchants(w http.ResponseWriter, list []*merchant.Merchant) {

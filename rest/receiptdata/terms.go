@@ -19,7 +19,7 @@ type Terms interface {
 // termsBody is terms as the Receipt Data API writes them.
 type termsBody struct {
 	Lang      string `json:"lang"`
-	ValidFrom string `json:"validFrom"`
+	ValidFrom string `json:"validFrom" openapi:"format=date" doc:"The first day the terms are valid, YYYY-MM-DD."`
 	Title     string `json:"title"`
 	Body      string `json:"body"`
 }
