@@ -502,16 +502,21 @@ func cardOperations(h *cardHandler, devIssuer bool) []openapi.Op {
 			Description: "Served only in development (`LG_ENV=dev`): stands in for a 3-D Secure provider and approves or declines a pending card at a click.",
 			Tags:        []string{tagCards},
 			Params:      []openapi.Param{inPath("id", "The pending card's id.")},
-			Responses:   responses(publicFailures, []openapi.Response{page(http.StatusOK, "Approve or Decline.")}, http.StatusBadRequest),
-			Handler:     http.HandlerFunc(h.scaPage),
+			Responses: responses(publicFailures, []openapi.Response{
+				page(http.StatusOK, "Approve or Decline."),
+				fail(http.StatusNotFound, "No card is waiting for verification here, or the development issuer is not served (production)."),
+			}, http.StatusBadRequest),
+			Handler: http.HandlerFunc(h.scaPage),
 		}, openapi.Op{
 			Method: http.MethodPost, Path: SCAAnswerPath, ID: "receiptDataDevIssuerAnswer",
 			Summary:     "Development issuer: answer",
 			Description: "Served only in development (`LG_ENV=dev`): completes the pending card and redirects to `accepturl` or `declineurl`.",
 			Tags:        []string{tagCards},
 			Body:        form(scaForm{}, "The decision: approve or decline."),
-			Responses: responses(publicFailures, []openapi.Response{redirect("To the partner's `accepturl` (approved) or `declineurl` (declined).")},
-				http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound),
+			Responses: responses(publicFailures, []openapi.Response{
+				redirect("To the partner's `accepturl` (approved) or `declineurl` (declined)."),
+				fail(http.StatusNotFound, "No card is waiting for verification here, or the development issuer is not served (production)."),
+			}, http.StatusBadRequest, http.StatusForbidden),
 			Handler: http.HandlerFunc(h.scaAnswer),
 		})
 	}
