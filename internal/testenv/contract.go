@@ -30,8 +30,11 @@ type Contract struct {
 	// routes matches the documented routes (ServeMux patterns).
 	routes *http.ServeMux
 	ops    map[string]openapi.Op
-	mu     sync.Mutex
-	v      validator.Validator
+	// unrouted are the operations whose patterns conflict with others'
+	// (see handle); they are matched by their path templates.
+	unrouted []openapi.Op
+	mu       sync.Mutex
+	v        validator.Validator
 }
 
 var contracts sync.Map // checkout prefix → *contractOnce
@@ -73,11 +76,43 @@ func NewContract(fams ...openapi.Family) (*Contract, error) {
 	noop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	for _, f := range fams {
 		for _, op := range f.Ops {
-			c.routes.Handle(op.Pattern(), noop)
 			c.ops[op.Pattern()] = op
+			if !handle(c.routes, op.Pattern(), noop) {
+				c.unrouted = append(c.unrouted, op)
+			}
 		}
 	}
 	return c, nil
+}
+
+// handle registers pattern on mux, reporting false when it conflicts with
+// a pattern there: documented paths that ServeMux cannot hold together
+// (the Receipt Data API's /receipts/external/{externalReceiptId} and
+// /receipts/{receiptId}/message, which its family serves through one
+// pattern).
+func handle(mux *http.ServeMux, pattern string, h http.Handler) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	mux.Handle(pattern, h)
+	return true
+}
+
+// matches reports whether path fits the path template tmpl segment by
+// segment.
+func matches(tmpl, path string) bool {
+	ts, ps := strings.Split(tmpl, "/"), strings.Split(path, "/")
+	if len(ts) != len(ps) {
+		return false
+	}
+	for i, t := range ts {
+		if !(strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") && ps[i] != "") && t != ps[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Op returns the documented operation r is routed to, if any.
@@ -87,6 +122,13 @@ func (c *Contract) Op(r *http.Request) (openapi.Op, bool) {
 	}
 	_, pattern := c.routes.Handler(r)
 	op, ok := c.ops[pattern]
+	if !ok {
+		for _, u := range c.unrouted {
+			if u.Method == r.Method && matches(u.Path, r.URL.Path) {
+				return u, true
+			}
+		}
+	}
 	return op, ok
 }
 

@@ -3,6 +3,7 @@ package receiptdata
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"loyaltygraph/app/cards"
 	"loyaltygraph/rest/openapi"
@@ -128,7 +129,7 @@ var (
 	tills       = [][]openapi.Scheme{{openapi.POSBasic}}
 )
 
-// Standard descriptions of the error statuses.
+// The family's descriptions of the error statuses (seed 001's table).
 var errorDescriptions = map[int]string{
 	http.StatusBadRequest:          "Request not accepted: error in the format of the request; `field` names the member, parameter or header at fault. Do not resend.",
 	http.StatusUnauthorized:        "The credentials are missing or invalid (no WWW-Authenticate challenge).",
@@ -140,15 +141,16 @@ var errorDescriptions = map[int]string{
 	http.StatusServiceUnavailable:  "Overloaded, or a dependency (PostgreSQL, Redis) is down; Retry-After gives the seconds to wait.",
 }
 
-// fail documents an error status with the Storebox error body; desc
-// replaces the standard description when given.
+// fail documents an error status with the Storebox error body
+// (storebox.ErrorResponses); desc, or the family's description of the
+// status, replaces the shared one.
 func fail(status int, desc string) openapi.Response {
+	r := storebox.ErrorResponses(status)[0]
 	if desc == "" {
 		desc = errorDescriptions[status]
 	}
-	r := openapi.Response{Status: status, Description: desc, Type: storebox.ErrorBody{}}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		r.Headers = []string{"Retry-After"}
+	if desc != "" {
+		r.Description = desc
 	}
 	return r
 }
@@ -183,6 +185,28 @@ func responses(common []int, rs []openapi.Response, statuses ...int) []openapi.R
 		}
 	}
 	return rs
+}
+
+// writeRefusals adds to every write of ops what the server's guard against
+// browser-driven writes answers (server.refuseBrowserWrites): 403 for a
+// cross-site request, 415 for a body that is not JSON (nor the route's
+// form).
+func writeRefusals(ops []openapi.Op) []openapi.Op {
+	for i, op := range ops {
+		if op.Method == http.MethodGet {
+			continue
+		}
+		const crossSite = "A cross-site request (Sec-Fetch-Site: cross-site) may not write."
+		rs := slices.Clone(op.Responses)
+		if i := slices.IndexFunc(rs, func(r openapi.Response) bool { return r.Status == http.StatusForbidden }); i >= 0 {
+			rs[i].Description += " " + crossSite
+		} else {
+			rs = append(rs, fail(http.StatusForbidden, crossSite))
+		}
+		rs = append(rs, fail(http.StatusUnsupportedMediaType, "The request body is not application/json (nor the form the route takes)."))
+		ops[i].Responses = rs
+	}
+	return ops
 }
 
 func ok(status int, desc string, typ any) openapi.Response {
@@ -233,7 +257,7 @@ func posOperations(h *Handler) []openapi.Op {
 		log = h.log
 	}
 	auth := requireWith(log)
-	return []openapi.Op{{
+	return writeRefusals([]openapi.Op{{
 		Method: http.MethodPost, Path: "/api/receipt-receiver/v2/receipts", ID: "posIngestReceipt",
 		Summary:     "Post a receipt",
 		Description: "Stores a receipt of the till's merchant and matches it to the users whose cards paid it. The same `externalReceiptId` and `externalReceiptIdType` again replaces the content.",
@@ -245,7 +269,7 @@ func posOperations(h *Handler) []openapi.Op {
 			fail(http.StatusForbidden, "The credential is not a till's, or its merchant does not exist any more."),
 		}, http.StatusBadRequest),
 		Handler: auth(h.ingest),
-	}}
+	}})
 }
 
 // operations are the receipts, their views and their PDFs.
@@ -255,7 +279,7 @@ func operations(h *Handler) []openapi.Op {
 		log = h.log
 	}
 	auth := requireWith(log)
-	return []openapi.Op{{
+	return writeRefusals([]openapi.Op{{
 		Method: http.MethodGet, Path: "/receipt-data/v1/users/{userId}/receipts", ID: "receiptDataListReceipts",
 		Summary:     "Get receipts",
 		Description: "Returns the user's receipts, newest or cheapest first as asked. For most users the whole set is one page: then neither `previous` nor `next` is present, and the app sorts on the device.",
@@ -339,7 +363,7 @@ func operations(h *Handler) []openapi.Op {
 			fail(http.StatusServiceUnavailable, "PDF receipts are not available (no renderer), or overloaded, or a dependency is down; Retry-After gives the seconds to wait."),
 		}, http.StatusBadRequest, http.StatusNotFound),
 		Handler: http.HandlerFunc(h.pdfBySession),
-	}}
+	}})
 }
 
 // merchantOperations are the merchants, their logos and the marketing
@@ -353,7 +377,7 @@ func merchantOperations(h *MerchantHandler) []openapi.Op {
 	image := func(desc string) openapi.Response {
 		return openapi.Response{Status: http.StatusOK, Description: desc + " (image/png, image/jpeg or image/webp, as read from its bytes).", ContentType: "image/*"}
 	}
-	return []openapi.Op{{
+	return writeRefusals([]openapi.Op{{
 		Method: http.MethodGet, Path: "/receipt-data/v1/merchants", ID: "receiptDataSupportedMerchants",
 		Summary: "Get supported merchants", Description: "The merchants with Storebox integration; with `country`, only that country's.",
 		Tags: []string{tagMerchants},
@@ -402,7 +426,7 @@ func merchantOperations(h *MerchantHandler) []openapi.Op {
 		Params:    []openapi.Param{receiptIDParam, inPath("imageId", "The image id of \"Get message\".")},
 		Responses: responses(authFailures, []openapi.Response{image("The image")}, http.StatusBadRequest, http.StatusNotFound),
 		Handler:   auth(h.messageImage),
-	}}
+	}})
 }
 
 // cardOperations are the cards and the card frame; with devIssuer, also
@@ -520,12 +544,12 @@ func cardOperations(h *cardHandler, devIssuer bool) []openapi.Op {
 			Handler: http.HandlerFunc(h.scaAnswer),
 		})
 	}
-	return ops
+	return writeRefusals(ops)
 }
 
 // termsOperations are the terms: public text.
 func termsOperations(h *termsHandler) []openapi.Op {
-	return []openapi.Op{{
+	return writeRefusals([]openapi.Op{{
 		Method: http.MethodGet, Path: "/receipt-data/v1/terms", ID: "receiptDataCurrentTerms",
 		Summary: "Get the currently active terms", Tags: []string{tagTerms},
 		Params:    []openapi.Param{inQuery("lang", "The language of the terms, for example da, no or sv (English when it has none).", "")},
@@ -538,7 +562,7 @@ func termsOperations(h *termsHandler) []openapi.Op {
 			inQuery("lang", "The language of the terms, for example da, no or sv (English when it has none).", "")},
 		Responses: responses(publicFailures, []openapi.Response{ok(http.StatusOK, "The terms.", termsBody{})}, http.StatusBadRequest, http.StatusNotFound),
 		Handler:   http.HandlerFunc(h.atDate),
-	}}
+	}})
 }
 
 // userOperations are the Storebox and whitelabel users.
@@ -551,7 +575,7 @@ func userOperations(h *usersHandler) []openapi.Op {
 	typeParam := inPath("userIdType", "A whitelabel solution id, issued by Storebox, e.g. acmecid.")
 	cidParam := inPath("cid", "The partner's own id of the user (external id).")
 	storeboxUserParam := inPath("userId", "The user id that was returned on creation or linking.")
-	return []openapi.Op{{
+	return writeRefusals([]openapi.Op{{
 		Method: http.MethodPost, Path: "/receipt-data/v1/storeboxusers", ID: "receiptDataCreateStoreboxUser",
 		Summary:     "Create Storebox user",
 		Description: "Creates a Storebox user. The e-mail and the mobile number are its usernames; at least one of them must be validated already.",
@@ -632,5 +656,5 @@ func userOperations(h *usersHandler) []openapi.Op {
 		Params:    []openapi.Param{typeParam, cidParam},
 		Responses: responses(authFailures, []openapi.Response{noContent("Deleted.")}, http.StatusBadRequest, http.StatusNotFound),
 		Handler:   auth(h.deleteWhitelabel),
-	}}
+	}})
 }

@@ -85,7 +85,8 @@ func TestDevIssuerOnlyWhenAsked(t *testing.T) {
 
 // TestOperationsAreDescribed: ids unique, a summary, a tag, the family's
 // error body on every error status, credentials' failures wherever
-// credentials are asked, and Retry-After on 429 and 503.
+// credentials are asked, the browser-write guard's 403 and 415 on every
+// write, and Retry-After on 429 and 503.
 func TestOperationsAreDescribed(t *testing.T) {
 	ids := map[string]bool{}
 	for _, fam := range []openapi.Family{OpenAPI(), POSOpenAPI()} {
@@ -122,6 +123,9 @@ func TestOperationsAreDescribed(t *testing.T) {
 			want := publicFailures
 			if op.Security != nil {
 				want = authFailures
+			}
+			if op.Method != http.MethodGet {
+				want = append(slices.Clone(want), http.StatusForbidden, http.StatusUnsupportedMediaType)
 			}
 			for _, s := range want {
 				if _, ok := statuses[s]; !ok {
