@@ -9,6 +9,8 @@ import (
 
 	"loyaltygraph/rest/checkout"
 	"loyaltygraph/rest/openapi"
+	"loyaltygraph/rest/openloyalty"
+	"loyaltygraph/rest/receiptdata"
 	"loyaltygraph/rest/userapi"
 	"loyaltygraph/web/docs"
 )
@@ -18,6 +20,9 @@ import (
 func families(checkoutPrefix string) []openapi.Family {
 	return []openapi.Family{
 		userapi.OpenAPI(),
+		receiptdata.OpenAPI(),
+		receiptdata.POSOpenAPI(),
+		openloyalty.OpenAPI(),
 		checkout.OpenAPI(checkoutPrefix),
 	}
 }

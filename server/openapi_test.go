@@ -145,9 +145,7 @@ var allowedOutsideTables = []string{`"GET /healthz"`, `"GET /readyz"`, `"/graphq
 // conversion removes its line (the test fails while a listed family has
 // no such route left).
 var pendingFamilies = map[string]bool{
-	"receiptdata": true,
-	"settlement":  true,
-	"openloyalty": true,
+	"settlement": true,
 }
 
 // TestEveryRESTRouteIsInATable: no REST route is registered but through

@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"strings"
 
-	"loyaltygraph/app/cards"
 	"loyaltygraph/domain/card"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/user"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -52,22 +52,10 @@ type cardHandler struct {
 // with devIssuer, also the development issuer's page.
 func RegisterCards(mux *http.ServeMux, ops Cards, texts LanguageFiles, devIssuer bool, log *slog.Logger) {
 	h := &cardHandler{cards: ops, texts: texts, log: log}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
-	}
-	handle("GET /receipt-data/v1/users/{userId}/cards", h.list)
-	handle("DELETE /receipt-data/v1/users/{userId}/cards/{cardId}", h.delete)
-	handle("POST /receipt-data/v1/users/{userId}/cards/bankaxept", h.addBankAxept)
-	handle("GET /receipt-data/v1/cards/bankaxept/publickey", h.publicKey)
 	// The card frame runs in the end user's browser, without credentials.
-	mux.HandleFunc("GET "+cards.FramePath, h.frame)
-	mux.HandleFunc("POST "+FrameSubmitPath, h.submit)
-	if devIssuer {
-		// SECURITY: the development issuer approves at a click; it is
-		// never served in production.
-		mux.HandleFunc("GET "+SCAPagePath+"{id}", h.scaPage)
-		mux.HandleFunc("POST "+SCAAnswerPath, h.scaAnswer)
-	}
+	// SECURITY: the development issuer approves at a click; it is never
+	// served in production.
+	openapi.Register(mux, cardOperations(h, devIssuer), nil)
 }
 
 func (h *cardHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -79,7 +67,7 @@ type cardJSON struct {
 	UserID              string      `json:"userId"`
 	CardID              string      `json:"cardId"`
 	Name                string      `json:"name"`
-	TruncatedCardNumber *string     `json:"truncatedCardNumber"`
+	TruncatedCardNumber *string     `json:"truncatedCardNumber" doc:"A part of the card number; never the full number."`
 	CardTypeID          int         `json:"cardTypeId"`
 	Expiry              *expiryJSON `json:"expiry"`
 	ExternalCardID      *string     `json:"externalCardId"`
@@ -128,28 +116,43 @@ func (h *cardHandler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// bankAxeptBody is the body of "add BankAxept card".
+type bankAxeptBody struct {
+	// CardData is base64(RSA-OAEP({"pan": "957852…"})) with the public key
+	// of "get BankAxept public key".
+	CardData           string `json:"cardData"`
+	EncryptionProvider string `json:"encryptionProvider"`
+	CardProvider       string `json:"cardProvider"`
+}
+
+// cardIDJSON answers "add BankAxept card" with the new card's id.
+type cardIDJSON struct {
+	CardID string `json:"cardId"`
+}
+
 func (h *cardHandler) addBankAxept(w http.ResponseWriter, r *http.Request) {
 	obj, err := storebox.DecodeObject(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	var in user.BankAxeptInput
+	var body bankAxeptBody
 	for _, f := range []struct {
 		name string
 		dst  *string
-	}{{"cardData", &in.CardData}, {"encryptionProvider", &in.EncryptionProvider}, {"cardProvider", &in.CardProvider}} {
+	}{{"cardData", &body.CardData}, {"encryptionProvider", &body.EncryptionProvider}, {"cardProvider", &body.CardProvider}} {
 		if *f.dst, _, err = obj.String(f.name); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	c, err := h.cards.AddBankAxept(r.Context(), r.PathValue("userId"), in)
+	c, err := h.cards.AddBankAxept(r.Context(), r.PathValue("userId"), user.BankAxeptInput{CardData: body.CardData,
+		EncryptionProvider: body.EncryptionProvider, CardProvider: body.CardProvider})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusCreated, map[string]string{"cardId": c.ID})
+	storebox.WriteJSON(w, http.StatusCreated, cardIDJSON{CardID: c.ID})
 }
 
 func (h *cardHandler) publicKey(w http.ResponseWriter, r *http.Request) {
@@ -267,6 +270,17 @@ func (h *cardHandler) frame(w http.ResponseWriter, r *http.Request) {
 // maxFrameForm caps the card frame's form body.
 const maxFrameForm = 16 << 10
 
+// frameForm is the card frame's form, as the page posts it.
+type frameForm struct {
+	// FrameToken is the sealed token the page was rendered with.
+	FrameToken string `json:"frameToken"`
+	// CardNumber is the card number the user typed: checked, then never
+	// stored, shown or logged in full.
+	CardNumber string `json:"CardNumber"`
+	ExpMonth   string `json:"ExpMonth"`
+	ExpYear    string `json:"ExpYear"`
+}
+
 // submit takes the frame's form. A refused card shows the frame again with
 // the language file's message; the card number is never shown again.
 func (h *cardHandler) submit(w http.ResponseWriter, r *http.Request) {
@@ -275,8 +289,10 @@ func (h *cardHandler) submit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.E(errs.Invalid, "the form could not be read"))
 		return
 	}
-	token := r.PostForm.Get("frameToken")
-	in := card.Entered{Number: r.PostForm.Get("CardNumber"), ExpMonth: r.PostForm.Get("ExpMonth"), ExpYear: r.PostForm.Get("ExpYear")}
+	form := frameForm{FrameToken: r.PostForm.Get("frameToken"), CardNumber: r.PostForm.Get("CardNumber"),
+		ExpMonth: r.PostForm.Get("ExpMonth"), ExpYear: r.PostForm.Get("ExpYear")}
+	token := form.FrameToken
+	in := card.Entered{Number: form.CardNumber, ExpMonth: form.ExpMonth, ExpYear: form.ExpYear}
 	fs, next, err := h.cards.SubmitFrame(r.Context(), token, in)
 	if err == nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
@@ -346,14 +362,22 @@ func (h *cardHandler) scaPage(w http.ResponseWriter, r *http.Request) {
 	_ = scaPage.Execute(w, struct{ Action, ID string }{SCAAnswerPath, id})
 }
 
+// scaForm is the development issuer's form.
+type scaForm struct {
+	// ID is the pending card's id.
+	ID       string `json:"id"`
+	Decision string `json:"decision"`
+}
+
 func (h *cardHandler) scaAnswer(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFrameForm)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, errs.E(errs.Invalid, "the form could not be read"))
 		return
 	}
+	form := scaForm{ID: r.PostForm.Get("id"), Decision: r.PostForm.Get("decision")}
 	var approved bool
-	switch r.PostForm.Get("decision") {
+	switch form.Decision {
 	case "approve":
 		approved = true
 	case "decline":
@@ -361,7 +385,7 @@ func (h *cardHandler) scaAnswer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.InvalidField("decision", "decision must be approve or decline"))
 		return
 	}
-	next, err := h.cards.CompleteSCA(r.Context(), r.PostForm.Get("id"), approved)
+	next, err := h.cards.CompleteSCA(r.Context(), form.ID, approved)
 	if err != nil {
 		h.fail(w, r, err)
 		return

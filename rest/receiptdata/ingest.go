@@ -11,69 +11,86 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/receipt"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
 // ingestBody is a receipt as the POS API documents it. Money members stay
 // raw so that a JSON number or a decimal string is read exactly and a bad
-// one is named by its path.
+// one is named by its path. Members without omitempty are required (the
+// document says so).
 type ingestBody struct {
-	ExternalReceiptID     string        `json:"externalReceiptId"`
-	ExternalReceiptIDType string        `json:"externalReceiptIdType"`
-	PurchaseDateTime      string        `json:"purchaseDateTime"`
-	StoreID               string        `json:"storeId"`
-	StoreName             string        `json:"storeName"`
-	OrderNumber           string        `json:"orderNumber"`
-	TerminalID            string        `json:"terminalId"`
-	SalesEmployeeName     string        `json:"salesEmployeeName"`
-	HeaderText            []string      `json:"headerText"`
-	FooterText            []string      `json:"footerText"`
+	ExternalReceiptID     string        `json:"externalReceiptId" doc:"The till's id of the receipt; with its type, the key of a re-post."`
+	ExternalReceiptIDType string        `json:"externalReceiptIdType" doc:"The kind of external id, e.g. the till system's name."`
+	PurchaseDateTime      string        `json:"purchaseDateTime" openapi:"format=date-time" doc:"ISO-8601 with offset, e.g. 2018-11-01T10:34:23+02:00."`
+	StoreID               string        `json:"storeId,omitempty"`
+	StoreName             string        `json:"storeName,omitempty"`
+	OrderNumber           string        `json:"orderNumber,omitempty"`
+	TerminalID            string        `json:"terminalId,omitempty"`
+	SalesEmployeeName     string        `json:"salesEmployeeName,omitempty"`
+	HeaderText            []string      `json:"headerText,omitempty"`
+	FooterText            []string      `json:"footerText,omitempty"`
 	TotalOrderPrice       *totalBody    `json:"totalOrderPrice"`
-	ReceiptLines          []lineBody    `json:"receiptLines"`
-	Payments              []paymentBody `json:"payments"`
-	Barcode               *barcodeBody  `json:"barcode"`
-	Customer              *customerBody `json:"customer"`
+	ReceiptLines          []lineBody    `json:"receiptLines,omitempty"`
+	Payments              []paymentBody `json:"payments,omitempty"`
+	Barcode               *barcodeBody  `json:"barcode,omitempty"`
+	Customer              *customerBody `json:"customer,omitempty"`
+}
+
+// decimalJSON is a money member as it arrives, a JSON number or a numeric
+// string, kept raw (as json.RawMessage is).
+type decimalJSON []byte
+
+// UnmarshalJSON keeps the member's bytes.
+func (d *decimalJSON) UnmarshalJSON(b []byte) error {
+	*d = append((*d)[:0], b...)
+	return nil
+}
+
+// OpenAPISchema: a decimal as a JSON number or a numeric string.
+func (decimalJSON) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": []any{"number", "string", "null"}, "examples": []any{150.50, "150.50"}}
 }
 
 type totalBody struct {
-	Amount   json.RawMessage `json:"amount"`
-	Currency string          `json:"currency"`
+	Amount   decimalJSON `json:"amount"`
+	Currency string      `json:"currency"`
 	VATRates []struct {
-		Rate  json.RawMessage `json:"rate"`
-		Value json.RawMessage `json:"value"`
-	} `json:"vatRates"`
+		Rate  decimalJSON `json:"rate"`
+		Value decimalJSON `json:"value"`
+	} `json:"vatRates,omitempty"`
 }
 
 type lineBody struct {
-	LineNumber    *int            `json:"lineNumber"`
-	ProductNumber string          `json:"productNumber"`
-	Name          string          `json:"name"`
-	Description   string          `json:"description"`
-	Count         json.RawMessage `json:"count"`
-	ItemPrice     json.RawMessage `json:"itemPrice"`
-	TotalPrice    json.RawMessage `json:"totalPrice"`
-	VATRate       json.RawMessage `json:"vatRate"`
-	Category      string          `json:"category"`
+	LineNumber    *int        `json:"lineNumber,omitempty"`
+	ProductNumber string      `json:"productNumber,omitempty"`
+	Name          string      `json:"name"`
+	Description   string      `json:"description,omitempty"`
+	Count         decimalJSON `json:"count,omitempty"`
+	ItemPrice     decimalJSON `json:"itemPrice,omitempty"`
+	TotalPrice    decimalJSON `json:"totalPrice"`
+	VATRate       decimalJSON `json:"vatRate,omitempty"`
+	Category      string      `json:"category,omitempty"`
 }
 
 type paymentBody struct {
-	Type                     string          `json:"type"`
-	Amount                   json.RawMessage `json:"amount"`
-	Currency                 string          `json:"currency"`
-	CardToken                string          `json:"cardToken"`
-	TruncatedCardNumber      string          `json:"truncatedCardNumber"`
-	TransactionID            string          `json:"transactionId"`
-	ApprovalCode             string          `json:"approvalCode"`
-	CardAcceptorID           string          `json:"cardAcceptorId"`
-	CardAcceptorTerminalID   string          `json:"cardAcceptorTerminalId"`
-	SystemTraceAuditNumber   string          `json:"systemTraceAuditNumber"`
-	RetrievalReferenceNumber string          `json:"retrievalReferenceNumber"`
+	Type                     string      `json:"type"`
+	Amount                   decimalJSON `json:"amount"`
+	Currency                 string      `json:"currency,omitempty"`
+	CardToken                string      `json:"cardToken,omitempty" doc:"The acquirer's token of the card, matched to users' cards; never returned."`
+	TruncatedCardNumber      string      `json:"truncatedCardNumber,omitempty" doc:"A part of the card number, e.g. 457100XXXXXX0001; a full card number is refused."`
+	TransactionID            string      `json:"transactionId,omitempty"`
+	ApprovalCode             string      `json:"approvalCode,omitempty"`
+	CardAcceptorID           string      `json:"cardAcceptorId,omitempty"`
+	CardAcceptorTerminalID   string      `json:"cardAcceptorTerminalId,omitempty"`
+	SystemTraceAuditNumber   string      `json:"systemTraceAuditNumber,omitempty"`
+	RetrievalReferenceNumber string      `json:"retrievalReferenceNumber,omitempty"`
 }
 
 type barcodeBody struct {
-	Type         string `json:"type"`
+	Type         string `json:"type,omitempty"`
 	Value        string `json:"value"`
-	DisplayValue string `json:"displayValue"`
+	DisplayValue string `json:"displayValue,omitempty"`
 }
 
 type customerBody struct {
@@ -86,7 +103,7 @@ const maxExponent = 30
 
 // number reads a decimal given as a JSON number or a numeric string; null
 // or absent is not present.
-func number(path string, raw json.RawMessage, required bool) (decimal.Decimal, bool, error) {
+func number(path string, raw []byte, required bool) (decimal.Decimal, bool, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		if required {
 			return decimal.Zero, false, errs.InvalidField(path, "%s is required", path)
@@ -107,7 +124,7 @@ func number(path string, raw json.RawMessage, required bool) (decimal.Decimal, b
 	return d, true, nil
 }
 
-func optNumber(path string, raw json.RawMessage) (*decimal.Decimal, error) {
+func optNumber(path string, raw []byte) (*decimal.Decimal, error) {
 	d, ok, err := number(path, raw, false)
 	if err != nil || !ok {
 		return nil, err
@@ -201,6 +218,13 @@ func (b *ingestBody) input() (receipt.Input, error) {
 	return in, nil
 }
 
+// ingestResult answers a posted receipt.
+type ingestResult struct {
+	ReceiptID string `json:"receiptId"`
+	// Status is CREATED for a new receipt, UPDATED for a re-post.
+	Status string `json:"status" openapi:"enum=CREATED|UPDATED"`
+}
+
 // ingest is "POST /api/receipt-receiver/v2/receipts": 201 CREATED for a new
 // receipt, 200 UPDATED with the same receiptId for a re-post.
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
@@ -223,5 +247,5 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 	if status == receipt.StatusCreated {
 		code = http.StatusCreated
 	}
-	storebox.WriteJSON(w, code, map[string]string{"receiptId": rec.ID, "status": string(status)})
+	storebox.WriteJSON(w, code, ingestResult{ReceiptID: rec.ID, Status: string(status)})
 }

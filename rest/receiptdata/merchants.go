@@ -9,6 +9,7 @@ import (
 
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/receipt"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -41,16 +42,9 @@ type MerchantHandler struct {
 // base URL that logo URLs start with.
 func RegisterMerchants(mux *http.ServeMux, profiles Profiles, marketing Marketing, baseURL string, log *slog.Logger) *MerchantHandler {
 	h := &MerchantHandler{profiles: profiles, marketing: marketing, baseURL: baseURL, log: log}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
-	}
-	handle("GET /receipt-data/v1/merchants", h.supported)
-	handle("GET /receipt-data/v1/users/{userId}/merchants", h.userMerchants)
-	handle("GET /receipt-data/v1/receipts/{receiptId}/message/images/{imageId}", h.messageImage)
-	// SECURITY: a logo is public: apps show it without credentials and
-	// caches keep it. Only images whose type was read from their bytes are
-	// stored, and they are served with nosniff.
-	mux.HandleFunc("GET /receipt-data/v1/merchants/{merchantId}/logo", h.logo)
+	// The marketing message is served by Register's viewRoute.
+	ops, _ := takeOp(merchantOperations(h), opGetMessage)
+	openapi.Register(mux, ops, nil)
 	return h
 }
 
@@ -60,7 +54,7 @@ func LogoURL(baseURL, merchantID, version string) string {
 }
 
 type logoOut struct {
-	URL     string `json:"url"`
+	URL     string `json:"url" doc:"The logo image at this version; cache it until the version changes."`
 	Version string `json:"version"`
 }
 
@@ -68,8 +62,8 @@ type logoOut struct {
 type merchantOut struct {
 	MerchantID string   `json:"merchantId"`
 	Name       string   `json:"name"`
-	Country    string   `json:"country,omitempty"`
-	Logo       *logoOut `json:"logo,omitempty"`
+	Country    string   `json:"country,omitempty" doc:"ISO 3166-1 alpha-2, lower case."`
+	Logo       *logoOut `json:"logo,omitempty" doc:"Only when the merchant has a logo."`
 }
 
 func (h *MerchantHandler) merchants(w http.ResponseWriter, list []*merchant.Merchant) {

@@ -32,6 +32,12 @@ func (h *Handler) pdf(w http.ResponseWriter, r *http.Request) {
 	writePDF(w, receiptID, pdf)
 }
 
+// pdfSessionJSON answers "get PDF session".
+type pdfSessionJSON struct {
+	// SessionID opens the PDF without credentials for 15 minutes.
+	SessionID string `json:"sessionId"`
+}
+
 // pdfSession is "get PDF session": {"sessionId"} for 15 minutes.
 func (h *Handler) pdfSession(w http.ResponseWriter, r *http.Request) {
 	link, err := h.receipts.CreatePDFSession(r.Context(), r.PathValue("userId"), r.PathValue("receiptId"))
@@ -39,7 +45,7 @@ func (h *Handler) pdfSession(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"sessionId": link.SessionID})
+	storebox.WriteJSON(w, http.StatusOK, pdfSessionJSON{SessionID: link.SessionID})
 }
 
 // pdfBySession is "get PDF from a session id": no credentials; the

@@ -18,9 +18,9 @@ const timeLayout = time.RFC3339
 
 // grandTotal is a receipt's total as the Receipt Data API writes it.
 type grandTotal struct {
-	Amount   storebox.Number `json:"amount"`
-	Currency string          `json:"currency"`
-	VAT      storebox.Number `json:"vat"`
+	Amount   storebox.Number `json:"amount" doc:"The total paid, VAT included."`
+	Currency string          `json:"currency" doc:"ISO 4217 currency code."`
+	VAT      storebox.Number `json:"vat" doc:"The VAT of the total."`
 }
 
 // merchantRef is a receipt's merchant: its id, name and logo in lists,
@@ -57,7 +57,7 @@ func merchantOf(r *receipt.Receipt, baseURL string, details bool) merchantRef {
 type summary struct {
 	ReceiptID        string      `json:"receiptId"`
 	MerchantID       string      `json:"merchantId"`
-	PurchaseDateTime string      `json:"purchaseDateTime"`
+	PurchaseDateTime string      `json:"purchaseDateTime" openapi:"format=date-time" doc:"The purchase time at the till, ISO-8601 with the till's offset."`
 	GrandTotal       grandTotal  `json:"grandTotal"`
 	StoreName        string      `json:"storeName,omitempty"`
 	Merchant         merchantRef `json:"merchant"`
@@ -122,6 +122,15 @@ func pageURL(r *http.Request, offset int) string {
 	return u.String()
 }
 
+// receiptList is a page of "get receipts".
+type receiptList struct {
+	TotalSize int       `json:"totalSize" doc:"The number of receipts that match, on every page."`
+	Receipts  []summary `json:"receipts"`
+	// Previous and Next are relative URLs of the neighbouring pages.
+	Previous string `json:"previous,omitempty" doc:"The relative URL of the previous page; absent on the first."`
+	Next     string `json:"next,omitempty" doc:"The relative URL of the next page; absent on the last."`
+}
+
 // list is "get receipts": a page with previous and next links, both absent
 // when the page is the whole set.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
@@ -135,12 +144,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		TotalSize int       `json:"totalSize"`
-		Receipts  []summary `json:"receipts"`
-		Previous  string    `json:"previous,omitempty"`
-		Next      string    `json:"next,omitempty"`
-	}{TotalSize: total, Receipts: make([]summary, 0, len(rs))}
+	out := receiptList{TotalSize: total, Receipts: make([]summary, 0, len(rs))}
 	for _, rc := range rs {
 		out.Receipts = append(out.Receipts, summaryOf(rc, h.baseURL))
 	}
@@ -171,8 +175,8 @@ type price struct {
 }
 
 type cardOut struct {
-	TruncatedCardNumber string `json:"truncatedCardNumber,omitempty"`
-	CardID              string `json:"cardId,omitempty"`
+	TruncatedCardNumber string `json:"truncatedCardNumber,omitempty" doc:"A part of the card number, e.g. 457100XXXXXX0001; never the full number."`
+	CardID              string `json:"cardId,omitempty" doc:"The user's card that paid, when matched."`
 }
 
 type paymentOut struct {
@@ -185,7 +189,7 @@ type paymentOut struct {
 type copyOut struct {
 	FromUserID string `json:"fromUserId"`
 	ToUserID   string `json:"toUserId"`
-	CopiedAt   string `json:"copiedAt"`
+	CopiedAt   string `json:"copiedAt" openapi:"format=date-time"`
 }
 
 type optionalsOut struct {
@@ -208,7 +212,7 @@ type vatOut struct {
 type detailsOut struct {
 	ReceiptID          string                `json:"receiptId"`
 	MerchantID         string                `json:"merchantId"`
-	PurchaseDateTime   string                `json:"purchaseDateTime"`
+	PurchaseDateTime   string                `json:"purchaseDateTime" openapi:"format=date-time" doc:"The purchase time at the till, ISO-8601 with the till's offset."`
 	GrandTotal         grandTotal            `json:"grandTotal"`
 	VATRates           []vatOut              `json:"vatRates"`
 	Merchant           merchantRef           `json:"merchant"`
@@ -290,25 +294,37 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// copyBody is the body of "copy receipt"; it may be left out.
+type copyBody struct {
+	// ToUserID is the user to copy the receipt to; the same user when
+	// absent.
+	ToUserID string `json:"toUserId,omitempty"`
+}
+
+// receiptIDJSON answers "copy receipt" with the copy's id.
+type receiptIDJSON struct {
+	ReceiptID string `json:"receiptId"`
+}
+
 // copy is "copy receipt": 201 with the copy's receiptId; no toUserId means
 // the same user.
 func (h *Handler) copy(w http.ResponseWriter, r *http.Request) {
-	var toUserID string
+	var body copyBody
 	if r.ContentLength != 0 {
 		obj, err := storebox.DecodeObject(r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if toUserID, _, err = obj.String("toUserId"); err != nil {
+		if body.ToUserID, _, err = obj.String("toUserId"); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	cp, err := h.receipts.Copy(r.Context(), r.PathValue("userId"), r.PathValue("receiptId"), toUserID)
+	cp, err := h.receipts.Copy(r.Context(), r.PathValue("userId"), r.PathValue("receiptId"), body.ToUserID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusCreated, map[string]string{"receiptId": cp.ID})
+	storebox.WriteJSON(w, http.StatusCreated, receiptIDJSON{ReceiptID: cp.ID})
 }

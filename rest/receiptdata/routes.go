@@ -13,6 +13,7 @@ import (
 	"loyaltygraph/app/receipts"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/receipt"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -37,41 +38,56 @@ type Handler struct {
 	log     *slog.Logger
 }
 
-// Register adds the receipts of the family to mux; merchants carries the
-// marketing message route that shares a pattern with the external view.
+// Register adds the receipts of the family and the POS receiver to mux;
+// merchants serves the marketing message, whose route shares a pattern
+// with the external view (viewRoute).
 func Register(mux *http.ServeMux, receipts Receipts, merchants *MerchantHandler, log *slog.Logger) {
 	h := &Handler{receipts: receipts, log: log}
 	if merchants != nil {
 		h.baseURL = merchants.baseURL
 	}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
+	ops, external := takeOp(operations(h), opViewExternal)
+	var message http.Handler
+	if merchants != nil {
+		_, m := takeOp(merchantOperations(merchants), opGetMessage)
+		message = m.Handler
 	}
-	handle("POST /api/receipt-receiver/v2/receipts", h.ingest)
-	handle("GET /receipt-data/v1/users/{userId}/receipts", h.list)
-	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.details)
-	handle("DELETE /receipt-data/v1/users/{userId}/receipts/{receiptId}", h.delete)
-	handle("POST /receipt-data/v1/users/{userId}/receipts/{receiptId}/copy", h.copy)
-	// ServeMux cannot register both GET /receipts/external/{externalReceiptId}
-	// and GET /receipts/{receiptId}/message (which one serves
-	// /receipts/external/message?), so one pattern routes both. A receipt
-	// id is 32 of [0-9a-z] and never "external".
-	handle("GET /receipt-data/v1/receipts/{receiptId}/{view}", func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.PathValue("receiptId") == "external":
-			r.SetPathValue("externalReceiptId", r.PathValue("view"))
-			h.external(w, r)
-		case r.PathValue("view") == "message" && merchants != nil:
-			merchants.message(w, r)
-		default:
-			h.fail(w, r, errs.NotFoundf("not found"))
+	openapi.Register(mux, posOperations(h), nil)
+	openapi.Register(mux, append(ops, viewRoute(log, external.Handler, message)), nil)
+}
+
+// takeOp returns ops without the operation id, and that operation.
+func takeOp(ops []openapi.Op, id string) ([]openapi.Op, openapi.Op) {
+	for i, op := range ops {
+		if op.ID == id {
+			return append(ops[:i:i], ops[i+1:]...), op
 		}
-	})
-	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdf", h.pdf)
-	handle("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdfsession", h.pdfSession)
-	// No credentials: the session id is the capability (the operation
-	// checks it).
-	mux.HandleFunc("GET /receipt-data/v1/users/{userId}/receipts/{receiptId}/pdf/{sessionId}", h.pdfBySession)
+	}
+	panic("receiptdata: no operation " + id)
+}
+
+// viewPath is the one ServeMux pattern of GET
+// /receipts/external/{externalReceiptId} and GET
+// /receipts/{receiptId}/message: ServeMux cannot register both (which one
+// would serve /receipts/external/message?). A receipt id is 32 of
+// [0-9a-z] and never "external".
+const viewPath = "/receipt-data/v1/receipts/{receiptId}/{view}"
+
+// viewRoute routes viewPath to the external view or to the marketing
+// message (nil: not served); the document describes the two operations.
+func viewRoute(log *slog.Logger, external, message http.Handler) openapi.Op {
+	return openapi.Op{Method: http.MethodGet, Path: viewPath, ID: "receiptDataViews",
+		Handler: storebox.Require(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.PathValue("receiptId") == "external":
+				r.SetPathValue("externalReceiptId", r.PathValue("view"))
+				external.ServeHTTP(w, r)
+			case r.PathValue("view") == "message" && message != nil:
+				message.ServeHTTP(w, r)
+			default:
+				storebox.WriteError(w, r, log, errs.NotFoundf("not found"))
+			}
+		}))}
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -7,6 +7,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/user"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -32,19 +33,7 @@ type usersHandler struct {
 
 // RegisterUsers adds the Storebox user and whitelabel user endpoints to mux.
 func RegisterUsers(mux *http.ServeMux, users Users, log *slog.Logger) {
-	h := &usersHandler{users: users, log: log}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
-	}
-	handle("POST /receipt-data/v1/storeboxusers", h.create)
-	handle("POST /receipt-data/v1/storeboxusers/link", h.link)
-	handle("POST /receipt-data/v1/storeboxusers/link/validate", h.validate)
-	handle("GET /receipt-data/v1/storeboxusers/{userId}", h.get)
-	handle("PUT /receipt-data/v1/storeboxusers/{userId}", h.update)
-	handle("DELETE /receipt-data/v1/storeboxusers/{userId}", h.delete)
-	handle("POST /receipt-data/v1/whitelabel/{userIdType}/users", h.createWhitelabel)
-	handle("GET /receipt-data/v1/whitelabel/{userIdType}/users/{cid}", h.getWhitelabel)
-	handle("DELETE /receipt-data/v1/whitelabel/{userIdType}/users/{cid}", h.deleteWhitelabel)
+	openapi.Register(mux, userOperations(&usersHandler{users: users, log: log}), nil)
 }
 
 func (h *usersHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -55,7 +44,14 @@ type userIDJSON struct {
 	UserID string `json:"userId"`
 }
 
-// contactJSON is an e-mail or mobile number object: {value, validated}.
+// contactBody is an e-mail or mobile number object: {value, validated}.
+type contactBody struct {
+	Value string `json:"value"`
+	// Validated says the partner has validated the value itself.
+	Validated bool `json:"validated,omitempty"`
+}
+
+// contactJSON tells absent members of a contactBody from empty ones.
 type contactJSON struct {
 	Value     *string `json:"value"`
 	Validated *bool   `json:"validated"`
@@ -63,7 +59,7 @@ type contactJSON struct {
 
 // contact reads the object member field; absent or null is nil. A value
 // that is not a string is an error naming field.value.
-func contact(obj storebox.Object, field string) (*user.Contact, error) {
+func contact(obj storebox.Object, field string) (*contactBody, error) {
 	var c contactJSON
 	present, err := obj.Decode(field, &c, "an object {value, validated}")
 	if err != nil || !present {
@@ -72,7 +68,15 @@ func contact(obj storebox.Object, field string) (*user.Contact, error) {
 	if c.Value == nil {
 		return nil, errs.InvalidField(field+".value", "%s.value is required", field)
 	}
-	return &user.Contact{Value: *c.Value, Validated: c.Validated != nil && *c.Validated}, nil
+	return &contactBody{Value: *c.Value, Validated: c.Validated != nil && *c.Validated}, nil
+}
+
+// domain is the contact as the domain takes it; nil stays nil.
+func (c *contactBody) domain() *user.Contact {
+	if c == nil {
+		return nil
+	}
+	return &user.Contact{Value: c.Value, Validated: c.Validated}
 }
 
 // optBool reads an optional boolean member: nil when absent or null.
@@ -98,33 +102,45 @@ func stringsOf(obj storebox.Object, fields ...string) ([]string, error) {
 	return out, nil
 }
 
+// storeboxUserBody is the body of "create Storebox user". The e-mail and
+// the mobile number are the user's usernames; one must be validated.
+type storeboxUserBody struct {
+	FirstName    string       `json:"firstName"`
+	LastName     string       `json:"lastName"`
+	GreenProfile *bool        `json:"greenProfile,omitempty"`
+	Language     string       `json:"language,omitempty"`
+	Email        *contactBody `json:"email,omitempty"`
+	MobileNumber *contactBody `json:"mobileNumber,omitempty"`
+}
+
 // create is "create Storebox user": 201 {userId}.
 func (h *usersHandler) create(w http.ResponseWriter, r *http.Request) {
-	in, err := func() (user.StoreboxInput, error) {
-		var in user.StoreboxInput
+	body, err := func() (storeboxUserBody, error) {
+		var b storeboxUserBody
 		obj, err := storebox.DecodeObject(r)
 		if err != nil {
-			return in, err
+			return b, err
 		}
 		s, err := stringsOf(obj, "firstName", "lastName", "language")
 		if err != nil {
-			return in, err
+			return b, err
 		}
-		in.FirstName, in.LastName, in.Language = s[0], s[1], s[2]
-		if in.GreenProfile, err = optBool(obj, "greenProfile"); err != nil {
-			return in, err
+		b.FirstName, b.LastName, b.Language = s[0], s[1], s[2]
+		if b.GreenProfile, err = optBool(obj, "greenProfile"); err != nil {
+			return b, err
 		}
-		if in.Email, err = contact(obj, "email"); err != nil {
-			return in, err
+		if b.Email, err = contact(obj, "email"); err != nil {
+			return b, err
 		}
-		in.MobileNumber, err = contact(obj, "mobileNumber")
-		return in, err
+		b.MobileNumber, err = contact(obj, "mobileNumber")
+		return b, err
 	}()
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	u, err := h.users.CreateStoreboxUser(r.Context(), in)
+	u, err := h.users.CreateStoreboxUser(r.Context(), user.StoreboxInput{FirstName: body.FirstName, LastName: body.LastName,
+		Language: body.Language, GreenProfile: body.GreenProfile, Email: body.Email.domain(), MobileNumber: body.MobileNumber.domain()})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -132,27 +148,44 @@ func (h *usersHandler) create(w http.ResponseWriter, r *http.Request) {
 	storebox.WriteJSON(w, http.StatusCreated, userIDJSON{UserID: u.ID})
 }
 
+// linkBody is the body of "link existing Storebox user": the e-mail, the
+// mobile number or both.
+type linkBody struct {
+	Email        *contactBody `json:"email,omitempty"`
+	MobileNumber *contactBody `json:"mobileNumber,omitempty"`
+	Language     string       `json:"language,omitempty"`
+}
+
+// linkIDsJSON answers "link existing Storebox user": the ids to validate
+// the codes sent with.
+type linkIDsJSON struct {
+	EmailValidationID        string `json:"emailValidationId,omitempty"`
+	MobileNumberValidationID string `json:"mobileNumberValidationId,omitempty"`
+}
+
 // link is "link existing Storebox user": {emailValidationId,
 // mobileNumberValidationId}, the same for known and unknown contacts.
 func (h *usersHandler) link(w http.ResponseWriter, r *http.Request) {
 	in, err := func() (user.LinkInput, error) {
 		var in user.LinkInput
+		var body linkBody
 		obj, err := storebox.DecodeObject(r)
 		if err != nil {
 			return in, err
 		}
-		if in.Language, _, err = obj.String("language"); err != nil {
+		if body.Language, _, err = obj.String("language"); err != nil {
 			return in, err
 		}
+		in.Language = body.Language
 		for _, f := range []struct {
 			name string
+			src  **contactBody
 			dst  *string
-		}{{"email", &in.Email}, {"mobileNumber", &in.MobileNumber}} {
-			c, err := contact(obj, f.name)
-			if err != nil {
+		}{{"email", &body.Email, &in.Email}, {"mobileNumber", &body.MobileNumber, &in.MobileNumber}} {
+			if *f.src, err = contact(obj, f.name); err != nil {
 				return in, err
 			}
-			if c != nil {
+			if c := *f.src; c != nil {
 				if c.Value == "" {
 					return in, errs.InvalidField(f.name+".value", "%s.value is required", f.name)
 				}
@@ -170,10 +203,16 @@ func (h *usersHandler) link(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, struct {
-		EmailValidationID        string `json:"emailValidationId,omitempty"`
-		MobileNumberValidationID string `json:"mobileNumberValidationId,omitempty"`
-	}{ids.EmailValidationID, ids.MobileNumberValidationID})
+	storebox.WriteJSON(w, http.StatusOK, linkIDsJSON{ids.EmailValidationID, ids.MobileNumberValidationID})
+}
+
+// linkValidateBody is the body of "link validate": each id of "link
+// existing Storebox user" with the code sent for it.
+type linkValidateBody struct {
+	EmailValidationID        string `json:"emailValidationId,omitempty"`
+	EmailOTP                 string `json:"emailOtp,omitempty"`
+	MobileNumberValidationID string `json:"mobileNumberValidationId,omitempty"`
+	MobileNumberOTP          string `json:"mobileNumberOtp,omitempty"`
 }
 
 // validate is "link validate": {userId} of the partner's mapping.
@@ -188,8 +227,9 @@ func (h *usersHandler) validate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	u, err := h.users.ValidateStoreboxLink(r.Context(), user.LinkValidation{
-		EmailValidationID: s[0], EmailOTP: s[1], MobileNumberValidationID: s[2], MobileNumberOTP: s[3]})
+	body := linkValidateBody{EmailValidationID: s[0], EmailOTP: s[1], MobileNumberValidationID: s[2], MobileNumberOTP: s[3]}
+	u, err := h.users.ValidateStoreboxLink(r.Context(), user.LinkValidation{EmailValidationID: body.EmailValidationID,
+		EmailOTP: body.EmailOTP, MobileNumberValidationID: body.MobileNumberValidationID, MobileNumberOTP: body.MobileNumberOTP})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -215,22 +255,28 @@ func (h *usersHandler) get(w http.ResponseWriter, r *http.Request) {
 	storebox.WriteJSON(w, http.StatusOK, greenOf(u))
 }
 
+// updateBody is the body of "update user".
+type updateBody struct {
+	// GreenProfile omitted (or null) changes nothing.
+	GreenProfile *bool `json:"greenProfile,omitempty"`
+}
+
 // update is "update user": greenProfile omitted (or no body) changes
 // nothing.
 func (h *usersHandler) update(w http.ResponseWriter, r *http.Request) {
-	var green *bool
+	var body updateBody
 	if r.ContentLength != 0 {
 		obj, err := storebox.DecodeObject(r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if green, err = optBool(obj, "greenProfile"); err != nil {
+		if body.GreenProfile, err = optBool(obj, "greenProfile"); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	u, err := h.users.UpdateStoreboxUser(r.Context(), r.PathValue("userId"), green)
+	u, err := h.users.UpdateStoreboxUser(r.Context(), r.PathValue("userId"), body.GreenProfile)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -247,6 +293,13 @@ func (h *usersHandler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// whitelabelBody is the body of "create whitelabel user".
+type whitelabelBody struct {
+	// CID is the partner's own id of the user.
+	CID      string `json:"cid"`
+	Language string `json:"language,omitempty"`
+}
+
 // createWhitelabel is "create whitelabel user": 201 {userId}, or 200 with
 // the same userId when the partner has a user for the cid already.
 func (h *usersHandler) createWhitelabel(w http.ResponseWriter, r *http.Request) {
@@ -259,20 +312,21 @@ func (h *usersHandler) createWhitelabel(w http.ResponseWriter, r *http.Request) 
 		h.fail(w, r, err)
 		return
 	}
-	cid, present, err := obj.String("cid")
-	if err == nil && (!present || cid == "") {
+	var body whitelabelBody
+	var present bool
+	body.CID, present, err = obj.String("cid")
+	if err == nil && (!present || body.CID == "") {
 		err = errs.InvalidField("cid", "cid is required")
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	language, _, err := obj.String("language")
-	if err != nil {
+	if body.Language, _, err = obj.String("language"); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	u, created, err := h.users.CreateWhitelabelUser(r.Context(), r.PathValue("userIdType"), cid, language)
+	u, created, err := h.users.CreateWhitelabelUser(r.Context(), r.PathValue("userIdType"), body.CID, body.Language)
 	if err != nil {
 		h.fail(w, r, err)
 		return
