@@ -179,6 +179,11 @@ func TestEveryRESTRouteIsInATable(t *testing.T) {
 			if !handle.MatchString(line) || strings.HasPrefix(strings.TrimSpace(line), "//") {
 				continue
 			}
+			// A family's sub-mux mounted on the main mux: the routes on
+			// it come from the family's table.
+			if strings.Contains(line, "// openapi:sub-mux") {
+				continue
+			}
 			if strings.HasPrefix(rel, "server"+string(filepath.Separator)) {
 				ok := false
 				for _, a := range allowedOutsideTables {

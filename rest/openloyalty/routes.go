@@ -86,7 +86,7 @@ func Register(mux *http.ServeMux, ops Ops, log *slog.Logger, fallback http.Handl
 	// wins, which ServeMux refuses. Their literal paths stay more specific
 	// than this one, so they keep their routes.
 	stores := http.NewServeMux()
-	mux.Handle(StorePattern, stores)
+	mux.Handle(StorePattern, stores) // openapi:sub-mux (its routes are the table's, registered on stores below)
 	stores.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if !IsPath(r.URL.Path) {
 			fallback.ServeHTTP(w, r)
