@@ -15,41 +15,6 @@ import (
 	"loyaltygraph/rest/storebox"
 )
 
-// registerModel adds the merchant's settlement model: companies, stores,
-// categories and products, campaigns, derived shares and blocked products.
-// A principal that may not administer it is refused (403) before its body
-// is read; the operations check again.
-func (h *Handler) registerModel(register func(string, http.HandlerFunc)) {
-	handle := func(pattern string, fn http.HandlerFunc) {
-		register(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := h.merchants.Authorize(r.Context()); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			fn(w, r)
-		})
-	}
-	h.companies().register(h, handle, "companies")
-	h.stores().register(h, handle, "stores")
-	h.categories().register(h, handle, "categories")
-	handle("GET /api/v1/categories/{categoryId}/products", h.categoryProducts)
-	handle("POST /api/v1/categories/{categoryId}/products", h.addCategoryProducts)
-
-	handle("POST /api/v1/products", h.createProduct)
-	handle("DELETE /api/v1/products/{productId}", h.deleteProduct)
-
-	handle("GET /api/v1/campaigns", h.currentCampaigns)
-	h.campaigns().register(h, handle, "campaigns")
-
-	h.derivedShares().register(h, handle, "derivedshares")
-	handle("PUT /api/v1/merchants/{merchantId}/derivedshares", h.replaceDerivedShares)
-
-	handle("GET /api/v1/blockedproducts", h.blockedProducts)
-	handle("POST /api/v1/blockedproducts", h.createBlockedProduct)
-	handle("POST /api/v1/blockedproducts/bulk", h.createBlockedProducts)
-	handle("DELETE /api/v1/blockedproducts/{productId}", h.deleteBlockedProduct)
-}
-
 // --- JSON shapes of the seed ---
 
 // registrationJSON is a company registration number. The seed shows it as a

@@ -11,24 +11,6 @@ import (
 	"loyaltygraph/rest/storebox"
 )
 
-// registerSettlements adds transactions, settlements, batches, settle runs
-// and invoices. Settlements and invoices also answer under /api (doc).
-func (h *Handler) registerSettlements(handle func(string, http.HandlerFunc)) {
-	handle("POST /api/v1/transactions/batches", h.ingest)
-	handle("GET /api/v1/transactions/batches", h.transactionBatches)
-	handle("GET /api/v1/transactions/{batchId}", h.transactions)
-	for _, prefix := range []string{"/api/v1", "/api"} {
-		handle("GET "+prefix+"/settlements", h.settlementsByDate)
-		handle("POST "+prefix+"/settlements/batches", h.createSettlementBatch)
-		handle("GET "+prefix+"/settlements/batches", h.settlementBatches)
-		handle("GET "+prefix+"/settlements/{batchId}", h.settlementsByBatch)
-		handle("GET "+prefix+"/invoices/{settlementId}", h.invoices)
-	}
-	handle("POST /api/v1/merchants/settle", h.settle)
-	handle("GET /api/v1/merchants/{merchantId}/invoices", h.merchantInvoices)
-	handle("GET /api/v1/merchants/{merchantId}/settlementsourcestates", h.sourceStates)
-}
-
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 	extendIngestDeadlines(w)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -51,7 +33,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusCreated, map[string]any{"batchId": b.BatchID, "transactions": b.Transactions})
+	storebox.WriteJSON(w, http.StatusCreated, ingestJSON{BatchID: b.BatchID, Transactions: b.Transactions})
 }
 
 func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
@@ -79,6 +61,35 @@ func optionalSeedTime(t *time.Time) *seedTime {
 	}
 	st := seedTime(*t)
 	return &st
+}
+
+// ingestJSON answers a delivered transaction batch.
+type ingestJSON struct {
+	BatchID      string `json:"batchId"`
+	Transactions int    `json:"transactions"`
+}
+
+// transactionPageJSON is a page of a batch's transactions. Its members are
+// in the order the service has always written them (alphabetical).
+type transactionPageJSON struct {
+	Limit     int               `json:"limit"`
+	Offset    int               `json:"offset"`
+	Results   []transactionJSON `json:"results"`
+	TotalSize int               `json:"totalSize"`
+}
+
+// settlementPageJSON is a page of settlements, members in alphabetical
+// order as the service has always written them.
+type settlementPageJSON struct {
+	Limit       int              `json:"limit"`
+	Offset      int              `json:"offset"`
+	Settlements []settlementJSON `json:"settlements"`
+	TotalSize   int              `json:"totalSize"`
+}
+
+// settleJSON answers a settle run.
+type settleJSON struct {
+	SettlementID string `json:"settlementId"`
 }
 
 type transactionBatchJSON struct {
@@ -161,7 +172,7 @@ func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {
 			SystemTraceAuditNumber: t.SystemTraceAuditNumber, RetrievalReferenceNumber: t.RetrievalReferenceNumber,
 			BatchID: t.BatchID, MerchantID: t.MerchantID, State: t.State, Reason: t.Reason}
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": offset, "limit": limit, "totalSize": total, "results": out})
+	storebox.WriteJSON(w, http.StatusOK, transactionPageJSON{Limit: limit, Offset: offset, Results: out, TotalSize: total})
 }
 
 // settlementJSON is a settlement as the seed names its fields.
@@ -238,7 +249,7 @@ func (h *Handler) writeSettlements(w http.ResponseWriter, r *http.Request, f set
 	for i, s := range list {
 		out[i] = toSettlementJSON(s)
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": f.Offset, "limit": f.Limit, "totalSize": total, "settlements": out})
+	storebox.WriteJSON(w, http.StatusOK, settlementPageJSON{Limit: f.Limit, Offset: f.Offset, Settlements: out, TotalSize: total})
 }
 
 func (h *Handler) settlementsByDate(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +303,7 @@ func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"settlementId": id})
+	storebox.WriteJSON(w, http.StatusOK, settleJSON{SettlementID: id})
 }
 
 func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, merchantID string) {
