@@ -39,7 +39,7 @@ type derivedShareJSON struct {
 	MerchantID       string          `json:"merchantId"`
 	Share            storebox.Number `json:"share"`
 	DerivedShare     storebox.Number `json:"derivedShare"`
-	DerivedShareType string          `json:"derivedShareType"`
+	DerivedShareType string          `json:"derivedShareType" openapi:"enum=percentage|fixed_amount"`
 }
 
 func toDerivedShareJSON(d *merchant.DerivedShare) derivedShareJSON {

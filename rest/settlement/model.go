@@ -12,6 +12,7 @@ import (
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -21,6 +22,12 @@ import (
 // JSON number (12346790), so a number of plain digits without a leading
 // zero is written as one; anything else stays a string.
 type registrationJSON string
+
+// OpenAPISchema: a number of plain digits, or a string.
+func (registrationJSON) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": []any{"integer", "string"}, "description": "A company registration number (CVR): " +
+		"written as a JSON number when it is plain digits without a leading zero, else as a string."}
+}
 
 // MarshalJSON writes digits as a number and the rest as a string.
 func (r registrationJSON) MarshalJSON() ([]byte, error) {
@@ -33,9 +40,9 @@ func (r registrationJSON) MarshalJSON() ([]byte, error) {
 
 type sharesJSON struct {
 	UserShare         storebox.Number `json:"userShare"`
-	UserShareType     string          `json:"userShareType"`
+	UserShareType     string          `json:"userShareType" openapi:"enum=percentage|fixed_amount|derived"`
 	ProviderShare     storebox.Number `json:"providerShare"`
-	ProviderShareType string          `json:"providerShareType"`
+	ProviderShareType string          `json:"providerShareType" openapi:"enum=percentage|fixed_amount|derived"`
 }
 
 func toSharesJSON(s merchant.Shares) sharesJSON {

@@ -3,8 +3,7 @@ package settlement
 import (
 	"net/http"
 	"slices"
-
-	"github.com/shopspring/decimal"
+	"time"
 
 	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
@@ -100,128 +99,128 @@ var merchantsFilterParam = openapi.Param{Name: "merchant", In: "query", Descript
 // --- bodies as the API documents them (decoded member by member) ---
 
 type merchantCreateBody struct {
-	MerchantID     string `json:"merchantId,omitempty"`
-	MerchantName   string `json:"merchantName"`
-	MerchantStatus string `json:"merchantStatus,omitempty"`
+	MerchantID     string `json:"merchantId,omitempty" openapi:"minLength=1;maxLength=32"`
+	MerchantName   string `json:"merchantName" openapi:"minLength=1;maxLength=128"`
+	MerchantStatus string `json:"merchantStatus,omitempty" openapi:"enum=active|disabled"`
 }
 
 type merchantUpdateBody struct {
-	MerchantID     string `json:"merchantId,omitempty"`
-	MerchantName   string `json:"merchantName,omitempty"`
-	MerchantStatus string `json:"merchantStatus,omitempty"`
+	MerchantID     string `json:"merchantId,omitempty" openapi:"minLength=1;maxLength=32"`
+	MerchantName   string `json:"merchantName,omitempty" openapi:"minLength=1;maxLength=128"`
+	MerchantStatus string `json:"merchantStatus,omitempty" openapi:"enum=active|disabled"`
 }
 
 type sharesCreateBody struct {
-	UserShare         decimal.Decimal `json:"userShare"`
-	UserShareType     string          `json:"userShareType,omitempty"`
-	ProviderShare     decimal.Decimal `json:"providerShare"`
-	ProviderShareType string          `json:"providerShareType,omitempty"`
+	UserShare         storebox.Number `json:"userShare" openapi:"minimum=0;maximum=100"`
+	UserShareType     string          `json:"userShareType,omitempty" openapi:"enum=percentage|fixed_amount|derived"`
+	ProviderShare     storebox.Number `json:"providerShare" openapi:"minimum=0;maximum=100"`
+	ProviderShareType string          `json:"providerShareType,omitempty" openapi:"enum=percentage|fixed_amount|derived"`
 }
 
 type sharesUpdateBody struct {
-	UserShare         *decimal.Decimal `json:"userShare,omitempty"`
-	UserShareType     string           `json:"userShareType,omitempty"`
-	ProviderShare     *decimal.Decimal `json:"providerShare,omitempty"`
-	ProviderShareType string           `json:"providerShareType,omitempty"`
+	UserShare         *storebox.Number `json:"userShare,omitempty" openapi:"minimum=0;maximum=100"`
+	UserShareType     string           `json:"userShareType,omitempty" openapi:"enum=percentage|fixed_amount|derived"`
+	ProviderShare     *storebox.Number `json:"providerShare,omitempty" openapi:"minimum=0;maximum=100"`
+	ProviderShareType string           `json:"providerShareType,omitempty" openapi:"enum=percentage|fixed_amount|derived"`
 }
 
 type companyCreateBody struct {
-	CompanyID                 string `json:"companyId,omitempty"`
-	MerchantID                string `json:"merchantId"`
-	Name                      string `json:"name"`
-	CompanyRegistrationNumber string `json:"companyRegistrationNumber"`
+	CompanyID                 string           `json:"companyId,omitempty"`
+	MerchantID                string           `json:"merchantId"`
+	Name                      string           `json:"name"`
+	CompanyRegistrationNumber registrationJSON `json:"companyRegistrationNumber"`
 	sharesCreateBody
 }
 
 type companyUpdateBody struct {
-	CompanyID                 string `json:"companyId,omitempty"`
-	MerchantID                string `json:"merchantId,omitempty"`
-	Name                      string `json:"name,omitempty"`
-	CompanyRegistrationNumber string `json:"companyRegistrationNumber,omitempty"`
+	CompanyID                 string           `json:"companyId,omitempty"`
+	MerchantID                string           `json:"merchantId,omitempty"`
+	Name                      string           `json:"name,omitempty"`
+	CompanyRegistrationNumber registrationJSON `json:"companyRegistrationNumber,omitempty"`
 	sharesUpdateBody
 }
 
 type storeCreateBody struct {
-	StoreID     string `json:"storeId,omitempty"`
-	MerchantID  string `json:"merchantId"`
-	StoreNumber string `json:"storeNumber"`
-	Name        string `json:"name"`
+	StoreID     string       `json:"storeId,omitempty"`
+	MerchantID  string       `json:"merchantId"`
+	StoreNumber textOrNumber `json:"storeNumber"`
+	Name        string       `json:"name"`
 	sharesCreateBody
-	Source string `json:"source,omitempty"`
+	Source string `json:"source,omitempty" openapi:"enum=transaction|receipt"`
 }
 
 type storeUpdateBody struct {
-	StoreID     string `json:"storeId,omitempty"`
-	MerchantID  string `json:"merchantId,omitempty"`
-	StoreNumber string `json:"storeNumber,omitempty"`
-	Name        string `json:"name,omitempty"`
+	StoreID     string       `json:"storeId,omitempty"`
+	MerchantID  string       `json:"merchantId,omitempty"`
+	StoreNumber textOrNumber `json:"storeNumber,omitempty"`
+	Name        string       `json:"name,omitempty"`
 	sharesUpdateBody
-	Source string `json:"source,omitempty"`
+	Source string `json:"source,omitempty" openapi:"enum=transaction|receipt"`
 }
 
 type categoryCreateBody struct {
-	CategoryID string `json:"categoryId,omitempty"`
-	MerchantID string `json:"merchantId"`
+	CategoryID string `json:"categoryId,omitempty" openapi:"minLength=1;maxLength=32"`
+	MerchantID string `json:"merchantId" openapi:"minLength=1;maxLength=32"`
 	Name       string `json:"name"`
 	sharesCreateBody
-	StoreNumber string `json:"storeNumber,omitempty"`
+	StoreNumber textOrNumber `json:"storeNumber,omitempty"`
 }
 
 type categoryUpdateBody struct {
-	CategoryID string `json:"categoryId,omitempty"`
-	MerchantID string `json:"merchantId,omitempty"`
+	CategoryID string `json:"categoryId,omitempty" openapi:"minLength=1;maxLength=32"`
+	MerchantID string `json:"merchantId,omitempty" openapi:"minLength=1;maxLength=32"`
 	Name       string `json:"name,omitempty"`
 	sharesUpdateBody
-	StoreNumber string `json:"storeNumber,omitempty"`
+	StoreNumber textOrNumber `json:"storeNumber,omitempty"`
 }
 
 type campaignCreateBody struct {
-	CampaignID    string `json:"campaignId,omitempty"`
-	MerchantID    string `json:"merchantId"`
-	Name          string `json:"name,omitempty"`
-	CampaignStart string `json:"campaignStart"`
-	CampaignEnd   string `json:"campaignEnd"`
+	CampaignID    string    `json:"campaignId,omitempty"`
+	MerchantID    string    `json:"merchantId"`
+	Name          string    `json:"name,omitempty"`
+	CampaignStart time.Time `json:"campaignStart"`
+	CampaignEnd   time.Time `json:"campaignEnd"`
 	sharesCreateBody
-	StoreNumber   string `json:"storeNumber,omitempty"`
-	CategoryID    string `json:"categoryId,omitempty"`
-	ProductNumber string `json:"productNumber,omitempty"`
+	StoreNumber   textOrNumber `json:"storeNumber,omitempty"`
+	CategoryID    string       `json:"categoryId,omitempty"`
+	ProductNumber textOrNumber `json:"productNumber,omitempty"`
 }
 
 type campaignUpdateBody struct {
-	CampaignID    string `json:"campaignId,omitempty"`
-	MerchantID    string `json:"merchantId,omitempty"`
-	Name          string `json:"name,omitempty"`
-	CampaignStart string `json:"campaignStart,omitempty"`
-	CampaignEnd   string `json:"campaignEnd,omitempty"`
+	CampaignID    string     `json:"campaignId,omitempty"`
+	MerchantID    string     `json:"merchantId,omitempty"`
+	Name          string     `json:"name,omitempty"`
+	CampaignStart *time.Time `json:"campaignStart,omitempty"`
+	CampaignEnd   *time.Time `json:"campaignEnd,omitempty"`
 	sharesUpdateBody
-	StoreNumber   string `json:"storeNumber,omitempty"`
-	CategoryID    string `json:"categoryId,omitempty"`
-	ProductNumber string `json:"productNumber,omitempty"`
+	StoreNumber   textOrNumber `json:"storeNumber,omitempty"`
+	CategoryID    string       `json:"categoryId,omitempty"`
+	ProductNumber textOrNumber `json:"productNumber,omitempty"`
 }
 
 type derivedShareCreateBody struct {
 	DerivedShareID   string          `json:"derivedShareId,omitempty"`
 	MerchantID       string          `json:"merchantId"`
-	Share            decimal.Decimal `json:"share"`
-	DerivedShare     decimal.Decimal `json:"derivedShare"`
-	DerivedShareType string          `json:"derivedShareType,omitempty"`
+	Share            storebox.Number `json:"share" openapi:"minimum=0;maximum=100"`
+	DerivedShare     storebox.Number `json:"derivedShare" openapi:"minimum=0;maximum=100"`
+	DerivedShareType string          `json:"derivedShareType,omitempty" openapi:"enum=percentage|fixed_amount"`
 }
 
 type derivedShareUpdateBody struct {
 	DerivedShareID   string           `json:"derivedShareId,omitempty"`
 	MerchantID       string           `json:"merchantId,omitempty"`
-	Share            *decimal.Decimal `json:"share,omitempty"`
-	DerivedShare     *decimal.Decimal `json:"derivedShare,omitempty"`
-	DerivedShareType string           `json:"derivedShareType,omitempty"`
+	Share            *storebox.Number `json:"share,omitempty" openapi:"minimum=0;maximum=100"`
+	DerivedShare     *storebox.Number `json:"derivedShare,omitempty" openapi:"minimum=0;maximum=100"`
+	DerivedShareType string           `json:"derivedShareType,omitempty" openapi:"enum=percentage|fixed_amount"`
 }
 
 // derivedShareItemBody is one derived share of a replacement; the merchant
 // is the path's.
 type derivedShareItemBody struct {
 	DerivedShareID   string          `json:"derivedShareId,omitempty"`
-	Share            decimal.Decimal `json:"share"`
-	DerivedShare     decimal.Decimal `json:"derivedShare"`
-	DerivedShareType string          `json:"derivedShareType,omitempty"`
+	Share            storebox.Number `json:"share" openapi:"minimum=0;maximum=100"`
+	DerivedShare     storebox.Number `json:"derivedShare" openapi:"minimum=0;maximum=100"`
+	DerivedShareType string          `json:"derivedShareType,omitempty" openapi:"enum=percentage|fixed_amount"`
 }
 
 // derivedSharesBody is the replacement as the seed's sample sends it; a
@@ -231,23 +230,23 @@ type derivedSharesBody struct {
 }
 
 type productCreateBody struct {
-	ProductID     string `json:"productId,omitempty"`
-	CategoryID    string `json:"categoryId"`
-	Name          string `json:"name,omitempty"`
-	ProductNumber string `json:"productNumber"`
+	ProductID     string       `json:"productId,omitempty"`
+	CategoryID    string       `json:"categoryId"`
+	Name          string       `json:"name,omitempty"`
+	ProductNumber textOrNumber `json:"productNumber"`
 }
 
 // categoryProductBody is a product added to the path's category.
 type categoryProductBody struct {
-	ProductID     string `json:"productId,omitempty"`
-	Name          string `json:"name,omitempty"`
-	ProductNumber string `json:"productNumber"`
+	ProductID     string       `json:"productId,omitempty"`
+	Name          string       `json:"name,omitempty"`
+	ProductNumber textOrNumber `json:"productNumber"`
 }
 
 type blockedProductBody struct {
-	ProductID     string `json:"productId,omitempty"`
-	Name          string `json:"name,omitempty"`
-	ProductNumber string `json:"productNumber"`
+	ProductID     string       `json:"productId,omitempty"`
+	Name          string       `json:"name,omitempty"`
+	ProductNumber textOrNumber `json:"productNumber"`
 }
 
 // transactionsBody is a transaction batch as JSON; a bare array of the

@@ -8,6 +8,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -52,6 +53,11 @@ type seedTime time.Time
 // MarshalJSON writes the time in the seed's format.
 func (t seedTime) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05Z") + `"`), nil
+}
+
+// OpenAPISchema: a date-time string.
+func (seedTime) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": "string", "format": "date-time", "examples": []any{"2019-08-24T14:15:22Z"}}
 }
 
 // optionalSeedTime is a seedTime that may be absent (null).
@@ -140,7 +146,7 @@ type transactionJSON struct {
 	RetrievalReferenceNumber  string          `json:"retrievalReferenceNumber"`
 	BatchID                   string          `json:"batchId"`
 	MerchantID                string          `json:"merchantId,omitempty"`
-	State                     string          `json:"state"`
+	State                     string          `json:"state" openapi:"enum=settled|unmatched"`
 	Reason                    string          `json:"reason,omitempty"`
 }
 
@@ -183,7 +189,7 @@ type settlementJSON struct {
 	CompanyID           string          `json:"companyId,omitempty"`
 	StoreID             string          `json:"storeId,omitempty"`
 	CampaignID          string          `json:"campaignId,omitempty"`
-	Source              string          `json:"source"`
+	Source              string          `json:"source" openapi:"enum=transaction|receipt"`
 	TransactionID       string          `json:"transactionId"`
 	TransactionDateTime seedTime        `json:"transactionDateTime"`
 	ProcessedDateTime   seedTime        `json:"processedDateTime"`
@@ -191,8 +197,8 @@ type settlementJSON struct {
 	Currency            string          `json:"currency"`
 	UserShare           storebox.Number `json:"userShare"`
 	ProviderShare       storebox.Number `json:"providerShare"`
-	UserShareType       string          `json:"userShareType"`
-	ProviderShareType   string          `json:"providerShareType"`
+	UserShareType       string          `json:"userShareType" openapi:"enum=percentage|fixed_amount|derived"`
+	ProviderShareType   string          `json:"providerShareType" openapi:"enum=percentage|fixed_amount|derived"`
 	CardType            string          `json:"cardType,omitempty"`
 	TruncatedCardNumber string          `json:"truncatedCardNumber,omitempty"`
 	UserID              string          `json:"userId"`
@@ -324,7 +330,7 @@ func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, m
 type invoiceJSON struct {
 	SettlementID    string          `json:"settlementId"`
 	MerchantID      string          `json:"merchantId"`
-	Type            string          `json:"type"`
+	Type            string          `json:"type" openapi:"enum=userShare|providerShare"`
 	Amount          storebox.Number `json:"amount"`
 	Currency        string          `json:"currency"`
 	SettlementCount int             `json:"settlementCount"`
@@ -358,7 +364,7 @@ func (h *Handler) sourceStates(w http.ResponseWriter, r *http.Request) {
 // sourceStateJSON is how far a merchant's settlement source has come.
 type sourceStateJSON struct {
 	MerchantID   string    `json:"merchantId"`
-	Source       string    `json:"source"`
+	Source       string    `json:"source" openapi:"enum=transaction|receipt"`
 	Settled      int       `json:"settled"`
 	Unmatched    int       `json:"unmatched"`
 	LastReceived *seedTime `json:"lastReceived"`

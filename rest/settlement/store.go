@@ -26,7 +26,7 @@ type storeJSON struct {
 	StoreNumber string `json:"storeNumber"`
 	Name        string `json:"name"`
 	sharesJSON
-	Source string `json:"source"`
+	Source string `json:"source" openapi:"enum=transaction|receipt"`
 }
 
 func toStoreJSON(s *merchant.Shop) storeJSON {

@@ -20,6 +20,7 @@ import (
 
 	"loyaltygraph/domain/auth"
 	"loyaltygraph/domain/errs"
+	"loyaltygraph/rest/openapi"
 )
 
 // ErrorBody is the error response of the Storebox families.
@@ -389,6 +390,9 @@ type Number decimal.Decimal
 func (n Number) MarshalJSON() ([]byte, error) { return []byte(decimal.Decimal(n).String()), nil }
 
 // UnmarshalJSON reads a JSON number (or a numeric string) exactly.
+// OpenAPISchema: a Number is a JSON number, written exactly.
+func (Number) OpenAPISchema() openapi.Schema { return openapi.Schema{"type": "number"} }
+
 func (n *Number) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	d, err := decimal.NewFromString(s)
