@@ -271,7 +271,7 @@ var csvTransactionsSchema = openapi.Schema{
 
 // errorDescriptions say when each error status is answered.
 var errorDescriptions = map[int]string{
-	http.StatusBadRequest:            "Bad format: a parameter or a body member is invalid or missing; field names it.",
+	http.StatusBadRequest:            "Bad format: a path or query parameter or a body member is invalid or missing (an id longer than 32 characters, for instance); field names it.",
 	http.StatusUnauthorized:          "Missing or bad credentials.",
 	http.StatusForbidden:             "The credentials may not use this operation (not a settlement client or an admin), or a cross-site browser write.",
 	http.StatusNotFound:              "Not found, or not the caller's.",
@@ -395,7 +395,7 @@ func merchantOperations(h *Handler) []openapi.Op {
 		{Method: http.MethodGet, Path: item, ID: "settlementGetMerchant", Summary: "Get merchant",
 			Description: "Get a single merchant by merchantId, with its companies, campaigns, stores, categories and derived shares.",
 			Tags:        []string{tagMerchants}, Security: clients, Params: params,
-			Responses: responses(ok(merchantDetailJSON{}, "The merchant."), http.StatusNotFound),
+			Responses: responses(ok(merchantDetailJSON{}, "The merchant."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   http.HandlerFunc(h.getMerchant)},
 		update(http.MethodPatch, "settlementUpdateMerchant", "Update merchant"),
 		update(http.MethodPut, "settlementUpdateMerchantPut", "Update merchant (PUT)"),
@@ -403,7 +403,7 @@ func merchantOperations(h *Handler) []openapi.Op {
 			Description: "Delete a merchant with its companies, stores, categories and products, campaigns and derived " +
 				"shares. Refused (409) while settlements or invoices of the merchant exist (financial records).",
 			Tags: []string{tagMerchants}, Security: clients, Params: params,
-			Responses: responses(noContent("Deleted."), http.StatusNotFound, http.StatusConflict),
+			Responses: responses(noContent("Deleted."), http.StatusBadRequest, http.StatusNotFound, http.StatusConflict),
 			Handler:   http.HandlerFunc(h.deleteMerchant)},
 		{Method: http.MethodPut, Path: item + "/derivedshares", ID: "settlementReplaceDerivedShares",
 			Summary: "Replace derived shares",
@@ -442,7 +442,7 @@ func productOperations(h *Handler) []openapi.Op {
 			Summary: "Delete product", Description: "Delete a product by productId.",
 			Tags: []string{tagProducts}, Security: clients,
 			Params:    []openapi.Param{{Name: "productId", In: "path", Required: true, Description: "External id of the product."}},
-			Responses: responses(noContent("Deleted."), http.StatusNotFound),
+			Responses: responses(noContent("Deleted."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   h.model(h.deleteProduct)},
 	}
 }
@@ -481,7 +481,7 @@ func blockedProductOperations(h *Handler) []openapi.Op {
 			Summary: "Delete blocked product", Description: "Delete a blocked product by productId.",
 			Tags: tags, Security: clients,
 			Params:    []openapi.Param{{Name: "productId", In: "path", Required: true, Description: "External id of the blocked product."}},
-			Responses: responses(noContent("Deleted."), http.StatusNotFound),
+			Responses: responses(noContent("Deleted."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   h.model(h.deleteBlockedProduct)},
 	}
 }
@@ -571,7 +571,7 @@ func settlementOperations(h *Handler, prefix string) []openapi.Op {
 			Tags: []string{tagInvoices}, Security: clients,
 			Params: []openapi.Param{{Name: "settlementId", In: "path", Required: true,
 				Description: "The settle run's id, as POST /api/v1/merchants/settle answers it."}},
-			Responses: responses(ok([]invoiceJSON{}, "The run's invoices."), http.StatusNotFound),
+			Responses: responses(ok([]invoiceJSON{}, "The run's invoices."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   http.HandlerFunc(h.invoices)},
 	}
 }
@@ -593,7 +593,7 @@ func settleOperations(h *Handler) []openapi.Op {
 		{Method: http.MethodGet, Path: "/api/v1/merchants/{merchantId}/invoices", ID: "settlementGetMerchantInvoices",
 			Summary: "Get invoices of a merchant", Description: "Get the invoices of a merchant by merchantId, of every settle run.",
 			Tags: tags, Security: clients, Params: params,
-			Responses: responses(ok([]invoiceJSON{}, "The merchant's invoices."), http.StatusNotFound),
+			Responses: responses(ok([]invoiceJSON{}, "The merchant's invoices."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   http.HandlerFunc(h.merchantInvoices)},
 		{Method: http.MethodGet, Path: "/api/v1/merchants/{merchantId}/settlementsourcestates",
 			ID: "settlementGetSettlementSourceStates", Summary: "Get settlement source states",
@@ -601,7 +601,7 @@ func settleOperations(h *Handler) []openapi.Op {
 				"were settled or unmatched, how many settlements are not in a batch yet, and when the last arrived " +
 				"and was settled.",
 			Tags: tags, Security: clients, Params: params,
-			Responses: responses(ok([]sourceStateJSON{}, "The merchant's settlement sources."), http.StatusNotFound),
+			Responses: responses(ok([]sourceStateJSON{}, "The merchant's settlement sources."), http.StatusBadRequest, http.StatusNotFound),
 			Handler:   http.HandlerFunc(h.sourceStates)},
 	}
 }

@@ -74,6 +74,10 @@ func TestOperationsAreTheFamilysRoutes(t *testing.T) {
 			if p.In == "path" && !strings.Contains(op.Path, "{"+p.Name+"}") {
 				t.Errorf("%s: path parameter %s is not in the path", op.Pattern(), p.Name)
 			}
+			// An id is checked (1 to 32 characters) before it is looked up.
+			if p.In == "path" && (!statuses[400] || !statuses[404]) {
+				t.Errorf("%s takes %s: 400 and 404 must be documented", op.Pattern(), p.Name)
+			}
 		}
 		if strings.HasPrefix(op.Path, "/api/") && !strings.HasPrefix(op.Path, "/api/v1/") && !strings.HasSuffix(op.ID, "Alias") {
 			t.Errorf("%s: an alias's operation id ends in Alias, not %q", op.Pattern(), op.ID)
