@@ -277,7 +277,7 @@ var errorDescriptions = map[int]string{
 	http.StatusNotFound:              "Not found, or not the caller's.",
 	http.StatusConflict:              "Conflict: the id is in use, or what is deleted still has dependants; field names it.",
 	http.StatusRequestEntityTooLarge: "The request body is too large.",
-	http.StatusUnsupportedMediaType:  "The request body is not sent as application/json.",
+	http.StatusUnsupportedMediaType:  "A request body is sent as something other than application/json (or CSV where the operation takes it).",
 	http.StatusTooManyRequests:       "Too many failed logins from this address or for this key: try again after Retry-After seconds.",
 	http.StatusInternalServerError:   "An unexpected failure (logged).",
 	http.StatusServiceUnavailable:    "A dependency is down or the service is overloaded: try again after Retry-After seconds.",
@@ -295,13 +295,18 @@ func responses(success openapi.Response, statuses ...int) []openapi.Response {
 	all = slices.Compact(all)
 	out := []openapi.Response{success}
 	for _, s := range all {
-		r := openapi.Response{Status: s, Description: errorDescriptions[s], Type: storebox.ErrorBody{}}
-		if s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable {
-			r.Headers = []string{"Retry-After"}
-		}
-		out = append(out, r)
+		out = append(out, errorResponse(s))
 	}
 	return out
+}
+
+// errorResponse is status with the family's error body.
+func errorResponse(status int) openapi.Response {
+	r := openapi.Response{Status: status, Description: errorDescriptions[status], Type: storebox.ErrorBody{}}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		r.Headers = []string{"Retry-After"}
+	}
+	return r
 }
 
 // withBody adds the statuses of an operation that reads a body to
@@ -364,6 +369,15 @@ func operations(h *Handler) []openapi.Op {
 		ops = append(ops, settlementOperations(h, prefix)...)
 	}
 	ops = append(ops, settleOperations(h)...)
+	// Every write refuses a body that is not JSON (or CSV where the
+	// operation takes it) before it runs, whether or not it reads one.
+	for i, op := range ops {
+		if op.Method != http.MethodGet && !slices.ContainsFunc(op.Responses, func(r openapi.Response) bool {
+			return r.Status == http.StatusUnsupportedMediaType
+		}) {
+			ops[i].Responses = append(op.Responses, errorResponse(http.StatusUnsupportedMediaType))
+		}
+	}
 	return ops
 }
 

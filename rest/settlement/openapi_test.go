@@ -67,6 +67,10 @@ func TestOperationsAreTheFamilysRoutes(t *testing.T) {
 				t.Errorf("%s: %d is not documented", op.Pattern(), s)
 			}
 		}
+		// A write refuses a body that is not JSON, whether or not it reads one.
+		if op.Method != http.MethodGet && !statuses[415] {
+			t.Errorf("%s: 415 is not documented", op.Pattern())
+		}
 		if op.Body != nil && (!statuses[400] || !statuses[413] || !statuses[415]) {
 			t.Errorf("%s reads a body: 400, 413 and 415 must be documented", op.Pattern())
 		}
