@@ -147,6 +147,7 @@ func New(d Deps) http.Handler {
 	receiptdata.RegisterUsers(mux, d.Ops.Users, d.Log)
 	openloyalty.Register(mux, d.Ops.Loyalty, d.Log, notFound(mux))
 	checkout.Register(mux, d.CheckoutPrefix, d.Ops.Checkout, d.Log)
+	registerOpenAPI(mux, d.CheckoutPrefix)
 	if d.Metrics != nil {
 		mux.Handle(metricsPath, metricsHandler(d.Ops.Metrics, d.Metrics.Handler(), d.Log))
 	}

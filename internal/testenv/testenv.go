@@ -258,6 +258,9 @@ func AppOn(t testing.TB, db *postgres.DB, opts wire.Options) *wire.App {
 	if err != nil {
 		t.Fatalf("build app: %v", err)
 	}
+	// Every response of a documented REST route is checked against the
+	// OpenAPI document (contract.go).
+	a.Handler = ContractFor(t, opts.CheckoutPrefix).Wrap(t, a.Handler)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := a.Jobs.Start(ctx); err != nil {
 		t.Fatalf("start jobs: %v", err)

@@ -25,9 +25,9 @@ import (
 
 // ErrorBody is the error response of the Storebox families.
 type ErrorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	Code    string `json:"code" doc:"invalid, unauthenticated, forbidden, not_found, conflict, gone, too_large, rate_limited, unavailable or internal."`
+	Message string `json:"message" doc:"What went wrong, for a person."`
+	Field   string `json:"field,omitempty" doc:"The request member at fault, as the family names it (phonenumber, parms[1].value, ...)."`
 }
 
 // Status returns the documented HTTP status for an error code.

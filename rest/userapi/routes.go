@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"loyaltygraph/domain/user"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -38,26 +39,7 @@ type Handler struct {
 // Register adds the whole surface of the family to mux.
 func Register(mux *http.ServeMux, users Users, log *slog.Logger) {
 	h := &Handler{users: users, log: log}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
-	}
-	handle("POST /api/v1/signup/card", h.signupWithCard)
-	handle("POST /api/v1/signup/token", h.signupWithToken)
-	handle("POST /api/v1/signup", h.signup)
-	handle("GET /api/v1/linkcode/{linkCode}", h.linkCode)
-	handle("POST /api/v1/linkcode/{linkCode}/verify", h.verifyLinkCode)
-	handle("GET /api/v1/users/{userId}", h.getUser)
-	handle("PUT /api/v1/users/{userId}", h.updateUser)
-	handle("DELETE /api/v1/users/{userId}", h.deleteUser)
-	handle("POST /api/v1/users/token", h.cardTokenByPhone)
-	handle("POST /api/v1/otp/validate", h.validateOTP)
-	handle("POST /api/v1/authenticate", h.requestToken)
-	handle("POST /api/v1/authenticate/verify", h.verifyToken)
-
-	// The terms page is for the end user who followed the SMS link: no
-	// partner credentials, the link code is the capability.
-	mux.HandleFunc("GET /api/v1/signup/terms", h.termsPage)
-	mux.HandleFunc("POST /api/v1/signup/terms", h.acceptTerms)
+	openapi.Register(mux, operations(h), nil)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -90,7 +90,7 @@ func toUserJSON(u *user.User) userJSON {
 }
 
 type signupJSON struct {
-	Result user.SignupResult `json:"result"`
+	Result user.SignupResult `json:"result" openapi:"enum=CARD_ADDED|VERIFICATION_SENT"`
 	UserID string            `json:"userId,omitempty"`
 }
 
@@ -186,7 +186,7 @@ func (h *Handler) verifyLinkCode(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, usedAsUnknown(err))
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]int{"state": 0})
+	storebox.WriteJSON(w, http.StatusOK, stateJSON{State: 0})
 }
 
 // usedAsUnknown answers a used or expired link code (Gone) as not found,
@@ -262,7 +262,7 @@ func (h *Handler) cardTokenByPhone(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"token": token})
+	storebox.WriteJSON(w, http.StatusOK, cardTokenJSON{Token: token})
 }
 
 func (h *Handler) validateOTP(w http.ResponseWriter, r *http.Request) {
@@ -278,7 +278,7 @@ func (h *Handler) validateOTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"userId": u.ID})
+	storebox.WriteJSON(w, http.StatusOK, userIDJSON{UserID: u.ID})
 }
 
 func (h *Handler) requestToken(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +292,7 @@ func (h *Handler) requestToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusAccepted, map[string]any{})
+	storebox.WriteJSON(w, http.StatusAccepted, emptyJSON{})
 }
 
 func (h *Handler) verifyToken(w http.ResponseWriter, r *http.Request) {
@@ -308,5 +308,5 @@ func (h *Handler) verifyToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"accessToken": token})
+	storebox.WriteJSON(w, http.StatusOK, accessTokenJSON{AccessToken: token})
 }
