@@ -10,6 +10,7 @@ import (
 
 	"loyaltygraph/rest/checkout"
 	"loyaltygraph/rest/openapi"
+	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
 	"loyaltygraph/web/docs"
 )
@@ -21,6 +22,7 @@ func families(checkoutPrefix string) []openapi.Family {
 	_ = checkoutPrefix
 	return []openapi.Family{
 		userapi.OpenAPI(),
+		settlement.OpenAPI(),
 	}
 }
 

@@ -146,7 +146,6 @@ var allowedOutsideTables = []string{`"GET /healthz"`, `"GET /readyz"`, `"/graphq
 // no such route left).
 var pendingFamilies = map[string]bool{
 	"receiptdata": true,
-	"settlement":  true,
 	"openloyalty": true,
 	"checkout":    true,
 }

@@ -269,7 +269,7 @@ var csvTransactionsSchema = openapi.Schema{
 
 // --- responses ---
 
-// errorDescriptions say when each error status is answered.
+// errorDescriptions say when this family answers each error status.
 var errorDescriptions = map[int]string{
 	http.StatusBadRequest:            "Bad format: a path or query parameter or a body member is invalid or missing (an id longer than 32 characters, for instance); field names it.",
 	http.StatusUnauthorized:          "Missing or bad credentials.",
@@ -302,9 +302,9 @@ func responses(success openapi.Response, statuses ...int) []openapi.Response {
 
 // errorResponse is status with the family's error body.
 func errorResponse(status int) openapi.Response {
-	r := openapi.Response{Status: status, Description: errorDescriptions[status], Type: storebox.ErrorBody{}}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		r.Headers = []string{"Retry-After"}
+	r := storebox.ErrorResponses(status)[0]
+	if d, ok := errorDescriptions[status]; ok {
+		r.Description = d
 	}
 	return r
 }
@@ -516,7 +516,12 @@ func transactionOperations(h *Handler) []openapi.Op {
 				"keyed hash. The body may be much larger than other requests (INGEST_BODY_BYTES).",
 			Tags: tags, Security: clients,
 			Body: &openapi.Body{Type: transactionsBody{}, Required: true,
-				Description: "The transactions as JSON; CSV (text/csv) is accepted too: " + csvTransactionsSchema["description"].(string)},
+				Description: "The transactions as JSON ({\"transactions\": [...]} or a bare array of the same " +
+					"transactions), or as CSV (text/csv or application/csv) with a header row of field names.",
+				Alternatives: []openapi.Body{
+					{ContentType: "text/csv", Type: csvTransactionsSchema},
+					{ContentType: "application/csv", Type: csvTransactionsSchema},
+				}},
 			Responses: responses(created(ingestJSON{}, "The new transaction batch: its id and how many transactions it holds.", false),
 				withBody(nil)...),
 			Handler: http.HandlerFunc(h.ingest)},

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -95,4 +96,40 @@ func TestOperationsAreTheFamilysRoutes(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	openapi.Register(mux, ops, nil) // panics on a pattern registered twice
+}
+
+// The family's document describes the transaction batch in both content
+// types the ingestion reads, and the aliases under /api as their own paths.
+func TestDocumentDescribesCSVAndTheAliases(t *testing.T) {
+	body, err := openapi.Document(OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			RequestBody struct {
+				Content map[string]any `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ingest := doc.Paths["/api/v1/transactions/batches"]["post"]
+	for _, ct := range []string{"application/json", "text/csv", "application/csv"} {
+		if ingest.RequestBody.Content[ct] == nil {
+			t.Errorf("transaction ingestion does not document %s: %v", ct, ingest.RequestBody.Content)
+		}
+	}
+	for path, id := range map[string]string{
+		"/api/settlements":                "settlementGetSettlementsByDateAlias",
+		"/api/settlements/{batchId}":      "settlementGetSettlementsByBatchAlias",
+		"/api/invoices/{settlementId}":    "settlementGetInvoicesAlias",
+		"/api/v1/invoices/{settlementId}": "settlementGetInvoices",
+	} {
+		if got := doc.Paths[path]["get"].OperationID; got != id {
+			t.Errorf("GET %s is %q, want %q", path, got, id)
+		}
+	}
 }
