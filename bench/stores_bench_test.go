@@ -24,7 +24,7 @@ import (
 const storesPerMerchant = 10
 
 const (
-	storesQuery = `{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores { storeId storeNumber name userShare providerShare } } } }`
+	storesQuery = `{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores(first: 10) { nodes { storeId storeNumber name userShare providerShare } } } } }`
 	// handStoresPath serves handStoresSQL as the GraphQL answer's bytes.
 	handStoresPath = "/hand/merchant-stores"
 	// handStoresSQL is what a hand-written handler runs: one join.
@@ -116,10 +116,16 @@ type handStore struct {
 }
 
 type handMerchant struct {
-	MerchantID     string      `json:"merchantId"`
-	MerchantName   string      `json:"merchantName"`
-	MerchantStatus string      `json:"merchantStatus"`
-	Stores         []handStore `json:"stores"`
+	MerchantID     string        `json:"merchantId"`
+	MerchantName   string        `json:"merchantName"`
+	MerchantStatus string        `json:"merchantStatus"`
+	Stores         handStorePage `json:"stores"`
+}
+
+// handStorePage is a merchant's page of stores, as the StoreConnection's
+// nodes.
+type handStorePage struct {
+	Nodes []handStore `json:"nodes"`
 }
 
 // handStores is the floor of the stores query: one join, encoding/json,
@@ -144,11 +150,11 @@ func handStores(pool *pgxpool.Pool) http.Handler {
 				return
 			}
 			if len(out) == 0 || out[len(out)-1].MerchantID != id {
-				out = append(out, &handMerchant{MerchantID: id, MerchantName: name, MerchantStatus: strings.ToUpper(status), Stores: []handStore{}})
+				out = append(out, &handMerchant{MerchantID: id, MerchantName: name, MerchantStatus: strings.ToUpper(status), Stores: handStorePage{Nodes: []handStore{}}})
 			}
 			if sid != nil {
 				m := out[len(out)-1]
-				m.Stores = append(m.Stores, handStore{StoreID: *sid, StoreNumber: *number, Name: *sname,
+				m.Stores.Nodes = append(m.Stores.Nodes, handStore{StoreID: *sid, StoreNumber: *number, Name: *sname,
 					UserShare: user.Decimal.String(), ProviderShare: provider.Decimal.String()})
 			}
 		}

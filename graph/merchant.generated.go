@@ -5,7 +5,6 @@ package graph
 import (
 	"context"
 	"loyaltygraph/domain/merchant"
-	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph/model"
 	"math"
 	"strconv"
@@ -28,7 +27,7 @@ type CampaignResolver interface {
 type CategoryResolver interface {
 	ID(ctx context.Context, obj *merchant.Category) (string, error)
 
-	Products(ctx context.Context, obj *merchant.Category) ([]*merchant.Product, error)
+	Products(ctx context.Context, obj *merchant.Category, first *int, after *string) (*model.ProductConnection, error)
 }
 type CompanyResolver interface {
 	ID(ctx context.Context, obj *merchant.Company) (string, error)
@@ -39,16 +38,16 @@ type DerivedShareResolver interface {
 type MerchantResolver interface {
 	ID(ctx context.Context, obj *merchant.Merchant) (string, error)
 
-	Companies(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Company, error)
-	Stores(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Shop, error)
-	Categories(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Category, error)
-	Campaigns(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Campaign, error)
-	DerivedShares(ctx context.Context, obj *merchant.Merchant) ([]*merchant.DerivedShare, error)
+	Companies(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CompanyConnection, error)
+	Stores(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.StoreConnection, error)
+	Categories(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CategoryConnection, error)
+	Campaigns(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CampaignConnection, error)
+	DerivedShares(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.DerivedShareConnection, error)
 	Country(ctx context.Context, obj *merchant.Merchant) (*string, error)
 	Profile(ctx context.Context, obj *merchant.Merchant) (*model.MerchantProfile, error)
 	Logo(ctx context.Context, obj *merchant.Merchant) (*model.MerchantLogo, error)
-	Invoices(ctx context.Context, obj *merchant.Merchant) ([]*settlement.Invoice, error)
-	SettlementSourceStates(ctx context.Context, obj *merchant.Merchant) ([]*settlement.SourceState, error)
+	Invoices(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.InvoiceConnection, error)
+	SettlementSourceStates(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.SettlementSourceStateConnection, error)
 }
 type ProductResolver interface {
 	ID(ctx context.Context, obj *merchant.Product) (string, error)
@@ -67,6 +66,182 @@ type UpdateCategoryInputResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Category_products_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_campaigns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_categories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_companies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_derivedShares_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_invoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_settlementSourceStates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Merchant_stores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 // endregion ***************************** args.gotpl *****************************
 
@@ -843,6 +1018,29 @@ func (ec *executionContext) fieldContext_CampaignConnection_pageInfo(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _CampaignConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignConnection", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CampaignEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1114,25 +1312,37 @@ func (ec *executionContext) _Category_products(ctx context.Context, field graphq
 			return ec.fieldContext_Category_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Category().Products(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Category().Products(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Product) graphql.Marshaler {
-			return ec.marshalNProduct2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐProductᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductConnection) graphql.Marshaler {
+			return ec.marshalNProductConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐProductConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Category_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Category_products(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Category",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Product(ctx, field)
+			return ec.childFields_ProductConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Category_products_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2783,25 +2993,37 @@ func (ec *executionContext) _Merchant_companies(ctx context.Context, field graph
 			return ec.fieldContext_Merchant_companies(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().Companies(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().Companies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Company) graphql.Marshaler {
-			return ec.marshalNCompany2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐCompanyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
+			return ec.marshalNCompanyConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCompanyConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_companies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Company(ctx, field)
+			return ec.childFields_CompanyConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_companies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2815,25 +3037,37 @@ func (ec *executionContext) _Merchant_stores(ctx context.Context, field graphql.
 			return ec.fieldContext_Merchant_stores(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().Stores(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().Stores(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Shop) graphql.Marshaler {
-			return ec.marshalNStore2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐShopᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StoreConnection) graphql.Marshaler {
+			return ec.marshalNStoreConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐStoreConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_stores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_stores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Store(ctx, field)
+			return ec.childFields_StoreConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_stores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2847,25 +3081,37 @@ func (ec *executionContext) _Merchant_categories(ctx context.Context, field grap
 			return ec.fieldContext_Merchant_categories(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().Categories(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().Categories(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Category) graphql.Marshaler {
-			return ec.marshalNCategory2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐCategoryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CategoryConnection) graphql.Marshaler {
+			return ec.marshalNCategoryConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCategoryConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_categories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Category(ctx, field)
+			return ec.childFields_CategoryConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_categories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2879,25 +3125,37 @@ func (ec *executionContext) _Merchant_campaigns(ctx context.Context, field graph
 			return ec.fieldContext_Merchant_campaigns(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().Campaigns(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().Campaigns(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Campaign) graphql.Marshaler {
-			return ec.marshalNCampaign2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐCampaignᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignConnection) graphql.Marshaler {
+			return ec.marshalNCampaignConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCampaignConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_campaigns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Campaign(ctx, field)
+			return ec.childFields_CampaignConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_campaigns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2911,25 +3169,37 @@ func (ec *executionContext) _Merchant_derivedShares(ctx context.Context, field g
 			return ec.fieldContext_Merchant_derivedShares(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().DerivedShares(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().DerivedShares(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.DerivedShare) graphql.Marshaler {
-			return ec.marshalNDerivedShare2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐDerivedShareᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DerivedShareConnection) graphql.Marshaler {
+			return ec.marshalNDerivedShareConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐDerivedShareConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_derivedShares(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_derivedShares(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_DerivedShare(ctx, field)
+			return ec.childFields_DerivedShareConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_derivedShares_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3030,25 +3300,37 @@ func (ec *executionContext) _Merchant_invoices(ctx context.Context, field graphq
 			return ec.fieldContext_Merchant_invoices(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().Invoices(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().Invoices(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*settlement.Invoice) graphql.Marshaler {
-			return ec.marshalNInvoice2ᚕᚖloyaltygraphᚋdomainᚋsettlementᚐInvoiceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+			return ec.marshalNInvoiceConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_invoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Invoice(ctx, field)
+			return ec.childFields_InvoiceConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_invoices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3062,25 +3344,37 @@ func (ec *executionContext) _Merchant_settlementSourceStates(ctx context.Context
 			return ec.fieldContext_Merchant_settlementSourceStates(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Merchant().SettlementSourceStates(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Merchant().SettlementSourceStates(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*settlement.SourceState) graphql.Marshaler {
-			return ec.marshalNSettlementSourceState2ᚕᚖloyaltygraphᚋdomainᚋsettlementᚐSourceStateᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SettlementSourceStateConnection) graphql.Marshaler {
+			return ec.marshalNSettlementSourceStateConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐSettlementSourceStateConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Merchant_settlementSourceStates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Merchant_settlementSourceStates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Merchant",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SettlementSourceState(ctx, field)
+			return ec.childFields_SettlementSourceStateConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Merchant_settlementSourceStates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5663,6 +5957,11 @@ func (ec *executionContext) _CampaignConnection(ctx context.Context, sel ast.Sel
 		case "pageInfo":
 			out.Values[i] = ec._CampaignConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CampaignConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -22,6 +22,11 @@ type NotificationDeliveryResolver interface {
 
 	LastStatus(ctx context.Context, obj *notify.Delivery) (*int, error)
 	LastError(ctx context.Context, obj *notify.Delivery) (*string, error)
+
+	ID(ctx context.Context, obj *notify.Delivery) (string, error)
+}
+type NotificationEndpointResolver interface {
+	ID(ctx context.Context, obj *notify.Endpoint) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -386,6 +391,29 @@ func (ec *executionContext) fieldContext_NotificationDelivery_deliveredAt(_ cont
 	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _NotificationDelivery_id(ctx context.Context, field graphql.CollectedField, obj *notify.Delivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationDelivery().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, true, true, "ID")
+}
+
 func (ec *executionContext) _NotificationEndpoint_type(ctx context.Context, field graphql.CollectedField, obj *notify.Endpoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -508,6 +536,29 @@ func (ec *executionContext) _NotificationEndpoint_updatedAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_NotificationEndpoint_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEndpoint", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _NotificationEndpoint_id(ctx context.Context, field graphql.CollectedField, obj *notify.Endpoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEndpoint_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NotificationEndpoint().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEndpoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEndpoint", field, true, true, "ID")
 }
 
 func (ec *executionContext) _SentMessage_to(ctx context.Context, field graphql.CollectedField, obj *notify.Message) (ret graphql.Marshaler) {
@@ -882,7 +933,7 @@ func (ec *executionContext) _Header(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
-var notificationDeliveryImplementors = []string{"NotificationDelivery"}
+var notificationDeliveryImplementors = []string{"NotificationDelivery", "Node"}
 
 func (ec *executionContext) _NotificationDelivery(ctx context.Context, sel ast.SelectionSet, obj *notify.Delivery) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryImplementors)
@@ -951,6 +1002,12 @@ func (ec *executionContext) _NotificationDelivery(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NotificationDelivery_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -968,7 +1025,7 @@ func (ec *executionContext) _NotificationDelivery(ctx context.Context, sel ast.S
 	return out
 }
 
-var notificationEndpointImplementors = []string{"NotificationEndpoint"}
+var notificationEndpointImplementors = []string{"NotificationEndpoint", "Node"}
 
 func (ec *executionContext) _NotificationEndpoint(ctx context.Context, sel ast.SelectionSet, obj *notify.Endpoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEndpointImplementors)
@@ -982,28 +1039,34 @@ func (ec *executionContext) _NotificationEndpoint(ctx context.Context, sel ast.S
 		case "type":
 			out.Values[i] = ec._NotificationEndpoint_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "url":
 			out.Values[i] = ec._NotificationEndpoint_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "headers":
 			out.Values[i] = ec._NotificationEndpoint_headers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._NotificationEndpoint_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._NotificationEndpoint_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NotificationEndpoint_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -30,7 +30,7 @@ type ReceiptResolver interface {
 	GrandTotal(ctx context.Context, obj *receipt.Receipt) (*model.GrandTotal, error)
 
 	Optionals(ctx context.Context, obj *receipt.Receipt) (*model.ReceiptOptionals, error)
-	MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error)
+	MatchedCards(ctx context.Context, obj *receipt.Receipt, first *int, after *string) (*model.CardConnection, error)
 
 	MarketingMessage(ctx context.Context, obj *receipt.Receipt) (*model.MarketingMessage, error)
 	PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error)
@@ -53,6 +53,28 @@ type ReceiptPaymentResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Receipt_matchedCards_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 // endregion ***************************** args.gotpl *****************************
 
@@ -865,25 +887,37 @@ func (ec *executionContext) _Receipt_matchedCards(ctx context.Context, field gra
 			return ec.fieldContext_Receipt_matchedCards(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Receipt().MatchedCards(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Receipt().MatchedCards(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*user.Card) graphql.Marshaler {
-			return ec.marshalNCard2ᚕᚖloyaltygraphᚋdomainᚋuserᚐCardᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CardConnection) graphql.Marshaler {
+			return ec.marshalNCardConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCardConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Receipt_matchedCards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Receipt_matchedCards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Receipt",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Card(ctx, field)
+			return ec.childFields_CardConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Receipt_matchedCards_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

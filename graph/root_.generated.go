@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Merchant() MerchantResolver
 	Mutation() MutationResolver
 	NotificationDelivery() NotificationDeliveryResolver
+	NotificationEndpoint() NotificationEndpointResolver
 	Product() ProductResolver
 	Query() QueryResolver
 	Receipt() ReceiptResolver
@@ -54,6 +55,7 @@ type ResolverRoot interface {
 	Store() StoreResolver
 	StoreboxAccount() StoreboxAccountResolver
 	Subscription() SubscriptionResolver
+	Terms() TermsResolver
 	Transaction() TransactionResolver
 	TransactionBatch() TransactionBatchResolver
 	User() UserResolver
@@ -117,9 +119,10 @@ type ComplexityRoot struct {
 	}
 
 	CampaignConnection struct {
-		Edges    func(childComplexity int) int
-		Nodes    func(childComplexity int) int
-		PageInfo func(childComplexity int) int
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	CampaignEdge struct {
@@ -143,6 +146,18 @@ type ComplexityRoot struct {
 		UserID              func(childComplexity int) int
 	}
 
+	CardConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CardEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CardExpiry struct {
 		Month func(childComplexity int) int
 		Year  func(childComplexity int) int
@@ -153,13 +168,25 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		MerchantID        func(childComplexity int) int
 		Name              func(childComplexity int) int
-		Products          func(childComplexity int) int
+		Products          func(childComplexity int, first *int, after *string) int
 		ProviderShare     func(childComplexity int) int
 		ProviderShareType func(childComplexity int) int
 		StoreNumber       func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 		UserShare         func(childComplexity int) int
 		UserShareType     func(childComplexity int) int
+	}
+
+	CategoryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CategoryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CheckoutAccount struct {
@@ -322,6 +349,18 @@ type ComplexityRoot struct {
 		UserShareType      func(childComplexity int) int
 	}
 
+	CompanyConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CompanyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CopyReceiptPayload struct {
 		Receipt    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -476,6 +515,18 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	CustomerConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CustomerImportItem struct {
 		Customer   func(childComplexity int) int
 		Identifier func(childComplexity int) int
@@ -606,6 +657,18 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	DerivedShareConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DerivedShareEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	EncryptionProvider struct {
 		CreatedAt    func(childComplexity int) int
 		Name         func(childComplexity int) int
@@ -658,6 +721,18 @@ type ComplexityRoot struct {
 		Type            func(childComplexity int) int
 	}
 
+	InvoiceConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InvoiceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	IssueWhitelabelTypePayload struct {
 		UserErrors func(childComplexity int) int
 		UserIDType func(childComplexity int) int
@@ -703,20 +778,20 @@ type ComplexityRoot struct {
 	}
 
 	Merchant struct {
-		Campaigns              func(childComplexity int) int
-		Categories             func(childComplexity int) int
-		Companies              func(childComplexity int) int
+		Campaigns              func(childComplexity int, first *int, after *string) int
+		Categories             func(childComplexity int, first *int, after *string) int
+		Companies              func(childComplexity int, first *int, after *string) int
 		Country                func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
-		DerivedShares          func(childComplexity int) int
+		DerivedShares          func(childComplexity int, first *int, after *string) int
 		ID                     func(childComplexity int) int
-		Invoices               func(childComplexity int) int
+		Invoices               func(childComplexity int, first *int, after *string) int
 		Logo                   func(childComplexity int) int
 		Name                   func(childComplexity int) int
 		Profile                func(childComplexity int) int
-		SettlementSourceStates func(childComplexity int) int
+		SettlementSourceStates func(childComplexity int, first *int, after *string) int
 		Status                 func(childComplexity int) int
-		Stores                 func(childComplexity int) int
+		Stores                 func(childComplexity int, first *int, after *string) int
 		UpdatedAt              func(childComplexity int) int
 	}
 
@@ -849,6 +924,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		DeliveredAt func(childComplexity int) int
 		EventID     func(childComplexity int) int
+		ID          func(childComplexity int) int
 		LastError   func(childComplexity int) int
 		LastStatus  func(childComplexity int) int
 		Payload     func(childComplexity int) int
@@ -858,12 +934,37 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	NotificationDeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	NotificationEndpoint struct {
 		CreatedAt func(childComplexity int) int
 		Headers   func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Type      func(childComplexity int) int
 		URL       func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
+	}
+
+	NotificationEndpointConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationEndpointEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -907,6 +1008,18 @@ type ComplexityRoot struct {
 		ProductNumber func(childComplexity int) int
 	}
 
+	ProductConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProductEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PublishTermsPayload struct {
 		Terms      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -931,19 +1044,19 @@ type ComplexityRoot struct {
 		Merchants              func(childComplexity int, first *int, after *string) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
-		NotificationDeliveries func(childComplexity int, first *int) int
-		NotificationEndpoints  func(childComplexity int) int
+		NotificationDeliveries func(childComplexity int, first *int, after *string) int
+		NotificationEndpoints  func(childComplexity int, first *int, after *string) int
 		PartnerSettings        func(childComplexity int) int
-		PosCustomerSearch      func(childComplexity int, storeCode string, search model.PosCustomerSearchInput) int
+		PosCustomerSearch      func(childComplexity int, storeCode string, search model.PosCustomerSearchInput, first *int, after *string) int
 		Receipt                func(childComplexity int, receiptID string, userID *string) int
-		SentMessages           func(childComplexity int, to string) int
+		SentMessages           func(childComplexity int, to string, first *int, after *string) int
 		SettleRun              func(childComplexity int, settlementID string) int
 		SettlementBatches      func(childComplexity int, first *int, after *string) int
 		Settlements            func(childComplexity int, filter *settlement.SettlementFilter, first *int, after *string) int
 		Store                  func(childComplexity int, storeID string) int
 		StoreboxAccount        func(childComplexity int, accountID *string, email *string, mobileNumber *string) int
 		StoreboxUser           func(childComplexity int, userID string) int
-		SupportedMerchants     func(childComplexity int, country string) int
+		SupportedMerchants     func(childComplexity int, country string, first *int, after *string) int
 		Terms                  func(childComplexity int, lang *string, date *time.Time) int
 		TransactionBatches     func(childComplexity int, first *int, after *string) int
 		Transactions           func(childComplexity int, batchID string, first *int, after *string) int
@@ -962,7 +1075,7 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		Lines            func(childComplexity int) int
 		MarketingMessage func(childComplexity int) int
-		MatchedCards     func(childComplexity int) int
+		MatchedCards     func(childComplexity int, first *int, after *string) int
 		Merchant         func(childComplexity int) int
 		Optionals        func(childComplexity int) int
 		PDFURL           func(childComplexity int) int
@@ -1047,6 +1160,18 @@ type ComplexityRoot struct {
 		To      func(childComplexity int) int
 	}
 
+	SentMessageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SentMessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SetCardFrameSettingsPayload struct {
 		ScaEnabled func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1076,7 +1201,7 @@ type ComplexityRoot struct {
 
 	SettleRun struct {
 		ID           func(childComplexity int) int
-		Invoices     func(childComplexity int) int
+		Invoices     func(childComplexity int, first *int, after *string) int
 		SettlementID func(childComplexity int) int
 	}
 
@@ -1147,6 +1272,18 @@ type ComplexityRoot struct {
 		Unmatched      func(childComplexity int) int
 	}
 
+	SettlementSourceStateConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SettlementSourceStateEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SignupPayload struct {
 		Result     func(childComplexity int) int
 		User       func(childComplexity int) int
@@ -1165,6 +1302,18 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 		UserShare         func(childComplexity int) int
 		UserShareType     func(childComplexity int) int
+	}
+
+	StoreConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StoreEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	StoreboxAccount struct {
@@ -1189,6 +1338,7 @@ type ComplexityRoot struct {
 
 	Terms struct {
 		Body      func(childComplexity int) int
+		ID        func(childComplexity int) int
 		Lang      func(childComplexity int) int
 		Title     func(childComplexity int) int
 		ValidFrom func(childComplexity int) int
@@ -1292,7 +1442,7 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		Cards              func(childComplexity int) int
+		Cards              func(childComplexity int, first *int, after *string) int
 		Cid                func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		GreenProfile       func(childComplexity int) int
@@ -1300,7 +1450,7 @@ type ComplexityRoot struct {
 		Kind               func(childComplexity int) int
 		Loyalty            func(childComplexity int) int
 		MemberID           func(childComplexity int) int
-		Merchants          func(childComplexity int) int
+		Merchants          func(childComplexity int, first *int, after *string) int
 		Parms              func(childComplexity int) int
 		PendingPhoneNumber func(childComplexity int) int
 		Phone              func(childComplexity int) int
@@ -1564,6 +1714,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignConnection.PageInfo(childComplexity), true
+	case "CampaignConnection.totalCount":
+		if e.ComplexityRoot.CampaignConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignConnection.TotalCount(childComplexity), true
 
 	case "CampaignEdge.cursor":
 		if e.ComplexityRoot.CampaignEdge.Cursor == nil {
@@ -1657,6 +1813,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Card.UserID(childComplexity), true
 
+	case "CardConnection.edges":
+		if e.ComplexityRoot.CardConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardConnection.Edges(childComplexity), true
+	case "CardConnection.nodes":
+		if e.ComplexityRoot.CardConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardConnection.Nodes(childComplexity), true
+	case "CardConnection.pageInfo":
+		if e.ComplexityRoot.CardConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardConnection.PageInfo(childComplexity), true
+	case "CardConnection.totalCount":
+		if e.ComplexityRoot.CardConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardConnection.TotalCount(childComplexity), true
+
+	case "CardEdge.cursor":
+		if e.ComplexityRoot.CardEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardEdge.Cursor(childComplexity), true
+	case "CardEdge.node":
+		if e.ComplexityRoot.CardEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CardEdge.Node(childComplexity), true
+
 	case "CardExpiry.month":
 		if e.ComplexityRoot.CardExpiry.Month == nil {
 			break
@@ -1699,7 +1893,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Category.Products(childComplexity), true
+		args, err := ec.field_Category_products_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Category.Products(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Category.providerShare":
 		if e.ComplexityRoot.Category.ProviderShare == nil {
 			break
@@ -1736,6 +1935,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Category.UserShareType(childComplexity), true
+
+	case "CategoryConnection.edges":
+		if e.ComplexityRoot.CategoryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryConnection.Edges(childComplexity), true
+	case "CategoryConnection.nodes":
+		if e.ComplexityRoot.CategoryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryConnection.Nodes(childComplexity), true
+	case "CategoryConnection.pageInfo":
+		if e.ComplexityRoot.CategoryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryConnection.PageInfo(childComplexity), true
+	case "CategoryConnection.totalCount":
+		if e.ComplexityRoot.CategoryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryConnection.TotalCount(childComplexity), true
+
+	case "CategoryEdge.cursor":
+		if e.ComplexityRoot.CategoryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryEdge.Cursor(childComplexity), true
+	case "CategoryEdge.node":
+		if e.ComplexityRoot.CategoryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryEdge.Node(childComplexity), true
 
 	case "CheckoutAccount.address1":
 		if e.ComplexityRoot.CheckoutAccount.Address1 == nil {
@@ -2430,6 +2667,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Company.UserShareType(childComplexity), true
 
+	case "CompanyConnection.edges":
+		if e.ComplexityRoot.CompanyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Edges(childComplexity), true
+	case "CompanyConnection.nodes":
+		if e.ComplexityRoot.CompanyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.Nodes(childComplexity), true
+	case "CompanyConnection.pageInfo":
+		if e.ComplexityRoot.CompanyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.PageInfo(childComplexity), true
+	case "CompanyConnection.totalCount":
+		if e.ComplexityRoot.CompanyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyConnection.TotalCount(childComplexity), true
+
+	case "CompanyEdge.cursor":
+		if e.ComplexityRoot.CompanyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Cursor(childComplexity), true
+	case "CompanyEdge.node":
+		if e.ComplexityRoot.CompanyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompanyEdge.Node(childComplexity), true
+
 	case "CopyReceiptPayload.receipt":
 		if e.ComplexityRoot.CopyReceiptPayload.Receipt == nil {
 			break
@@ -2963,6 +3238,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomerCompany.Name(childComplexity), true
 
+	case "CustomerConnection.edges":
+		if e.ComplexityRoot.CustomerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.nodes":
+		if e.ComplexityRoot.CustomerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Nodes(childComplexity), true
+	case "CustomerConnection.pageInfo":
+		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.PageInfo(childComplexity), true
+	case "CustomerConnection.totalCount":
+		if e.ComplexityRoot.CustomerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.TotalCount(childComplexity), true
+
+	case "CustomerEdge.cursor":
+		if e.ComplexityRoot.CustomerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Cursor(childComplexity), true
+	case "CustomerEdge.node":
+		if e.ComplexityRoot.CustomerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
 	case "CustomerImportItem.customer":
 		if e.ComplexityRoot.CustomerImportItem.Customer == nil {
 			break
@@ -3352,6 +3665,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DerivedShare.UpdatedAt(childComplexity), true
 
+	case "DerivedShareConnection.edges":
+		if e.ComplexityRoot.DerivedShareConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareConnection.Edges(childComplexity), true
+	case "DerivedShareConnection.nodes":
+		if e.ComplexityRoot.DerivedShareConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareConnection.Nodes(childComplexity), true
+	case "DerivedShareConnection.pageInfo":
+		if e.ComplexityRoot.DerivedShareConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareConnection.PageInfo(childComplexity), true
+	case "DerivedShareConnection.totalCount":
+		if e.ComplexityRoot.DerivedShareConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareConnection.TotalCount(childComplexity), true
+
+	case "DerivedShareEdge.cursor":
+		if e.ComplexityRoot.DerivedShareEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareEdge.Cursor(childComplexity), true
+	case "DerivedShareEdge.node":
+		if e.ComplexityRoot.DerivedShareEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DerivedShareEdge.Node(childComplexity), true
+
 	case "EncryptionProvider.createdAt":
 		if e.ComplexityRoot.EncryptionProvider.CreatedAt == nil {
 			break
@@ -3528,6 +3879,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Type(childComplexity), true
 
+	case "InvoiceConnection.edges":
+		if e.ComplexityRoot.InvoiceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.Edges(childComplexity), true
+	case "InvoiceConnection.nodes":
+		if e.ComplexityRoot.InvoiceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.Nodes(childComplexity), true
+	case "InvoiceConnection.pageInfo":
+		if e.ComplexityRoot.InvoiceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.PageInfo(childComplexity), true
+	case "InvoiceConnection.totalCount":
+		if e.ComplexityRoot.InvoiceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.TotalCount(childComplexity), true
+
+	case "InvoiceEdge.cursor":
+		if e.ComplexityRoot.InvoiceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceEdge.Cursor(childComplexity), true
+	case "InvoiceEdge.node":
+		if e.ComplexityRoot.InvoiceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
+
 	case "IssueWhitelabelTypePayload.userErrors":
 		if e.ComplexityRoot.IssueWhitelabelTypePayload.UserErrors == nil {
 			break
@@ -3695,19 +4084,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.Campaigns(childComplexity), true
+		args, err := ec.field_Merchant_campaigns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.Campaigns(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.categories":
 		if e.ComplexityRoot.Merchant.Categories == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.Categories(childComplexity), true
+		args, err := ec.field_Merchant_categories_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.Categories(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.companies":
 		if e.ComplexityRoot.Merchant.Companies == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.Companies(childComplexity), true
+		args, err := ec.field_Merchant_companies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.Companies(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.country":
 		if e.ComplexityRoot.Merchant.Country == nil {
 			break
@@ -3725,7 +4129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.DerivedShares(childComplexity), true
+		args, err := ec.field_Merchant_derivedShares_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.DerivedShares(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.id", "Merchant.merchantId":
 		if e.ComplexityRoot.Merchant.ID == nil {
 			break
@@ -3737,7 +4146,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.Invoices(childComplexity), true
+		args, err := ec.field_Merchant_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.logo":
 		if e.ComplexityRoot.Merchant.Logo == nil {
 			break
@@ -3761,7 +4175,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.SettlementSourceStates(childComplexity), true
+		args, err := ec.field_Merchant_settlementSourceStates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.SettlementSourceStates(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.merchantStatus":
 		if e.ComplexityRoot.Merchant.Status == nil {
 			break
@@ -3773,7 +4192,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Merchant.Stores(childComplexity), true
+		args, err := ec.field_Merchant_stores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Merchant.Stores(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Merchant.updatedAt":
 		if e.ComplexityRoot.Merchant.UpdatedAt == nil {
 			break
@@ -4929,6 +5353,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationDelivery.EventID(childComplexity), true
+	case "NotificationDelivery.id":
+		if e.ComplexityRoot.NotificationDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.ID(childComplexity), true
 	case "NotificationDelivery.lastError":
 		if e.ComplexityRoot.NotificationDelivery.LastError == nil {
 			break
@@ -4972,6 +5402,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationDelivery.UpdatedAt(childComplexity), true
 
+	case "NotificationDeliveryConnection.edges":
+		if e.ComplexityRoot.NotificationDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.Edges(childComplexity), true
+	case "NotificationDeliveryConnection.nodes":
+		if e.ComplexityRoot.NotificationDeliveryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.Nodes(childComplexity), true
+	case "NotificationDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.NotificationDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.PageInfo(childComplexity), true
+	case "NotificationDeliveryConnection.totalCount":
+		if e.ComplexityRoot.NotificationDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.TotalCount(childComplexity), true
+
+	case "NotificationDeliveryEdge.cursor":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Cursor(childComplexity), true
+	case "NotificationDeliveryEdge.node":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Node(childComplexity), true
+
 	case "NotificationEndpoint.createdAt":
 		if e.ComplexityRoot.NotificationEndpoint.CreatedAt == nil {
 			break
@@ -4984,6 +5452,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEndpoint.Headers(childComplexity), true
+	case "NotificationEndpoint.id":
+		if e.ComplexityRoot.NotificationEndpoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpoint.ID(childComplexity), true
 	case "NotificationEndpoint.type":
 		if e.ComplexityRoot.NotificationEndpoint.Type == nil {
 			break
@@ -5002,6 +5476,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEndpoint.UpdatedAt(childComplexity), true
+
+	case "NotificationEndpointConnection.edges":
+		if e.ComplexityRoot.NotificationEndpointConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointConnection.Edges(childComplexity), true
+	case "NotificationEndpointConnection.nodes":
+		if e.ComplexityRoot.NotificationEndpointConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointConnection.Nodes(childComplexity), true
+	case "NotificationEndpointConnection.pageInfo":
+		if e.ComplexityRoot.NotificationEndpointConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointConnection.PageInfo(childComplexity), true
+	case "NotificationEndpointConnection.totalCount":
+		if e.ComplexityRoot.NotificationEndpointConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointConnection.TotalCount(childComplexity), true
+
+	case "NotificationEndpointEdge.cursor":
+		if e.ComplexityRoot.NotificationEndpointEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointEdge.Cursor(childComplexity), true
+	case "NotificationEndpointEdge.node":
+		if e.ComplexityRoot.NotificationEndpointEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEndpointEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -5146,6 +5658,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.ProductNumber(childComplexity), true
+
+	case "ProductConnection.edges":
+		if e.ComplexityRoot.ProductConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.Edges(childComplexity), true
+	case "ProductConnection.nodes":
+		if e.ComplexityRoot.ProductConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.Nodes(childComplexity), true
+	case "ProductConnection.pageInfo":
+		if e.ComplexityRoot.ProductConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.PageInfo(childComplexity), true
+	case "ProductConnection.totalCount":
+		if e.ComplexityRoot.ProductConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductConnection.TotalCount(childComplexity), true
+
+	case "ProductEdge.cursor":
+		if e.ComplexityRoot.ProductEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductEdge.Cursor(childComplexity), true
+	case "ProductEdge.node":
+		if e.ComplexityRoot.ProductEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
 	case "PublishTermsPayload.terms":
 		if e.ComplexityRoot.PublishTermsPayload.Terms == nil {
@@ -5364,13 +5914,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.notificationEndpoints":
 		if e.ComplexityRoot.Query.NotificationEndpoints == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Query.NotificationEndpoints(childComplexity), true
+		args, err := ec.field_Query_notificationEndpoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationEndpoints(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.partnerSettings":
 		if e.ComplexityRoot.Query.PartnerSettings == nil {
 			break
@@ -5387,7 +5942,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.PosCustomerSearch(childComplexity, args["storeCode"].(string), args["search"].(model.PosCustomerSearchInput)), true
+		return e.ComplexityRoot.Query.PosCustomerSearch(childComplexity, args["storeCode"].(string), args["search"].(model.PosCustomerSearchInput), args["first"].(*int), args["after"].(*string)), true
 	case "Query.receipt":
 		if e.ComplexityRoot.Query.Receipt == nil {
 			break
@@ -5409,7 +5964,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SentMessages(childComplexity, args["to"].(string)), true
+		return e.ComplexityRoot.Query.SentMessages(childComplexity, args["to"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.settleRun":
 		if e.ComplexityRoot.Query.SettleRun == nil {
 			break
@@ -5486,7 +6041,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SupportedMerchants(childComplexity, args["country"].(string)), true
+		return e.ComplexityRoot.Query.SupportedMerchants(childComplexity, args["country"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.terms":
 		if e.ComplexityRoot.Query.Terms == nil {
 			break
@@ -5613,7 +6168,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Receipt.MatchedCards(childComplexity), true
+		args, err := ec.field_Receipt_matchedCards_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Receipt.MatchedCards(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Receipt.merchant":
 		if e.ComplexityRoot.Receipt.Merchant == nil {
 			break
@@ -5937,6 +6497,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SentMessage.To(childComplexity), true
 
+	case "SentMessageConnection.edges":
+		if e.ComplexityRoot.SentMessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageConnection.Edges(childComplexity), true
+	case "SentMessageConnection.nodes":
+		if e.ComplexityRoot.SentMessageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageConnection.Nodes(childComplexity), true
+	case "SentMessageConnection.pageInfo":
+		if e.ComplexityRoot.SentMessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageConnection.PageInfo(childComplexity), true
+	case "SentMessageConnection.totalCount":
+		if e.ComplexityRoot.SentMessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageConnection.TotalCount(childComplexity), true
+
+	case "SentMessageEdge.cursor":
+		if e.ComplexityRoot.SentMessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageEdge.Cursor(childComplexity), true
+	case "SentMessageEdge.node":
+		if e.ComplexityRoot.SentMessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SentMessageEdge.Node(childComplexity), true
+
 	case "SetCardFrameSettingsPayload.scaEnabled":
 		if e.ComplexityRoot.SetCardFrameSettingsPayload.ScaEnabled == nil {
 			break
@@ -6025,7 +6623,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.SettleRun.Invoices(childComplexity), true
+		args, err := ec.field_SettleRun_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SettleRun.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "SettleRun.settlementId":
 		if e.ComplexityRoot.SettleRun.SettlementID == nil {
 			break
@@ -6321,6 +6924,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SettlementSourceState.Unmatched(childComplexity), true
 
+	case "SettlementSourceStateConnection.edges":
+		if e.ComplexityRoot.SettlementSourceStateConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateConnection.Edges(childComplexity), true
+	case "SettlementSourceStateConnection.nodes":
+		if e.ComplexityRoot.SettlementSourceStateConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateConnection.Nodes(childComplexity), true
+	case "SettlementSourceStateConnection.pageInfo":
+		if e.ComplexityRoot.SettlementSourceStateConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateConnection.PageInfo(childComplexity), true
+	case "SettlementSourceStateConnection.totalCount":
+		if e.ComplexityRoot.SettlementSourceStateConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateConnection.TotalCount(childComplexity), true
+
+	case "SettlementSourceStateEdge.cursor":
+		if e.ComplexityRoot.SettlementSourceStateEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateEdge.Cursor(childComplexity), true
+	case "SettlementSourceStateEdge.node":
+		if e.ComplexityRoot.SettlementSourceStateEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettlementSourceStateEdge.Node(childComplexity), true
+
 	case "SignupPayload.result":
 		if e.ComplexityRoot.SignupPayload.Result == nil {
 			break
@@ -6407,6 +7048,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Store.UserShareType(childComplexity), true
 
+	case "StoreConnection.edges":
+		if e.ComplexityRoot.StoreConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConnection.Edges(childComplexity), true
+	case "StoreConnection.nodes":
+		if e.ComplexityRoot.StoreConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConnection.Nodes(childComplexity), true
+	case "StoreConnection.pageInfo":
+		if e.ComplexityRoot.StoreConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConnection.PageInfo(childComplexity), true
+	case "StoreConnection.totalCount":
+		if e.ComplexityRoot.StoreConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConnection.TotalCount(childComplexity), true
+
+	case "StoreEdge.cursor":
+		if e.ComplexityRoot.StoreEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreEdge.Cursor(childComplexity), true
+	case "StoreEdge.node":
+		if e.ComplexityRoot.StoreEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreEdge.Node(childComplexity), true
+
 	case "StoreboxAccount.createdAt":
 		if e.ComplexityRoot.StoreboxAccount.CreatedAt == nil {
 			break
@@ -6437,7 +7116,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StoreboxAccount.GreenProfile(childComplexity), true
-	case "StoreboxAccount.accountId":
+	case "StoreboxAccount.accountId", "StoreboxAccount.id":
 		if e.ComplexityRoot.StoreboxAccount.ID == nil {
 			break
 		}
@@ -6509,6 +7188,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Terms.Body(childComplexity), true
+	case "Terms.id":
+		if e.ComplexityRoot.Terms.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Terms.ID(childComplexity), true
 	case "Terms.lang":
 		if e.ComplexityRoot.Terms.Lang == nil {
 			break
@@ -6865,7 +7550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.User.Cards(childComplexity), true
+		args, err := ec.field_User_cards_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Cards(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "User.cid":
 		if e.ComplexityRoot.User.Cid == nil {
 			break
@@ -6913,7 +7603,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.User.Merchants(childComplexity), true
+		args, err := ec.field_User_merchants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Merchants(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "User.parms":
 		if e.ComplexityRoot.User.Parms == nil {
 			break
@@ -7613,6 +8308,187 @@ extend type Mutation {
   importCheckoutOrders(file: Upload!): ImportCheckoutOrdersPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/connections.graphqls", Input: `# Relay connections of the lists of entities (issue 11). Every list of
+# objects with an identity is a connection: ` + "`" + `first` + "`" + ` (0 to 100, default 20)
+# and ` + "`" + `after` + "`" + ` (an opaque cursor from a page's edges or pageInfo) select a
+# page, ` + "`" + `totalCount` + "`" + ` counts the whole list. A bad ` + "`" + `first` + "`" + ` or ` + "`" + `after` + "`" + ` is a
+# BAD_USER_INPUT error naming the argument. A connection's complexity is
+# its page size times the cost of one item, so lists of lists cost the
+# product of their pages.
+
+type CardEdge {
+  cursor: String!
+  node: Card!
+}
+
+"A page of Card objects."
+type CardConnection {
+  edges: [CardEdge!]!
+  nodes: [Card!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type CompanyEdge {
+  cursor: String!
+  node: Company!
+}
+
+"A page of Company objects."
+type CompanyConnection {
+  edges: [CompanyEdge!]!
+  nodes: [Company!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type StoreEdge {
+  cursor: String!
+  node: Store!
+}
+
+"A page of Store objects."
+type StoreConnection {
+  edges: [StoreEdge!]!
+  nodes: [Store!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type CategoryEdge {
+  cursor: String!
+  node: Category!
+}
+
+"A page of Category objects."
+type CategoryConnection {
+  edges: [CategoryEdge!]!
+  nodes: [Category!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type ProductEdge {
+  cursor: String!
+  node: Product!
+}
+
+"A page of Product objects."
+type ProductConnection {
+  edges: [ProductEdge!]!
+  nodes: [Product!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type DerivedShareEdge {
+  cursor: String!
+  node: DerivedShare!
+}
+
+"A page of DerivedShare objects."
+type DerivedShareConnection {
+  edges: [DerivedShareEdge!]!
+  nodes: [DerivedShare!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type InvoiceEdge {
+  cursor: String!
+  node: Invoice!
+}
+
+"A page of Invoice objects."
+type InvoiceConnection {
+  edges: [InvoiceEdge!]!
+  nodes: [Invoice!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type SettlementSourceStateEdge {
+  cursor: String!
+  node: SettlementSourceState!
+}
+
+"A page of SettlementSourceState objects."
+type SettlementSourceStateConnection {
+  edges: [SettlementSourceStateEdge!]!
+  nodes: [SettlementSourceState!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type NotificationEndpointEdge {
+  cursor: String!
+  node: NotificationEndpoint!
+}
+
+"A page of NotificationEndpoint objects."
+type NotificationEndpointConnection {
+  edges: [NotificationEndpointEdge!]!
+  nodes: [NotificationEndpoint!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type NotificationDeliveryEdge {
+  cursor: String!
+  node: NotificationDelivery!
+}
+
+"A page of NotificationDelivery objects."
+type NotificationDeliveryConnection {
+  edges: [NotificationDeliveryEdge!]!
+  nodes: [NotificationDelivery!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type SentMessageEdge {
+  cursor: String!
+  node: SentMessage!
+}
+
+"A page of SentMessage objects."
+type SentMessageConnection {
+  edges: [SentMessageEdge!]!
+  nodes: [SentMessage!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+type CustomerEdge {
+  cursor: String!
+  node: Customer!
+}
+
+"A page of Customer objects."
+type CustomerConnection {
+  edges: [CustomerEdge!]!
+  nodes: [Customer!]!
+  pageInfo: PageInfo!
+  "How many there are in all, across every page."
+  totalCount: Int!
+}
+
+extend type CampaignConnection {
+  "How many there are in all; null on Query.campaigns, which does not count them."
+  totalCount: Int
+}
+`, BuiltIn: false},
 	{Name: "../schema/live.graphqls", Input: `"""
 Changes as they happen, over graphql-transport-ws (WebSocket, credentials in
 the connection_init payload: ` + "`" + `Authorization` + "`" + `, ` + "`" + `X-Storebox-user-token` + "`" + `) or
@@ -7897,7 +8773,7 @@ extend type Query {
   "How many customers of a store have this e-mail or phone (admins, sellers)."
   customerCheck(storeCode: String!, emailOrPhone: String!): Int!
   "Customers of a store for a POS (sellers, admins)."
-  posCustomerSearch(storeCode: String!, search: PosCustomerSearchInput!): [Customer!]!
+  posCustomerSearch(storeCode: String!, search: PosCustomerSearchInput!, first: Int = 20, after: String): CustomerConnection!
 }
 
 extend type Mutation {
@@ -8302,7 +9178,7 @@ type Category implements Node {
   "Limits the category to one store; null means every store."
   storeNumber: String
   "The category's products, by productId."
-  products: [Product!]!
+  products(first: Int = 20, after: String): ProductConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -8385,15 +9261,15 @@ type BlockedProductConnection {
 
 extend type Merchant {
   "The merchant's companies, by companyId."
-  companies: [Company!]!
+  companies(first: Int = 20, after: String): CompanyConnection!
   "The merchant's stores, by storeId."
-  stores: [Store!]!
+  stores(first: Int = 20, after: String): StoreConnection!
   "The merchant's product categories, by categoryId."
-  categories: [Category!]!
+  categories(first: Int = 20, after: String): CategoryConnection!
   "All of the merchant's campaigns, past ones included, by start."
-  campaigns: [Campaign!]!
+  campaigns(first: Int = 20, after: String): CampaignConnection!
   "The merchant's derived shares, by derivedShareId."
-  derivedShares: [DerivedShare!]!
+  derivedShares(first: Int = 20, after: String): DerivedShareConnection!
 }
 
 # --- inputs ---
@@ -8742,6 +9618,30 @@ extend type Mutation {
   deleteBlockedProduct(productId: ID!): DeleteBlockedProductPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/node.graphqls", Input: `# Node for the objects of the notification, Storebox account and terms
+# contexts (issue 11): each has an identity of its own, so node(id) finds
+# it, with the authorization of its ordinary read path.
+
+extend type NotificationEndpoint implements Node {
+  "The global id: the owner and the notification type."
+  id: ID!
+}
+
+extend type NotificationDelivery implements Node {
+  "The global id of this delivery."
+  id: ID!
+}
+
+extend type StoreboxAccount implements Node {
+  "The global id of the account."
+  id: ID!
+}
+
+extend type Terms implements Node {
+  "The global id: the language and the first day."
+  id: ID!
+}
+`, BuiltIn: false},
 	{Name: "../schema/notify.graphqls", Input: `"The kinds of outbound notifications. Later contexts add theirs."
 enum NotificationType {
   USER_CREATED
@@ -8846,11 +9746,11 @@ type SentMessage {
 
 extend type Query {
   "The caller's notification endpoints. Partners, settlement clients and admins."
-  notificationEndpoints: [NotificationEndpoint!]!
+  notificationEndpoints(first: Int = 20, after: String): NotificationEndpointConnection!
   "The caller's most recent notification deliveries, newest first (at most 100)."
-  notificationDeliveries(first: Int = 20): [NotificationDelivery!]!
+  notificationDeliveries(first: Int = 20, after: String): NotificationDeliveryConnection!
   "Messages sent to a phone number or e-mail address, newest first. Admins."
-  sentMessages(to: String!): [SentMessage!]!
+  sentMessages(to: String!, first: Int = 20, after: String): SentMessageConnection!
 }
 
 extend type Mutation {
@@ -8965,12 +9865,12 @@ extend type Receipt {
 
 extend type User {
   "The merchants the user has receipts from, ordered by merchantId."
-  merchants: [Merchant!]!
+  merchants(first: Int = 20, after: String): MerchantConnection!
 }
 
 extend type Query {
   "The active merchants of a country (ISO 3166-1 alpha-2, any case), ordered by merchantId. Partners, users, settlement clients and admins."
-  supportedMerchants(country: String!): [Merchant!]!
+  supportedMerchants(country: String!, first: Int = 20, after: String): MerchantConnection!
 }
 
 extend type Mutation {
@@ -9006,7 +9906,7 @@ type Receipt implements Node {
   barcode: Barcode
   optionals: ReceiptOptionals!
   "The user's cards that paid for the receipt."
-  matchedCards: [Card!]!
+  matchedCards(first: Int = 20, after: String): CardConnection!
   "Copies made from or to this receipt."
   copyHistory: [ReceiptCopy!]!
   createdAt: DateTime!
@@ -9483,7 +10383,7 @@ type Invoice implements Node {
 type SettleRun implements Node {
   id: ID!
   settlementId: ID!
-  invoices: [Invoice!]!
+  invoices(first: Int = 20, after: String): InvoiceConnection!
 }
 
 "How far settlement has come for one source of a merchant."
@@ -9501,9 +10401,9 @@ type SettlementSourceState implements Node {
 
 extend type Merchant {
   "The merchant's invoices of every settle run, oldest first."
-  invoices: [Invoice!]!
+  invoices(first: Int = 20, after: String): InvoiceConnection!
   "How far settlement has come for each source of the merchant."
-  settlementSourceStates: [SettlementSourceState!]!
+  settlementSourceStates(first: Int = 20, after: String): SettlementSourceStateConnection!
 }
 
 "One raw card transaction, as the card acquirer delivers it."
@@ -9840,7 +10740,7 @@ type User implements Node {
   memberId: String!
   parms: [Parm!]!
   "The user's payment cards, newest first."
-  cards: [Card!]!
+  cards(first: Int = 20, after: String): CardConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
 }
@@ -10141,6 +11041,8 @@ func (ec *executionContext) childFields_CampaignConnection(ctx context.Context, 
 		return ec.fieldContext_CampaignConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CampaignConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CampaignConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignConnection", field.Name)
 }
@@ -10189,6 +11091,30 @@ func (ec *executionContext) childFields_Card(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Card", field.Name)
 }
 
+func (ec *executionContext) childFields_CardConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CardConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CardConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CardConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CardConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CardConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CardEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CardEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CardEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CardEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CardExpiry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "month":
@@ -10227,6 +11153,30 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 		return ec.fieldContext_Category_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
+}
+
+func (ec *executionContext) childFields_CategoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CategoryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CategoryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CategoryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CategoryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CategoryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CategoryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CategoryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CheckoutAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10551,6 +11501,30 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
 
+func (ec *executionContext) childFields_CompanyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CompanyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CompanyConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CompanyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CompanyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CompanyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CompanyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CompanyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompanyEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CopyReceiptPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "receipt":
@@ -10861,6 +11835,30 @@ func (ec *executionContext) childFields_CustomerCompany(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CustomerCompany", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CustomerConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CustomerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerImportItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -11123,6 +12121,30 @@ func (ec *executionContext) childFields_DerivedShare(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DerivedShare", field.Name)
 }
 
+func (ec *executionContext) childFields_DerivedShareConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DerivedShareConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DerivedShareConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DerivedShareConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DerivedShareConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DerivedShareConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DerivedShareEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DerivedShareEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DerivedShareEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DerivedShareEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_EncryptionProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -11225,6 +12247,30 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_created(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvoiceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_InvoiceConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvoiceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvoiceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_InvoiceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_InvoiceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_IssueWhitelabelTypePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11429,8 +12475,34 @@ func (ec *executionContext) childFields_NotificationDelivery(ctx context.Context
 		return ec.fieldContext_NotificationDelivery_updatedAt(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_NotificationDelivery_deliveredAt(ctx, field)
+	case "id":
+		return ec.fieldContext_NotificationDelivery_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_NotificationDeliveryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11445,8 +12517,34 @@ func (ec *executionContext) childFields_NotificationEndpoint(ctx context.Context
 		return ec.fieldContext_NotificationEndpoint_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_NotificationEndpoint_updatedAt(ctx, field)
+	case "id":
+		return ec.fieldContext_NotificationEndpoint_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEndpointConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationEndpointConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_NotificationEndpointConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationEndpointConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationEndpointConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpointConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEndpointEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationEndpointEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationEndpointEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEndpointEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11531,6 +12629,30 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProductConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ProductConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProductConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProductConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProductEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProductEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PublishTermsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11733,6 +12855,30 @@ func (ec *executionContext) childFields_SentMessage(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SentMessage", field.Name)
 }
 
+func (ec *executionContext) childFields_SentMessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SentMessageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SentMessageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SentMessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SentMessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentMessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SentMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SentMessageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SentMessageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SentMessageEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SetCardFrameSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "scaEnabled":
@@ -11933,6 +13079,30 @@ func (ec *executionContext) childFields_SettlementSourceState(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type SettlementSourceState", field.Name)
 }
 
+func (ec *executionContext) childFields_SettlementSourceStateConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SettlementSourceStateConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SettlementSourceStateConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SettlementSourceStateConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SettlementSourceStateConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementSourceStateConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SettlementSourceStateEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SettlementSourceStateEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SettlementSourceStateEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettlementSourceStateEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SignupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "result":
@@ -11975,6 +13145,30 @@ func (ec *executionContext) childFields_Store(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Store", field.Name)
 }
 
+func (ec *executionContext) childFields_StoreConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StoreConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StoreConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StoreConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StoreConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StoreEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StoreEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StoreEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_StoreboxAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accountId":
@@ -11997,6 +13191,8 @@ func (ec *executionContext) childFields_StoreboxAccount(ctx context.Context, fie
 		return ec.fieldContext_StoreboxAccount_language(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_StoreboxAccount_createdAt(ctx, field)
+	case "id":
+		return ec.fieldContext_StoreboxAccount_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StoreboxAccount", field.Name)
 }
@@ -12011,6 +13207,8 @@ func (ec *executionContext) childFields_Terms(ctx context.Context, field graphql
 		return ec.fieldContext_Terms_title(ctx, field)
 	case "body":
 		return ec.fieldContext_Terms_body(ctx, field)
+	case "id":
+		return ec.fieldContext_Terms_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Terms", field.Name)
 }

@@ -132,7 +132,7 @@ type QueryResolver interface {
 	Customers(ctx context.Context, storeCode string, filter *model.CustomerFilter, page *int, perPage *int, sort *string, direction *model.CustomerSortDirection) (*model.CustomerList, error)
 	Customer(ctx context.Context, storeCode string, customerID string) (*loyalty.Customer, error)
 	CustomerCheck(ctx context.Context, storeCode string, emailOrPhone string) (int, error)
-	PosCustomerSearch(ctx context.Context, storeCode string, search model.PosCustomerSearchInput) ([]*loyalty.Customer, error)
+	PosCustomerSearch(ctx context.Context, storeCode string, search model.PosCustomerSearchInput, first *int, after *string) (*model.CustomerConnection, error)
 	CustomerRegistrations(ctx context.Context, storeCode string, interval *loyalty.Interval, lastDays *int) ([]*model.CustomerRegistrations, error)
 	Merchant(ctx context.Context, merchantID string) (*merchant.Merchant, error)
 	Merchants(ctx context.Context, first *int, after *string) (*model.MerchantConnection, error)
@@ -143,10 +143,10 @@ type QueryResolver interface {
 	DerivedShare(ctx context.Context, derivedShareID string) (*merchant.DerivedShare, error)
 	Campaigns(ctx context.Context, first *int, after *string) (*model.CampaignConnection, error)
 	BlockedProducts(ctx context.Context, first *int, after *string) (*model.BlockedProductConnection, error)
-	NotificationEndpoints(ctx context.Context) ([]*notify.Endpoint, error)
-	NotificationDeliveries(ctx context.Context, first *int) ([]*notify.Delivery, error)
-	SentMessages(ctx context.Context, to string) ([]*notify.Message, error)
-	SupportedMerchants(ctx context.Context, country string) ([]*merchant.Merchant, error)
+	NotificationEndpoints(ctx context.Context, first *int, after *string) (*model.NotificationEndpointConnection, error)
+	NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error)
+	SentMessages(ctx context.Context, to string, first *int, after *string) (*model.SentMessageConnection, error)
+	SupportedMerchants(ctx context.Context, country string, first *int, after *string) (*model.MerchantConnection, error)
 	Receipt(ctx context.Context, receiptID string, userID *string) (*receipt.Receipt, error)
 	Settlements(ctx context.Context, filter *settlement.SettlementFilter, first *int, after *string) (*model.SettlementConnection, error)
 	SettlementBatches(ctx context.Context, first *int, after *string) (*model.SettlementBatchConnection, error)
@@ -2046,6 +2046,36 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 		return nil, err
 	}
 	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notificationEndpoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -2068,6 +2098,22 @@ func (ec *executionContext) field_Query_posCustomerSearch_args(ctx context.Conte
 		return nil, err
 	}
 	args["search"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -2104,6 +2150,22 @@ func (ec *executionContext) field_Query_sentMessages_args(ctx context.Context, r
 		return nil, err
 	}
 	args["to"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -2242,6 +2304,22 @@ func (ec *executionContext) field_Query_supportedMerchants_args(ctx context.Cont
 		return nil, err
 	}
 	args["country"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6927,11 +7005,11 @@ func (ec *executionContext) _Query_posCustomerSearch(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().PosCustomerSearch(ctx, fc.Args["storeCode"].(string), fc.Args["search"].(model.PosCustomerSearchInput))
+			return ec.Resolvers.Query().PosCustomerSearch(ctx, fc.Args["storeCode"].(string), fc.Args["search"].(model.PosCustomerSearchInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*loyalty.Customer) graphql.Marshaler {
-			return ec.marshalNCustomer2ᚕᚖloyaltygraphᚋdomainᚋloyaltyᚐCustomerᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerConnection) graphql.Marshaler {
+			return ec.marshalNCustomerConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCustomerConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6944,7 +7022,7 @@ func (ec *executionContext) fieldContext_Query_posCustomerSearch(ctx context.Con
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Customer(ctx, field)
+			return ec.childFields_CustomerConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -7410,25 +7488,37 @@ func (ec *executionContext) _Query_notificationEndpoints(ctx context.Context, fi
 			return ec.fieldContext_Query_notificationEndpoints(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().NotificationEndpoints(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NotificationEndpoints(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*notify.Endpoint) graphql.Marshaler {
-			return ec.marshalNNotificationEndpoint2ᚕᚖloyaltygraphᚋdomainᚋnotifyᚐEndpointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationEndpointConnection) graphql.Marshaler {
+			return ec.marshalNNotificationEndpointConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐNotificationEndpointConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_notificationEndpoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_notificationEndpoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NotificationEndpoint(ctx, field)
+			return ec.childFields_NotificationEndpointConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notificationEndpoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7443,11 +7533,11 @@ func (ec *executionContext) _Query_notificationDeliveries(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NotificationDeliveries(ctx, fc.Args["first"].(*int))
+			return ec.Resolvers.Query().NotificationDeliveries(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*notify.Delivery) graphql.Marshaler {
-			return ec.marshalNNotificationDelivery2ᚕᚖloyaltygraphᚋdomainᚋnotifyᚐDeliveryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐNotificationDeliveryConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7460,7 +7550,7 @@ func (ec *executionContext) fieldContext_Query_notificationDeliveries(ctx contex
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NotificationDelivery(ctx, field)
+			return ec.childFields_NotificationDeliveryConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -7487,11 +7577,11 @@ func (ec *executionContext) _Query_sentMessages(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SentMessages(ctx, fc.Args["to"].(string))
+			return ec.Resolvers.Query().SentMessages(ctx, fc.Args["to"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*notify.Message) graphql.Marshaler {
-			return ec.marshalNSentMessage2ᚕᚖloyaltygraphᚋdomainᚋnotifyᚐMessageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SentMessageConnection) graphql.Marshaler {
+			return ec.marshalNSentMessageConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐSentMessageConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7504,7 +7594,7 @@ func (ec *executionContext) fieldContext_Query_sentMessages(ctx context.Context,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SentMessage(ctx, field)
+			return ec.childFields_SentMessageConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -7531,11 +7621,11 @@ func (ec *executionContext) _Query_supportedMerchants(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SupportedMerchants(ctx, fc.Args["country"].(string))
+			return ec.Resolvers.Query().SupportedMerchants(ctx, fc.Args["country"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Merchant) graphql.Marshaler {
-			return ec.marshalNMerchant2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐMerchantᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MerchantConnection) graphql.Marshaler {
+			return ec.marshalNMerchantConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐMerchantConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7548,7 +7638,7 @@ func (ec *executionContext) fieldContext_Query_supportedMerchants(ctx context.Co
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Merchant(ctx, field)
+			return ec.childFields_MerchantConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -8416,6 +8506,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._TransactionBatch(ctx, sel, obj)
+	case merchant.Terms:
+		return ec._Terms(ctx, sel, &obj)
+	case *merchant.Terms:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Terms(ctx, sel, obj)
+	case user.Account:
+		return ec._StoreboxAccount(ctx, sel, &obj)
+	case *user.Account:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._StoreboxAccount(ctx, sel, obj)
 	case merchant.Shop:
 		return ec._Store(ctx, sel, &obj)
 	case *merchant.Shop:
@@ -8465,6 +8569,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Product(ctx, sel, obj)
+	case notify.Endpoint:
+		return ec._NotificationEndpoint(ctx, sel, &obj)
+	case *notify.Endpoint:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NotificationEndpoint(ctx, sel, obj)
+	case notify.Delivery:
+		return ec._NotificationDelivery(ctx, sel, &obj)
+	case *notify.Delivery:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NotificationDelivery(ctx, sel, obj)
 	case merchant.Merchant:
 		return ec._Merchant(ctx, sel, &obj)
 	case *merchant.Merchant:

@@ -25,6 +25,8 @@ type InvoiceResolver interface {
 }
 type SettleRunResolver interface {
 	ID(ctx context.Context, obj *gqltypes.SettleRun) (string, error)
+
+	Invoices(ctx context.Context, obj *gqltypes.SettleRun, first *int, after *string) (*model.InvoiceConnection, error)
 }
 type SettlementResolver interface {
 	ID(ctx context.Context, obj *settlement.Settlement) (string, error)
@@ -63,6 +65,28 @@ type TransactionBatchResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_SettleRun_invoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_SettlementBatch_settlements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -574,25 +598,37 @@ func (ec *executionContext) _SettleRun_invoices(ctx context.Context, field graph
 			return ec.fieldContext_SettleRun_invoices(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Invoices, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SettleRun().Invoices(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*settlement.Invoice) graphql.Marshaler {
-			return ec.marshalNInvoice2ᚕᚖloyaltygraphᚋdomainᚋsettlementᚐInvoiceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+			return ec.marshalNInvoiceConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐInvoiceConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SettleRun_invoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_SettleRun_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "SettleRun",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Invoice(ctx, field)
+			return ec.childFields_InvoiceConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SettleRun_invoices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3044,10 +3080,11 @@ func (ec *executionContext) _SettleRun(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "invoices":
-			out.Values[i] = ec._SettleRun_invoices(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SettleRun_invoices(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -23,6 +23,8 @@ type StoreboxAccountResolver interface {
 	MobileNumber(ctx context.Context, obj *user.Account) (*string, error)
 
 	Language(ctx context.Context, obj *user.Account) (*string, error)
+
+	ID(ctx context.Context, obj *user.Account) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -756,6 +758,29 @@ func (ec *executionContext) _StoreboxAccount_createdAt(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_StoreboxAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StoreboxAccount", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _StoreboxAccount_id(ctx context.Context, field graphql.CollectedField, obj *user.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreboxAccount_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StoreboxAccount().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StoreboxAccount_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreboxAccount", field, true, true, "ID")
 }
 
 func (ec *executionContext) _UpdateStoreboxUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UpdateStoreboxUserPayload) (ret graphql.Marshaler) {
@@ -1753,7 +1778,7 @@ func (ec *executionContext) _LinkStoreboxUserPayload(ctx context.Context, sel as
 	return out
 }
 
-var storeboxAccountImplementors = []string{"StoreboxAccount"}
+var storeboxAccountImplementors = []string{"StoreboxAccount", "Node"}
 
 func (ec *executionContext) _StoreboxAccount(ctx context.Context, sel ast.SelectionSet, obj *user.Account) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storeboxAccountImplementors)
@@ -1817,6 +1842,12 @@ func (ec *executionContext) _StoreboxAccount(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StoreboxAccount_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -18,6 +18,10 @@ import (
 
 // region    ************************** generated!.gotpl **************************
 
+type TermsResolver interface {
+	ID(ctx context.Context, obj *merchant.Terms) (string, error)
+}
+
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
@@ -182,6 +186,29 @@ func (ec *executionContext) fieldContext_Terms_body(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Terms", field, false, false, "String")
 }
 
+func (ec *executionContext) _Terms_id(ctx context.Context, field graphql.CollectedField, obj *merchant.Terms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Terms_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Terms().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Terms_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Terms", field, true, true, "ID")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -295,7 +322,7 @@ func (ec *executionContext) _PublishTermsPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
-var termsImplementors = []string{"Terms"}
+var termsImplementors = []string{"Terms", "Node"}
 
 func (ec *executionContext) _Terms(ctx context.Context, sel ast.SelectionSet, obj *merchant.Terms) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, termsImplementors)
@@ -309,23 +336,29 @@ func (ec *executionContext) _Terms(ctx context.Context, sel ast.SelectionSet, ob
 		case "lang":
 			out.Values[i] = ec._Terms_lang(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "validFrom":
 			out.Values[i] = ec._Terms_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._Terms_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "body":
 			out.Values[i] = ec._Terms_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Terms_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

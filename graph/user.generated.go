@@ -6,7 +6,6 @@ import (
 	"context"
 	"loyaltygraph/domain/card"
 	"loyaltygraph/domain/loyalty"
-	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
 	"math"
@@ -40,10 +39,10 @@ type UserResolver interface {
 
 	PendingPhoneNumber(ctx context.Context, obj *user.User) (*string, error)
 
-	Cards(ctx context.Context, obj *user.User) ([]*user.Card, error)
+	Cards(ctx context.Context, obj *user.User, first *int, after *string) (*model.CardConnection, error)
 
 	Loyalty(ctx context.Context, obj *user.User) (*loyalty.Customer, error)
-	Merchants(ctx context.Context, obj *user.User) ([]*merchant.Merchant, error)
+	Merchants(ctx context.Context, obj *user.User, first *int, after *string) (*model.MerchantConnection, error)
 	Receipts(ctx context.Context, obj *user.User, filter *model.ReceiptFilter, orderBy *model.ReceiptOrder, first *int, after *string) (*model.ReceiptConnection, error)
 
 	UserIDType(ctx context.Context, obj *user.User) (*string, error)
@@ -53,6 +52,50 @@ type UserResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_User_cards_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_User_merchants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
 
 func (ec *executionContext) field_User_receipts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1161,25 +1204,37 @@ func (ec *executionContext) _User_cards(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_cards(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().Cards(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Cards(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*user.Card) graphql.Marshaler {
-			return ec.marshalNCard2ᚕᚖloyaltygraphᚋdomainᚋuserᚐCardᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CardConnection) graphql.Marshaler {
+			return ec.marshalNCardConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐCardConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_cards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_cards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Card(ctx, field)
+			return ec.childFields_CardConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_cards_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1271,25 +1326,37 @@ func (ec *executionContext) _User_merchants(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_merchants(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.User().Merchants(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Merchants(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*merchant.Merchant) graphql.Marshaler {
-			return ec.marshalNMerchant2ᚕᚖloyaltygraphᚋdomainᚋmerchantᚐMerchantᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MerchantConnection) graphql.Marshaler {
+			return ec.marshalNMerchantConnection2ᚖloyaltygraphᚋgraphᚋmodelᚐMerchantConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_merchants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_merchants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Merchant(ctx, field)
+			return ec.childFields_MerchantConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_merchants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -119,3 +119,18 @@ func withoutTotal[T any](fetch func(offset, limit int) ([]T, error)) func(offset
 		return list, total, nil
 	}
 }
+
+// whole adapts a list that is read whole (a dataloader's, or a short list
+// of one owner's) to connect: load runs only once the arguments are
+// known to be good, and the page is cut from it; the total is its length.
+func whole[T any](load func() ([]T, error)) func(offset, limit int) ([]T, int, error) {
+	return func(offset, limit int) ([]T, int, error) {
+		list, err := load()
+		if err != nil {
+			return nil, 0, err
+		}
+		total := len(list)
+		start := min(offset, total)
+		return list[start:min(start+limit, total)], total, nil
+	}
+}

@@ -226,13 +226,25 @@ func (r *queryResolver) CustomerCheck(ctx context.Context, storeCode string, ema
 	return r.LoyaltyOps.Check(ctx, storeCode, emailOrPhone)
 }
 
-func (r *queryResolver) PosCustomerSearch(ctx context.Context, storeCode string, search model.PosCustomerSearchInput) ([]*loyalty.Customer, error) {
+func (r *queryResolver) PosCustomerSearch(ctx context.Context, storeCode string, search model.PosCustomerSearchInput, first *int, after *string) (*model.CustomerConnection, error) {
 	f, err := posSearch(search)
 	if err != nil {
 		return nil, err
 	}
-	cs, _, err := r.LoyaltyOps.SearchPOS(ctx, storeCode, f)
-	return cs, err
+	c, err := connect(ctx, first, after, func(offset, limit int) ([]*loyalty.Customer, int, error) {
+		f.Offset, f.Limit = offset, max(limit, 1)
+		list, total, err := r.LoyaltyOps.SearchPOS(ctx, storeCode, f)
+		if limit == 0 && err == nil {
+			list = nil // first: 0 asks for the total alone
+		}
+		return list, total, err
+	}, func(cursor string, n *loyalty.Customer) model.CustomerEdge {
+		return model.CustomerEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *queryResolver) CustomerRegistrations(ctx context.Context, storeCode string, interval *loyalty.Interval, lastDays *int) ([]*model.CustomerRegistrations, error) {

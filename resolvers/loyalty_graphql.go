@@ -110,11 +110,8 @@ func customerFilter(in *model.CustomerFilter, page, perPage *int, sort *string, 
 	return f, nil
 }
 
-// posSearchLimit caps the customers a POS search returns.
-const posSearchLimit = 50
-
 func posSearch(in model.PosCustomerSearchInput) (loyalty.Filter, error) {
-	f := loyalty.Filter{Limit: posSearchLimit}
+	f := loyalty.Filter{}
 	given := false
 	for _, p := range []struct {
 		in  *string

@@ -26,8 +26,16 @@ func (r *categoryResolver) ID(ctx context.Context, obj *merchant.Category) (stri
 	return GlobalID(typeCategory, obj.ID), nil
 }
 
-func (r *categoryResolver) Products(ctx context.Context, obj *merchant.Category) ([]*merchant.Product, error) {
-	return r.loaders(ctx).Products.Load(ctx, obj.ID)
+func (r *categoryResolver) Products(ctx context.Context, obj *merchant.Category, first *int, after *string) (*model.ProductConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Product, error) {
+		return r.loaders(ctx).Products.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Product) model.ProductEdge {
+		return model.ProductEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProductConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *companyResolver) ID(ctx context.Context, obj *merchant.Company) (string, error) {
@@ -42,24 +50,64 @@ func (r *merchantResolver) ID(ctx context.Context, obj *merchant.Merchant) (stri
 	return GlobalID(typeMerchant, obj.ID), nil
 }
 
-func (r *merchantResolver) Companies(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Company, error) {
-	return r.loaders(ctx).Companies.Load(ctx, obj.ID)
+func (r *merchantResolver) Companies(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CompanyConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Company, error) {
+		return r.loaders(ctx).Companies.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Company) model.CompanyEdge {
+		return model.CompanyEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CompanyConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
-func (r *merchantResolver) Stores(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Shop, error) {
-	return r.loaders(ctx).Stores.Load(ctx, obj.ID)
+func (r *merchantResolver) Stores(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.StoreConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Shop, error) {
+		return r.loaders(ctx).Stores.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Shop) model.StoreEdge {
+		return model.StoreEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.StoreConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
-func (r *merchantResolver) Categories(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Category, error) {
-	return r.loaders(ctx).Categories.Load(ctx, obj.ID)
+func (r *merchantResolver) Categories(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CategoryConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Category, error) {
+		return r.loaders(ctx).Categories.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Category) model.CategoryEdge {
+		return model.CategoryEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CategoryConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
-func (r *merchantResolver) Campaigns(ctx context.Context, obj *merchant.Merchant) ([]*merchant.Campaign, error) {
-	return r.loaders(ctx).Campaigns.Load(ctx, obj.ID)
+func (r *merchantResolver) Campaigns(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.CampaignConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Campaign, error) {
+		return r.loaders(ctx).Campaigns.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Campaign) model.CampaignEdge {
+		return model.CampaignEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CampaignConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: &c.Total}, nil
 }
 
-func (r *merchantResolver) DerivedShares(ctx context.Context, obj *merchant.Merchant) ([]*merchant.DerivedShare, error) {
-	return r.loaders(ctx).DerivedShares.Load(ctx, obj.ID)
+func (r *merchantResolver) DerivedShares(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.DerivedShareConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.DerivedShare, error) {
+		return r.loaders(ctx).DerivedShares.Load(ctx, obj.ID)
+	}), func(cursor string, n *merchant.DerivedShare) model.DerivedShareEdge {
+		return model.DerivedShareEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.DerivedShareConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *mutationResolver) CreateMerchant(ctx context.Context, input model.CreateMerchantInput) (*model.CreateMerchantPayload, error) {

@@ -147,7 +147,7 @@ func (r *Resolver) nodeFinder(typ string) func(context.Context, []string) (map[s
 	case typeCustomer:
 		return r.findCustomers
 	}
-	return nil
+	return r.moreNodeFinder(typ)
 }
 
 // keyed indexes a list by id; every object of the list is a candidate.
@@ -171,9 +171,9 @@ func eachNode[T any](get func(context.Context, string) (*T, error)) func(context
 		for _, id := range ids {
 			v, err := get(ctx, id)
 			switch c := errs.CodeOf(err); {
-			case err == nil:
+			case err == nil && v != nil:
 				found[id] = v
-			case c == errs.NotFound || c == errs.Invalid:
+			case err == nil, c == errs.NotFound || c == errs.Invalid:
 			default:
 				return nil, err
 			}

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"loyaltygraph/app/notifications"
 	"loyaltygraph/domain/notify"
 	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
@@ -60,24 +61,51 @@ func (r *notificationDeliveryResolver) LastError(ctx context.Context, obj *notif
 	return &obj.LastError, nil
 }
 
-func (r *queryResolver) NotificationEndpoints(ctx context.Context) ([]*notify.Endpoint, error) {
-	return r.NotifyOps.Endpoints(ctx)
-}
-
-func (r *queryResolver) NotificationDeliveries(ctx context.Context, first *int) ([]*notify.Delivery, error) {
-	limit := 20
-	if first != nil {
-		limit = *first
+func (r *queryResolver) NotificationEndpoints(ctx context.Context, first *int, after *string) (*model.NotificationEndpointConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*notify.Endpoint, error) {
+		return r.NotifyOps.Endpoints(ctx)
+	}), func(cursor string, n *notify.Endpoint) model.NotificationEndpointEdge {
+		return model.NotificationEndpointEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return r.NotifyOps.Deliveries(ctx, limit)
+	return &model.NotificationEndpointConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
-func (r *queryResolver) SentMessages(ctx context.Context, to string) ([]*notify.Message, error) {
-	return r.NotifyOps.SentMessages(ctx, to)
+func (r *queryResolver) NotificationDeliveries(ctx context.Context, first *int, after *string) (*model.NotificationDeliveryConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*notify.Delivery, error) {
+		return r.NotifyOps.Deliveries(ctx, notifications.MaxDeliveries)
+	}), func(cursor string, n *notify.Delivery) model.NotificationDeliveryEdge {
+		return model.NotificationDeliveryEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.NotificationDeliveryConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
+}
+
+func (r *queryResolver) SentMessages(ctx context.Context, to string, first *int, after *string) (*model.SentMessageConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*notify.Message, error) {
+		return r.NotifyOps.SentMessages(ctx, to)
+	}), func(cursor string, n *notify.Message) model.SentMessageEdge {
+		return model.SentMessageEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SentMessageConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *Resolver) NotificationDelivery() graph.NotificationDeliveryResolver {
 	return &notificationDeliveryResolver{r}
 }
 
-type notificationDeliveryResolver struct{ *Resolver }
+func (r *Resolver) NotificationEndpoint() graph.NotificationEndpointResolver {
+	return &notificationEndpointResolver{r}
+}
+
+type (
+	notificationDeliveryResolver struct{ *Resolver }
+	notificationEndpointResolver struct{ *Resolver }
+)

@@ -20,7 +20,7 @@ import (
 // instead of field by field. The merchant list with its stores
 //
 //	{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus
-//	    stores { storeId storeNumber name userShare providerShare } } } }
+//	    stores(first: 10) { nodes { storeId storeNumber name userShare providerShare } } } } }
 //
 // asks gqlgen's executor for thousands of field contexts, goroutines and
 // marshalers, one per field of every element; planned, it is the same two
@@ -31,7 +31,8 @@ import (
 // Plan accepts only operations it can answer byte for byte like the
 // general path (TestPlannedMatchesGeneralPath compares them): one root
 // field, Query.merchants, whose selections are plain fields of the
-// connection, Merchant and Store listed below, with aliases but without
+// connections, Merchant and Store listed below (Merchant.stores once, with
+// its first and after), with aliases but without
 // fragments, directives or a repeated response key. Anything else, and any
 // error or odd value at run time, goes down the general path, which then
 // presents the error as usual. The request limits, persisted queries,
@@ -112,6 +113,10 @@ type merchantsPlan struct {
 	conn        []plannedField
 	withStores  bool
 	needsTotals bool
+	// storesFirst and storesAfter select the page of each merchant's
+	// stores.
+	storesFirst *int
+	storesAfter *string
 }
 
 // plannedRuns counts the operations answered by a plan (tests check that
@@ -167,28 +172,8 @@ func compileMerchants(oc *graphql.OperationContext) *merchantsPlan {
 		return nil
 	}
 	p := &merchantsPlan{rootKey: root.Alias}
-	args := root.ArgumentMap(oc.Variables)
-	for name, v := range args {
-		switch name {
-		case "first":
-			if v != nil {
-				n, err := graphql.UnmarshalInt(v)
-				if err != nil {
-					return nil
-				}
-				p.first = &n
-			}
-		case "after":
-			if v != nil {
-				s, ok := v.(string)
-				if !ok {
-					return nil
-				}
-				p.after = &s
-			}
-		default:
-			return nil
-		}
+	if p.first, p.after, ok = pageArgs(root, oc.Variables); !ok {
+		return nil
 	}
 	conn, ok := compileSelection(root.SelectionSet, "MerchantConnection", connectionFields, func(f *ast.Field, k plannedKind) ([]plannedField, string, bool) {
 		switch k {
@@ -197,9 +182,26 @@ func compileMerchants(oc *graphql.OperationContext) *merchantsPlan {
 				if k != pkStores {
 					return nil, "", true
 				}
+				if p.withStores {
+					return nil, "", false // one window of stores per plan
+				}
 				p.withStores = true
-				sub, ok := compileSelection(f.SelectionSet, "Store", storeFields, nil)
-				return sub, "Store", ok
+				var argsOK bool
+				if p.storesFirst, p.storesAfter, argsOK = pageArgs(f, oc.Variables); !argsOK {
+					return nil, "", false
+				}
+				sub, ok := compileSelection(f.SelectionSet, "StoreConnection", connectionFields, func(f *ast.Field, k plannedKind) ([]plannedField, string, bool) {
+					switch k {
+					case pkNodes:
+						sub, ok := compileSelection(f.SelectionSet, "Store", storeFields, nil)
+						return sub, "Store", ok
+					case pkPageInfo:
+						sub, ok := compileSelection(f.SelectionSet, "PageInfo", pageInfoFields, nil)
+						return sub, "PageInfo", ok
+					}
+					return nil, "", true
+				})
+				return sub, "StoreConnection", ok
 			})
 			return sub, "Merchant", ok
 		case pkPageInfo:
@@ -218,6 +220,34 @@ func compileMerchants(oc *graphql.OperationContext) *merchantsPlan {
 	return p
 }
 
+// pageArgs reads a connection field's first and after; ok is false when
+// it has other arguments or values of another type.
+func pageArgs(f *ast.Field, vars map[string]any) (first *int, after *string, ok bool) {
+	for name, v := range f.ArgumentMap(vars) {
+		switch name {
+		case "first":
+			if v != nil {
+				n, err := graphql.UnmarshalInt(v)
+				if err != nil {
+					return nil, nil, false
+				}
+				first = &n
+			}
+		case "after":
+			if v != nil {
+				s, isString := v.(string)
+				if !isString {
+					return nil, nil, false
+				}
+				after = &s
+			}
+		default:
+			return nil, nil, false
+		}
+	}
+	return first, after, true
+}
+
 // compileSelection compiles the plain fields of one selection set on
 // typeName; object fields compile their own selection through nested.
 func compileSelection(set ast.SelectionSet, typeName string, known map[string]plannedKind,
@@ -229,13 +259,13 @@ func compileSelection(set ast.SelectionSet, typeName string, known map[string]pl
 	seen := make(map[string]bool, len(set))
 	for i, sel := range set {
 		f, ok := sel.(*ast.Field)
-		if !ok || len(f.Directives) > 0 || len(f.Arguments) > 0 || seen[f.Alias] ||
+		if !ok || len(f.Directives) > 0 || seen[f.Alias] ||
 			f.ObjectDefinition == nil || f.ObjectDefinition.Name != typeName {
 			return nil, false
 		}
 		seen[f.Alias] = true
 		k, ok := known[f.Name]
-		if !ok {
+		if !ok || (len(f.Arguments) > 0 && k != pkStores) {
 			return nil, false
 		}
 		pf := plannedField{key: strconv.Quote(f.Alias) + ":", kind: k, typename: typeName}
@@ -276,6 +306,12 @@ func (r *Resolver) runMerchants(ctx context.Context, p *merchantsPlan) ([]byte, 
 		return nil, err
 	}
 	var stores map[string][]*merchant.Shop
+	w := plannedWriter{}
+	if p.withStores {
+		if w.storesOffset, w.storesLimit, err = pageWindow(p.storesFirst, p.storesAfter); err != nil {
+			return nil, err
+		}
+	}
 	if p.withStores && len(list) > 0 {
 		ids := make([]string, len(list))
 		for i, m := range list {
@@ -308,7 +344,7 @@ func (r *Resolver) runMerchants(ctx context.Context, p *merchantsPlan) ([]byte, 
 			plannedBuffers.Put(buf)
 		}
 	}()
-	w := plannedWriter{buf: buf}
+	w.buf = buf
 	buf.WriteString(`{`)
 	buf.WriteString(strconv.Quote(p.rootKey))
 	buf.WriteString(`:{`)
@@ -342,6 +378,9 @@ func (r *Resolver) runMerchants(ctx context.Context, p *merchantsPlan) ([]byte, 
 type plannedWriter struct {
 	buf     *bytes.Buffer
 	scratch [64]byte
+	// storesOffset and storesLimit are the window of each merchant's
+	// stores.
+	storesOffset, storesLimit int
 }
 
 func (w *plannedWriter) pageInfo(sel []plannedField, offset, count, total int) {
@@ -391,8 +430,34 @@ func (w *plannedWriter) merchant(sel []plannedField, m *merchant.Merchant, store
 				return false
 			}
 		case pkStores:
+			if !w.stores(f.sub, stores[m.ID]) {
+				return false
+			}
+		}
+	}
+	w.buf.WriteByte('}')
+	return true
+}
+
+// stores writes the window of all, one merchant's stores, as a
+// StoreConnection.
+func (w *plannedWriter) stores(sel []plannedField, all []*merchant.Shop) bool {
+	total := len(all)
+	start := min(w.storesOffset, total)
+	page := all[start:min(start+w.storesLimit, total)]
+	w.buf.WriteByte('{')
+	for _, f := range sel {
+		w.buf.WriteString(f.key)
+		switch f.kind {
+		case pkTypename:
+			w.str("StoreConnection")
+		case pkTotalCount:
+			w.buf.WriteString(strconv.Itoa(total))
+		case pkPageInfo:
+			w.pageInfo(f.sub, w.storesOffset, len(page), total)
+		case pkNodes:
 			w.buf.WriteByte('[')
-			for i, s := range stores[m.ID] {
+			for i, s := range page {
 				if i > 0 {
 					w.buf.WriteByte(',')
 				}

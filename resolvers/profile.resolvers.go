@@ -60,8 +60,16 @@ func (r *mutationResolver) CreateMarketingMessage(ctx context.Context, input mod
 	})
 }
 
-func (r *queryResolver) SupportedMerchants(ctx context.Context, country string) ([]*merchant.Merchant, error) {
-	return r.ProfileOps.Supported(ctx, country)
+func (r *queryResolver) SupportedMerchants(ctx context.Context, country string, first *int, after *string) (*model.MerchantConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Merchant, error) {
+		return r.ProfileOps.Supported(ctx, country)
+	}), func(cursor string, n *merchant.Merchant) model.MerchantEdge {
+		return model.MerchantEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.MerchantConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *receiptResolver) MarketingMessage(ctx context.Context, obj *receipt.Receipt) (*model.MarketingMessage, error) {
@@ -72,6 +80,14 @@ func (r *receiptResolver) MarketingMessage(ctx context.Context, obj *receipt.Rec
 	return r.messageOf(m, obj.ID), nil
 }
 
-func (r *userResolver) Merchants(ctx context.Context, obj *user.User) ([]*merchant.Merchant, error) {
-	return r.ReceiptOps.UserMerchants(ctx, obj.ID)
+func (r *userResolver) Merchants(ctx context.Context, obj *user.User, first *int, after *string) (*model.MerchantConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*merchant.Merchant, error) {
+		return r.ReceiptOps.UserMerchants(ctx, obj.ID)
+	}), func(cursor string, n *merchant.Merchant) model.MerchantEdge {
+		return model.MerchantEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.MerchantConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }

@@ -84,22 +84,16 @@ func (r *receiptResolver) Optionals(ctx context.Context, obj *receipt.Receipt) (
 		ExternalReceiptID: obj.ExternalID, ExternalReceiptIDType: obj.ExternalIDType}, nil
 }
 
-func (r *receiptResolver) MatchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error) {
-	ids := make([]string, len(obj.MatchedCards))
-	for i, c := range obj.MatchedCards {
-		ids[i] = c.CardID
-	}
-	cards, err := r.loaders(ctx).Cards.LoadAll(ctx, ids)
+func (r *receiptResolver) MatchedCards(ctx context.Context, obj *receipt.Receipt, first *int, after *string) (*model.CardConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*user.Card, error) {
+		return r.matchedCards(ctx, obj)
+	}), func(cursor string, n *user.Card) model.CardEdge {
+		return model.CardEdge{Cursor: cursor, Node: n}
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := []*user.Card{}
-	for _, c := range cards {
-		if c != nil {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return &model.CardConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *receiptResolver) PDFURL(ctx context.Context, obj *receipt.Receipt) (string, error) {

@@ -5,6 +5,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/receipt"
+	"loyaltygraph/domain/user"
 	"loyaltygraph/graph/model"
 	"loyaltygraph/resolvers/gqltypes"
 )
@@ -99,4 +100,24 @@ func ingestInput(in model.IngestReceiptInput) receipt.Input {
 		out.Customer = &receipt.Customer{UserIDType: c.UserIDType, CID: c.Cid}
 	}
 	return out
+}
+
+// matchedCards loads the cards a receipt matched that still exist, through
+// the per-request card loader.
+func (r *Resolver) matchedCards(ctx context.Context, obj *receipt.Receipt) ([]*user.Card, error) {
+	ids := make([]string, len(obj.MatchedCards))
+	for i, c := range obj.MatchedCards {
+		ids[i] = c.CardID
+	}
+	cards, err := r.loaders(ctx).Cards.LoadAll(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []*user.Card{}
+	for _, c := range cards {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

@@ -21,16 +21,28 @@ func (r *invoiceResolver) ID(ctx context.Context, obj *settlement.Invoice) (stri
 	return GlobalID(typeInvoice, invoiceNativeID(obj)), nil
 }
 
-func (r *merchantResolver) Invoices(ctx context.Context, obj *merchant.Merchant) ([]*settlement.Invoice, error) {
-	list, err := r.loaders(ctx).Invoices.Load(ctx, obj.ID)
-	if list == nil && err == nil {
-		list = []*settlement.Invoice{}
+func (r *merchantResolver) Invoices(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.InvoiceConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*settlement.Invoice, error) {
+		return r.loaders(ctx).Invoices.Load(ctx, obj.ID)
+	}), func(cursor string, n *settlement.Invoice) model.InvoiceEdge {
+		return model.InvoiceEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
 	}
-	return list, err
+	return &model.InvoiceConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
-func (r *merchantResolver) SettlementSourceStates(ctx context.Context, obj *merchant.Merchant) ([]*settlement.SourceState, error) {
-	return r.loaders(ctx).SourceStates.Load(ctx, obj.ID)
+func (r *merchantResolver) SettlementSourceStates(ctx context.Context, obj *merchant.Merchant, first *int, after *string) (*model.SettlementSourceStateConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*settlement.SourceState, error) {
+		return r.loaders(ctx).SourceStates.Load(ctx, obj.ID)
+	}), func(cursor string, n *settlement.SourceState) model.SettlementSourceStateEdge {
+		return model.SettlementSourceStateEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SettlementSourceStateConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *mutationResolver) IngestTransactions(ctx context.Context, transactions []*settlement.RawTransaction) (*model.IngestTransactionsPayload, error) {
@@ -104,6 +116,18 @@ func (r *queryResolver) SettleRun(ctx context.Context, settlementID string) (*gq
 
 func (r *settleRunResolver) ID(ctx context.Context, obj *gqltypes.SettleRun) (string, error) {
 	return GlobalID(typeSettleRun, obj.SettlementID), nil
+}
+
+func (r *settleRunResolver) Invoices(ctx context.Context, obj *gqltypes.SettleRun, first *int, after *string) (*model.InvoiceConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*settlement.Invoice, error) {
+		return obj.Invoices, nil
+	}), func(cursor string, n *settlement.Invoice) model.InvoiceEdge {
+		return model.InvoiceEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.InvoiceConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *settlementResolver) ID(ctx context.Context, obj *settlement.Settlement) (string, error) {

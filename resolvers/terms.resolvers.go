@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/graph"
 	"loyaltygraph/graph/model"
 	"time"
 )
@@ -22,3 +23,7 @@ func (r *mutationResolver) PublishTerms(ctx context.Context, input model.Publish
 func (r *queryResolver) Terms(ctx context.Context, lang *string, date *time.Time) (*merchant.Terms, error) {
 	return nullIfNotFound(r.TermsOps.Find(ctx, deref(lang), date))
 }
+
+func (r *Resolver) Terms() graph.TermsResolver { return &termsResolver{r} }
+
+type termsResolver struct{ *Resolver }

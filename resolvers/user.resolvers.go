@@ -168,8 +168,16 @@ func (r *userResolver) PendingPhoneNumber(ctx context.Context, obj *user.User) (
 	return &obj.PendingPhone, nil
 }
 
-func (r *userResolver) Cards(ctx context.Context, obj *user.User) ([]*user.Card, error) {
-	return r.UserOps.Cards(ctx, obj)
+func (r *userResolver) Cards(ctx context.Context, obj *user.User, first *int, after *string) (*model.CardConnection, error) {
+	c, err := connect(ctx, first, after, whole(func() ([]*user.Card, error) {
+		return r.UserOps.Cards(ctx, obj)
+	}), func(cursor string, n *user.Card) model.CardEdge {
+		return model.CardEdge{Cursor: cursor, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CardConnection{Edges: c.Edges, Nodes: c.Nodes, PageInfo: c.PageInfo, TotalCount: c.Total}, nil
 }
 
 func (r *Resolver) Card() graph.CardResolver { return &cardResolver{r} }

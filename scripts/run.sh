@@ -13,6 +13,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
+# Ctrl-C is how a person stops `make run`, and should end it with status 0.
+# GNU make re-raises a SIGINT it receives itself (exit 130) whatever its
+# recipe does, so on a terminal this script runs again in a process group of
+# its own that job control makes the terminal's foreground group: Ctrl-C
+# then reaches this script (which stops everything cleanly) and not make.
+if [[ -t 0 && -z "${LG_RUN_FOREGROUND:-}" ]]; then
+    set -m
+    LG_RUN_FOREGROUND=1 bash "${BASH_SOURCE[0]}" "$@"
+    exit $?
+fi
+
 LOCAL="${LG_LOCAL_DIR:-$ROOT/.local}"
 BIN="$LOCAL/bin/loyaltygraph"
 
@@ -25,7 +36,8 @@ T0=$SECONDS
 # ---- the listen address, before anything slow -----------------------------------
 export HTTP_ADDR="${HTTP_ADDR:-:8080}"
 HTTP_PORT="${HTTP_ADDR##*:}"
-[[ "$HTTP_PORT" =~ ^[0-9]+$ ]] || die "cannot parse the port of HTTP_ADDR=$HTTP_ADDR (use :PORT or HOST:PORT)"
+[[ "$HTTP_ADDR" == *:* && "$HTTP_PORT" =~ ^[0-9]+$ ]] ||
+    die "HTTP_ADDR=$HTTP_ADDR is not an address: use :PORT or HOST:PORT, such as HTTP_ADDR=:9090 make run"
 port_busy() { # PORT: is something listening on it (any address)?
     if command -v ss >/dev/null 2>&1; then
         [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
@@ -44,11 +56,13 @@ chmod 755 "$LOCAL"
 
 STARTED_SERVICES=0
 SERVER_PID=""
+TICKER=""
 
 cleanup() {
     local rc=$?
     trap - EXIT
     trap '' INT TERM HUP # finish cleaning up even if signalled again (make re-sends SIGTERM)
+    if [[ -n "$TICKER" ]]; then kill "$TICKER" 2>/dev/null || true; fi
     if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         printf '\n==> stopping loyaltygraph (pid %s)\n' "$SERVER_PID" >&2
         kill -TERM "$SERVER_PID" 2>/dev/null || true
@@ -127,14 +141,22 @@ else
     say "building $BIN (the first build downloads and compiles the dependencies: about a minute)"
 fi
 t=$SECONDS
-go build -buildvcs=auto -o "$BIN" ./cmd/loyaltygraph 9>&-
+# A line every 15 s, so that a long first build is not mistaken for a hang.
+( while sleep 15 </dev/null >/dev/null 2>&1; do echo "    still building ($((SECONDS - t)) s)"; done ) 9>&- &
+TICKER=$!
+build_rc=0
+go build -buildvcs=auto -o "$BIN" ./cmd/loyaltygraph 9>&- || build_rc=$?
+kill "$TICKER" 2>/dev/null || true
+wait "$TICKER" 2>/dev/null || true
+TICKER=""
+[[ $build_rc == 0 ]] || die "the build failed (see above)"
 echo "    built in $((SECONDS - t)) s"
 
 say "applying database migrations"
 "$BIN" migrate 9>&-
 
 say "loading demo data"
-"$BIN" demo 9>&-
+LG_DEMO_ENV_FILE="$LOCAL/demo.env" "$BIN" demo 9>&-
 
 # ---- serve --------------------------------------------------------------------
 # Run the server in its own session so that a terminal Ctrl-C reaches only
@@ -169,9 +191,9 @@ if [[ $up == 1 ]]; then
     REST     : $BASE/api/v1/
     health   : $BASE/healthz
     ready    : $BASE/readyz
-    example  : curl -u USER:SECRET $BASE/api/v1/merchants
-               (use the demo credentials printed above)
-    more     : make credentials KIND=admin NAME=you   (in another terminal)
+    example  : source ${LOCAL#"$ROOT"/}/demo.env; curl -u \$SETT \$B/api/v1/merchants
+               (demo.env holds the demo credentials printed above; the README's examples use it)
+    more     : make credentials KIND=admin NAME=you   (in another terminal; log in with the printed username)
     database : $DATABASE_URL
     redis    : $REDIS_URL
     Press Ctrl-C to stop$( [[ $STARTED_SERVICES == 1 ]] && printf ' (PostgreSQL and Redis are stopped too)').

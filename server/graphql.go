@@ -29,8 +29,13 @@ import (
 
 // GraphQL limits.
 const (
-	queryCacheSize   = 1000
-	complexityLimit  = 2000
+	queryCacheSize = 1000
+	// complexityLimit bounds a document's cost: about one per value of
+	// the answer, with every list's items counted first times (so
+	// 100 merchants with 12 stores of 5 fields each, about 6,400, fit;
+	// 100 settlement batches of 100 settlements each, or 100 merchants
+	// with 100 stores each, do not).
+	complexityLimit  = 10000
 	parserTokenLimit = 15000
 	graphqlBodyLimit = 1 << 20
 	// graphqlUploadLimit caps a multipart request (GraphQL multipart
@@ -183,11 +188,18 @@ func executableSchema(res *resolvers.Resolver) graphql.ExecutableSchema {
 	cfg.Complexity.Query.TransactionBatches = func(child int, first *int, _ *string) int { return listCost(child, first, 20) }
 	// A merchant's invoices and source states are read one merchant at a
 	// time (no batch reader), so each costs like a small page of its own.
-	cfg.Complexity.Merchant.Invoices = func(child int) int { return perMerchantReadCost + child }
-	cfg.Complexity.Merchant.SettlementSourceStates = func(child int) int { return perMerchantReadCost + child }
+	cfg.Complexity.Merchant.Invoices = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
+	cfg.Complexity.Merchant.SettlementSourceStates = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
 	// A user's merchants are read once per user (receipts' marketing
 	// messages go through a dataloader).
-	cfg.Complexity.User.Merchants = func(child int) int { return perMerchantReadCost + child }
+	cfg.Complexity.User.Merchants = func(child int, first *int, _ *string) int {
+		return perMerchantReadCost + listCost(child, first, defaultFirst)
+	}
+	// Every other connection costs listCost (see rootCost.Complexity).
 	return rootCost{graph.NewExecutableSchema(cfg)}
 }
 
@@ -210,12 +222,17 @@ func guardGraphQL(next http.Handler, timeout time.Duration) http.Handler {
 }
 
 // rootCost adds rootFieldCost to the complexity of every top-level query
-// and mutation field.
+// and mutation field, and costs every connection without a cost of its own
+// as listCost: its page size times the cost of one item.
 type rootCost struct{ graphql.ExecutableSchema }
 
-// Complexity is the schema's complexity, plus rootFieldCost for root fields.
+// Complexity is the schema's complexity, listCost for connections that
+// set none, plus rootFieldCost for root fields.
 func (s rootCost) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
+	if first, isList := args["first"]; !ok && isList {
+		c, ok = listCost(child, intArg(first), defaultFirst), true
+	}
 	if (typeName != "Query" && typeName != "Mutation") || strings.HasPrefix(field, "__") {
 		return c, ok
 	}
@@ -292,6 +309,38 @@ func pageCost(child int, first *int, def int) int {
 	return 1 + n + child
 }
 
+// defaultFirst is the page size of a connection whose first is absent.
+const defaultFirst = 20
+
+// intArg is an Int argument as the generated argument parsers give it.
+func intArg(v any) *int {
+	// The generated parsers give *int; gqlgen's complexity walk gives the
+	// document's own values (int64 literals, variables as decoded).
+	var n int
+	switch v := v.(type) {
+	case *int:
+		return v
+	case int:
+		n = v
+	case int64:
+		n = int(v)
+	case float64:
+		n = int(v)
+	case json.Number:
+		i, err := v.Int64()
+		if err != nil {
+			return nil
+		}
+		n = int(i)
+	default:
+		return nil
+	}
+	return &n
+}
+
+// listCost is the cost of a page whose items each cost child: the page
+// size times child, so that lists of lists cost the product of their
+// pages.
 func listCost(child int, first *int, def int) int {
 	n := def
 	if first != nil && *first > 0 {

@@ -122,8 +122,8 @@ func TestGraphQLRefusesNULInTextInputs(t *testing.T) {
 		vars               map[string]any
 		field              string
 	}{
-		{"inline argument", f.admin, `{ sentMessages(to: "a\u0000b") { body } }`, nil, "to"},
-		{"variable", f.admin, `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": "a\x00b"}, "to"},
+		{"inline argument", f.admin, `{ sentMessages(to: "a\u0000b") { nodes { body } } }`, nil, "to"},
+		{"variable", f.admin, `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": "a\x00b"}, "to"},
 		{"user parms", f.partner, `mutation($in: UpdateUserInput!) { updateUser(userId: "u1", input: $in) { userErrors { field } } }`,
 			map[string]any{"in": map[string]any{"parms": []map[string]any{{"name": "age", "value": "4\x002"}}}}, "in.parms[0].value"},
 	}
@@ -164,7 +164,7 @@ func TestGraphQLInternalErrorsAreHiddenAndLogged(t *testing.T) {
 			t.Errorf("restore sent_messages: %v", err)
 		}
 	})
-	r := testenv.Do(t, a.Handler, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "4520000000") { body } }`},
+	r := testenv.Do(t, a.Handler, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "4520000000") { nodes { body } } }`},
 		"Authorization", testenv.BasicAuth(ad.Username, ad.Secret), "X-Request-Id", "req-internal-1")
 	var res testenv.GraphQLResult
 	r.JSON(t, &res)

@@ -161,12 +161,14 @@ func TestPlannedMatchesGeneralPath(t *testing.T) {
 		query string
 		vars  map[string]any
 	}{
-		{`{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores { storeId storeNumber name userShare providerShare } } } }`, nil},
+		{`{ merchants(first: 100) { nodes { merchantId merchantName merchantStatus stores(first: 12) { nodes { storeId storeNumber name userShare providerShare } } } } }`, nil},
 		{`{ merchants { nodes { merchantId } } }`, nil},
-		{`{ merchants(first: 12) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } __typename nodes { id merchantId merchantName merchantStatus createdAt updatedAt __typename stores { ` + planStoreFields + ` } } } }`, nil},
-		{`query Q($n: Int, $a: String) { list: merchants(first: $n, after: $a) { count: totalCount items: nodes { mid: merchantId s: stores { a: storeId b: userShare c: providerShare } } pageInfo { endCursor hasNextPage } } }`,
+		{`{ merchants(first: 12) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } __typename nodes { id merchantId merchantName merchantStatus createdAt updatedAt __typename stores { __typename totalCount nodes { ` + planStoreFields + ` } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`, nil},
+		{`query Q($f: Int, $a: String) { merchants(first: 30) { nodes { merchantId stores(first: $f, after: $a) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { storeId } } } } }`,
+			map[string]any{"f": 3, "a": resolvers.OffsetCursor(1)}},
+		{`query Q($n: Int, $a: String) { list: merchants(first: $n, after: $a) { count: totalCount items: nodes { mid: merchantId s: stores { nodes { a: storeId b: userShare c: providerShare } } } pageInfo { endCursor hasNextPage } } }`,
 			map[string]any{"n": 7, "a": resolvers.OffsetCursor(44)}},
-		{`query Q($n: Int) { merchants(first: $n) { nodes { merchantId stores { storeId } } pageInfo { startCursor } } }`, map[string]any{"n": 0}},
+		{`query Q($n: Int) { merchants(first: $n) { nodes { merchantId stores { nodes { storeId } } } pageInfo { startCursor } } }`, map[string]any{"n": 0}},
 		{`query Q($a: String) { merchants(first: 100, after: $a) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { merchantId } } }`,
 			map[string]any{"a": resolvers.OffsetCursor(98)}},
 		{`query Q($a: String) { merchants(first: 5, after: $a) { totalCount pageInfo { hasNextPage startCursor } nodes { merchantId } } }`,
@@ -192,11 +194,15 @@ func TestPlannedMatchesGeneralPath(t *testing.T) {
 		{w.authz, `{ merchants { edges { node { merchantId } } } }`, nil},
 		{w.authz, `{ merchants { nodes { ... on Merchant { merchantId } } } }`, nil},
 		{w.authz, `{ merchants { nodes { merchantId @include(if: true) } } }`, nil},
-		{w.authz, `{ merchants { nodes { merchantId companies { companyId } } } }`, nil},
+		{w.authz, `{ merchants { nodes { merchantId companies { nodes { companyId } } } } }`, nil},
 		{w.authz, `{ a: merchants { totalCount } b: merchants { totalCount } }`, nil},
 		{w.authz, `{ merchants(first: 101) { nodes { merchantId } } }`, nil},
+		{w.authz, `{ merchants(first: 1) { nodes { merchantId stores(first: 101) { nodes { storeId } } } } }`, nil},
+		{w.authz, `{ merchants(first: 1) { nodes { merchantId stores(after: "nonsense") { nodes { storeId } } } } }`, nil},
+		{w.authz, `{ merchants(first: 5) { nodes { a: stores(first: 1) { nodes { storeId } } b: stores(first: 2) { nodes { storeId } } } } }`, nil},
+		{w.authz, `{ merchants(first: 5) { nodes { stores { edges { cursor node { storeId } } } } } }`, nil},
 		{w.authz, `{ merchants(after: "nonsense") { nodes { merchantId } } }`, nil},
-		{"", `{ merchants { nodes { merchantId stores { storeId } } } }`, nil},
+		{"", `{ merchants { nodes { merchantId stores { nodes { storeId } } } } }`, nil},
 		{testenv.BasicAuth("nobody", "wrong"), `{ merchants { nodes { merchantId } } }`, nil},
 	}
 	for _, q := range general {
@@ -223,10 +229,10 @@ func TestStatementsPerRequestDoNotGrowWithTheList(t *testing.T) {
 		general     bool
 		max         int64
 	}{
-		{"merchants with stores (planned)", `query Q($n: Int) { merchants(first: $n) { nodes { merchantId merchantName merchantStatus stores { storeId storeNumber name userShare providerShare } } } }`, false, 2},
-		{"merchants with stores (general path)", `query Q($n: Int) { merchants(first: $n) { nodes { merchantId merchantName merchantStatus stores { storeId storeNumber name userShare providerShare } } } }`, true, 2},
-		{"merchant model", `query Q($n: Int) { merchants(first: $n) { totalCount nodes { id merchantId companies { companyId } stores { storeId } categories { categoryId products { productId } } campaigns { campaignId } derivedShares { derivedShareId } } } }`, false, 7},
-		{"settlements with their merchants", `query Q($n: Int) { settlements(first: $n) { nodes { settlementId merchant { merchantId merchantName stores { storeId } companies { companyId } } } } }`, false, 5},
+		{"merchants with stores (planned)", `query Q($n: Int) { merchants(first: $n) { nodes { merchantId merchantName merchantStatus stores(first: 12) { nodes { storeId storeNumber name userShare providerShare } } } } }`, false, 2},
+		{"merchants with stores (general path)", `query Q($n: Int) { merchants(first: $n) { nodes { merchantId merchantName merchantStatus stores(first: 12) { nodes { storeId storeNumber name userShare providerShare } } } } }`, true, 2},
+		{"merchant model", `query Q($n: Int) { merchants(first: $n) { totalCount nodes { id merchantId companies(first: 3) { nodes { companyId } } stores(first: 3) { nodes { storeId } } categories(first: 3) { nodes { categoryId products(first: 3) { nodes { productId } } } } campaigns(first: 3) { nodes { campaignId } } derivedShares(first: 3) { nodes { derivedShareId } } } } }`, false, 7},
+		{"settlements with their merchants", `query Q($n: Int) { settlements(first: $n) { nodes { settlementId merchant { merchantId merchantName stores { nodes { storeId } } companies { nodes { companyId } } } } } }`, false, 5},
 	}
 	for _, q := range queries {
 		var counts []int64

@@ -340,18 +340,44 @@ func TestNoFieldSuggestionsOutsideDev(t *testing.T) {
 	}
 }
 
+// TestComplexityLimit: a list costs its page size times the cost of one
+// item, so lists of lists cost the product of their pages. Refused
+// documents run nothing (no resolver, no SQL): gqlgen checks the cost
+// before it executes.
 func TestComplexityLimit(t *testing.T) {
 	f := newFixture(t)
+	refused := func(t *testing.T, query string, vars map[string]any) {
+		t.Helper()
+		resp, res := f.gql(t, f.admin, query, vars)
+		if resp.Status != http.StatusBadRequest || len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Message, "complexity") {
+			t.Fatalf("over-complex query ran: %d %.300s", resp.Status, resp.Body)
+		}
+	}
+	ran := func(t *testing.T, query string, vars map[string]any) {
+		t.Helper()
+		resp, res := f.gql(t, f.admin, query, vars)
+		if resp.Status != http.StatusOK || len(res.Errors) > 0 {
+			t.Fatalf("query refused: %d %.300s", resp.Status, resp.Body)
+		}
+	}
+	// 100 × 100 stores, inline or through variables: refused.
+	nested := `query($m: Int, $s: Int) { merchants(first: $m) { nodes { merchantId stores(first: $s) { nodes { storeId name } } } } }`
+	refused(t, `{ merchants(first: 100) { nodes { merchantId stores(first: 100) { nodes { storeId name } } } } }`, nil)
+	refused(t, nested, map[string]any{"m": 100, "s": 100})
+	// Three levels of small pages multiply too: 20 × 20 × 20 products.
+	refused(t, `{ merchants(first: 20) { nodes { categories(first: 20) { nodes { products(first: 20) { nodes { productId } } } } } } }`, nil)
+	// The same shapes with small pages run.
+	ran(t, `{ merchants(first: 100) { nodes { merchantId stores(first: 5) { nodes { storeId name } } } } }`, nil)
+	ran(t, nested, map[string]any{"m": 10, "s": 10})
+	ran(t, `{ merchants(first: 5) { nodes { categories(first: 5) { nodes { products(first: 5) { nodes { productId } } } } } } }`, nil)
+	// Full flat pages side by side add up.
 	var b strings.Builder
 	b.WriteString("{")
-	for i := range 5 {
+	for i := range 20 {
 		b.WriteString(" m" + string(rune('a'+i)) + `: merchants(first: 100) { nodes { merchantId merchantName merchantStatus createdAt updatedAt } }`)
 	}
 	b.WriteString(" }")
-	resp, res := f.gql(t, f.admin, b.String(), nil)
-	if resp.Status != http.StatusBadRequest || len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Message, "complexity") {
-		t.Fatalf("over-complex query ran: %d %s", resp.Status, resp.Body)
-	}
+	refused(t, b.String(), nil)
 }
 
 func TestParserTokenLimit(t *testing.T) {

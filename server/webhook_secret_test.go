@@ -34,7 +34,7 @@ func TestSigningSecretShownOnce(t *testing.T) {
 	if again := secret("https://hooks.example/b"); again != nil {
 		t.Fatalf("replacing the endpoint showed the secret again: %s", *again)
 	}
-	_, res := f.gql(t, f.partner, `{ notificationEndpoints { url } }`, nil)
+	_, res := f.gql(t, f.partner, `{ notificationEndpoints { nodes { url } } }`, nil)
 	if strings.Contains(string(res.Data), *first) {
 		t.Fatal("endpoint list shows the secret")
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"loyaltygraph/internal/testenv"
 )
 
 // checkoutSession is the part of the checkout session JSON these tests read.
@@ -40,10 +42,12 @@ func TestCheckoutPasswordResetWithMakeRunAlone(t *testing.T) {
 
 	var link *url.URL
 	for deadline := time.Now().Add(15 * time.Second); link == nil; {
-		r = s.do(t, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "person@example.com") { body } }`},
+		r = s.do(t, "POST", "/graphql", map[string]any{"query": `{ sentMessages(to: "person@example.com") { nodes { body } } }`},
 			"Authorization", basicAuth(admin.username, admin.secret))
 		var res struct {
-			Data struct{ SentMessages []struct{ Body string } }
+			Data struct {
+				SentMessages testenv.Nodes[struct{ Body string }]
+			}
 		}
 		r.json(t, &res)
 		if len(res.Data.SentMessages) > 0 {

@@ -73,6 +73,22 @@ environment:
   SUBSCRIPTIONS_PER_CONNECTION  subscriptions open at once on one WebSocket (default 10)
   SUBSCRIPTIONS_PER_PRINCIPAL   subscriptions open at once per credential or user, across replicas (default 20)
   SUBSCRIPTION_KEEPALIVE        keep-alive interval of subscriptions (default 15s)
+  REDIS_PREFIX     namespace of every Redis key (default lg:)
+  SMS_SENDER       log: log messages (redacted outside dev) and keep them for admins; gateway: SMS_GATEWAY_URL
+  PARTNER_KEY_MAX_LIFETIME    longest lifetime of a partner's JWT-wrapped key (default 5m; 10s to 1h)
+  OTP_PARTNER_SENDS_PER_HOUR  each partner's hourly budget of one-time passwords (default 1000); beyond: 429
+  LOGIN_FAILURES_PER_MINUTE   failed logins per username and per client address in a minute before 429 (default 32)
+  LOYALTY_JWT_KEY_FILE  RSA private key (PEM) that signs Open Loyalty tokens (default: generated once, kept
+                   in PostgreSQL sealed with SECRET_KEY)
+  LOYALTY_TOKEN_TTL     lifetime of Open Loyalty tokens (default 24h)
+  LOYALTY_EARN_RATE     loyalty points per unit of money spent by the linked app user (default 1)
+  LOYALTY_AVATAR_DIR    keep customers' avatars as files in this folder (default: in PostgreSQL)
+  INGEST_MAX_BYTES      body limit of POST /api/v1/transactions/batches (default 1 GiB, streamed)
+  METRICS_ADDR          also serve /metrics without credentials on this address (admins: on HTTP_ADDR)
+  OTEL_EXPORTER_OTLP_ENDPOINT  export traces over OTLP/HTTP to this collector (default: off)
+  LG_READY_FILE    serve writes its address to this file once bound (make run waits for it)
+  LG_DEMO_ENV_FILE demo writes the demo's URL, credentials and ids here as shell variables (make run:
+                   .local/demo.env)
 `
 
 func main() {
@@ -457,6 +473,12 @@ func demo(ctx context.Context, getenv func(string) string, stdout io.Writer) err
 		return err
 	}
 	creds := d.Credentials
+	if path := getenv("LG_DEMO_ENV_FILE"); path != "" {
+		if err := writeDemoEnv(path, d, cfg.PublicBaseURL); err != nil {
+			return fmt.Errorf("write LG_DEMO_ENV_FILE: %w", err)
+		}
+		defer fmt.Fprintf(stdout, "The demo's URL, credentials and ids, for the README's examples:  source %s\n", path)
+	}
 	fmt.Fprintln(stdout, "Demo data loaded. Demo credentials (HTTP Basic: username:secret):")
 	for _, c := range creds {
 		fmt.Fprintf(stdout, "  %-10s  %-16s  %s\n", c.Kind, c.Username, c.Secret)

@@ -103,6 +103,8 @@ type CampaignConnection struct {
 	Edges    []*CampaignEdge      `json:"edges"`
 	Nodes    []*merchant.Campaign `json:"nodes"`
 	PageInfo *PageInfo            `json:"pageInfo"`
+	// How many there are in all; null on Query.campaigns, which does not count them.
+	TotalCount *int `json:"totalCount,omitempty"`
 }
 
 type CampaignEdge struct {
@@ -110,10 +112,38 @@ type CampaignEdge struct {
 	Node   *merchant.Campaign `json:"node"`
 }
 
+// A page of Card objects.
+type CardConnection struct {
+	Edges    []*CardEdge  `json:"edges"`
+	Nodes    []*user.Card `json:"nodes"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type CardEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *user.Card `json:"node"`
+}
+
 // A card's expiry: month 1-12 and four-digit year.
 type CardExpiry struct {
 	Month int `json:"month"`
 	Year  int `json:"year"`
+}
+
+// A page of Category objects.
+type CategoryConnection struct {
+	Edges    []*CategoryEdge      `json:"edges"`
+	Nodes    []*merchant.Category `json:"nodes"`
+	PageInfo *PageInfo            `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type CategoryEdge struct {
+	Cursor string             `json:"cursor"`
+	Node   *merchant.Category `json:"node"`
 }
 
 // A checkout account with its one address.
@@ -309,6 +339,20 @@ type CheckoutTotals struct {
 	GrandTotalPriceTax *CheckoutPrice  `json:"grandTotalPriceTax"`
 }
 
+// A page of Company objects.
+type CompanyConnection struct {
+	Edges    []*CompanyEdge      `json:"edges"`
+	Nodes    []*merchant.Company `json:"nodes"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type CompanyEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *merchant.Company `json:"node"`
+}
+
 type ConfirmCustomerPhoneChangeInput struct {
 	StoreCode string `json:"storeCode"`
 	// The code sent to the new phone.
@@ -492,6 +536,20 @@ type CustomerCodePayload struct {
 type CustomerCompanyInput struct {
 	Name string `json:"name"`
 	Nip  string `json:"nip"`
+}
+
+// A page of Customer objects.
+type CustomerConnection struct {
+	Edges    []*CustomerEdge     `json:"edges"`
+	Nodes    []*loyalty.Customer `json:"nodes"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type CustomerEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *loyalty.Customer `json:"node"`
 }
 
 // Customer fields. Omitted (or null) fields are left as they are on update; a
@@ -683,6 +741,20 @@ type DeleteWhitelabelUserPayload struct {
 	UserErrors    []*UserError `json:"userErrors"`
 }
 
+// A page of DerivedShare objects.
+type DerivedShareConnection struct {
+	Edges    []*DerivedShareEdge      `json:"edges"`
+	Nodes    []*merchant.DerivedShare `json:"nodes"`
+	PageInfo *PageInfo                `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type DerivedShareEdge struct {
+	Cursor string                 `json:"cursor"`
+	Node   *merchant.DerivedShare `json:"node"`
+}
+
 // A receipt's total.
 type GrandTotal struct {
 	Amount decimal.Decimal `json:"amount"`
@@ -734,6 +806,20 @@ type IngestReceiptPayload struct {
 type IngestTransactionsPayload struct {
 	Batch      *settlement.TransactionBatch `json:"batch,omitempty"`
 	UserErrors []*UserError                 `json:"userErrors"`
+}
+
+// A page of Invoice objects.
+type InvoiceConnection struct {
+	Edges    []*InvoiceEdge        `json:"edges"`
+	Nodes    []*settlement.Invoice `json:"nodes"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type InvoiceEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *settlement.Invoice `json:"node"`
 }
 
 type IssueWhitelabelTypeInput struct {
@@ -829,6 +915,34 @@ type MerchantProfile struct {
 type Mutation struct {
 }
 
+// A page of NotificationDelivery objects.
+type NotificationDeliveryConnection struct {
+	Edges    []*NotificationDeliveryEdge `json:"edges"`
+	Nodes    []*notify.Delivery          `json:"nodes"`
+	PageInfo *PageInfo                   `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type NotificationDeliveryEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *notify.Delivery `json:"node"`
+}
+
+// A page of NotificationEndpoint objects.
+type NotificationEndpointConnection struct {
+	Edges    []*NotificationEndpointEdge `json:"edges"`
+	Nodes    []*notify.Endpoint          `json:"nodes"`
+	PageInfo *PageInfo                   `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type NotificationEndpointEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *notify.Endpoint `json:"node"`
+}
+
 // Where a page of a connection starts and ends.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -865,6 +979,20 @@ type PosCustomerSearchInput struct {
 	LastName          *string `json:"lastName,omitempty"`
 	City              *string `json:"city,omitempty"`
 	Postcode          *string `json:"postcode,omitempty"`
+}
+
+// A page of Product objects.
+type ProductConnection struct {
+	Edges    []*ProductEdge      `json:"edges"`
+	Nodes    []*merchant.Product `json:"nodes"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type ProductEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *merchant.Product `json:"node"`
 }
 
 type PublishTermsInput struct {
@@ -1029,6 +1157,20 @@ type SendCustomerActivationCodeInput struct {
 	CustomerID *string `json:"customerId,omitempty"`
 }
 
+// A page of SentMessage objects.
+type SentMessageConnection struct {
+	Edges    []*SentMessageEdge `json:"edges"`
+	Nodes    []*notify.Message  `json:"nodes"`
+	PageInfo *PageInfo          `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type SentMessageEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *notify.Message `json:"node"`
+}
+
 type SetCardFrameSettingsInput struct {
 	PartnerUsername string `json:"partnerUsername"`
 	// Strong Customer Authentication (3-D Secure) after each card frame submit; the frame then requires a declineurl.
@@ -1101,6 +1243,20 @@ type SettlementEdge struct {
 	Node   *settlement.Settlement `json:"node"`
 }
 
+// A page of SettlementSourceState objects.
+type SettlementSourceStateConnection struct {
+	Edges    []*SettlementSourceStateEdge `json:"edges"`
+	Nodes    []*settlement.SourceState    `json:"nodes"`
+	PageInfo *PageInfo                    `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type SettlementSourceStateEdge struct {
+	Cursor string                  `json:"cursor"`
+	Node   *settlement.SourceState `json:"node"`
+}
+
 type SignupInput struct {
 	Phonenumber string `json:"phonenumber"`
 	// 4 to 32 characters; generated when absent.
@@ -1131,6 +1287,20 @@ type SignupWithCardTokenInput struct {
 	Token        string  `json:"token"`
 	TokenType    string  `json:"tokenType"`
 	TruncatedPan *string `json:"truncatedPan,omitempty"`
+}
+
+// A page of Store objects.
+type StoreConnection struct {
+	Edges    []*StoreEdge     `json:"edges"`
+	Nodes    []*merchant.Shop `json:"nodes"`
+	PageInfo *PageInfo        `json:"pageInfo"`
+	// How many there are in all, across every page.
+	TotalCount int `json:"totalCount"`
+}
+
+type StoreEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *merchant.Shop `json:"node"`
 }
 
 // Changes as they happen, over graphql-transport-ws (WebSocket, credentials in

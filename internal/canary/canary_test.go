@@ -307,7 +307,7 @@ func TestCanaryCardNumbersReachNoStorageNorLog(t *testing.T) {
 		cardAcceptorId: $v, companyRegistrationNumber: $v, truncatedCardNumber: $v, cardType: $v, approvalCode: $v, cardAcceptorTerminalId: $v}]) { userErrors { field } } }`,
 		func(v string) map[string]any { return map[string]any{"v": v} })
 	for _, v := range variants {
-		s.json(s.admin, "POST", "/graphql", map[string]any{"query": `query($v: String!) { sentMessages(to: $v) { body } }`, "variables": map[string]any{"v": v}})
+		s.json(s.admin, "POST", "/graphql", map[string]any{"query": `query($v: String!) { sentMessages(to: $v) { nodes { body } } }`, "variables": map[string]any{"v": v}})
 		s.json(s.settle, "POST", "/graphql", map[string]any{"query": `query($v: ID!) { merchant(merchantId: $v) { merchantId } node(id: $v) { id } }`, "variables": map[string]any{"v": v}})
 		// A GET with the card number in the query string.
 		s.send("GET", "/graphql?query="+url.QueryEscape(`{ merchant(merchantId: "`+v+`") { merchantId } }`), "", "", "Authorization", s.settle)
@@ -359,7 +359,7 @@ var linkCodeRe = regexp.MustCompile(`linkCode=([0-9a-z]+)`)
 func (s *sweep) linkCode(phone string) string {
 	s.t.Helper()
 	testenv.WaitMessages(s.t) // messages to people go out through the outbox
-	rec := s.must(s.admin, "POST", "/graphql", map[string]any{"query": `query($to: String!) { sentMessages(to: $to) { body } }`, "variables": map[string]any{"to": phone}}, http.StatusOK)
+	rec := s.must(s.admin, "POST", "/graphql", map[string]any{"query": `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, "variables": map[string]any{"to": phone}}, http.StatusOK)
 	m := linkCodeRe.FindStringSubmatch(rec.Body.String())
 	if m == nil {
 		s.t.Fatalf("no link code for %s: %s", phone, rec.Body)

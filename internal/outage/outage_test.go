@@ -299,7 +299,7 @@ func TestPostgresOutageAnswers503AndHeals(t *testing.T) {
 		{name: "GraphQL", send: gql(basic, `{ merchants(first: 1) { totalCount } }`), up: graphQLUp, down: graphQLDown},
 		// Relationship fields go through dataloaders.
 		{name: "GraphQL relationships", send: gql(basic, `{ merchants(first: 5) { nodes { merchantId
-			companies { __typename } stores { __typename } campaigns { __typename } invoices { __typename } } } }`),
+			companies { nodes { __typename } } stores { nodes { __typename } } campaigns { nodes { __typename } } invoices { nodes { __typename } } } } }`),
 			up: graphQLUp, down: graphQLDown},
 		// Writes too.
 		{name: "Loyalty Settlement REST write", send: func() answer {

@@ -90,3 +90,17 @@ func GraphQL(t testing.TB, h http.Handler, authorization, query string, vars map
 	resp.JSON(t, &out)
 	return resp, &out
 }
+
+// Nodes decodes a GraphQL connection's {"nodes": [...]} into the slice of
+// its nodes, so that a test reads a connection as it would read a list.
+type Nodes[T any] []T
+
+// UnmarshalJSON reads a connection object's nodes.
+func (n *Nodes[T]) UnmarshalJSON(b []byte) error {
+	var conn struct{ Nodes []T }
+	if err := json.Unmarshal(b, &conn); err != nil {
+		return err
+	}
+	*n = conn.Nodes
+	return nil
+}

@@ -92,6 +92,9 @@ func (a *App) LoadDemo(ctx context.Context) (*Demo, error) {
 	if err := a.loadDemoCheckout(ctx, d); err != nil {
 		return nil, err
 	}
+	if err := a.loadDemoTerms(ctx); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -102,6 +105,8 @@ type demoDeps struct {
 	receipts *receipt.Service
 	// checkout loads the demo checkout account.
 	checkout *checkout.Service
+	// terms publishes the demo's terms of use.
+	terms *merchant.TermsService
 }
 
 // Demo is what LoadDemo made besides the credentials.
@@ -268,4 +273,23 @@ func (a *App) DemoCardFrameURL(ctx context.Context, userID string) (string, erro
 		AcceptURL: base + "/healthz?card=accepted", DeclineURL: base + "/healthz?card=declined",
 		CSSURL: "https://developer.storebox.com/frame/assets/card.css?v=5",
 	})
+}
+
+// demoTerms are the terms of use the demo publishes, valid from a fixed day
+// so that loading the demo again changes nothing.
+var demoTerms = []struct{ lang, title, body string }{
+	{"en", "Terms of use (demo)", "<p>These are the demo's terms of use. Receipts, cards and points are stored for the loyalty programme you joined.</p>"},
+	{"da", "Brugsbetingelser (demo)", "<p>Dette er demoens brugsbetingelser. Kvitteringer, kort og point gemmes til det loyalitetsprogram, du er tilmeldt.</p>"},
+}
+
+// loadDemoTerms publishes the demo's terms in English and Danish (GET
+// /receipt-data/v1/terms, the terms page of a signup link).
+func (a *App) loadDemoTerms(ctx context.Context) error {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, t := range demoTerms {
+		if _, err := a.demo.terms.Publish(ctx, t.lang, from, t.title, t.body); err != nil && !errs.Is(err, errs.Conflict) {
+			return fmt.Errorf("demo terms %s: %w", t.lang, err)
+		}
+	}
+	return nil
 }

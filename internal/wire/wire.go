@@ -369,8 +369,9 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	terms := merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now)
 	ops := app.New(app.Services{Checkout: checkoutSvc, Partners: authSvc, Merchant: merchants, User: users, Notify: notifySvc,
-		Settlement: settlements, Receipt: receipts, Terms: merchant.NewTermsService(postgres.NewTermsStore(db), opts.Now),
+		Settlement: settlements, Receipt: receipts, Terms: terms,
 		Profiles: profiles, Messages: messagesSvc, Customers: customers, Sessions: sessions, Credentials: authSvc,
 		Points: points, Extras: loyalty.NewExtras(customers, loyaltyStore, opts.Now),
 		Avatars: loyalty.NewAvatars(loyaltyStore, avatarFiles, opts.Now), Codes: codes,
@@ -411,7 +412,7 @@ func New(opts Options, db *postgres.DB, rc *redis.Client) (*App, error) {
 		Delivery: delivery.NewRunner(jobs, notifyStore, opts.Log), Notify: notifySvc, Sender: sender,
 		Live: live, Streams: streams,
 		secretKey: opts.SecretKey, merchants: merchants, baseURL: opts.PublicBaseURL,
-		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts,
+		demo: demoDeps{users: postgres.NewUserStore(db, outbox, messages), profiles: profiles, receipts: receipts, terms: terms,
 			checkout: checkoutSvc}}, nil
 }
 

@@ -611,8 +611,10 @@ func TestOrderImportIsForAdminsAndChecked(t *testing.T) {
 func (e *env) resetLink(to string) *url.URL {
 	e.t.Helper()
 	testenv.WaitMessages(e.t)
-	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": to})
-	var data struct{ SentMessages []struct{ Body string } }
+	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": to})
+	var data struct {
+		SentMessages testenv.Nodes[struct{ Body string }]
+	}
 	if err := json.Unmarshal(res.Data, &data); err != nil || len(data.SentMessages) == 0 {
 		e.t.Fatalf("no e-mail to %s: %s %v", to, res.Data, res.Errors)
 	}
@@ -627,8 +629,10 @@ func (e *env) resetLink(to string) *url.URL {
 func (e *env) sentCount(to string) int {
 	e.t.Helper()
 	testenv.WaitMessages(e.t)
-	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": to})
-	var data struct{ SentMessages []struct{ Body string } }
+	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": to})
+	var data struct {
+		SentMessages testenv.Nodes[struct{ Body string }]
+	}
 	_ = json.Unmarshal(res.Data, &data)
 	return len(data.SentMessages)
 }

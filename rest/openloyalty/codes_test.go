@@ -44,8 +44,10 @@ func (e *env) messagesTo(to string) []string {
 	testenv.WaitMessages(e.t)
 	ad := testenv.Credential(e.t, e.app, auth.KindAdmin)
 	_, res := testenv.GraphQL(e.t, e.app.Handler, testenv.BasicAuth(ad.Username, ad.Secret),
-		`query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": to})
-	var data struct{ SentMessages []struct{ Body string } }
+		`query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": to})
+	var data struct {
+		SentMessages testenv.Nodes[struct{ Body string }]
+	}
 	if err := json.Unmarshal(res.Data, &data); err != nil {
 		e.t.Fatalf("sentMessages: %v %s", err, res.Data)
 	}

@@ -115,12 +115,12 @@ func TestGraphQLDoorMatchesREST(t *testing.T) {
 			Total     int
 		}
 		CustomerCheck     int
-		PosCustomerSearch []struct{ CustomerID string }
+		PosCustomerSearch testenv.Nodes[struct{ CustomerID string }]
 	}
 	e.gql(seller, `query($email: String!) {
 		customers(storeCode: "DEFAULT", filter: {email: $email, strict: true}, perPage: 5) { customers { email } total }
 		customerCheck(storeCode: "DEFAULT", emailOrPhone: $email)
-		posCustomerSearch(storeCode: "DEFAULT", search: {email: $email}) { customerId } }`, map[string]any{"email": email}, &list)
+		posCustomerSearch(storeCode: "DEFAULT", search: {email: $email}) { nodes { customerId } } }`, map[string]any{"email": email}, &list)
 	if list.Customers.Total != 1 || list.CustomerCheck != 1 || len(list.PosCustomerSearch) != 1 {
 		t.Fatalf("lists: %+v", list)
 	}

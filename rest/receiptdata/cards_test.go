@@ -746,7 +746,7 @@ func TestCardsListAndDeleteBothDoors(t *testing.T) {
 	}
 	frameCard := origins["CARD_FRAME"]["cardId"].(string)
 	// GraphQL: User.cards with the same fields.
-	out := e.gql(e.partner, `query($u: ID!) { user(userId: $u) { cards { cardId userId name truncatedCardNumber cardTypeId expiry { month year } externalCardId origin } } }`,
+	out := e.gql(e.partner, `query($u: ID!) { user(userId: $u) { cards { nodes { cardId userId name truncatedCardNumber cardTypeId expiry { month year } externalCardId origin } } } }`,
 		map[string]any{"u": e.alice})
 	if !strings.Contains(string(out.Data), `"truncatedCardNumber":"555555XXXXXX4444","cardTypeId":4,"expiry":{"month":3,"year":2031},"externalCardId":null,"origin":"CARD_FRAME"`) {
 		t.Errorf("User.cards: %s %v", out.Data, out.Errors)

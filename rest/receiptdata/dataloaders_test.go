@@ -27,7 +27,7 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 	}
 	a, counter := testenv.CountingApp(t)
 	const query = `query($u: ID!, $n: Int!) { user(userId: $u) { receipts(first: $n) { totalCount nodes {
-	  receiptId merchant { merchantId merchantName } matchedCards { cardId truncatedPan }
+	  receiptId merchant { merchantId merchantName } matchedCards { nodes { cardId truncatedPan } }
 	  payments { amount card { cardId } } } } } }`
 	type page struct {
 		User struct {
@@ -36,7 +36,7 @@ func TestReceiptPageLoadsCardsThroughDataloaders(t *testing.T) {
 				Nodes      []struct {
 					ReceiptID    string
 					Merchant     struct{ MerchantID string }
-					MatchedCards []struct{ CardID string }
+					MatchedCards testenv.Nodes[struct{ CardID string }]
 					Payments     []struct{ Card *struct{ CardID string } }
 				}
 			}

@@ -82,14 +82,14 @@ func TestGraphQLIngestAndReadAgreeWithREST(t *testing.T) {
 						TruncatedCardNumber string
 						Card                *struct{ CardID string }
 					}
-					MatchedCards []struct{ CardID string }
+					MatchedCards testenv.Nodes[struct{ CardID string }]
 				}
 			}
 		}
 	}
 	e.gql(e.partner, `query($u: ID!, $s: String) { user(userId: $u) { receipts(filter: {search: $s}, orderBy: {field: DATE, direction: DESC}, first: 10) {
 		totalCount nodes { id receiptId merchant { merchantId merchantName } grandTotal { amount currency vat }
-		receiptLines { name } payments { truncatedCardNumber card { cardId } } matchedCards { cardId } } } } }`,
+		receiptLines { name } payments { truncatedCardNumber card { cardId } } matchedCards { nodes { cardId } } } } } }`,
 		map[string]any{"u": e.alice, "s": "SMØRREBRØD"}, &q)
 	rs := q.User.Receipts
 	if rs.TotalCount != 1 || len(rs.Nodes) != 1 {

@@ -268,13 +268,13 @@ func TestSupportedMerchantsByCountry(t *testing.T) {
 		t.Errorf("anonymous: %d", res.Status)
 	}
 	var gq struct {
-		SupportedMerchants []struct {
+		SupportedMerchants testenv.Nodes[struct {
 			MerchantID string
 			Country    string
 			Logo       *struct{ URL, Version string }
-		}
+		}]
 	}
-	e.gql(e.partner, `{ supportedMerchants(country: "dk") { merchantId country logo { url version } } }`, nil, &gq)
+	e.gql(e.partner, `{ supportedMerchants(country: "dk") { nodes { merchantId country logo { url version } } } }`, nil, &gq)
 	found := false
 	for _, m := range gq.SupportedMerchants {
 		if m.MerchantID == off || m.MerchantID == se || m.Country != "DK" {
@@ -287,7 +287,7 @@ func TestSupportedMerchantsByCountry(t *testing.T) {
 	if !found {
 		t.Errorf("GraphQL supportedMerchants: %+v", gq)
 	}
-	_, r := testenv.GraphQL(t, e.app.Handler, e.partner, `{ supportedMerchants(country: "zz") { merchantId } }`, nil)
+	_, r := testenv.GraphQL(t, e.app.Handler, e.partner, `{ supportedMerchants(country: "zz") { nodes { merchantId } } }`, nil)
 	if len(r.Errors) == 0 || r.Errors[0].Extensions["field"] != "country" {
 		t.Errorf("GraphQL bad country: %+v", r.Errors)
 	}

@@ -284,10 +284,10 @@ func TestUserMerchants(t *testing.T) {
 	}
 	var q struct {
 		User struct {
-			Merchants []struct{ MerchantID string }
+			Merchants testenv.Nodes[struct{ MerchantID string }]
 		}
 	}
-	e.gql(e.partner, `query($u: ID!) { user(userId: $u) { merchants { merchantId } } }`, map[string]any{"u": e.alice}, &q)
+	e.gql(e.partner, `query($u: ID!) { user(userId: $u) { merchants { nodes { merchantId } } } }`, map[string]any{"u": e.alice}, &q)
 	if len(q.User.Merchants) != 1 || q.User.Merchants[0].MerchantID != e.merchant {
 		t.Fatalf("GraphQL User.merchants: %+v", q)
 	}

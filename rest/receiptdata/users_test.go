@@ -75,8 +75,10 @@ func (e *sbEnv) createSB(authz, email, phone string) string {
 func (e *sbEnv) messages(to string) []string {
 	e.t.Helper()
 	testenv.WaitMessages(e.t)
-	var data struct{ SentMessages []struct{ Body string } }
-	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": to}, &data)
+	var data struct {
+		SentMessages testenv.Nodes[struct{ Body string }]
+	}
+	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": to}, &data)
 	var out []string
 	for _, m := range data.SentMessages {
 		out = append(out, m.Body)
@@ -357,8 +359,10 @@ func TestLinkStoreboxUser(t *testing.T) {
 		t.Fatalf("messages in Danish: %v", msgs)
 	}
 	// The e-mail's code is sent by e-mail, the phone's by SMS.
-	var data struct{ SentMessages []struct{ Channel string } }
-	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { channel } }`, map[string]any{"to": email}, &data)
+	var data struct {
+		SentMessages testenv.Nodes[struct{ Channel string }]
+	}
+	e.gql(e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { channel } } }`, map[string]any{"to": email}, &data)
 	if len(data.SentMessages) == 0 || data.SentMessages[0].Channel != "EMAIL" && data.SentMessages[0].Channel != "email" {
 		t.Fatalf("e-mail messages %+v", data.SentMessages)
 	}
@@ -536,9 +540,11 @@ func TestReceiptsViaAccountCardsReachEveryMappedUser(t *testing.T) {
 	// The account's cards (registered through either mapping) are listed
 	// for every mapping (User.cards).
 	var data struct {
-		User struct{ Cards []struct{ CardID string } }
+		User struct {
+			Cards testenv.Nodes[struct{ CardID string }]
+		}
 	}
-	e.gql(e.other, `query($id: ID!) { user(userId: $id) { cards { cardId } } }`, map[string]any{"id": mapped}, &data)
+	e.gql(e.other, `query($id: ID!) { user(userId: $id) { cards { nodes { cardId } } } }`, map[string]any{"id": mapped}, &data)
 	if len(data.User.Cards) != 2 || (data.User.Cards[0].CardID != card && data.User.Cards[1].CardID != card) {
 		t.Fatalf("cards of the other mapping %+v", data.User.Cards)
 	}

@@ -22,15 +22,15 @@ import (
 
 // viewerQuery is the one query of an app's home screen.
 const viewerQuery = `query($n: Int!) { viewer { userId
-  cards { cardId truncatedPan }
+  cards { nodes { cardId truncatedPan } }
   receipts(first: $n) { totalCount nodes { receiptId merchant { merchantId logo { url } } } }
-  merchants { merchantId logo { url version } }
+  merchants { nodes { merchantId logo { url version } } }
   loyalty { customerId phone level { name } status { points pointsExpiringNextMonth level { name } } } } }`
 
 type viewerResult struct {
 	Viewer *struct {
 		UserID   string
-		Cards    []struct{ CardID, TruncatedPan string }
+		Cards    testenv.Nodes[struct{ CardID, TruncatedPan string }]
 		Receipts struct {
 			TotalCount int
 			Nodes      []struct {
@@ -41,10 +41,10 @@ type viewerResult struct {
 				}
 			}
 		}
-		Merchants []struct {
+		Merchants testenv.Nodes[struct {
 			MerchantID string
 			Logo       *struct{ URL, Version string }
-		}
+		}]
 		Loyalty *struct {
 			CustomerID string
 			Phone      string

@@ -401,12 +401,12 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 			SettlementID *string
 			Run          struct {
 				ID       string
-				Invoices []invoice
+				Invoices testenv.Nodes[invoice]
 			}
 			UserErrors []userError
 		}
 	}
-	w.gql(`mutation($m: ID) { settleMerchants(merchantId: $m) { settlementId run { id invoices { id type amount currency settlementCount } } userErrors { field code message } } }`,
+	w.gql(`mutation($m: ID) { settleMerchants(merchantId: $m) { settlementId run { id invoices { nodes { id type amount currency settlementCount } } } userErrors { field code message } } }`,
 		map[string]any{"m": w.id("m1")}, &sp)
 	run := sp.SettleMerchants
 	sums := map[string]string{}
@@ -422,20 +422,20 @@ func TestGraphQLIngestSettleAndInvoice(t *testing.T) {
 		t.Fatalf("REST invoices: %+v", restInvoices)
 	}
 	var again struct {
-		SettleRun struct{ Invoices []invoice }
+		SettleRun struct{ Invoices testenv.Nodes[invoice] }
 		Node      struct{ Type, Amount string }
 		Merchant  struct {
-			Invoices               []invoice
-			SettlementSourceStates []struct {
+			Invoices               testenv.Nodes[invoice]
+			SettlementSourceStates testenv.Nodes[struct {
 				ID, Source                    string
 				Settled, Unmatched, Unbatched int
-			}
+			}]
 		}
 	}
 	w.gql(`query($run: ID!, $inv: ID!, $m: ID!) {
-	  settleRun(settlementId: $run) { invoices { type amount } }
+	  settleRun(settlementId: $run) { invoices { nodes { type amount } } }
 	  node(id: $inv) { ... on Invoice { type amount } }
-	  merchant(merchantId: $m) { invoices { type amount } settlementSourceStates { id source settled unmatched unbatched } }
+	  merchant(merchantId: $m) { invoices { nodes { type amount } } settlementSourceStates { nodes { id source settled unmatched unbatched } } }
 	}`, map[string]any{"run": *run.SettlementID, "inv": run.Run.Invoices[0].ID, "m": w.id("m1")}, &again)
 	if len(again.SettleRun.Invoices) != 2 || again.Node.Amount != run.Run.Invoices[0].Amount || len(again.Merchant.Invoices) != 2 ||
 		len(again.Merchant.SettlementSourceStates) != 2 || again.Merchant.SettlementSourceStates[0].Source != "TRANSACTION" ||
@@ -585,19 +585,19 @@ func TestGraphQLModelLifecycle(t *testing.T) {
 	// The merchant shows its model, and a category its products.
 	var mm struct {
 		Merchant struct {
-			Companies  []struct{ CompanyID string }
-			Stores     []struct{ StoreID string }
-			Categories []struct {
+			Companies  testenv.Nodes[struct{ CompanyID string }]
+			Stores     testenv.Nodes[struct{ StoreID string }]
+			Categories testenv.Nodes[struct {
 				CategoryID string
-				Products   []struct{ ProductNumber string }
-			}
-			Campaigns     []struct{ CampaignID string }
-			DerivedShares []struct{ Share string }
+				Products   testenv.Nodes[struct{ ProductNumber string }]
+			}]
+			Campaigns     testenv.Nodes[struct{ CampaignID string }]
+			DerivedShares testenv.Nodes[struct{ Share string }]
 		}
 		Product struct{ ProductNumber string }
 	}
 	w.gql(`query($m: ID!, $p: ID!) {
-	  merchant(merchantId: $m) { companies { companyId } stores { storeId } categories { categoryId products { productNumber } } campaigns { campaignId } derivedShares { share } }
+	  merchant(merchantId: $m) { companies { nodes { companyId } } stores { nodes { storeId } } categories { nodes { categoryId products { nodes { productNumber } } } } campaigns { nodes { campaignId } } derivedShares { nodes { share } } }
 	  product: node(id: $p) { ... on Product { productNumber } }
 	}`, map[string]any{"m": m, "p": pp.AddProducts.Products[1].ID}, &mm)
 	got := mm.Merchant
@@ -719,12 +719,12 @@ func TestGraphQLMerchantListsLoadThroughDataloaders(t *testing.T) {
 	}
 	type merchantLists struct {
 		MerchantID string
-		Companies  []struct{ CompanyID, MerchantID string }
-		Stores     []struct{ StoreID string }
-		Campaigns  []struct{ CampaignID string }
+		Companies  testenv.Nodes[struct{ CompanyID, MerchantID string }]
+		Stores     testenv.Nodes[struct{ StoreID string }]
+		Campaigns  testenv.Nodes[struct{ CampaignID string }]
 	}
 	var page struct{ Nodes []merchantLists }
-	w.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Merchant { merchantId companies { companyId merchantId } stores { storeId } campaigns { campaignId } } } }`,
+	w.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Merchant { merchantId companies { nodes { companyId merchantId } } stores { nodes { storeId } } campaigns { nodes { campaignId } } } } }`,
 		map[string]any{"ids": gids}, &page)
 	if len(page.Nodes) != n {
 		t.Fatalf("%d merchants, want %d", len(page.Nodes), n)
@@ -742,7 +742,7 @@ func TestGraphQLMerchantListsLoadThroughDataloaders(t *testing.T) {
 	var all struct {
 		Merchants struct{ Nodes []merchantLists }
 	}
-	w.gql(`{ merchants(first: 100) { nodes { merchantId companies { companyId merchantId } stores { storeId } campaigns { campaignId } } } }`, nil, &all)
+	w.gql(`{ merchants(first: 100) { nodes { merchantId companies(first: 10) { nodes { companyId merchantId } } stores(first: 10) { nodes { storeId } } campaigns(first: 10) { nodes { campaignId } } } } }`, nil, &all)
 	for _, m := range all.Merchants.Nodes {
 		for _, c := range m.Companies {
 			if c.MerchantID != m.MerchantID {
@@ -764,11 +764,11 @@ func TestGraphQLComplexityAllowsOrdinaryPages(t *testing.T) {
 		`{ settlements(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id settlementId } } nodes {
 		    id settlementId batchId merchantId companyId storeId campaignId source transactionId transactionDateTime processedDateTime
 		    amount currency userShare providerShare userShareType providerShareType cardType truncatedCardNumber userId
-		    merchant { merchantId merchantName companies { companyId } invoices { type amount } } } } }`,
+		    merchant { merchantId merchantName companies { nodes { companyId } } invoices { nodes { type amount } } } } } }`,
 		`{ transactionBatches(first: 100) { totalCount nodes { id batchId transactionCount created transactions(first: 5) { totalCount nodes { transactionId state } } } } }`,
 		`{ settlementBatches(first: 10) { nodes { batchId settlementCount settlements(first: 100) { nodes { settlementId userShare providerShare } } } } }`,
 		`{ campaigns(first: 100) { nodes { campaignId merchantId name campaignStart campaignEnd userShare userShareType providerShare providerShareType storeNumber categoryId productNumber } } }`,
-		`{ merchants(first: 20) { nodes { merchantId companies { companyId name userShare } stores { storeId } categories { categoryId products { productId } } campaigns { campaignId } derivedShares { share } invoices { amount } settlementSourceStates { source settled } } } }`,
+		`{ merchants(first: 20) { nodes { merchantId companies(first: 5) { nodes { companyId name userShare } } stores(first: 5) { nodes { storeId } } categories(first: 5) { nodes { categoryId products(first: 5) { nodes { productId } } } } campaigns(first: 5) { nodes { campaignId } } derivedShares(first: 5) { nodes { share } } invoices(first: 5) { nodes { amount } } settlementSourceStates(first: 5) { nodes { source settled } } } } }`,
 	}
 	for i, q := range ordinary {
 		resp, res := testenv.GraphQL(t, w.c.h, w.c.auth, q, nil)
@@ -778,7 +778,7 @@ func TestGraphQLComplexityAllowsOrdinaryPages(t *testing.T) {
 	}
 	abusive := []string{
 		`{ settlementBatches(first: 100) { nodes { settlements(first: 100) { nodes { settlementId } } } } }`,
-		`{ merchants(first: 100) { nodes { invoices { amount } settlementSourceStates { settled } } } }`,
+		`{ merchants(first: 100) { nodes { invoices { nodes { amount } } settlementSourceStates { nodes { settled } } } } }`,
 	}
 	for i, q := range abusive {
 		resp, res := testenv.GraphQL(t, w.c.h, w.c.auth, q, nil)

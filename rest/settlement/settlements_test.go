@@ -49,7 +49,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatalf("signup: %d %s", r.Status, r.Body)
 	}
 	testenv.WaitMessages(t) // the SMS goes out through the outbox
-	_, res := testenv.GraphQL(t, a.Handler, testenv.BasicAuth(ad.Username, ad.Secret), `query($to: String!) { sentMessages(to: $to) { body } }`, map[string]any{"to": phone})
+	_, res := testenv.GraphQL(t, a.Handler, testenv.BasicAuth(ad.Username, ad.Secret), `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, map[string]any{"to": phone})
 	code := regexp.MustCompile(`linkCode=([0-9a-z]+)`).FindStringSubmatch(string(res.Data))
 	if code == nil {
 		t.Fatalf("no link code: %s", res.Data)

@@ -35,13 +35,13 @@ func TestSignupThroughGraphQLReadsThroughREST(t *testing.T) {
 	if !strings.Contains(string(res.Data), `"phoneNumber":"4520000030"`) {
 		t.Fatalf("linkCode: %s %+v", res.Data, res.Errors)
 	}
-	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `mutation($c: String!) { verifyLinkCode(linkCode: $c, memberId: "gql-member") { state user { userId memberId cards { tokenType truncatedPan } } userErrors { field code } } }`, map[string]any{"c": code})
+	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `mutation($c: String!) { verifyLinkCode(linkCode: $c, memberId: "gql-member") { state user { userId memberId cards { nodes { tokenType truncatedPan } } } userErrors { field code } } }`, map[string]any{"c": code})
 	var data struct {
 		VerifyLinkCode struct {
 			State int
 			User  struct {
 				UserID, MemberID string
-				Cards            []struct{ TokenType string }
+				Cards            testenv.Nodes[struct{ TokenType string }]
 			}
 		}
 	}
@@ -61,7 +61,7 @@ func TestSignupThroughGraphQLReadsThroughREST(t *testing.T) {
 	if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
 		t.Fatalf("anonymous viewer: %+v", res)
 	}
-	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `query { sentMessages(to: "4520000030") { body } }`, nil)
+	_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `query { sentMessages(to: "4520000030") { nodes { body } } }`, nil)
 	if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "FORBIDDEN" {
 		t.Fatalf("partner reads SMS: %+v", res)
 	}
@@ -131,7 +131,7 @@ func TestUserNotificationsArriveWithStaticHeaders(t *testing.T) {
 	// answered, so give the last one a moment).
 	var res *testenv.GraphQLResult
 	for {
-		_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `{ notificationDeliveries(first: 10) { type state attempts } notificationEndpoints { type headers { name } } }`, nil)
+		_, res = testenv.GraphQL(t, e.app.Handler, e.partner, `{ notificationDeliveries(first: 10) { nodes { type state attempts } } notificationEndpoints { nodes { type headers { name } } } }`, nil)
 		if strings.Count(string(res.Data), `"state":"DELIVERED"`) >= 3 || time.Now().After(deadline) {
 			break
 		}
@@ -200,12 +200,12 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 func TestUserAndCardNodes(t *testing.T) {
 	e := newEnv(t)
 	userID := e.linkedUser("4520000060", "tok-node")
-	q := `query($id: ID!) { user(userId: $id) { id cards { id cardId } } }`
+	q := `query($id: ID!) { user(userId: $id) { id cards { nodes { id cardId } } } }`
 	_, res := testenv.GraphQL(t, e.app.Handler, e.partner, q, map[string]any{"id": userID})
 	var data struct {
 		User struct {
 			ID    string
-			Cards []struct{ ID, CardID string }
+			Cards testenv.Nodes[struct{ ID, CardID string }]
 		}
 	}
 	if err := json.Unmarshal(res.Data, &data); err != nil || len(data.User.Cards) != 1 {
@@ -299,7 +299,7 @@ func TestUserLifecycleThroughGraphQL(t *testing.T) {
 	// Endpoints can be removed.
 	gql(e.partner, `mutation { setNotificationEndpoint(input: {type: USER_DELETED, url: "https://hooks.example/x"}) { userErrors { field } } }`, nil)
 	d = gql(e.partner, `mutation { deleteNotificationEndpoint(type: USER_DELETED) { deletedType } }`, nil)
-	if !strings.Contains(d, "USER_DELETED") || gql(e.partner, `{ notificationEndpoints { type } }`, nil) != `{"notificationEndpoints":[]}` {
+	if !strings.Contains(d, "USER_DELETED") || gql(e.partner, `{ notificationEndpoints { nodes { type } } }`, nil) != `{"notificationEndpoints":{"nodes":[]}}` {
 		t.Fatalf("deleteNotificationEndpoint: %s", d)
 	}
 }

@@ -178,9 +178,9 @@ func TestSeed000CardsShowTheTokenWithoutTruncatedPan(t *testing.T) {
 	if r.Status != 200 || userID == "" {
 		t.Fatalf("second card: %d %s", r.Status, r.Body)
 	}
-	_, res := testenv.GraphQL(t, e.app.Handler, e.partner, `query($id: ID!) { user(userId: $id) { cards { truncatedPan token tokenType } } }`, map[string]any{"id": userID})
-	want := `{"user":{"cards":[{"truncatedPan":"457100XXXXXX0000","token":null,"tokenType":"viking_nordic"},` +
-		`{"truncatedPan":null,"token":"2797aa22047e89e0b39c1626b1be53cf246051b4927f2be7108bf5476edf4937","tokenType":"viking_nordic"}]}}`
+	_, res := testenv.GraphQL(t, e.app.Handler, e.partner, `query($id: ID!) { user(userId: $id) { cards { nodes { truncatedPan token tokenType } } } }`, map[string]any{"id": userID})
+	want := `{"user":{"cards":{"nodes":[{"truncatedPan":"457100XXXXXX0000","token":null,"tokenType":"viking_nordic"},` +
+		`{"truncatedPan":null,"token":"2797aa22047e89e0b39c1626b1be53cf246051b4927f2be7108bf5476edf4937","tokenType":"viking_nordic"}]}}}`
 	if len(res.Errors) > 0 || string(res.Data) != want {
 		t.Fatalf("cards: %s %+v\nwant %s", res.Data, res.Errors, want)
 	}

@@ -53,12 +53,12 @@ func (e *env) do(authz, method, path string, body any, headers ...string) *teste
 func (e *env) sms(phone string) []string {
 	e.t.Helper()
 	testenv.WaitMessages(e.t) // messages go out through the outbox
-	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { to channel body } }`, map[string]any{"to": phone})
+	_, res := testenv.GraphQL(e.t, e.app.Handler, e.admin, `query($to: String!) { sentMessages(to: $to) { nodes { to channel body } } }`, map[string]any{"to": phone})
 	if len(res.Errors) > 0 {
 		e.t.Fatalf("sentMessages: %+v", res.Errors)
 	}
 	var data struct {
-		SentMessages []struct{ To, Channel, Body string }
+		SentMessages testenv.Nodes[struct{ To, Channel, Body string }]
 	}
 	if err := json.Unmarshal(res.Data, &data); err != nil {
 		e.t.Fatal(err)
@@ -353,7 +353,7 @@ func TestUserTokensAndUserAccess(t *testing.T) {
 
 	// GraphQL viewer, by header and by bearer.
 	for _, h := range [][2]string{{"X-Storebox-user-token", token}, {"Authorization", "Bearer " + token}} {
-		resp := testenv.Do(t, e.app.Handler, "POST", "/graphql", map[string]any{"query": `{ viewer { userId phoneNumber cards { truncatedPan } } }`}, h[0], h[1])
+		resp := testenv.Do(t, e.app.Handler, "POST", "/graphql", map[string]any{"query": `{ viewer { userId phoneNumber cards { nodes { truncatedPan } } } }`}, h[0], h[1])
 		if !strings.Contains(string(resp.Body), `"userId":"`+u1+`"`) || !strings.Contains(string(resp.Body), "457100XXXXXX0001") {
 			t.Fatalf("viewer via %s: %s", h[0], resp.Body)
 		}

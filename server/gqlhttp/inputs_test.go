@@ -14,12 +14,12 @@ func TestTextInputsNameTheBadString(t *testing.T) {
 	cases := []struct {
 		name, query, vars, field string
 	}{
-		{"inline argument", `{ sentMessages(to: "a\u0000b") { body } }`, `{}`, "to"},
+		{"inline argument", `{ sentMessages(to: "a\u0000b") { nodes { body } } }`, `{}`, "to"},
 		{"inline object", `mutation { updateUser(userId: "u", input: {parms: [{name: "a", value: "ok"}, {name: "b", value: "x\u0000"}]}) { user { userId } } }`, `{}`, "input.parms[1].value"},
-		{"argument in a fragment", `{ ...F } fragment F on Query { sentMessages(to: "\u0000") { body } }`, `{}`, "to"},
-		{"variable", `query($to: String!) { sentMessages(to: $to) { body } }`, `{"to": "a\u0000b"}`, "to"},
+		{"argument in a fragment", `{ ...F } fragment F on Query { sentMessages(to: "\u0000") { nodes { body } } }`, `{}`, "to"},
+		{"variable", `query($to: String!) { sentMessages(to: $to) { nodes { body } } }`, `{"to": "a\u0000b"}`, "to"},
 		{"nested variable", `mutation($in: UpdateUserInput!) { updateUser(userId: "u", input: $in) { user { userId } } }`, `{"in": {"parms": [{"name": "n", "value": "v\u0000"}]}}`, "in.parms[0].value"},
-		{"default value", `query($to: String = "\u0000") { sentMessages(to: $to) { body } }`, `{}`, "to"},
+		{"default value", `query($to: String = "\u0000") { sentMessages(to: $to) { nodes { body } } }`, `{}`, "to"},
 		{"directive argument", `{ __typename @skip(if: false) sentMessages(to: "a") @deprecated(reason: "\u0000") { body } }`, `{}`, "reason"},
 	}
 	for _, tc := range cases {
@@ -38,7 +38,7 @@ func TestTextInputsNameTheBadString(t *testing.T) {
 			}
 		})
 	}
-	doc, _ := parser.ParseQuery(&ast.Source{Input: `query($to: String!) { sentMessages(to: "fine é ✓") { body } b: sentMessages(to: $to) { body } }`})
+	doc, _ := parser.ParseQuery(&ast.Source{Input: `query($to: String!) { sentMessages(to: "fine é ✓") { nodes { body } } b: sentMessages(to: $to) { nodes { body } } }`})
 	oc := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{"to": "also fine"}}
 	if err := (TextInputs{}).MutateOperationContext(context.Background(), oc); err != nil {
 		t.Fatalf("clean input refused: %v", err)
