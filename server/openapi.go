@@ -11,6 +11,7 @@ import (
 	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/openloyalty"
 	"loyaltygraph/rest/receiptdata"
+	"loyaltygraph/rest/settlement"
 	"loyaltygraph/rest/userapi"
 	"loyaltygraph/web/docs"
 )
@@ -22,6 +23,7 @@ func families(checkoutPrefix string) []openapi.Family {
 		userapi.OpenAPI(),
 		receiptdata.OpenAPI(),
 		receiptdata.POSOpenAPI(),
+		settlement.OpenAPI(),
 		openloyalty.OpenAPI(),
 		checkout.OpenAPI(checkoutPrefix),
 	}

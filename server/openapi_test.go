@@ -145,7 +145,6 @@ var allowedOutsideTables = []string{`"GET /healthz"`, `"GET /readyz"`, `"/graphq
 // conversion removes its line (the test fails while a listed family has
 // no such route left).
 var pendingFamilies = map[string]bool{
-	"settlement": true,
 }
 
 // TestEveryRESTRouteIsInATable: no REST route is registered but through

@@ -304,7 +304,15 @@ func operation(r *reflector, op Op, used map[Scheme]bool) (Schema, error) {
 		if op.Body.Type != nil {
 			media["schema"] = r.of(op.Body.Type)
 		}
-		body := Schema{"required": op.Body.Required, "content": Schema{ct: media}}
+		content := Schema{ct: media}
+		for _, alt := range op.Body.Alternatives {
+			m := Schema{}
+			if alt.Type != nil {
+				m["schema"] = r.of(alt.Type)
+			}
+			content[alt.ContentType] = m
+		}
+		body := Schema{"required": op.Body.Required, "content": content}
 		if op.Body.Description != "" {
 			body["description"] = op.Body.Description
 		}

@@ -91,6 +91,9 @@ type Body struct {
 	Type        any
 	Required    bool
 	Description string
+	// Alternatives are the same body in other content types (a CSV
+	// transaction batch besides JSON), each with its ContentType and Type.
+	Alternatives []Body
 }
 
 // Response is one documented status of an operation.

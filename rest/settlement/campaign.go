@@ -10,14 +10,17 @@ import (
 )
 
 // campaigns is the campaign resource: /api/v1/campaigns.
-func (h *Handler) campaigns() *resource[*merchant.Campaign, merchant.CampaignCreate, merchant.CampaignUpdate, campaignJSON] {
-	return &resource[*merchant.Campaign, merchant.CampaignCreate, merchant.CampaignUpdate, campaignJSON]{
-		path: "/api/v1/campaigns", idParam: "campaignId",
-		decodeCreate: campaignCreate, decodeUpdate: campaignUpdate,
-		create: h.merchants.CreateCampaign, find: h.merchants.Campaign, update: h.merchants.UpdateCampaign,
-		remove: h.merchants.DeleteCampaign, ofMerchant: h.merchants.MerchantCampaigns,
-		idOf: func(c *merchant.Campaign) string { return c.ID }, toJSON: toCampaignJSON,
-	}
+var campaigns = &resource[*merchant.Campaign, merchant.CampaignCreate, merchant.CampaignUpdate, campaignJSON]{
+	doc: resourceDoc{name: "Campaign", names: "Campaigns", noun: "campaign", nouns: "campaigns", tag: tagCampaigns,
+		about: "Add a campaign: shares for a period (campaignStart to campaignEnd, ISO-8601), for the whole merchant " +
+			"or only a store (storeNumber), a category (categoryId) or a product (productNumber).",
+		createBody: campaignCreateBody{}, updateBody: campaignUpdateBody{},
+		createErrors: nil, updateErrors: []int{409}},
+	plural: "campaigns", path: "/api/v1/campaigns", idParam: "campaignId",
+	decodeCreate: campaignCreate, decodeUpdate: campaignUpdate,
+	create: Merchants.CreateCampaign, find: Merchants.Campaign, update: Merchants.UpdateCampaign,
+	remove: Merchants.DeleteCampaign, ofMerchant: Merchants.MerchantCampaigns,
+	idOf: func(c *merchant.Campaign) string { return c.ID }, toJSON: toCampaignJSON,
 }
 
 type campaignJSON struct {

@@ -9,14 +9,17 @@ import (
 )
 
 // categories is the product category resource: /api/v1/categories.
-func (h *Handler) categories() *resource[*merchant.Category, merchant.CategoryCreate, merchant.CategoryUpdate, categoryJSON] {
-	return &resource[*merchant.Category, merchant.CategoryCreate, merchant.CategoryUpdate, categoryJSON]{
-		path: "/api/v1/categories", idParam: "categoryId",
-		decodeCreate: categoryCreate, decodeUpdate: categoryUpdate,
-		create: h.merchants.CreateCategory, find: h.merchants.Category, update: h.merchants.UpdateCategory,
-		remove: h.merchants.DeleteCategory, ofMerchant: h.merchants.MerchantCategories,
-		idOf: func(c *merchant.Category) string { return c.ID }, toJSON: toCategoryJSON,
-	}
+var categories = &resource[*merchant.Category, merchant.CategoryCreate, merchant.CategoryUpdate, categoryJSON]{
+	doc: resourceDoc{name: "Category", names: "Categories", noun: "category", nouns: "categories", tag: tagCategories,
+		about: "Add a product category: receipt lines whose product number is one of the category's products are " +
+			"settled with its shares, at every store or at the store named by storeNumber.",
+		createBody: categoryCreateBody{}, updateBody: categoryUpdateBody{},
+		createErrors: nil, updateErrors: []int{409}},
+	plural: "categories", path: "/api/v1/categories", idParam: "categoryId",
+	decodeCreate: categoryCreate, decodeUpdate: categoryUpdate,
+	create: Merchants.CreateCategory, find: Merchants.Category, update: Merchants.UpdateCategory,
+	remove: Merchants.DeleteCategory, ofMerchant: Merchants.MerchantCategories,
+	idOf: func(c *merchant.Category) string { return c.ID }, toJSON: toCategoryJSON,
 }
 
 type categoryJSON struct {

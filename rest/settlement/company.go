@@ -6,14 +6,18 @@ import (
 )
 
 // companies is the company resource: /api/v1/companies.
-func (h *Handler) companies() *resource[*merchant.Company, merchant.CompanyCreate, merchant.CompanyUpdate, companyJSON] {
-	return &resource[*merchant.Company, merchant.CompanyCreate, merchant.CompanyUpdate, companyJSON]{
-		path: "/api/v1/companies", idParam: "companyId",
-		decodeCreate: companyCreate, decodeUpdate: companyUpdate,
-		create: h.merchants.CreateCompany, find: h.merchants.Company, update: h.merchants.UpdateCompany,
-		remove: h.merchants.DeleteCompany, ofMerchant: h.merchants.MerchantCompanies,
-		idOf: func(c *merchant.Company) string { return c.ID }, toJSON: toCompanyJSON,
-	}
+var companies = &resource[*merchant.Company, merchant.CompanyCreate, merchant.CompanyUpdate, companyJSON]{
+	doc: resourceDoc{name: "Company", names: "Companies", noun: "company", nouns: "companies", tag: tagCompanies,
+		about: "Add a company: a company registration number (in Denmark the CVR number) whose payment transactions " +
+			"the merchant receives, with the user and provider shares they are settled with. With zero shares, only " +
+			"transactions at one of the merchant's stores (by store number) are settled.",
+		createBody: companyCreateBody{}, updateBody: companyUpdateBody{},
+		createErrors: nil, updateErrors: []int{409}},
+	plural: "companies", path: "/api/v1/companies", idParam: "companyId",
+	decodeCreate: companyCreate, decodeUpdate: companyUpdate,
+	create: Merchants.CreateCompany, find: Merchants.Company, update: Merchants.UpdateCompany,
+	remove: Merchants.DeleteCompany, ofMerchant: Merchants.MerchantCompanies,
+	idOf: func(c *merchant.Company) string { return c.ID }, toJSON: toCompanyJSON,
 }
 
 type companyJSON struct {

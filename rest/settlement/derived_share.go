@@ -12,22 +12,26 @@ import (
 )
 
 // derivedShares is the derived share resource: /api/v1/derivedshares.
-func (h *Handler) derivedShares() *resource[*merchant.DerivedShare, merchant.DerivedShareCreate, merchant.DerivedShareUpdate, derivedShareJSON] {
-	return &resource[*merchant.DerivedShare, merchant.DerivedShareCreate, merchant.DerivedShareUpdate, derivedShareJSON]{
-		path: "/api/v1/derivedshares", idParam: "derivedShareId",
-		decodeCreate: func(obj storebox.Object) (merchant.DerivedShareCreate, error) {
-			req, err := decodeDerivedShareObject(obj, "")
-			if err != nil {
-				return merchant.DerivedShareCreate{}, err
-			}
-			return req.create(true)
-		},
-		decodeUpdate: derivedShareUpdate,
-		create:       h.merchants.CreateDerivedShare, find: h.merchants.DerivedShare,
-		update: h.merchants.UpdateDerivedShare, remove: h.merchants.DeleteDerivedShare,
-		ofMerchant: h.merchants.MerchantDerivedShares,
-		idOf:       func(d *merchant.DerivedShare) string { return d.ID }, toJSON: toDerivedShareJSON,
-	}
+var derivedShares = &resource[*merchant.DerivedShare, merchant.DerivedShareCreate, merchant.DerivedShareUpdate, derivedShareJSON]{
+	doc: resourceDoc{name: "DerivedShare", names: "DerivedShares", noun: "derived share", nouns: "derived shares",
+		tag: tagDerivedShares,
+		about: "Add a derived share to a merchant: a row of the lookup table that a share of type derived reads " +
+			"(share is the other share's value, derivedShare the value it derives, percentage or fixed_amount).",
+		createBody: derivedShareCreateBody{}, updateBody: derivedShareUpdateBody{},
+		createErrors: nil, updateErrors: []int{409}},
+	plural: "derivedshares", path: "/api/v1/derivedshares", idParam: "derivedShareId",
+	decodeCreate: func(obj storebox.Object) (merchant.DerivedShareCreate, error) {
+		req, err := decodeDerivedShareObject(obj, "")
+		if err != nil {
+			return merchant.DerivedShareCreate{}, err
+		}
+		return req.create(true)
+	},
+	decodeUpdate: derivedShareUpdate,
+	create:       Merchants.CreateDerivedShare, find: Merchants.DerivedShare,
+	update: Merchants.UpdateDerivedShare, remove: Merchants.DeleteDerivedShare,
+	ofMerchant: Merchants.MerchantDerivedShares,
+	idOf:       func(d *merchant.DerivedShare) string { return d.ID }, toJSON: toDerivedShareJSON,
 }
 
 type derivedShareJSON struct {
@@ -35,7 +39,7 @@ type derivedShareJSON struct {
 	MerchantID       string          `json:"merchantId"`
 	Share            storebox.Number `json:"share"`
 	DerivedShare     storebox.Number `json:"derivedShare"`
-	DerivedShareType string          `json:"derivedShareType"`
+	DerivedShareType string          `json:"derivedShareType" openapi:"enum=percentage|fixed_amount"`
 }
 
 func toDerivedShareJSON(d *merchant.DerivedShare) derivedShareJSON {

@@ -12,6 +12,7 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
+	"loyaltygraph/rest/openapi"
 )
 
 // ingestDeadline bounds reading a transaction batch and answering it,
@@ -116,6 +117,11 @@ type wireTransaction struct {
 
 // textOrNumber accepts a JSON string or number and keeps its text exactly.
 type textOrNumber string
+
+// OpenAPISchema: a string or a number.
+func (textOrNumber) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": []any{"string", "number"}}
+}
 
 func (v *textOrNumber) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {

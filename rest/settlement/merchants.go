@@ -15,7 +15,7 @@ import (
 type merchantJSON struct {
 	MerchantID     string         `json:"merchantId"`
 	MerchantName   string         `json:"merchantName"`
-	MerchantStatus string         `json:"merchantStatus"`
+	MerchantStatus string         `json:"merchantStatus" openapi:"enum=active|disabled"`
 	Companies      []companyJSON  `json:"companies"`
 	Campaigns      []campaignJSON `json:"campaigns"`
 }

@@ -12,43 +12,9 @@ import (
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/merchant"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
-
-// registerModel adds the merchant's settlement model: companies, stores,
-// categories and products, campaigns, derived shares and blocked products.
-// A principal that may not administer it is refused (403) before its body
-// is read; the operations check again.
-func (h *Handler) registerModel(register func(string, http.HandlerFunc)) {
-	handle := func(pattern string, fn http.HandlerFunc) {
-		register(pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := h.merchants.Authorize(r.Context()); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			fn(w, r)
-		})
-	}
-	h.companies().register(h, handle, "companies")
-	h.stores().register(h, handle, "stores")
-	h.categories().register(h, handle, "categories")
-	handle("GET /api/v1/categories/{categoryId}/products", h.categoryProducts)
-	handle("POST /api/v1/categories/{categoryId}/products", h.addCategoryProducts)
-
-	handle("POST /api/v1/products", h.createProduct)
-	handle("DELETE /api/v1/products/{productId}", h.deleteProduct)
-
-	handle("GET /api/v1/campaigns", h.currentCampaigns)
-	h.campaigns().register(h, handle, "campaigns")
-
-	h.derivedShares().register(h, handle, "derivedshares")
-	handle("PUT /api/v1/merchants/{merchantId}/derivedshares", h.replaceDerivedShares)
-
-	handle("GET /api/v1/blockedproducts", h.blockedProducts)
-	handle("POST /api/v1/blockedproducts", h.createBlockedProduct)
-	handle("POST /api/v1/blockedproducts/bulk", h.createBlockedProducts)
-	handle("DELETE /api/v1/blockedproducts/{productId}", h.deleteBlockedProduct)
-}
 
 // --- JSON shapes of the seed ---
 
@@ -56,6 +22,12 @@ func (h *Handler) registerModel(register func(string, http.HandlerFunc)) {
 // JSON number (12346790), so a number of plain digits without a leading
 // zero is written as one; anything else stays a string.
 type registrationJSON string
+
+// OpenAPISchema: a number of plain digits, or a string.
+func (registrationJSON) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": []any{"integer", "string"}, "description": "A company registration number (CVR): " +
+		"written as a JSON number when it is plain digits without a leading zero, else as a string."}
+}
 
 // MarshalJSON writes digits as a number and the rest as a string.
 func (r registrationJSON) MarshalJSON() ([]byte, error) {
@@ -68,9 +40,9 @@ func (r registrationJSON) MarshalJSON() ([]byte, error) {
 
 type sharesJSON struct {
 	UserShare         storebox.Number `json:"userShare"`
-	UserShareType     string          `json:"userShareType"`
+	UserShareType     string          `json:"userShareType" openapi:"enum=percentage|fixed_amount|derived"`
 	ProviderShare     storebox.Number `json:"providerShare"`
-	ProviderShareType string          `json:"providerShareType"`
+	ProviderShareType string          `json:"providerShareType" openapi:"enum=percentage|fixed_amount|derived"`
 }
 
 func toSharesJSON(s merchant.Shares) sharesJSON {

@@ -11,6 +11,7 @@ import (
 	"loyaltygraph/app/merchants"
 	"loyaltygraph/domain/merchant"
 	"loyaltygraph/domain/settlement"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
 
@@ -85,21 +86,13 @@ type Handler struct {
 	log         *slog.Logger
 }
 
-// Register adds the whole surface of the family to mux. Paths live under
-// /api/v1; settlements and invoices also answer under /api (both documented).
+// Register adds the whole surface of the family to mux: the routes of its
+// table (operations), each for an authenticated principal only. Paths live
+// under /api/v1; settlements and invoices also answer under /api (both
+// documented).
 func Register(mux *http.ServeMux, m Merchants, s Settlements, log *slog.Logger) {
 	h := &Handler{merchants: m, settlements: s, log: log}
-	handle := func(pattern string, fn http.HandlerFunc) {
-		mux.Handle(pattern, storebox.Require(log, fn))
-	}
-	handle("POST /api/v1/merchants", h.createMerchant)
-	handle("GET /api/v1/merchants", h.listMerchants)
-	handle("GET /api/v1/merchants/{merchantId}", h.getMerchant)
-	handle("PATCH /api/v1/merchants/{merchantId}", h.updateMerchant)
-	handle("PUT /api/v1/merchants/{merchantId}", h.updateMerchant)
-	handle("DELETE /api/v1/merchants/{merchantId}", h.deleteMerchant)
-	h.registerModel(handle)
-	h.registerSettlements(handle)
+	openapi.Register(mux, operations(h), func(next http.Handler) http.Handler { return storebox.Require(log, next) })
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {

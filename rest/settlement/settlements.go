@@ -8,26 +8,9 @@ import (
 
 	"loyaltygraph/domain/errs"
 	"loyaltygraph/domain/settlement"
+	"loyaltygraph/rest/openapi"
 	"loyaltygraph/rest/storebox"
 )
-
-// registerSettlements adds transactions, settlements, batches, settle runs
-// and invoices. Settlements and invoices also answer under /api (doc).
-func (h *Handler) registerSettlements(handle func(string, http.HandlerFunc)) {
-	handle("POST /api/v1/transactions/batches", h.ingest)
-	handle("GET /api/v1/transactions/batches", h.transactionBatches)
-	handle("GET /api/v1/transactions/{batchId}", h.transactions)
-	for _, prefix := range []string{"/api/v1", "/api"} {
-		handle("GET "+prefix+"/settlements", h.settlementsByDate)
-		handle("POST "+prefix+"/settlements/batches", h.createSettlementBatch)
-		handle("GET "+prefix+"/settlements/batches", h.settlementBatches)
-		handle("GET "+prefix+"/settlements/{batchId}", h.settlementsByBatch)
-		handle("GET "+prefix+"/invoices/{settlementId}", h.invoices)
-	}
-	handle("POST /api/v1/merchants/settle", h.settle)
-	handle("GET /api/v1/merchants/{merchantId}/invoices", h.merchantInvoices)
-	handle("GET /api/v1/merchants/{merchantId}/settlementsourcestates", h.sourceStates)
-}
 
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 	extendIngestDeadlines(w)
@@ -51,7 +34,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusCreated, map[string]any{"batchId": b.BatchID, "transactions": b.Transactions})
+	storebox.WriteJSON(w, http.StatusCreated, ingestJSON{BatchID: b.BatchID, Transactions: b.Transactions})
 }
 
 func (h *Handler) transactionBatches(w http.ResponseWriter, r *http.Request) {
@@ -72,6 +55,11 @@ func (t seedTime) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05Z") + `"`), nil
 }
 
+// OpenAPISchema: a date-time string.
+func (seedTime) OpenAPISchema() openapi.Schema {
+	return openapi.Schema{"type": "string", "format": "date-time", "examples": []any{"2019-08-24T14:15:22Z"}}
+}
+
 // optionalSeedTime is a seedTime that may be absent (null).
 func optionalSeedTime(t *time.Time) *seedTime {
 	if t == nil {
@@ -79,6 +67,35 @@ func optionalSeedTime(t *time.Time) *seedTime {
 	}
 	st := seedTime(*t)
 	return &st
+}
+
+// ingestJSON answers a delivered transaction batch.
+type ingestJSON struct {
+	BatchID      string `json:"batchId"`
+	Transactions int    `json:"transactions"`
+}
+
+// transactionPageJSON is a page of a batch's transactions. Its members are
+// in the order the service has always written them (alphabetical).
+type transactionPageJSON struct {
+	Limit     int               `json:"limit"`
+	Offset    int               `json:"offset"`
+	Results   []transactionJSON `json:"results"`
+	TotalSize int               `json:"totalSize"`
+}
+
+// settlementPageJSON is a page of settlements, members in alphabetical
+// order as the service has always written them.
+type settlementPageJSON struct {
+	Limit       int              `json:"limit"`
+	Offset      int              `json:"offset"`
+	Settlements []settlementJSON `json:"settlements"`
+	TotalSize   int              `json:"totalSize"`
+}
+
+// settleJSON answers a settle run.
+type settleJSON struct {
+	SettlementID string `json:"settlementId"`
 }
 
 type transactionBatchJSON struct {
@@ -129,7 +146,7 @@ type transactionJSON struct {
 	RetrievalReferenceNumber  string          `json:"retrievalReferenceNumber"`
 	BatchID                   string          `json:"batchId"`
 	MerchantID                string          `json:"merchantId,omitempty"`
-	State                     string          `json:"state"`
+	State                     string          `json:"state" openapi:"enum=settled|unmatched"`
 	Reason                    string          `json:"reason,omitempty"`
 }
 
@@ -161,7 +178,7 @@ func (h *Handler) transactions(w http.ResponseWriter, r *http.Request) {
 			SystemTraceAuditNumber: t.SystemTraceAuditNumber, RetrievalReferenceNumber: t.RetrievalReferenceNumber,
 			BatchID: t.BatchID, MerchantID: t.MerchantID, State: t.State, Reason: t.Reason}
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": offset, "limit": limit, "totalSize": total, "results": out})
+	storebox.WriteJSON(w, http.StatusOK, transactionPageJSON{Limit: limit, Offset: offset, Results: out, TotalSize: total})
 }
 
 // settlementJSON is a settlement as the seed names its fields.
@@ -172,7 +189,7 @@ type settlementJSON struct {
 	CompanyID           string          `json:"companyId,omitempty"`
 	StoreID             string          `json:"storeId,omitempty"`
 	CampaignID          string          `json:"campaignId,omitempty"`
-	Source              string          `json:"source"`
+	Source              string          `json:"source" openapi:"enum=transaction|receipt"`
 	TransactionID       string          `json:"transactionId"`
 	TransactionDateTime seedTime        `json:"transactionDateTime"`
 	ProcessedDateTime   seedTime        `json:"processedDateTime"`
@@ -180,8 +197,8 @@ type settlementJSON struct {
 	Currency            string          `json:"currency"`
 	UserShare           storebox.Number `json:"userShare"`
 	ProviderShare       storebox.Number `json:"providerShare"`
-	UserShareType       string          `json:"userShareType"`
-	ProviderShareType   string          `json:"providerShareType"`
+	UserShareType       string          `json:"userShareType" openapi:"enum=percentage|fixed_amount|derived"`
+	ProviderShareType   string          `json:"providerShareType" openapi:"enum=percentage|fixed_amount|derived"`
 	CardType            string          `json:"cardType,omitempty"`
 	TruncatedCardNumber string          `json:"truncatedCardNumber,omitempty"`
 	UserID              string          `json:"userId"`
@@ -238,7 +255,7 @@ func (h *Handler) writeSettlements(w http.ResponseWriter, r *http.Request, f set
 	for i, s := range list {
 		out[i] = toSettlementJSON(s)
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]any{"offset": f.Offset, "limit": f.Limit, "totalSize": total, "settlements": out})
+	storebox.WriteJSON(w, http.StatusOK, settlementPageJSON{Limit: f.Limit, Offset: f.Offset, Settlements: out, TotalSize: total})
 }
 
 func (h *Handler) settlementsByDate(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +309,7 @@ func (h *Handler) settle(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	storebox.WriteJSON(w, http.StatusOK, map[string]string{"settlementId": id})
+	storebox.WriteJSON(w, http.StatusOK, settleJSON{SettlementID: id})
 }
 
 func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, merchantID string) {
@@ -313,7 +330,7 @@ func (h *Handler) writeInvoices(w http.ResponseWriter, r *http.Request, runID, m
 type invoiceJSON struct {
 	SettlementID    string          `json:"settlementId"`
 	MerchantID      string          `json:"merchantId"`
-	Type            string          `json:"type"`
+	Type            string          `json:"type" openapi:"enum=userShare|providerShare"`
 	Amount          storebox.Number `json:"amount"`
 	Currency        string          `json:"currency"`
 	SettlementCount int             `json:"settlementCount"`
@@ -347,7 +364,7 @@ func (h *Handler) sourceStates(w http.ResponseWriter, r *http.Request) {
 // sourceStateJSON is how far a merchant's settlement source has come.
 type sourceStateJSON struct {
 	MerchantID   string    `json:"merchantId"`
-	Source       string    `json:"source"`
+	Source       string    `json:"source" openapi:"enum=transaction|receipt"`
 	Settled      int       `json:"settled"`
 	Unmatched    int       `json:"unmatched"`
 	LastReceived *seedTime `json:"lastReceived"`

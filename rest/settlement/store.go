@@ -6,14 +6,18 @@ import (
 )
 
 // stores is the store resource: /api/v1/stores.
-func (h *Handler) stores() *resource[*merchant.Shop, merchant.ShopCreate, merchant.ShopUpdate, storeJSON] {
-	return &resource[*merchant.Shop, merchant.ShopCreate, merchant.ShopUpdate, storeJSON]{
-		path: "/api/v1/stores", idParam: "storeId",
-		decodeCreate: storeCreate, decodeUpdate: storeUpdate,
-		create: h.merchants.CreateStore, find: h.merchants.Store, update: h.merchants.UpdateStore,
-		remove: h.merchants.DeleteStore, ofMerchant: h.merchants.MerchantStores,
-		idOf: func(s *merchant.Shop) string { return s.ID }, toJSON: toStoreJSON,
-	}
+var stores = &resource[*merchant.Shop, merchant.ShopCreate, merchant.ShopUpdate, storeJSON]{
+	doc: resourceDoc{name: "Store", names: "Stores", noun: "store", nouns: "stores", tag: tagStores,
+		about: "Add a store: a store number (the merchantId/cardAcceptorId of the acquirer's agreement, such as NETS) " +
+			"whose shares override the company's. Its source says whether card transactions (transaction, the " +
+			"default) or receipts (receipt) are settled at it.",
+		createBody: storeCreateBody{}, updateBody: storeUpdateBody{},
+		createErrors: nil, updateErrors: []int{409}},
+	plural: "stores", path: "/api/v1/stores", idParam: "storeId",
+	decodeCreate: storeCreate, decodeUpdate: storeUpdate,
+	create: Merchants.CreateStore, find: Merchants.Store, update: Merchants.UpdateStore,
+	remove: Merchants.DeleteStore, ofMerchant: Merchants.MerchantStores,
+	idOf: func(s *merchant.Shop) string { return s.ID }, toJSON: toStoreJSON,
 }
 
 type storeJSON struct {
@@ -22,7 +26,7 @@ type storeJSON struct {
 	StoreNumber string `json:"storeNumber"`
 	Name        string `json:"name"`
 	sharesJSON
-	Source string `json:"source"`
+	Source string `json:"source" openapi:"enum=transaction|receipt"`
 }
 
 func toStoreJSON(s *merchant.Shop) storeJSON {
