@@ -58,7 +58,9 @@ func authenticate(svc *auth.Service, tokens *secret.UserTokens, log *slog.Logger
 			}
 			ctx := r.Context()
 			if err != nil {
-				if c := errs.CodeOf(err); c != errs.Unauthenticated && c != errs.Unavailable {
+				// A refused credential is the caller's doing (its answer
+				// says why); only a failure of ours is an error.
+				if errs.CodeOf(err) == errs.Internal {
 					log.ErrorContext(ctx, "authenticate", "err", err)
 				}
 				ctx = auth.WithRefusal(ctx, err)

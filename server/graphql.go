@@ -437,12 +437,16 @@ func refuseBadCredentials(next http.Handler) http.Handler {
 		status := http.StatusUnauthorized
 		switch e.Code {
 		case errs.Unauthenticated:
+		case errs.Forbidden: // an invalid or expired user token, another partner's user
+			status = http.StatusForbidden
+		case errs.Invalid:
+			status = http.StatusBadRequest
 		case errs.RateLimited: // too many failed logins
 			status = http.StatusTooManyRequests
-		case errs.Internal:
-			status = http.StatusInternalServerError
-		default:
+		case errs.Unavailable:
 			status = http.StatusServiceUnavailable
+		default:
+			status = http.StatusInternalServerError
 		}
 		if s := e.RetryAfterSeconds(); s > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(s))

@@ -144,8 +144,7 @@ var allowedOutsideTables = []string{`"GET /healthz"`, `"GET /readyz"`, `"/graphq
 // pendingFamilies still register routes outside a table; each family's
 // conversion removes its line (the test fails while a listed family has
 // no such route left).
-var pendingFamilies = map[string]bool{
-}
+var pendingFamilies = map[string]bool{}
 
 // TestEveryRESTRouteIsInATable: no REST route is registered but through
 // openapi.Register, so none is missing from the documents.
