@@ -25,6 +25,7 @@ import (
 	"loyaltygraph/domain/settlement"
 	"loyaltygraph/graph"
 	"loyaltygraph/resolvers"
+	"loyaltygraph/rest/storebox"
 	"loyaltygraph/server/gqlhttp"
 )
 
@@ -424,8 +425,9 @@ func (g introspectionGate) MutateOperationContext(ctx context.Context, oc *graph
 }
 
 // refuseBadCredentials answers a GraphQL request whose credentials were
-// refused with 401 (or 503 when they could not be checked) and a GraphQL
-// error body, instead of running it anonymously.
+// refused with the status the REST doors give the same refusal (401, 403
+// for an invalid user token, 429, 503 when they could not be checked) and
+// a GraphQL error body, instead of running it anonymously.
 func refuseBadCredentials(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := auth.RefusalFrom(r.Context())
@@ -434,24 +436,9 @@ func refuseBadCredentials(next http.Handler) http.Handler {
 			return
 		}
 		e := errs.As(err)
-		status := http.StatusUnauthorized
-		switch e.Code {
-		case errs.Unauthenticated:
-		case errs.Forbidden: // an invalid or expired user token, another partner's user
-			status = http.StatusForbidden
-		case errs.Invalid:
-			status = http.StatusBadRequest
-		case errs.RateLimited: // too many failed logins
-			status = http.StatusTooManyRequests
-		case errs.Unavailable:
-			status = http.StatusServiceUnavailable
-		default:
-			status = http.StatusInternalServerError
-		}
-		if s := e.RetryAfterSeconds(); s > 0 {
+		status := storebox.Status(e.Code)
+		if s := e.RetryAfterSeconds(); s > 0 { // 429 and 503
 			w.Header().Set("Retry-After", strconv.Itoa(s))
-		} else if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", strconv.Itoa(int(errs.UnavailableRetryAfter/time.Second)))
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
