@@ -128,7 +128,7 @@ return 0
 // checkCustomerScript compares a hash with a customer's code in constant
 // time. KEYS: code. ARGV: hash, max tries. Returns {result, phone} with
 // result 0 no code, 1 matched, 2 mismatched, 3 voided.
-var checkCustomerScript = goredis.NewScript(`
+var checkCustomerScript = goredis.NewScript(equalLua + `
 local v = redis.call('HMGET', KEYS[1], 'h', 'phone', 'tries')
 local stored, phone, tries = v[1], v[2], tonumber(v[3])
 if not stored or not phone or tries == nil then
@@ -140,15 +140,7 @@ if tries >= max then
   redis.call('DEL', KEYS[1])
   return {0, ''}
 end
-local given = ARGV[1]
-local diff = 0
-if #given ~= #stored then
-  diff = 1
-end
-for i = 1, #stored do
-  diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(given, i) or 0))
-end
-if diff == 0 then
+if equal(ARGV[1], stored) then
   redis.call('DEL', KEYS[1])
   return {1, phone}
 end

@@ -89,12 +89,28 @@ redis.call('PEXPIRE', KEYS[1], window)
 return 0
 `)
 
+// equalLua defines equal(given, stored): whether a code given matches the
+// one stored, in constant time (every byte is looked at whatever differs
+// first). The scripts that check one-time codes start with it.
+const equalLua = `
+local function equal(given, stored)
+  local diff = 0
+  if #given ~= #stored then
+    diff = 1
+  end
+  for i = 1, #stored do
+    diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(given, i) or 0))
+  end
+  return diff == 0
+end
+`
+
 // checkCodeScript compares a submitted hash with the stored one in constant
 // time and consumes the code, counts a wrong try or voids the code.
 //
 // KEYS: code, tries. ARGV: hash, max tries. Returns {result, tries} with
 // result 0 no code, 1 matched, 2 mismatched, 3 voided.
-var checkCodeScript = goredis.NewScript(`
+var checkCodeScript = goredis.NewScript(equalLua + `
 local stored = redis.call('GET', KEYS[1])
 if not stored then
   return {0, 0}
@@ -107,16 +123,7 @@ if tries == nil or tries >= max then
   return {0, 0}
 end
 
--- Constant time: look at every byte whatever differs first.
-local given = ARGV[1]
-local diff = 0
-if #given ~= #stored then
-  diff = 1
-end
-for i = 1, #stored do
-  diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(given, i) or 0))
-end
-if diff == 0 then
+if equal(ARGV[1], stored) then
   redis.call('DEL', KEYS[1], KEYS[2])
   return {1, tries}
 end
